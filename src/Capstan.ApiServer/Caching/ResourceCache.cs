@@ -1,0 +1,193 @@
+using System.Threading.Channels;
+using Capstan.Api.Registry;
+
+namespace Capstan.ApiServer.Caching;
+
+/// <summary>
+/// The current objects of one resource and a window of its recent events, so lists and watches are served from memory.
+/// Fed only by <see cref="WatchCache"/>, which applies store events in revision order.
+/// </summary>
+public sealed class ResourceCache
+{
+    private const int HistoryCapacity = 4096;
+    private const int WatcherBuffer = 8192;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, CachedObject> _items = new(StringComparer.Ordinal);
+    private readonly CacheEvent[] _history = new CacheEvent[HistoryCapacity];
+    private readonly List<Channel<CacheEvent>> _watchers = [];
+    private int _historyStart;
+    private int _historyCount;
+
+    // Events with a revision above this are all in _history; watches from an older revision get 410 Gone.
+    private long _historyFloor;
+
+    public ResourceCache(ResourceInfo resource, long startRevision)
+    {
+        Resource = resource;
+        _historyFloor = startRevision;
+    }
+
+    public ResourceInfo Resource { get; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    internal void ResetFloor(long revision)
+    {
+        lock (_lock)
+        {
+            _historyFloor = revision;
+        }
+    }
+
+    internal void Load(CachedObject obj)
+    {
+        lock (_lock)
+        {
+            _items[obj.Key] = obj;
+        }
+    }
+
+    internal void Apply(CacheEvent ev)
+    {
+        lock (_lock)
+        {
+            if (ev.Type == CacheEventType.Deleted)
+            {
+                _items.Remove(ev.Object.Key);
+            }
+            else
+            {
+                _items[ev.Object.Key] = ev.Object;
+            }
+
+            if (_historyCount == HistoryCapacity)
+            {
+                _historyFloor = _history[_historyStart].Revision;
+                _historyStart = (_historyStart + 1) % HistoryCapacity;
+                _historyCount--;
+            }
+
+            _history[(_historyStart + _historyCount) % HistoryCapacity] = ev;
+            _historyCount++;
+
+            for (var i = _watchers.Count - 1; i >= 0; i--)
+            {
+                if (!_watchers[i].Writer.TryWrite(ev))
+                {
+                    // A watcher that cannot keep up is closed; its client re-lists, as with a Kubernetes watch cache.
+                    _watchers[i].Writer.TryComplete(new WatchExpiredException("watcher fell behind"));
+                    _watchers.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    public CachedObject? Get(string key)
+    {
+        lock (_lock)
+        {
+            return _items.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>The objects whose key starts with <paramref name="prefix"/>, in key order.</summary>
+    public List<CachedObject> List(string prefix)
+    {
+        List<CachedObject> result;
+        lock (_lock)
+        {
+            result = new List<CachedObject>(_items.Count);
+            foreach (var (key, obj) in _items)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    result.Add(obj);
+                }
+            }
+        }
+
+        result.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return result;
+    }
+
+    /// <summary>
+    /// Starts a watch. With <paramref name="afterRevision"/> null, the current objects come first as Added events
+    /// (returned in <paramref name="initial"/>); otherwise events after that revision are replayed from the window.
+    /// </summary>
+    public WatchSubscription Subscribe(long? afterRevision, string prefix, out List<CachedObject> initial)
+    {
+        var channel = Channel.CreateBounded<CacheEvent>(new BoundedChannelOptions(WatcherBuffer)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        lock (_lock)
+        {
+            initial = [];
+            if (afterRevision is null)
+            {
+                foreach (var (key, obj) in _items)
+                {
+                    if (key.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        initial.Add(obj);
+                    }
+                }
+
+                initial.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            }
+            else
+            {
+                if (afterRevision.Value < _historyFloor)
+                {
+                    throw new WatchExpiredException($"too old resource version: {afterRevision.Value} ({_historyFloor})");
+                }
+
+                for (var i = 0; i < _historyCount; i++)
+                {
+                    var ev = _history[(_historyStart + i) % HistoryCapacity];
+                    if (ev.Revision > afterRevision.Value && ev.Object.Key.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        channel.Writer.TryWrite(ev);
+                    }
+                }
+            }
+
+            _watchers.Add(channel);
+        }
+
+        return new WatchSubscription(this, channel);
+    }
+
+    internal void Unsubscribe(Channel<CacheEvent> channel)
+    {
+        lock (_lock)
+        {
+            _watchers.Remove(channel);
+        }
+
+        channel.Writer.TryComplete();
+    }
+}
+
+/// <summary>A live watch on a <see cref="ResourceCache"/>; dispose to stop it.</summary>
+public sealed class WatchSubscription(ResourceCache cache, Channel<CacheEvent> channel) : IDisposable
+{
+    public ChannelReader<CacheEvent> Events => channel.Reader;
+
+    public void Dispose() => cache.Unsubscribe(channel);
+}
+
+/// <summary>The requested revision is older than the cache's window, or the watcher fell behind: the client must re-list (410 Gone).</summary>
+public sealed class WatchExpiredException(string message) : Exception(message);

@@ -1,0 +1,112 @@
+using System.Net;
+using Capstan.Api.Registry;
+using Capstan.ApiServer.Caching;
+using Capstan.ApiServer.Discovery;
+using Capstan.ApiServer.Handlers;
+using Capstan.ApiServer.Objects;
+using Capstan.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.ApiServer.Hosting;
+
+/// <summary>The API server: Kestrel over TLS in front of the router, the watch cache and the store.</summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly WatchCache _cache;
+    private volatile bool _ready;
+
+    private ApiServerHost(WebApplication app, WatchCache cache, ResourceStore store, ApiRouter router)
+    {
+        _app = app;
+        _cache = cache;
+        Store = store;
+        Router = router;
+    }
+
+    public ResourceStore Store { get; }
+
+    public ApiRouter Router { get; }
+
+    /// <summary>The https://host:port the server listens on.</summary>
+    public Uri Address { get; private set; } = new("https://127.0.0.1:6443");
+
+    public bool IsReady => _ready;
+
+    public void MarkReady() => _ready = true;
+
+    /// <summary>Loads the watch cache from the store and builds (but does not start) the HTTP host.</summary>
+    public static async Task<ApiServerHost> CreateAsync(ApiServerOptions options, IStore store, IRequestSecurity security, ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var registry = ResourceRegistry.BuiltIn;
+        var cache = new WatchCache(store, registry, loggerFactory.CreateLogger<WatchCache>());
+        await cache.StartAsync(ct).ConfigureAwait(false);
+        var resourceStore = new ResourceStore(store, cache, TimeProvider.System);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = Http.BodyReader.MaxBodyBytes + 1;
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Limits.Http2.MaxStreamsPerConnection = 1000;
+            k.AddServerHeader = false;
+            k.Listen(options.BindAddress, options.Port, listen =>
+            {
+                listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = options.ServingCertificate,
+                    ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
+
+                    // Chains are checked by the authenticator against the cluster CA, not by the TLS layer.
+                    ClientCertificateValidation = (_, _, _) => true,
+                });
+            });
+        });
+
+        var app = builder.Build();
+        ApiServerHost? host = null;
+        var router = new ApiRouter(
+            registry,
+            new DiscoveryDocuments(registry, options.AdvertiseAddress),
+            new ResourceEndpoint(resourceStore),
+            security,
+            () => host?.IsReady ?? false,
+            loggerFactory.CreateLogger<ApiRouter>());
+        app.Run(router.HandleAsync);
+        host = new ApiServerHost(app, cache, resourceStore, router);
+        return host;
+    }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await _app.StartAsync(ct).ConfigureAwait(false);
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
+        var first = addresses?.Addresses.FirstOrDefault();
+        if (first is not null)
+        {
+            Address = new Uri(first.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        }
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        _ready = false;
+        await _app.StopAsync(ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await _cache.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,17 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Capstan.ApiServer.Hosting;
+
+public sealed class ApiServerOptions
+{
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
+
+    /// <summary>HTTPS port; 0 picks a free one (tests).</summary>
+    public int Port { get; set; } = 6443;
+
+    public required X509Certificate2 ServingCertificate { get; set; }
+
+    /// <summary>The address clients are told to use in discovery (host:port).</summary>
+    public string AdvertiseAddress { get; set; } = "127.0.0.1:6443";
+}

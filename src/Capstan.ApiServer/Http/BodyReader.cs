@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Capstan.Api.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Capstan.ApiServer.Http;
+
+/// <summary>Reads request bodies: JSON or YAML, at most 3 MiB, always a JSON object, with Kubernetes-style errors.</summary>
+public static class BodyReader
+{
+    public const int MaxBodyBytes = 3 * 1024 * 1024;
+
+    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    {
+        var node = await ReadNodeAsync(request, ct).ConfigureAwait(false);
+        return node as JsonObject ?? throw ApiException.BadRequest("the body of the request must be a JSON object");
+    }
+
+    public static async Task<JsonNode?> ReadNodeAsync(HttpRequest request, CancellationToken ct)
+    {
+        var bytes = await ReadBytesAsync(request, ct).ConfigureAwait(false);
+        var mediaType = MediaType(request.ContentType);
+        return Parse(bytes, mediaType);
+    }
+
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            throw ApiException.TooLarge("request entity too large: limit is 3145728");
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                throw ApiException.TooLarge("request entity too large: limit is 3145728");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static string MediaType(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return "application/json";
+        }
+
+        var semi = contentType.IndexOf(';');
+        return (semi < 0 ? contentType : contentType[..semi]).Trim().ToLowerInvariant();
+    }
+
+    public static JsonNode? Parse(byte[] bytes, string mediaType)
+    {
+        if (bytes.Length == 0)
+        {
+            throw ApiException.BadRequest("the body of the request is empty");
+        }
+
+        if (mediaType.Contains("yaml", StringComparison.Ordinal))
+        {
+            try
+            {
+                return YamlJson.Parse(System.Text.Encoding.UTF8.GetString(bytes));
+            }
+            catch (YamlJsonException ex)
+            {
+                throw ApiException.BadRequest($"error converting YAML to JSON: {ex.Message}");
+            }
+        }
+
+        if (mediaType.Contains("protobuf", StringComparison.Ordinal))
+        {
+            throw ApiException.UnsupportedMediaType(mediaType);
+        }
+
+        try
+        {
+            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+        }
+        catch (JsonException ex)
+        {
+            throw ApiException.BadRequest($"json parse error: {ex.Message}");
+        }
+    }
+}

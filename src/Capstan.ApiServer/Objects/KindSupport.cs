@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using Capstan.Api.Registry;
+using Capstan.Api.Validation;
+
+namespace Capstan.ApiServer.Objects;
+
+/// <summary>
+/// The one place the request pipeline reaches the per-kind knowledge of Capstan.Api
+/// (defaults, validation, tables, selectable fields, patch algorithms, schemas).
+/// </summary>
+public static class KindSupport
+{
+    public static void Default(ResourceInfo resource, JsonObject obj)
+    {
+    }
+
+    public static IEnumerable<FieldError> ValidateMetadata(ResourceInfo resource, JsonObject obj) => [];
+
+    public static IEnumerable<FieldError> Validate(ResourceInfo resource, JsonObject obj, JsonObject? old) => [];
+
+    public static IEnumerable<FieldError> ValidateStatus(ResourceInfo resource, JsonObject obj, JsonObject old) => [];
+
+    public static void PrepareForCreate(ResourceInfo resource, JsonObject obj)
+    {
+    }
+
+    /// <summary>Unknown fields as JSON paths ("spec.replicaz"), for fieldValidation Strict/Warn.</summary>
+    public static IReadOnlyList<string> UnknownFields(ResourceInfo resource, JsonObject obj) => [];
+}
+
+/// <summary>A list or watch filter from ?labelSelector= and ?fieldSelector=.</summary>
+public sealed class ObjectFilter(Func<IReadOnlyDictionary<string, string>, bool>? labels, Func<JsonObject, bool>? fields)
+{
+    public static ObjectFilter All { get; } = new(null, null);
+
+    public bool IsEverything => labels is null && fields is null;
+
+    public bool HasFieldSelector => fields is not null;
+
+    public bool Matches(Caching.CachedObject obj) =>
+        (labels is null || labels(obj.Labels)) && (fields is null || fields(ObjectCodec.Parse(obj.Json)));
+
+    public bool Matches(JsonObject obj, IReadOnlyDictionary<string, string> objLabels) =>
+        (labels is null || labels(objLabels)) && (fields is null || fields(obj));
+}
+
+/// <summary>Patch algorithms and Table conversion reached through one seam.</summary>
+public static class KindConversions
+{
+    /// <summary>Applies a JSON, merge or strategic-merge patch to a copy of <paramref name="current"/>.</summary>
+    public static JsonObject ApplyPatch(ResourceInfo r, string mediaType, JsonObject current, JsonNode patch) =>
+        throw new Http.ApiException(415, "UnsupportedMediaType", $"patch type {mediaType} is not supported yet");
+
+    /// <summary>Server-side apply of <paramref name="applied"/> onto <paramref name="live"/> (null when the object does not exist yet).</summary>
+    public static JsonObject Apply(ResourceInfo r, JsonObject? live, JsonObject applied, string manager, bool force, DateTimeOffset now) =>
+        throw new Http.ApiException(415, "UnsupportedMediaType", "server-side apply is not supported yet");
+
+    /// <summary>A meta.k8s.io/v1 Table of <paramref name="objects"/>.</summary>
+    public static JsonObject ToTable(ResourceInfo r, IReadOnlyList<JsonObject> objects, string includeObject, string? resourceVersion, string? continueToken, DateTimeOffset now)
+    {
+        var rows = new JsonArray();
+        foreach (var o in objects)
+        {
+            var created = ObjectMeta.Str(o["metadata"]?["creationTimestamp"]);
+            var row = new JsonObject
+            {
+                ["cells"] = new JsonArray(ObjectMeta.Name(o), created),
+            };
+            if (includeObject == "Object")
+            {
+                row["object"] = o.DeepClone();
+            }
+            else if (includeObject != "None")
+            {
+                row["object"] = new JsonObject
+                {
+                    ["kind"] = "PartialObjectMetadata",
+                    ["apiVersion"] = "meta.k8s.io/v1",
+                    ["metadata"] = o["metadata"]?.DeepClone(),
+                };
+            }
+
+            rows.Add(row);
+        }
+
+        var meta = new JsonObject { ["resourceVersion"] = resourceVersion ?? "" };
+        if (!string.IsNullOrEmpty(continueToken))
+        {
+            meta["continue"] = continueToken;
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = "Table",
+            ["apiVersion"] = "meta.k8s.io/v1",
+            ["metadata"] = meta,
+            ["columnDefinitions"] = new JsonArray(
+                new JsonObject { ["name"] = "Name", ["type"] = "string", ["format"] = "name", ["description"] = "", ["priority"] = 0 },
+                new JsonObject { ["name"] = "Created At", ["type"] = "date", ["format"] = "", ["description"] = "", ["priority"] = 0 }),
+            ["rows"] = rows,
+        };
+    }
+
+    /// <summary>Parses ?labelSelector= and ?fieldSelector= for <paramref name="r"/>; malformed selectors are a 400.</summary>
+    public static ObjectFilter Filter(ResourceInfo r, string? labelSelector, string? fieldSelector) => ObjectFilter.All;
+
+    /// <summary>The string form of a metav1.LabelSelector (for Scale.status.selector).</summary>
+    public static string SelectorString(JsonNode? selector) => "";
+}
