@@ -27,6 +27,9 @@ public enum FieldShape
 /// <param name="Patch">Patch and list-type metadata from <see cref="PatchMetadata"/>; null when the field has none.</param>
 public sealed record FieldSchema(string JsonName, Type ClrType, FieldShape Shape, Type? ElementType, bool Required, PatchInfo? Patch)
 {
+    /// <summary>The model property's CLR name ("NamespaceProperty" for "namespace"); the key of its documentation.</summary>
+    public string PropertyName { get; init; } = JsonName;
+
     /// <summary>The schema of the nested object (for Object) or of the elements (for List and Map of objects); null for scalars.</summary>
     public ModelSchema? Nested
     {
@@ -61,7 +64,7 @@ public sealed class ModelSchema
             var propertyType = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
             var (shape, element) = Classify(propertyType);
             var required = p.GetCustomAttribute<JsonRequiredAttribute>() is not null;
-            fields[name] = new FieldSchema(name, propertyType, shape, element, required, PatchMetadata.Find(type, name));
+            fields[name] = new FieldSchema(name, propertyType, shape, element, required, PatchMetadata.Find(type, name)) { PropertyName = p.Name };
         }
 
         Fields = fields;
