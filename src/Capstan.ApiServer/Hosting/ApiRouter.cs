@@ -4,6 +4,7 @@ using Capstan.Api.Registry;
 using Capstan.ApiServer.Discovery;
 using Capstan.ApiServer.Handlers;
 using Capstan.ApiServer.Http;
+using Capstan.ApiServer.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -81,13 +82,14 @@ public sealed class ApiRouter(
                 return;
         }
 
-        var user = security.Authenticate(http);
-        if (user is null || user.IsAnonymous)
+        var authn = await security.AuthenticateAsync(http).ConfigureAwait(false);
+        if (!authn.IsAuthenticated || authn.User.IsAnonymous)
         {
             throw ApiException.Unauthorized();
         }
 
-        http.Items[typeof(RequestUser)] = user;
+        var user = authn.User;
+        http.Items[typeof(UserInfo)] = user;
         var info = RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1"));
         var denied = security.Authorize(user, info);
         if (denied is not null)
@@ -169,7 +171,7 @@ public sealed class ApiRouter(
         return ResponseWriter.WriteRawAsync(http, 200, doc, aggregated ? DiscoveryDocuments.AggregatedContentType : "application/json");
     }
 
-    private static ApiException Forbidden(RequestUser user, RequestInfo info, string reason)
+    private static ApiException Forbidden(UserInfo user, RequestInfo info, string reason)
     {
         if (!info.IsResourceRequest)
         {
@@ -195,7 +197,7 @@ public interface IExtraEndpoint
 {
     bool Handles(ResourceInfo resource, RequestInfo request);
 
-    Task HandleAsync(HttpContext http, ResourceInfo resource, RequestInfo request, RequestUser user);
+    Task HandleAsync(HttpContext http, ResourceInfo resource, RequestInfo request, UserInfo user);
 
     Task<bool> TryHandleNonResourceAsync(HttpContext http, string path);
 }

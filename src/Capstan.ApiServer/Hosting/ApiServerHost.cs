@@ -82,6 +82,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             security,
             () => host?.IsReady ?? false,
             loggerFactory.CreateLogger<ApiRouter>());
+        router.Extras.Add(new OpenApiEndpoint(registry));
         app.Run(router.HandleAsync);
         host = new ApiServerHost(app, cache, resourceStore, router);
         return host;

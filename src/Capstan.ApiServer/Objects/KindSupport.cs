@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Registry;
+using Capstan.Api.Patch;
 using Capstan.Api.Validation;
 
 namespace Capstan.ApiServer.Objects;
@@ -25,7 +26,8 @@ public static class KindSupport
     }
 
     /// <summary>Unknown fields as JSON paths ("spec.replicaz"), for fieldValidation Strict/Warn.</summary>
-    public static IReadOnlyList<string> UnknownFields(ResourceInfo resource, JsonObject obj) => [];
+    public static IReadOnlyList<string> UnknownFields(ResourceInfo resource, JsonObject obj) =>
+        resource.ModelType is { } t ? Capstan.Api.Schema.UnknownFields.Find(t, obj) : [];
 }
 
 /// <summary>A list or watch filter from ?labelSelector= and ?fieldSelector=.</summary>
@@ -48,8 +50,27 @@ public sealed class ObjectFilter(Func<IReadOnlyDictionary<string, string>, bool>
 public static class KindConversions
 {
     /// <summary>Applies a JSON, merge or strategic-merge patch to a copy of <paramref name="current"/>.</summary>
-    public static JsonObject ApplyPatch(ResourceInfo r, string mediaType, JsonObject current, JsonNode patch) =>
-        throw new Http.ApiException(415, "UnsupportedMediaType", $"patch type {mediaType} is not supported yet");
+    public static JsonObject ApplyPatch(ResourceInfo r, string mediaType, JsonObject current, JsonNode patch)
+    {
+        try
+        {
+            var result = mediaType switch
+            {
+                "application/json-patch+json" => JsonPatch.Apply(current, patch),
+                "application/merge-patch+json" => MergePatch.Apply(current, patch),
+                _ when patch is JsonObject smp && r.ModelType is { } t => StrategicMergePatch.Apply(current, smp, t),
+                _ when patch is JsonObject => MergePatch.Apply(current, patch),
+                _ => throw Http.ApiException.BadRequest("a strategic merge patch must be a JSON object"),
+            };
+            return result as JsonObject ?? throw Http.ApiException.BadRequest("the patch turned the object into something that is not a JSON object");
+        }
+        catch (PatchException ex)
+        {
+            throw ex.Kind == PatchErrorKind.Invalid
+                ? new Http.ApiException(422, "Invalid", ex.Message)
+                : Http.ApiException.BadRequest(ex.Message);
+        }
+    }
 
     /// <summary>Server-side apply of <paramref name="applied"/> onto <paramref name="live"/> (null when the object does not exist yet).</summary>
     public static JsonObject Apply(ResourceInfo r, JsonObject? live, JsonObject applied, string manager, bool force, DateTimeOffset now) =>

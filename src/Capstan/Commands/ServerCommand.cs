@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Capstan.Server;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Commands;
+
+/// <summary>`capstan server`: the API server, datastore and controllers in one process.</summary>
+public static class ServerCommand
+{
+    public static Command Create()
+    {
+        var dataDir = HelperCommands.DataDirOption();
+        var bind = new Option<string>("--bind-address") { Description = "Address the API server listens on", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--https-listen-port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
+        var sans = new Option<string[]>("--tls-san") { Description = "Extra subject alternative name (IP or DNS) for the serving certificate; repeatable", AllowMultipleArgumentsPerToken = false };
+        var serviceCidr = new Option<string>("--service-cidr") { Description = "CIDR Services get their ClusterIPs from", DefaultValueFactory = _ => "10.43.0.0/16" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
+
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, logLevel };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
+            {
+                Console.Error.WriteLine($"capstan: --bind-address {parse.GetValue(bind)} is not an IP address");
+                return 2;
+            }
+
+            var config = new ServerConfig
+            {
+                DataDir = DataDirectory.Resolve(parse.GetValue(dataDir)),
+                BindAddress = address,
+                HttpsPort = parse.GetValue(port),
+                TlsSans = parse.GetValue(sans) ?? [],
+                ServiceCidr = parse.GetValue(serviceCidr)!,
+                LogLevel = parse.GetValue(logLevel),
+            };
+            return await RunAsync(config, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ServerConfig config, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        });
+
+        CapstanServer server;
+        try
+        {
+            server = await CapstanServer.StartAsync(config, stop.Token).ConfigureAwait(false);
+        }
+        catch (DataDirInUseException ex)
+        {
+            Console.Error.WriteLine($"capstan: {ex.Message}");
+            return 1;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Console.Error.WriteLine("capstan: shutting down");
+        }
+
+        return 0;
+    }
+}

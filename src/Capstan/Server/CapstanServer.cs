@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Sockets;
+using Capstan.Api.Registry;
+using Capstan.ApiServer.Hosting;
+using Capstan.ApiServer.Security;
+using Capstan.Storage;
+using Capstan.Storage.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Server;
+
+/// <summary>
+/// One `capstan server`: takes the data dir's lock, loads or creates its PKI, opens the datastore, serves the API,
+/// creates the bootstrap objects and runs the controllers. Tests start it in-process the same way.
+/// </summary>
+public sealed class CapstanServer : IAsyncDisposable
+{
+    private readonly FileStream _lock;
+    private readonly IStore _store;
+    private readonly ApiServerHost _api;
+    private readonly ILoggerFactory _loggerFactory;
+
+    private CapstanServer(ServerConfig config, FileStream dataDirLock, ClusterPki pki, IStore store, ApiServerHost api, ILoggerFactory loggerFactory)
+    {
+        Config = config;
+        _lock = dataDirLock;
+        Pki = pki;
+        _store = store;
+        _api = api;
+        _loggerFactory = loggerFactory;
+    }
+
+    public ServerConfig Config { get; }
+
+    public ClusterPki Pki { get; }
+
+    public Uri Address => _api.Address;
+
+    public string KubeconfigPath => Pki.KubeconfigPath;
+
+    public static async Task<CapstanServer> StartAsync(ServerConfig config, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Directory.CreateDirectory(config.DataDir);
+        var dataDirLock = TakeLock(config.DataDir);
+        var loggerFactory = LoggerFactory.Create(b => b
+            .SetMinimumLevel(config.LogLevel)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            }));
+        var logger = loggerFactory.CreateLogger<CapstanServer>();
+        try
+        {
+            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = config.TlsSans });
+            Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
+            var store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
+            var security = new ClusterSecurity(
+                new Authenticator(pki.CaCertificate, pki.StaticTokens),
+                (_, _) => "RBAC: no rules yet");
+            var api = await ApiServerHost.CreateAsync(
+                new ApiServerOptions
+                {
+                    BindAddress = config.BindAddress,
+                    Port = config.HttpsPort,
+                    ServingCertificate = pki.ServingCertificate,
+                    AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",
+                },
+                store,
+                security,
+                loggerFactory,
+                ct).ConfigureAwait(false);
+            await Bootstrap.EnsureAsync(api.Store, [], config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
+            await api.StartAsync(ct).ConfigureAwait(false);
+            api.MarkReady();
+            logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
+                api.Address, started.ElapsedMilliseconds, pki.KubeconfigPath);
+            return new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
+        }
+        catch
+        {
+            await dataDirLock.DisposeAsync().ConfigureAwait(false);
+            loggerFactory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A free loopback port, for tests and benchmarks that start servers side by side.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static FileStream TakeLock(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "server.lock");
+        try
+        {
+            // FileShare.None is an exclusive flock on Linux: a second server on the same data dir fails here.
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            stream.Write(pid);
+            stream.Flush();
+            return stream;
+        }
+        catch (IOException)
+        {
+            throw new DataDirInUseException($"another capstan server is already using the data dir {dataDir} (lock {path} is held); stop it first or pass a different --data-dir");
+        }
+    }
+
+    private static string FirstServiceIp(string cidr)
+    {
+        var slash = cidr.IndexOf('/');
+        var network = IPAddress.Parse(slash < 0 ? cidr : cidr[..slash]).GetAddressBytes();
+        network[^1]++;
+        return new IPAddress(network).ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _api.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _api.DisposeAsync().ConfigureAwait(false);
+            await _store.DisposeAsync().ConfigureAwait(false);
+            Pki.Dispose();
+            await _lock.DisposeAsync().ConfigureAwait(false);
+            _loggerFactory.Dispose();
+        }
+    }
+}
+
+public sealed class DataDirInUseException(string message) : Exception(message);

@@ -1,0 +1,20 @@
+using System.Net;
+
+namespace Capstan.Server;
+
+/// <summary>The settings of `capstan server`, from its flags.</summary>
+public sealed record ServerConfig
+{
+    public required string DataDir { get; init; }
+
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    public int HttpsPort { get; init; } = 6443;
+
+    public IReadOnlyList<string> TlsSans { get; init; } = [];
+
+    /// <summary>The ClusterIP of the `kubernetes` Service: the first address of the service CIDR.</summary>
+    public string ServiceCidr { get; init; } = "10.43.0.0/16";
+
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+}
