@@ -149,6 +149,9 @@ public sealed class LabelSelector
     /// <summary>Matches an object's <c>metadata.labels</c> object (null means no labels).</summary>
     public bool Matches(JsonObject? labels) => Matches(ToDictionary(labels));
 
+    /// <summary>Matches the <c>metadata.labels</c> of a whole object.</summary>
+    public bool MatchesLabelsOf(JsonObject obj) => Matches(obj["metadata"]?["labels"] as JsonObject);
+
     /// <summary>Reads a JSON labels object (string values) into a dictionary.</summary>
     public static IReadOnlyDictionary<string, string> ToDictionary(JsonObject? labels)
     {

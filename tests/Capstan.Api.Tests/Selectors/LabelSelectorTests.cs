@@ -113,6 +113,9 @@ public sealed class LabelSelectorTests
         Assert.True(LabelSelector.Parse("app=web,tier").Matches(labels));
         Assert.False(LabelSelector.Parse("app=db").Matches(labels));
         Assert.True(LabelSelector.Parse("!app").Matches((JsonObject?)null));
+        var obj = new JsonObject { ["metadata"] = new JsonObject { ["labels"] = labels.DeepClone() } };
+        Assert.True(LabelSelector.Parse("app in (web)").MatchesLabelsOf(obj));
+        Assert.False(LabelSelector.Parse("app").MatchesLabelsOf(new JsonObject()));
     }
 
     [Fact]
