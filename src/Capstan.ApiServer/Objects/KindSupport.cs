@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Registry;
 using Capstan.Api.Patch;
+using Capstan.Api.Selectors;
+using Capstan.Api.Tables;
 using Capstan.Api.Validation;
 
 namespace Capstan.ApiServer.Objects;
@@ -79,52 +81,58 @@ public static class KindConversions
     /// <summary>A meta.k8s.io/v1 Table of <paramref name="objects"/>.</summary>
     public static JsonObject ToTable(ResourceInfo r, IReadOnlyList<JsonObject> objects, string includeObject, string? resourceVersion, string? continueToken, DateTimeOffset now)
     {
-        var rows = new JsonArray();
-        foreach (var o in objects)
+        try
         {
-            var created = ObjectMeta.Str(o["metadata"]?["creationTimestamp"]);
-            var row = new JsonObject
-            {
-                ["cells"] = new JsonArray(ObjectMeta.Name(o), created),
-            };
-            if (includeObject == "Object")
-            {
-                row["object"] = o.DeepClone();
-            }
-            else if (includeObject != "None")
-            {
-                row["object"] = new JsonObject
-                {
-                    ["kind"] = "PartialObjectMetadata",
-                    ["apiVersion"] = "meta.k8s.io/v1",
-                    ["metadata"] = o["metadata"]?.DeepClone(),
-                };
-            }
-
-            rows.Add(row);
+            return TableBuilder.Build(TableConverters.For(r.Group, r.Kind), objects, includeObject, resourceVersion, continueToken, null, now);
         }
-
-        var meta = new JsonObject { ["resourceVersion"] = resourceVersion ?? "" };
-        if (!string.IsNullOrEmpty(continueToken))
+        catch (ArgumentException ex)
         {
-            meta["continue"] = continueToken;
+            throw Http.ApiException.BadRequest(ex.Message);
         }
-
-        return new JsonObject
-        {
-            ["kind"] = "Table",
-            ["apiVersion"] = "meta.k8s.io/v1",
-            ["metadata"] = meta,
-            ["columnDefinitions"] = new JsonArray(
-                new JsonObject { ["name"] = "Name", ["type"] = "string", ["format"] = "name", ["description"] = "", ["priority"] = 0 },
-                new JsonObject { ["name"] = "Created At", ["type"] = "date", ["format"] = "", ["description"] = "", ["priority"] = 0 }),
-            ["rows"] = rows,
-        };
     }
 
     /// <summary>Parses ?labelSelector= and ?fieldSelector= for <paramref name="r"/>; malformed selectors are a 400.</summary>
-    public static ObjectFilter Filter(ResourceInfo r, string? labelSelector, string? fieldSelector) => ObjectFilter.All;
+    public static ObjectFilter Filter(ResourceInfo r, string? labelSelector, string? fieldSelector)
+    {
+        Func<IReadOnlyDictionary<string, string>, bool>? labels = null;
+        Func<JsonObject, bool>? fields = null;
+        if (!string.IsNullOrWhiteSpace(labelSelector))
+        {
+            if (!LabelSelector.TryParse(labelSelector, out var selector, out var error))
+            {
+                throw Http.ApiException.BadRequest(error ?? "invalid label selector");
+            }
+
+            if (!selector.IsEmpty)
+            {
+                labels = selector.Matches;
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(fieldSelector))
+        {
+            if (!FieldSelector.TryParse(fieldSelector, out var selector, out var error))
+            {
+                throw Http.ApiException.BadRequest(error ?? "invalid field selector");
+            }
+
+            var set = FieldSets.For(r.Group, r.Kind);
+            var problem = set.Validate(selector, out var normalized);
+            if (problem is not null)
+            {
+                throw Http.ApiException.BadRequest(problem);
+            }
+
+            if (!normalized.IsEmpty)
+            {
+                fields = obj => set.Matches(normalized, obj);
+            }
+        }
+
+        return labels is null && fields is null ? ObjectFilter.All : new ObjectFilter(labels, fields);
+    }
 
     /// <summary>The string form of a metav1.LabelSelector (for Scale.status.selector).</summary>
-    public static string SelectorString(JsonNode? selector) => "";
+    public static string SelectorString(JsonNode? selector) =>
+        selector is JsonObject && LabelSelector.TryFromObject(selector, out var parsed, out _) ? parsed.ToString() : "";
 }
