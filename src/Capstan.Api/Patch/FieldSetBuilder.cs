@@ -7,16 +7,25 @@ namespace Capstan.Api.Patch;
 /// The field set an object sets, the way server-side apply counts ownership: every leaf value (scalars, atomic lists and
 /// maps, empty objects), every item of a map list (by its keys, with the item's own fields below) and every item of a set list.
 /// </summary>
-internal static class FieldSetBuilder
+internal sealed class FieldSetBuilder
 {
-    public static FieldSet Build(JsonObject obj, ModelSchema schema)
+    private readonly bool _strict;
+    private readonly FieldSet _set = new();
+
+    private FieldSetBuilder(bool strict)
     {
-        var set = new FieldSet();
-        WalkObject(obj, schema, null, [], set);
-        return set;
+        _strict = strict;
     }
 
-    private static void WalkObject(JsonObject obj, ModelSchema? schema, FieldSchema? mapField, List<string> path, FieldSet set)
+    /// <param name="strict">For an applied configuration: a map-list item without its key fields, or two items with the same key, is an error.</param>
+    public static FieldSet Build(JsonObject obj, ModelSchema schema, bool strict = false)
+    {
+        var builder = new FieldSetBuilder(strict);
+        builder.WalkObject(obj, schema, null, []);
+        return builder._set;
+    }
+
+    private void WalkObject(JsonObject obj, ModelSchema? schema, FieldSchema? mapField, List<string> path)
     {
         foreach (var (name, value) in obj)
         {
@@ -26,32 +35,32 @@ internal static class FieldSetBuilder
             }
 
             path.Add(PathElements.Field(name));
-            WalkValue(value, SchemaNavigation.Child(schema, mapField, name), path, set);
+            WalkValue(value, SchemaNavigation.Child(schema, mapField, name), path);
             path.RemoveAt(path.Count - 1);
         }
     }
 
-    private static void WalkValue(JsonNode value, FieldSchema? field, List<string> path, FieldSet set)
+    private void WalkValue(JsonNode value, FieldSchema? field, List<string> path)
     {
         switch (value)
         {
             case JsonObject obj when obj.Count > 0 && !SchemaNavigation.IsAtomicObject(field):
             {
                 var (schema, mapField) = SchemaNavigation.ObjectContext(field);
-                WalkObject(obj, schema, mapField, path, set);
+                WalkObject(obj, schema, mapField, path);
                 break;
             }
 
             case JsonArray list when field is { Shape: FieldShape.List }:
-                WalkList(list, field, path, set);
+                WalkList(list, field, path);
                 break;
             default:
-                set.Insert(path);
+                _set.Insert(path);
                 break;
         }
     }
 
-    private static void WalkList(JsonArray list, FieldSchema field, List<string> path, FieldSet set)
+    private void WalkList(JsonArray list, FieldSchema field, List<string> path)
     {
         var (kind, keys) = SchemaNavigation.ListType(field);
         switch (kind)
@@ -64,9 +73,20 @@ internal static class FieldSetBuilder
                         continue;
                     }
 
-                    path.Add(PathElements.Key(obj, keys));
-                    set.Insert(path);
-                    WalkObject(obj, field.Nested, null, path, set);
+                    var key = PathElements.Key(obj, keys, out var missing);
+                    if (_strict && missing is not null)
+                    {
+                        throw PatchException.Bad($"{FieldSet.FormatPath(path)}: associative list with keys has an element that omits key field \"{missing}\"");
+                    }
+
+                    path.Add(key);
+                    if (_strict && _set.Contains(path))
+                    {
+                        throw PatchException.Bad($"{FieldSet.FormatPath(path)}: duplicate entries for key");
+                    }
+
+                    _set.Insert(path);
+                    WalkObject(obj, field.Nested, null, path);
                     path.RemoveAt(path.Count - 1);
                 }
 
@@ -75,13 +95,13 @@ internal static class FieldSetBuilder
                 foreach (var item in list)
                 {
                     path.Add(PathElements.Value(item));
-                    set.Insert(path);
+                    _set.Insert(path);
                     path.RemoveAt(path.Count - 1);
                 }
 
                 break;
             default:
-                set.Insert(path);
+                _set.Insert(path);
                 break;
         }
     }

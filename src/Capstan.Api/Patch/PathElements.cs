@@ -19,8 +19,12 @@ internal static class PathElements
     public static string Index(int index) => "i:" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The <c>k:</c> element of a map-list item: its key fields, sorted by name, as compact JSON.</summary>
-    public static string Key(JsonObject item, IReadOnlyList<string> keys)
+    public static string Key(JsonObject item, IReadOnlyList<string> keys) => Key(item, keys, out _);
+
+    /// <summary>As <see cref="Key(JsonObject, IReadOnlyList{string})"/>; <paramref name="missing"/> names a key field the item lacks.</summary>
+    public static string Key(JsonObject item, IReadOnlyList<string> keys, out string? missing)
     {
+        missing = null;
         var key = new JsonObject();
         foreach (var name in keys.Order(StringComparer.Ordinal))
         {
@@ -31,6 +35,10 @@ internal static class PathElements
             else if (KeyDefaults.TryGetValue(name, out var d))
             {
                 key[name] = d;
+            }
+            else
+            {
+                missing ??= name;
             }
         }
 

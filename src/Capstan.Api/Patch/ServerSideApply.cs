@@ -35,11 +35,17 @@ public static class ServerSideApply
     /// </summary>
     /// <param name="subresource">"status" to apply to the status subresource (only <c>status</c> is taken); null for the main resource (<c>status</c> is ignored).</param>
     /// <returns>The full object to validate and store, with updated managedFields; or the conflicts and no object.</returns>
+    /// <exception cref="PatchException">The configuration sets managedFields, or a keyed list item lacks its key or repeats one.</exception>
     public static ApplyResult Apply(JsonObject? live, JsonObject applied, Type modelType, string manager, bool force, DateTimeOffset now, string? subresource = null)
     {
+        if (applied["metadata"] is JsonObject appliedMetadata && appliedMetadata["managedFields"] is not null)
+        {
+            throw PatchException.Bad("metadata.managedFields must be nil");
+        }
+
         var schema = ModelSchema.For(modelType);
         var config = ScopeConfig(applied, subresource);
-        var appliedSet = ScopeSet(FieldSetBuilder.Build(config, schema), subresource);
+        var appliedSet = ScopeSet(FieldSetBuilder.Build(config, schema, strict: true), subresource);
         var apiVersion = Text(applied["apiVersion"]) ?? Text(live?["apiVersion"]);
         var time = ManagedFieldsEntry.FormatTime(now);
 

@@ -319,4 +319,40 @@ public sealed class ServerSideApplyTests
 
         Assert.True(JsonNode.DeepEquals(live["metadata"]!["managedFields"], result["metadata"]!["managedFields"]));
     }
+
+    [Fact]
+    public void Apply_ItemWithoutKey_ThrowsBadRequest()
+    {
+        var config = Deployment(2, "nginx:1");
+        config["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Add(new JsonObject { ["image"] = "x" });
+
+        var e = Assert.Throws<PatchException>(() => ServerSideApply.Apply(null, config, typeof(V1Deployment), "kubectl", false, T0));
+
+        Assert.Contains("\"name\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Apply_ConfigWithManagedFields_ThrowsBadRequest()
+    {
+        var config = Deployment(2, "nginx:1");
+        config["metadata"]!["managedFields"] = new JsonArray();
+
+        Assert.Throws<PatchException>(() => ServerSideApply.Apply(null, config, typeof(V1Deployment), "kubectl", false, T0));
+    }
+
+    [Fact]
+    public void Apply_ServicePortsWithoutProtocol_MatchDefaultedLivePorts()
+    {
+        var svc = JsonNode.Parse("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"ports":[{"port":80,"targetPort":8080}]}}""")!.AsObject();
+        var live = ServerSideApply.Apply(null, svc, typeof(V1Service), "kubectl", false, T0).Object!;
+        live["spec"]!["ports"]![0]!["protocol"] = "TCP";
+        live["spec"]!["clusterIP"] = "10.0.0.1";
+        svc["spec"]!["ports"]![0]!["targetPort"] = 9090;
+
+        var result = ServerSideApply.Apply(live, svc, typeof(V1Service), "kubectl", false, T1);
+
+        var port = Assert.Single(result.Object!["spec"]!["ports"]!.AsArray());
+        Assert.Equal(9090, port!["targetPort"]!.GetValue<int>());
+        Assert.Equal("10.0.0.1", result.Object!["spec"]!["clusterIP"]!.GetValue<string>());
+    }
 }

@@ -150,6 +150,39 @@ public sealed class StrategicMergePatchTests
     }
 
     [Fact]
+    public void Apply_RetainKeysOnDeploymentStrategy_DropsRollingUpdate()
+    {
+        var live = JsonNode.Parse("""{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}}}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}}""")!.AsObject();
+
+        var result = StrategicMergePatch.Apply(live, patch, typeof(V1Deployment));
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"spec":{"strategy":{"type":"Recreate"}}}"""), result), result.ToJsonString());
+    }
+
+    [Fact]
+    public void Apply_OwnerReferences_MergeByUid()
+    {
+        var live = JsonNode.Parse("""{"metadata":{"ownerReferences":[{"uid":"1","name":"a","kind":"ReplicaSet","apiVersion":"apps/v1"}]}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"metadata":{"ownerReferences":[{"uid":"2","name":"b","kind":"ReplicaSet","apiVersion":"apps/v1"},{"uid":"1","controller":true}]}}""")!.AsObject();
+
+        var result = StrategicMergePatch.Apply(live, patch, typeof(V1Pod));
+
+        AssertContains(JsonNode.Parse("""{"metadata":{"ownerReferences":[{"uid":"1","name":"a","controller":true},{"uid":"2","name":"b"}]}}""")!, result, "ownerReferences");
+    }
+
+    [Fact]
+    public void Apply_StatusConditions_MergeByType()
+    {
+        var live = JsonNode.Parse("""{"status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"True"},{"type":"Ready","status":"False"}]}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}""")!.AsObject();
+
+        var result = StrategicMergePatch.Apply(live, patch, typeof(V1Pod));
+
+        AssertContains(JsonNode.Parse("""{"status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},{"type":"Ready","status":"True"}]}}""")!, result, "conditions");
+    }
+
+    [Fact]
     public void Apply_ServicePorts_MergeByPort()
     {
         var live = JsonNode.Parse("""{"spec":{"ports":[{"name":"http","port":80,"targetPort":8080},{"name":"https","port":443}],"selector":{"app":"x"}}}""")!.AsObject();
