@@ -128,9 +128,8 @@ public sealed class FieldSet
                 case "f:":
                     sb.Append('.').Append(body);
                     break;
-                case "k:":
-                    var key = JsonNode.Parse(body)?.AsObject();
-                    sb.Append('[').AppendJoin(',', key?.Select(p => $"{p.Key}={p.Value?.ToJsonString(PathElements.JsonOptions)}") ?? []).Append(']');
+                case "k:" when PathElements.ParseKey(body) is { } key:
+                    sb.Append('[').AppendJoin(',', key.Select(p => $"{p.Key}={p.Value?.ToJsonString(PathElements.JsonOptions)}")).Append(']');
                     break;
                 case "v:":
                     sb.Append("[=").Append(body).Append(']');

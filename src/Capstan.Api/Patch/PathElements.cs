@@ -167,6 +167,9 @@ internal static class PathElements
         }
     }
 
+    /// <summary>The key object of a k: element's body, or null when it is not a JSON object.</summary>
+    public static JsonObject? ParseKey(string body) => TryParse(body) as JsonObject;
+
     private static bool MatchesKey(JsonObject item, JsonObject key)
     {
         foreach (var (name, expected) in key)

@@ -271,7 +271,7 @@ public static class ServerSideApply
     // A key field of a map-list item lives and dies with the item.
     private static bool IsKeyOfItem(IReadOnlyList<string> path) =>
         path.Count >= 2 && path[^2].StartsWith("k:", StringComparison.Ordinal) && path[^1].StartsWith("f:", StringComparison.Ordinal) &&
-        JsonNode.Parse(path[^2][2..]) is JsonObject key && key.ContainsKey(path[^1][2..]);
+        PathElements.ParseKey(path[^2][2..]) is { } key && key.ContainsKey(path[^1][2..]);
 
     private static bool SameValue(JsonNode a, JsonNode b, IReadOnlyList<string> path) =>
         PathElements.TryGet(a, path, out var x) && PathElements.TryGet(b, path, out var y) && JsonNode.DeepEquals(x, y);

@@ -355,4 +355,35 @@ public sealed class ServerSideApplyTests
         Assert.Equal(9090, port!["targetPort"]!.GetValue<int>());
         Assert.Equal("10.0.0.1", result.Object!["spec"]!["clusterIP"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void Apply_AtomicList_IsReplacedWhole()
+    {
+        var config = Deployment(2, "nginx:1");
+        config["spec"]!["template"]!["spec"]!["containers"]![0]!["args"] = new JsonArray("a", "b");
+        var live = ApplyOk(null, config, "kubectl");
+        config["spec"]!["template"]!["spec"]!["containers"]![0]!["args"] = new JsonArray("c");
+
+        var result = ApplyOk(live, config, "kubectl", now: T1);
+
+        Assert.Equal(["c"], result["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.True(Owns(result, "kubectl", "Apply", "f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"nginx\"}", "f:args"));
+    }
+
+    [Fact]
+    public void Apply_RemovedContainerOwnedOnlyByApplier_IsRemovedButOtherManagersFieldKeepsIt()
+    {
+        var live = ApplyOk(null, Deployment(2, "nginx:1", extraContainer: "sidecar"), "alice");
+        var bob = JsonNode.Parse("""
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},
+             "spec":{"template":{"spec":{"containers":[{"name":"sidecar","imagePullPolicy":"Always"}]}}}}
+            """)!.AsObject();
+        live = ApplyOk(live, bob, "bob");
+
+        var result = ApplyOk(live, Deployment(2, "nginx:1"), "alice", now: T1);
+
+        var sidecar = result["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Single(c => c!["name"]!.GetValue<string>() == "sidecar")!;
+        Assert.Equal("Always", sidecar["imagePullPolicy"]!.GetValue<string>());
+        Assert.Null(sidecar["image"]);
+    }
 }

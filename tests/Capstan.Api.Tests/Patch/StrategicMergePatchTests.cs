@@ -71,6 +71,11 @@ public sealed class StrategicMergePatchTests
             """{"metadata":{"finalizers":["a/x","b/y","c/z"]}}"""
         },
         {
+            "a set merge drops duplicates",
+            """{"metadata":{"finalizers":["a/x","a/x","d/w"]}}""",
+            """{"metadata":{"finalizers":["a/x","b/y","d/w"]}}"""
+        },
+        {
             "$deleteFromPrimitiveList removes finalizers",
             """{"metadata":{"$deleteFromPrimitiveList/finalizers":["a/x"]}}""",
             """{"metadata":{"finalizers":["b/y"]}}"""
