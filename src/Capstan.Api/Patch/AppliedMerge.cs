@@ -10,7 +10,7 @@ namespace Capstan.Api.Patch;
 internal static class AppliedMerge
 {
     /// <summary>Merges <paramref name="applied"/> into <paramref name="live"/>, which is changed in place.</summary>
-    public static void MergeInto(JsonObject live, JsonObject applied, ModelSchema schema) => MergeObject(live, applied, schema, null);
+    public static void MergeInto(JsonObject live, JsonObject applied, ModelSchema? schema) => MergeObject(live, applied, schema, null);
 
     private static void MergeObject(JsonObject live, JsonObject applied, ModelSchema? schema, FieldSchema? mapField)
     {

@@ -18,7 +18,7 @@ internal sealed class FieldSetBuilder
     }
 
     /// <param name="strict">For an applied configuration: a map-list item without its key fields, or two items with the same key, is an error.</param>
-    public static FieldSet Build(JsonObject obj, ModelSchema schema, bool strict = false)
+    public static FieldSet Build(JsonObject obj, ModelSchema? schema, bool strict = false)
     {
         var builder = new FieldSetBuilder(strict);
         builder.WalkObject(obj, schema, null, []);

@@ -36,14 +36,20 @@ public static class ServerSideApply
     /// <param name="subresource">"status" to apply to the status subresource (only <c>status</c> is taken); null for the main resource (<c>status</c> is ignored).</param>
     /// <returns>The full object to validate and store, with updated managedFields; or the conflicts and no object.</returns>
     /// <exception cref="PatchException">The configuration sets managedFields, or a keyed list item lacks its key or repeats one.</exception>
-    public static ApplyResult Apply(JsonObject? live, JsonObject applied, Type modelType, string manager, bool force, DateTimeOffset now, string? subresource = null)
+    public static ApplyResult Apply(JsonObject? live, JsonObject applied, Type modelType, string manager, bool force, DateTimeOffset now, string? subresource = null) =>
+        Apply(live, applied, ModelSchema.For(modelType), manager, force, now, subresource);
+
+    /// <summary>
+    /// As <see cref="Apply(JsonObject?, JsonObject, Type, string, bool, DateTimeOffset, string?)"/> with a schema; null (custom resources)
+    /// treats every object as granular and every list as atomic.
+    /// </summary>
+    public static ApplyResult Apply(JsonObject? live, JsonObject applied, ModelSchema? schema, string manager, bool force, DateTimeOffset now, string? subresource = null)
     {
         if (applied["metadata"] is JsonObject appliedMetadata && appliedMetadata["managedFields"] is not null)
         {
             throw PatchException.Bad("metadata.managedFields must be nil");
         }
 
-        var schema = ModelSchema.For(modelType);
         var config = ScopeConfig(applied, subresource);
         var appliedSet = ScopeSet(FieldSetBuilder.Build(config, schema, strict: true), subresource);
         var apiVersion = Text(applied["apiVersion"]) ?? Text(live?["apiVersion"]);
@@ -100,9 +106,12 @@ public static class ServerSideApply
     /// Managed fields supplied in <paramref name="updated"/> replace the old ones; <c>[{}]</c> clears them, as in Kubernetes.
     /// </summary>
     /// <returns>A copy of <paramref name="updated"/> with <c>metadata.managedFields</c> set.</returns>
-    public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, Type modelType, string manager, string operation, DateTimeOffset now, string? subresource = null)
+    public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, Type modelType, string manager, string operation, DateTimeOffset now, string? subresource = null) =>
+        RecordUpdate(old, updated, ModelSchema.For(modelType), manager, operation, now, subresource);
+
+    /// <summary>As <see cref="RecordUpdate(JsonObject?, JsonObject, Type, string, string, DateTimeOffset, string?)"/> with a schema; null for custom resources.</summary>
+    public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
     {
-        var schema = ModelSchema.For(modelType);
         var result = (JsonObject)updated.DeepClone();
         if (updated["metadata"]?["managedFields"] is JsonArray { Count: 1 } reset && reset[0] is JsonObject { Count: 0 })
         {
@@ -216,7 +225,7 @@ public static class ServerSideApply
     }
 
     /// <summary>The ownership Kubernetes assumes for an object applied to for the first time that has no managedFields.</summary>
-    private static List<ManagedFieldsEntry> BeforeFirstApply(JsonObject live, ModelSchema schema, string? subresource)
+    private static List<ManagedFieldsEntry> BeforeFirstApply(JsonObject live, ModelSchema? schema, string? subresource)
     {
         var set = ScopeSet(FieldSetBuilder.Build(live, schema), subresource);
         return set.IsEmpty ? [] : [new ManagedFieldsEntry(BeforeFirstApplyManager, UpdateOperation, Text(live["apiVersion"]), null, null, set)];

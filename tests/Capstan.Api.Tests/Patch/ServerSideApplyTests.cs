@@ -386,4 +386,17 @@ public sealed class ServerSideApplyTests
         Assert.Equal("Always", sidecar["imagePullPolicy"]!.GetValue<string>());
         Assert.Null(sidecar["image"]);
     }
+
+    [Fact]
+    public void Apply_CustomResourceWithoutSchema_MergesObjectsAndReplacesLists()
+    {
+        var a = JsonNode.Parse("""{"apiVersion":"x.io/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":1,"tags":["a"]}}""")!.AsObject();
+        var b = JsonNode.Parse("""{"apiVersion":"x.io/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"color":"red"}}""")!.AsObject();
+        var live = ServerSideApply.Apply(null, a, schema: null, "alice", false, T0).Object!;
+
+        var result = ServerSideApply.Apply(live, b, schema: null, "bob", false, T1);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"size":1,"tags":["a"],"color":"red"}"""), result.Object!["spec"]));
+        Assert.True(FieldSet.FromFieldsV1(Entry(live, "alice")["fieldsV1"]!.AsObject()).Contains(["f:spec", "f:tags"]));
+    }
 }
