@@ -98,7 +98,7 @@ public static class StrategicMergePatch
             {
                 var name = key[SetElementOrderPrefix.Length..];
                 var field = SchemaNavigation.Child(schema, mapField, name);
-                SetElementOrder(target, name, value, field, originalLists.GetValueOrDefault(name));
+                SetElementOrder(target, name, value, field, originalLists.GetValueOrDefault(name) ?? target[name] as JsonArray);
             }
         }
 

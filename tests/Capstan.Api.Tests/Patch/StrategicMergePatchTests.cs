@@ -46,6 +46,11 @@ public sealed class StrategicMergePatchTests
             """{"spec":{"containers":[{"name":"new"},{"name":"web"},{"name":"sidecar"}]}}"""
         },
         {
+            "$setElementOrder alone keeps server-only items by server order",
+            """{"spec":{"$setElementOrder/volumes":[{"name":"cfg"}]}}""",
+            """{"spec":{"volumes":[{"name":"data"},{"name":"cfg"}]}}"""
+        },
+        {
             "$patch replace as a list item replaces the whole list",
             """{"spec":{"containers":[{"$patch":"replace"},{"name":"only","image":"x"}]}}""",
             """{"spec":{"containers":[{"name":"only","image":"x"}]}}"""
