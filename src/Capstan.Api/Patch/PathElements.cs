@@ -16,8 +16,6 @@ internal static class PathElements
 
     public static string Value(JsonNode? value) => "v:" + (value?.ToJsonString(JsonOptions) ?? "null");
 
-    public static string Index(int index) => "i:" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
     /// <summary>The <c>k:</c> element of a map-list item: its key fields, sorted by name, as compact JSON.</summary>
     public static string Key(JsonObject item, IReadOnlyList<string> keys) => Key(item, keys, out _);
 
