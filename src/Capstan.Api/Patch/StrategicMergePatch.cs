@@ -98,7 +98,7 @@ public static class StrategicMergePatch
             {
                 var name = key[SetElementOrderPrefix.Length..];
                 var field = SchemaNavigation.Child(schema, mapField, name);
-                SetElementOrder(target, name, value, field, originalLists.GetValueOrDefault(name));
+                SetElementOrder(target, name, value, field, originalLists.GetValueOrDefault(name) ?? target[name] as JsonArray);
             }
         }
 
@@ -141,21 +141,22 @@ public static class StrategicMergePatch
 
         if (mergeKey is null || elementSchema is null)
         {
-            // A list of primitives merged as a set: keep what is there, add what is new.
-            foreach (var item in patch)
+            // A list of primitives merged as a set: keep what is there (once), add what is new.
+            var set = new List<JsonNode?>();
+            foreach (var item in items.Concat(patch.Select(i => i?.DeepClone())))
             {
                 if (item is JsonObject o && DirectiveOf(o) is not null)
                 {
                     continue;
                 }
 
-                if (!items.Any(i => JsonNode.DeepEquals(i, item)))
+                if (!set.Any(i => JsonNode.DeepEquals(i, item)))
                 {
-                    items.Add(item?.DeepClone());
+                    set.Add(item);
                 }
             }
 
-            return new JsonArray(items.ToArray());
+            return new JsonArray(set.ToArray());
         }
 
         foreach (var item in patch)

@@ -13,7 +13,7 @@ public static partial class PatchMetadata
     /// <summary>(model type name such as "V1PodSpec", json field name) → markers.</summary>
     private static readonly Dictionary<(string Type, string Field), PatchInfo> Table = new()
     {
-        // Transcribed from the markers of the Kubernetes API types (k8s.io/api and apimachinery meta/v1):
+        // Transcribed from the markers of the Kubernetes API types (k8s.io/api, apimachinery meta/v1, apiextensions v1, apiregistration v1):
         // patchStrategy, patchMergeKey, listType, listMapKey, mapType/structType (a field whose type is an atomic struct is atomic).
         [("Corev1Event", "involvedObject")] = new(null, null, null, null, "atomic"),
         [("Corev1Event", "related")] = new(null, null, null, null, "atomic"),
@@ -25,6 +25,8 @@ public static partial class PatchMetadata
         [("V1APIResource", "categories")] = new(null, null, "atomic", null),
         [("V1APIResource", "shortNames")] = new(null, null, "atomic", null),
         [("V1APIResourceList", "resources")] = new(null, null, "atomic", null),
+        [("V1APIServiceSpec", "caBundle")] = new(null, null, "atomic", null),
+        [("V1APIServiceStatus", "conditions")] = new("merge", "type", "map", ["type"]),
         [("V1APIVersions", "serverAddressByClientCIDRs")] = new(null, null, "atomic", null),
         [("V1APIVersions", "versions")] = new(null, null, "atomic", null),
         [("V1AggregationRule", "clusterRoleSelectors")] = new(null, null, "atomic", null),
@@ -76,6 +78,13 @@ public static partial class PatchMetadata
         [("V1ContainerStatus", "allocatedResourcesStatus")] = new("merge", "name", "map", ["name"]),
         [("V1ContainerStatus", "volumeMounts")] = new("merge", "mountPath", "map", ["mountPath"]),
         [("V1CronJobStatus", "active")] = new(null, null, "atomic", null),
+        [("V1CustomResourceDefinitionNames", "categories")] = new(null, null, "atomic", null),
+        [("V1CustomResourceDefinitionNames", "shortNames")] = new(null, null, "atomic", null),
+        [("V1CustomResourceDefinitionSpec", "versions")] = new(null, null, "atomic", null),
+        [("V1CustomResourceDefinitionStatus", "conditions")] = new(null, null, "map", ["type"]),
+        [("V1CustomResourceDefinitionStatus", "storedVersions")] = new(null, null, "atomic", null),
+        [("V1CustomResourceDefinitionVersion", "additionalPrinterColumns")] = new(null, null, "atomic", null),
+        [("V1CustomResourceDefinitionVersion", "selectableFields")] = new(null, null, "atomic", null),
         [("V1DaemonSetSpec", "selector")] = new(null, null, null, null, "atomic"),
         [("V1DaemonSetStatus", "conditions")] = new("merge", "type", "map", ["type"]),
         [("V1DeleteOptions", "dryRun")] = new(null, null, "atomic", null),
@@ -165,6 +174,13 @@ public static partial class PatchMetadata
         [("V1IngressSpec", "rules")] = new(null, null, "atomic", null),
         [("V1IngressSpec", "tls")] = new(null, null, "atomic", null),
         [("V1IngressTLS", "hosts")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "allOf")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "anyOf")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "enum")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "oneOf")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "required")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "x-kubernetes-list-map-keys")] = new(null, null, "atomic", null),
+        [("V1JSONSchemaProps", "x-kubernetes-validations")] = new("merge", "rule", "map", ["rule"]),
         [("V1JobSchedulingConfiguration", "resourceClaims")] = new("merge", "name", "map", ["name"]),
         [("V1JobSpec", "selector")] = new(null, null, null, null, "atomic"),
         [("V1JobStatus", "conditions")] = new("merge", "type", "atomic", null),
@@ -397,6 +413,7 @@ public static partial class PatchMetadata
         [("V1VolumeHealthStatus", "healthConditions")] = new("merge", "status", "map", ["status", "reason"]),
         [("V1VolumeMount", "bindMountOptions")] = new(null, null, "set", null),
         [("V1VolumeNodeAffinity", "required")] = new(null, null, null, null, "atomic"),
+        [("V1WebhookConversion", "conversionReviewVersions")] = new(null, null, "atomic", null),
         [("V1alpha1EvictionRequestStatus", "conditions")] = new("merge", "type", "map", ["type"]),
         [("V1alpha1EvictionStatus", "conditions")] = new("merge", "type", "map", ["type"]),
         [("V1alpha1EvictionStatus", "requesters")] = new("merge", "name", "map", ["name"]),

@@ -46,6 +46,11 @@ public sealed class StrategicMergePatchTests
             """{"spec":{"containers":[{"name":"new"},{"name":"web"},{"name":"sidecar"}]}}"""
         },
         {
+            "$setElementOrder alone keeps server-only items by server order",
+            """{"spec":{"$setElementOrder/volumes":[{"name":"cfg"}]}}""",
+            """{"spec":{"volumes":[{"name":"data"},{"name":"cfg"}]}}"""
+        },
+        {
             "$patch replace as a list item replaces the whole list",
             """{"spec":{"containers":[{"$patch":"replace"},{"name":"only","image":"x"}]}}""",
             """{"spec":{"containers":[{"name":"only","image":"x"}]}}"""
@@ -69,6 +74,11 @@ public sealed class StrategicMergePatchTests
             "finalizers merge as a set",
             """{"metadata":{"finalizers":["b/y","c/z"]}}""",
             """{"metadata":{"finalizers":["a/x","b/y","c/z"]}}"""
+        },
+        {
+            "a set merge drops duplicates",
+            """{"metadata":{"finalizers":["a/x","a/x","d/w"]}}""",
+            """{"metadata":{"finalizers":["a/x","b/y","d/w"]}}"""
         },
         {
             "$deleteFromPrimitiveList removes finalizers",
@@ -147,6 +157,39 @@ public sealed class StrategicMergePatchTests
 
         Assert.False(result["spec"]!.AsObject().ContainsKey("nodeSelector"));
         Assert.NotNull(result["spec"]!["containers"]);
+    }
+
+    [Fact]
+    public void Apply_RetainKeysOnDeploymentStrategy_DropsRollingUpdate()
+    {
+        var live = JsonNode.Parse("""{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}}}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"}}}""")!.AsObject();
+
+        var result = StrategicMergePatch.Apply(live, patch, typeof(V1Deployment));
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"spec":{"strategy":{"type":"Recreate"}}}"""), result), result.ToJsonString());
+    }
+
+    [Fact]
+    public void Apply_OwnerReferences_MergeByUid()
+    {
+        var live = JsonNode.Parse("""{"metadata":{"ownerReferences":[{"uid":"1","name":"a","kind":"ReplicaSet","apiVersion":"apps/v1"}]}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"metadata":{"ownerReferences":[{"uid":"2","name":"b","kind":"ReplicaSet","apiVersion":"apps/v1"},{"uid":"1","controller":true}]}}""")!.AsObject();
+
+        var result = StrategicMergePatch.Apply(live, patch, typeof(V1Pod));
+
+        AssertContains(JsonNode.Parse("""{"metadata":{"ownerReferences":[{"uid":"1","name":"a","controller":true},{"uid":"2","name":"b"}]}}""")!, result, "ownerReferences");
+    }
+
+    [Fact]
+    public void Apply_StatusConditions_MergeByType()
+    {
+        var live = JsonNode.Parse("""{"status":{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"True"},{"type":"Ready","status":"False"}]}}""")!.AsObject();
+        var patch = JsonNode.Parse("""{"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}""")!.AsObject();
+
+        var result = StrategicMergePatch.Apply(live, patch, typeof(V1Pod));
+
+        AssertContains(JsonNode.Parse("""{"status":{"phase":"Running","conditions":[{"type":"PodScheduled","status":"True"},{"type":"Ready","status":"True"}]}}""")!, result, "conditions");
     }
 
     [Fact]

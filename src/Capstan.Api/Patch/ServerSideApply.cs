@@ -1,0 +1,298 @@
+using System.Text.Json.Nodes;
+using Capstan.Api.Schema;
+
+namespace Capstan.Api.Patch;
+
+/// <summary>
+/// Server-side apply (<c>application/apply-patch+yaml</c>) and the managedFields bookkeeping of ordinary writes.
+/// Ownership is tracked per manager in <c>metadata.managedFields</c> as FieldsV1 sets.
+/// </summary>
+public static class ServerSideApply
+{
+    public const string ApplyOperation = "Apply";
+    public const string UpdateOperation = "Update";
+
+    /// <summary>The manager Kubernetes credits with every field of an object that had no managedFields when it was first applied.</summary>
+    public const string BeforeFirstApplyManager = "before-first-apply";
+
+    // Fields the server owns or that identify the object; they are never part of anyone's field set.
+    private static readonly string[][] IgnoredPaths =
+    [
+        ["f:apiVersion"], ["f:kind"],
+        ["f:metadata", "f:name"], ["f:metadata", "f:namespace"], ["f:metadata", "f:uid"], ["f:metadata", "f:resourceVersion"],
+        ["f:metadata", "f:generation"], ["f:metadata", "f:creationTimestamp"], ["f:metadata", "f:selfLink"],
+        ["f:metadata", "f:managedFields"], ["f:metadata", "f:deletionTimestamp"], ["f:metadata", "f:deletionGracePeriodSeconds"],
+    ];
+
+    private static readonly string[] ServerMetadata =
+        ["uid", "resourceVersion", "generation", "creationTimestamp", "selfLink", "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"];
+
+    /// <summary>
+    /// Applies <paramref name="applied"/> for <paramref name="manager"/> to <paramref name="live"/> (null when the object does not exist yet).
+    /// The manager's Apply field set becomes exactly the fields of <paramref name="applied"/>; fields it applied before and no longer sends
+    /// are removed unless another manager owns them. A field another manager owns with a different value is a conflict, unless
+    /// <paramref name="force"/> moves its ownership to the applier.
+    /// </summary>
+    /// <param name="subresource">"status" to apply to the status subresource (only <c>status</c> is taken); null for the main resource (<c>status</c> is ignored).</param>
+    /// <returns>The full object to validate and store, with updated managedFields; or the conflicts and no object.</returns>
+    /// <exception cref="PatchException">The configuration sets managedFields, or a keyed list item lacks its key or repeats one.</exception>
+    public static ApplyResult Apply(JsonObject? live, JsonObject applied, Type modelType, string manager, bool force, DateTimeOffset now, string? subresource = null) =>
+        Apply(live, applied, ModelSchema.For(modelType), manager, force, now, subresource);
+
+    /// <summary>
+    /// As <see cref="Apply(JsonObject?, JsonObject, Type, string, bool, DateTimeOffset, string?)"/> with a schema; null (custom resources)
+    /// treats every object as granular and every list as atomic.
+    /// </summary>
+    public static ApplyResult Apply(JsonObject? live, JsonObject applied, ModelSchema? schema, string manager, bool force, DateTimeOffset now, string? subresource = null)
+    {
+        if (applied["metadata"] is JsonObject appliedMetadata && appliedMetadata["managedFields"] is not null)
+        {
+            throw PatchException.Bad("metadata.managedFields must be nil");
+        }
+
+        var config = ScopeConfig(applied, subresource);
+        var appliedSet = ScopeSet(FieldSetBuilder.Build(config, schema, strict: true), subresource);
+        var apiVersion = Text(applied["apiVersion"]) ?? Text(live?["apiVersion"]);
+        var time = ManagedFieldsEntry.FormatTime(now);
+
+        if (live is null)
+        {
+            var created = (JsonObject)config.DeepClone();
+            ManagedFieldsEntry.Write(created, [new ManagedFieldsEntry(manager, ApplyOperation, apiVersion, subresource, time, appliedSet)]);
+            return new ApplyResult(created, []);
+        }
+
+        var entries = ManagedFieldsEntry.Read(live) ?? BeforeFirstApply(live, schema, subresource);
+        var mine = entries.FirstOrDefault(e => e.IsSameManager(manager, ApplyOperation, subresource));
+        var others = entries.Where(e => !ReferenceEquals(e, mine)).ToList();
+
+        var conflicts = FindConflicts(live, config, appliedSet, others);
+        if (conflicts.Count > 0 && !force)
+        {
+            return new ApplyResult(null, conflicts.Select(c => c.Conflict).ToList());
+        }
+
+        foreach (var (owner, conflict) in conflicts)
+        {
+            owner.Fields.Remove(conflict.Path); // forced: the applier takes the field over
+        }
+
+        var result = (JsonObject)live.DeepClone();
+        AppliedMerge.MergeInto(result, config, schema);
+
+        var othersOwn = new FieldSet();
+        foreach (var other in others)
+        {
+            othersOwn.UnionWith(other.Fields);
+        }
+
+        if (mine is not null)
+        {
+            var removed = mine.Fields.Clone();
+            removed.ExceptWith(appliedSet);
+            RemoveUnowned(result, removed, othersOwn, appliedSet);
+        }
+
+        var unchanged = mine is not null && conflicts.Count == 0 && mine.Fields.ToString() == appliedSet.ToString() && SameContent(live, result);
+        var entry = new ManagedFieldsEntry(manager, ApplyOperation, apiVersion, subresource, unchanged ? mine!.Time : time, appliedSet);
+        var updated = mine is null ? [.. entries, entry] : entries.Select(e => ReferenceEquals(e, mine) ? entry : e).ToList();
+        ManagedFieldsEntry.Write(result, updated);
+        return new ApplyResult(result, []);
+    }
+
+    /// <summary>
+    /// Records an ordinary write (create, update, JSON/merge/strategic patch) by <paramref name="manager"/>: the fields it added or changed
+    /// join its entry for <paramref name="operation"/> and leave every other manager's set; fields it removed leave every set.
+    /// Managed fields supplied in <paramref name="updated"/> replace the old ones; <c>[{}]</c> clears them, as in Kubernetes.
+    /// </summary>
+    /// <returns>A copy of <paramref name="updated"/> with <c>metadata.managedFields</c> set.</returns>
+    public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, Type modelType, string manager, string operation, DateTimeOffset now, string? subresource = null) =>
+        RecordUpdate(old, updated, ModelSchema.For(modelType), manager, operation, now, subresource);
+
+    /// <summary>As <see cref="RecordUpdate(JsonObject?, JsonObject, Type, string, string, DateTimeOffset, string?)"/> with a schema; null for custom resources.</summary>
+    public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
+    {
+        var result = (JsonObject)updated.DeepClone();
+        if (updated["metadata"]?["managedFields"] is JsonArray { Count: 1 } reset && reset[0] is JsonObject { Count: 0 })
+        {
+            ManagedFieldsEntry.Write(result, []);
+            return result;
+        }
+
+        var entries = ManagedFieldsEntry.Read(updated) is { Count: > 0 } supplied ? supplied : ManagedFieldsEntry.Read(old) ?? [];
+        var newSet = ScopeSet(FieldSetBuilder.Build(updated, schema), subresource);
+        var changed = new FieldSet();
+        var removed = new FieldSet();
+        if (old is null)
+        {
+            changed = newSet;
+        }
+        else
+        {
+            var oldSet = ScopeSet(FieldSetBuilder.Build(old, schema), subresource);
+            removed = oldSet.Clone();
+            removed.ExceptWith(newSet);
+            foreach (var path in newSet.Paths())
+            {
+                if (!oldSet.Contains(path) || (!IsItem(path) && !SameValue(old, updated, path)))
+                {
+                    changed.Insert(path);
+                }
+            }
+        }
+
+        if (!changed.IsEmpty || !removed.IsEmpty)
+        {
+            var mine = entries.FirstOrDefault(e => e.IsSameManager(manager, operation, subresource));
+            foreach (var entry in entries.Where(e => !ReferenceEquals(e, mine)))
+            {
+                entry.Fields.ExceptWith(changed);
+                entry.Fields.ExceptWith(removed);
+            }
+
+            var apiVersion = Text(updated["apiVersion"]);
+            var time = ManagedFieldsEntry.FormatTime(now);
+            if (mine is null)
+            {
+                entries.Add(new ManagedFieldsEntry(manager, operation, apiVersion, subresource, time, changed));
+            }
+            else
+            {
+                mine.Fields.UnionWith(changed);
+                mine.Fields.ExceptWith(removed);
+                mine.ApiVersion = apiVersion ?? mine.ApiVersion;
+                mine.Time = time;
+            }
+        }
+
+        ManagedFieldsEntry.Write(result, entries);
+        return result;
+    }
+
+    /// <summary>The fields <paramref name="obj"/> sets, as server-side apply counts them (server-owned metadata and, unless for "status", status left out).</summary>
+    public static FieldSet FieldsOf(JsonObject obj, Type modelType, string? subresource = null) =>
+        ScopeSet(FieldSetBuilder.Build(obj, ModelSchema.For(modelType)), subresource);
+
+    private static List<(ManagedFieldsEntry Entry, ApplyConflict Conflict)> FindConflicts(
+        JsonObject live, JsonObject config, FieldSet appliedSet, List<ManagedFieldsEntry> others)
+    {
+        var conflicts = new List<(ManagedFieldsEntry, ApplyConflict)>();
+        foreach (var path in appliedSet.Paths())
+        {
+            // List items are identified by their keys or values, so only leaf values can differ.
+            if (IsItem(path) || !PathElements.TryGet(live, path, out _) || SameValue(live, config, path))
+            {
+                continue;
+            }
+
+            foreach (var other in others.Where(o => o.Fields.Contains(path)))
+            {
+                conflicts.Add((other, new ApplyConflict(path, other.Manager, other.Operation, other.ApiVersion)));
+            }
+        }
+
+        return conflicts;
+    }
+
+    /// <summary>Removes from <paramref name="obj"/> the fields the applier dropped that no one else owns, deepest first, then the containers that emptied.</summary>
+    private static void RemoveUnowned(JsonObject obj, FieldSet removed, FieldSet othersOwn, FieldSet appliedSet)
+    {
+        foreach (var path in removed.Paths().OrderByDescending(p => p.Count))
+        {
+            if (othersOwn.ContainsOrHasBelow(path) || appliedSet.ContainsOrHasBelow(path) || IsKeyOfItem(path))
+            {
+                continue;
+            }
+
+            if (!PathElements.Remove(obj, path))
+            {
+                continue;
+            }
+
+            for (var depth = path.Count - 1; depth > 0; depth--)
+            {
+                var ancestor = path.Take(depth).ToArray();
+                if (ancestor is ["f:metadata"] || !PathElements.TryGet(obj, ancestor, out var node) ||
+                    node is not (JsonObject { Count: 0 } or JsonArray { Count: 0 }) ||
+                    othersOwn.ContainsOrHasBelow(ancestor) || appliedSet.ContainsOrHasBelow(ancestor))
+                {
+                    break;
+                }
+
+                PathElements.Remove(obj, ancestor);
+            }
+        }
+    }
+
+    /// <summary>The ownership Kubernetes assumes for an object applied to for the first time that has no managedFields.</summary>
+    private static List<ManagedFieldsEntry> BeforeFirstApply(JsonObject live, ModelSchema? schema, string? subresource)
+    {
+        var set = ScopeSet(FieldSetBuilder.Build(live, schema), subresource);
+        return set.IsEmpty ? [] : [new ManagedFieldsEntry(BeforeFirstApplyManager, UpdateOperation, Text(live["apiVersion"]), null, null, set)];
+    }
+
+    private static JsonObject ScopeConfig(JsonObject applied, string? subresource)
+    {
+        var config = (JsonObject)applied.DeepClone();
+        if (config["metadata"] is JsonObject metadata)
+        {
+            foreach (var name in ServerMetadata)
+            {
+                metadata.Remove(name);
+            }
+        }
+
+        if (subresource == "status")
+        {
+            return config["status"] is JsonObject status ? new JsonObject { ["status"] = status.DeepClone() } : new JsonObject();
+        }
+
+        config.Remove("status");
+        return config;
+    }
+
+    private static FieldSet ScopeSet(FieldSet set, string? subresource)
+    {
+        foreach (var path in IgnoredPaths)
+        {
+            set.RemoveSubtree(path);
+        }
+
+        set.Remove(["f:metadata"]);
+        if (subresource != "status")
+        {
+            set.RemoveSubtree(["f:status"]);
+            return set;
+        }
+
+        var statusOnly = new FieldSet();
+        foreach (var path in set.Paths().Where(p => p[0] == "f:status"))
+        {
+            statusOnly.Insert(path);
+        }
+
+        return statusOnly;
+    }
+
+    private static bool IsItem(IReadOnlyList<string> path) =>
+        path[^1].StartsWith("k:", StringComparison.Ordinal) || path[^1].StartsWith("v:", StringComparison.Ordinal);
+
+    // A key field of a map-list item lives and dies with the item.
+    private static bool IsKeyOfItem(IReadOnlyList<string> path) =>
+        path.Count >= 2 && path[^2].StartsWith("k:", StringComparison.Ordinal) && path[^1].StartsWith("f:", StringComparison.Ordinal) &&
+        PathElements.ParseKey(path[^2][2..]) is { } key && key.ContainsKey(path[^1][2..]);
+
+    private static bool SameValue(JsonNode a, JsonNode b, IReadOnlyList<string> path) =>
+        PathElements.TryGet(a, path, out var x) && PathElements.TryGet(b, path, out var y) && JsonNode.DeepEquals(x, y);
+
+    private static bool SameContent(JsonObject a, JsonObject b)
+    {
+        var x = (JsonObject)a.DeepClone();
+        var y = (JsonObject)b.DeepClone();
+        (x["metadata"] as JsonObject)?.Remove("managedFields");
+        (y["metadata"] as JsonObject)?.Remove("managedFields");
+        return JsonNode.DeepEquals(x, y);
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+}
