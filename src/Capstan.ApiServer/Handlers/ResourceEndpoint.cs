@@ -191,8 +191,16 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
             }
 
             CheckTypeMeta(r, applied);
+            options = new WriteOptions
+            {
+                DryRun = options.DryRun,
+                FieldManager = options.FieldManager,
+                FieldValidation = options.FieldValidation,
+                UserName = options.UserName,
+                IsApply = true,
+            };
             var force = http.Request.Query["force"].ToString() == "true";
-            result = await store.UpdateAsync(r, ns, name, sub, current => KindConversions.Apply(r, current, applied, options.FieldManager, force, now), options, ct,
+            result = await store.UpdateAsync(r, ns, name, sub, current => KindConversions.Apply(r, current, applied, options.FieldManager, force, now, sub), options, ct,
                 createIfMissing: async () =>
                 {
                     var fresh = KindConversions.Apply(r, null, applied, options.FieldManager, force, now);

@@ -75,8 +75,31 @@ public static class KindConversions
     }
 
     /// <summary>Server-side apply of <paramref name="applied"/> onto <paramref name="live"/> (null when the object does not exist yet).</summary>
-    public static JsonObject Apply(ResourceInfo r, JsonObject? live, JsonObject applied, string manager, bool force, DateTimeOffset now) =>
-        throw new Http.ApiException(415, "UnsupportedMediaType", "server-side apply is not supported yet");
+    public static JsonObject Apply(ResourceInfo r, JsonObject? live, JsonObject applied, string manager, bool force, DateTimeOffset now, string subresource = "")
+    {
+        ApplyResult result;
+        try
+        {
+            result = ServerSideApply.Apply(live, applied, r.ModelType!, manager, force, now, subresource.Length == 0 ? null : subresource);
+        }
+        catch (PatchException ex)
+        {
+            throw ex.Kind == PatchErrorKind.Invalid ? new Http.ApiException(422, "Invalid", ex.Message) : Http.ApiException.BadRequest(ex.Message);
+        }
+
+        if (result.Succeeded)
+        {
+            return result.Object!;
+        }
+
+        var causes = new JsonArray();
+        foreach (var c in result.Conflicts)
+        {
+            causes.Add(new JsonObject { ["reason"] = "FieldManagerConflict", ["message"] = c.Message, ["field"] = c.Field });
+        }
+
+        throw new Http.ApiException(409, "Conflict", result.ConflictMessage, new JsonObject { ["causes"] = causes });
+    }
 
     /// <summary>A meta.k8s.io/v1 Table of <paramref name="objects"/>.</summary>
     public static JsonObject ToTable(ResourceInfo r, IReadOnlyList<JsonObject> objects, string includeObject, string? resourceVersion, string? continueToken, DateTimeOffset now)

@@ -378,7 +378,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             throw ApiException.Invalid(r.QualifiedKind, name, errors);
         }
 
-        FieldManagement.RecordUpdate(r, old, updated, options, time.GetUtcNow());
+        FieldManagement.RecordUpdate(r, old, updated, options, time.GetUtcNow(), subresource);
         ObjectMeta.Metadata(updated)["resourceVersion"] = oldMeta["resourceVersion"]?.DeepClone();
         return updated;
     }

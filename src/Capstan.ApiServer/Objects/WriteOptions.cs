@@ -12,6 +12,9 @@ public sealed class WriteOptions
 
     public string UserName { get; init; } = "";
 
+    /// <summary>True for server-side apply, whose managedFields the apply algorithm keeps itself.</summary>
+    public bool IsApply { get; init; }
+
     public List<string> Warnings { get; } = [];
 }
 
