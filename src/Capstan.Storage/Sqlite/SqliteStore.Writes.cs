@@ -111,11 +111,22 @@ public sealed partial class SqliteStore
         }
         foreach (var operation in batch)
         {
-            operation.Complete();
+            if (operation.Kind != WriteKind.Compact)
+            {
+                operation.Complete();
+            }
         }
+        // A compaction is complete once its space is back with the file system.
         if (compacted)
         {
             ReclaimSpace();
+        }
+        foreach (var operation in batch)
+        {
+            if (operation.Kind == WriteKind.Compact)
+            {
+                operation.Complete();
+            }
         }
     }
 
