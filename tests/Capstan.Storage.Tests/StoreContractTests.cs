@@ -443,14 +443,15 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task WatchAsync_WritesDuringReplay_NoGapsNoDuplicates()
     {
         var start = Store.CurrentRevision;
-        for (var i = 0; i < 300; i++)
+        // More history than one replay page.
+        for (var i = 0; i < 700; i++)
         {
             await Store.CreateAsync($"/w/{i:D4}", Bytes("x"));
         }
         using var cts = new CancellationTokenSource(s_watchSafety);
         var writer = Task.Run(async () =>
         {
-            for (var i = 300; i < 600; i++)
+            for (var i = 700; i < 1000; i++)
             {
                 await Store.CreateAsync($"/w/{i:D4}", Bytes("x"));
             }
@@ -460,14 +461,14 @@ public abstract class StoreContractTests : IAsyncLifetime
         await foreach (var e in Store.WatchAsync("/w/", start + 1, cts.Token))
         {
             seen.Add(e.Revision);
-            if (seen.Count == 599)
+            if (seen.Count == 999)
             {
                 break;
             }
         }
         await writer;
 
-        Assert.Equal(Enumerable.Range(2, 599).Select(i => start + i), seen);
+        Assert.Equal(Enumerable.Range(2, 999).Select(i => start + i), seen);
     }
 
     [Fact]
@@ -594,5 +595,106 @@ public abstract class StoreContractTests : IAsyncLifetime
         var next = await Store.CreateAsync("/k/b", Bytes("b2"));
         Assert.True(next.Succeeded);
         Assert.Equal(revision + 1, next.Revision);
+    }
+    [Fact]
+    public async Task RandomWrites_MatchModelAtEveryRevisionAndInWatchReplay()
+    {
+        var random = new Random(12345);
+        var keys = Enumerable.Range(0, 12).Select(i => $"/m/{(char)('a' + i)}").ToArray();
+        var model = new Dictionary<string, (string Value, long Create, long Mod)>();
+        var snapshots = new List<(long Revision, Dictionary<string, (string Value, long Create, long Mod)> State)>();
+        var expectedEvents = new List<(long Revision, string Key, WatchEventType Type, string? Previous)>();
+        var start = (await Store.CreateAsync("/start", Bytes("x"))).Revision;
+
+        for (var step = 0; step < 400; step++)
+        {
+            var key = keys[random.Next(keys.Length)];
+            var value = $"v{step}";
+            var exists = model.TryGetValue(key, out var current);
+            // Sometimes the right revision, sometimes any, sometimes a stale one.
+            var expected = random.Next(3) switch { 0 => 0L, 1 => exists ? current.Mod : 1L, _ => Math.Max(1, (exists ? current.Mod : start) - 1) };
+            switch (random.Next(3))
+            {
+                case 0:
+                {
+                    var result = await Store.CreateAsync(key, Bytes(value));
+                    Assert.Equal(!exists, result.Succeeded);
+                    if (result.Succeeded)
+                    {
+                        model[key] = (value, result.Revision, result.Revision);
+                        expectedEvents.Add((result.Revision, key, WatchEventType.Put, null));
+                    }
+                    break;
+                }
+                case 1:
+                {
+                    var result = await Store.UpdateAsync(key, Bytes(value), expected);
+                    Assert.Equal(exists && (expected == 0 || expected == current.Mod), result.Succeeded);
+                    if (result.Succeeded)
+                    {
+                        model[key] = (value, current.Create, result.Revision);
+                        expectedEvents.Add((result.Revision, key, WatchEventType.Put, current.Value));
+                    }
+                    break;
+                }
+                default:
+                {
+                    var result = await Store.DeleteAsync(key, expected);
+                    Assert.Equal(exists && (expected == 0 || expected == current.Mod), result.Succeeded);
+                    if (result.Succeeded)
+                    {
+                        model.Remove(key);
+                        expectedEvents.Add((result.Revision, key, WatchEventType.Delete, current.Value));
+                    }
+                    break;
+                }
+            }
+            snapshots.Add((Store.CurrentRevision, new Dictionary<string, (string Value, long Create, long Mod)>(model)));
+        }
+
+        async Task CheckSnapshotsFromAsync(long oldest)
+        {
+            foreach (var (revision, state) in snapshots.Where(s => s.Revision >= oldest))
+            {
+                var range = await Store.RangeAsync("/m/", revision);
+                Assert.Equal(state.Keys.Order(StringComparer.Ordinal), range.Items.Select(i => i.Key));
+                Assert.All(range.Items, item =>
+                {
+                    Assert.Equal(state[item.Key].Value, Text(item.Value));
+                    Assert.Equal(state[item.Key].Create, item.CreateRevision);
+                    Assert.Equal(state[item.Key].Mod, item.ModRevision);
+                });
+                Assert.Equal(state.Count, range.Count);
+            }
+        }
+
+        async Task CheckReplayFromAsync(long after)
+        {
+            var expected = expectedEvents.Where(e => e.Revision > after).ToList();
+            var actual = new List<(long Revision, string Key, WatchEventType Type, string? Previous)>();
+            using var cts = new CancellationTokenSource(s_watchSafety);
+            if (expected.Count > 0)
+            {
+                await foreach (var e in Store.WatchAsync("/m/", after, cts.Token))
+                {
+                    actual.Add((e.Revision, e.Current.Key, e.Type, e.Previous is null ? null : Text(e.Previous.Value)));
+                    if (actual.Count == expected.Count)
+                    {
+                        break;
+                    }
+                }
+            }
+            Assert.Equal(expected, actual);
+        }
+
+        await CheckSnapshotsFromAsync(0);
+        await CheckReplayFromAsync(start);
+
+        var middle = snapshots[snapshots.Count / 2].Revision;
+        await Store.CompactAsync(middle);
+
+        await CheckSnapshotsFromAsync(middle);
+        await CheckReplayFromAsync(middle);
+        await Assert.ThrowsAsync<CompactedException>(() => Store.RangeAsync("/m/", middle - 1));
     }
 }

@@ -59,16 +59,17 @@ internal static class SqliteSchema
     public const string CountLatest =
         "SELECT COUNT(*) FROM current c JOIN kv k ON k.id = c.id WHERE c.name >= @lo AND c.name < @hi AND k.deleted = 0";
 
-    // At a past revision: the newest row of each key at or below it, unless that row is a tombstone.
+    // At a past revision: the newest row of each key at or below it, unless that row is a tombstone. Walking the (name, id)
+    // index in key order with a correlated MAX keeps the result streaming, so LIMIT stops the scan early when paging.
     public const string RangeAt =
-        "SELECT l.name, k.value, k.create_revision, k.id FROM " +
-        "(SELECT name, MAX(id) AS id FROM kv WHERE name >= @lo AND name < @hi AND id <= @rev GROUP BY name) l " +
-        "JOIN kv k ON k.id = l.id WHERE k.deleted = 0 ORDER BY l.name LIMIT @limit";
+        "SELECT k.name, k.value, k.create_revision, k.id FROM kv k " +
+        "WHERE k.name >= @lo AND k.name < @hi AND k.id <= @rev AND k.deleted = 0 " +
+        "AND k.id = (SELECT MAX(x.id) FROM kv x WHERE x.name = k.name AND x.id <= @rev) ORDER BY k.name LIMIT @limit";
 
     public const string RangeAtAfter =
-        "SELECT l.name, k.value, k.create_revision, k.id FROM " +
-        "(SELECT name, MAX(id) AS id FROM kv WHERE name >= @lo AND name < @hi AND name > @after AND id <= @rev GROUP BY name) l " +
-        "JOIN kv k ON k.id = l.id WHERE k.deleted = 0 ORDER BY l.name LIMIT @limit";
+        "SELECT k.name, k.value, k.create_revision, k.id FROM kv k " +
+        "WHERE k.name >= @lo AND k.name < @hi AND k.name > @after AND k.id <= @rev AND k.deleted = 0 " +
+        "AND k.id = (SELECT MAX(x.id) FROM kv x WHERE x.name = k.name AND x.id <= @rev) ORDER BY k.name LIMIT @limit";
 
     public const string CountAt =
         "SELECT COUNT(*) FROM (SELECT MAX(id) AS id FROM kv WHERE name >= @lo AND name < @hi AND id <= @rev GROUP BY name) l " +
