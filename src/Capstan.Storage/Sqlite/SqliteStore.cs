@@ -11,6 +11,7 @@ namespace Capstan.Storage.Sqlite;
 public sealed partial class SqliteStore : IStore
 {
     private readonly SqliteStoreOptions _options;
+    private readonly FileStream _ownership;
     private readonly PreparedConnection _writer;
     private readonly ReadConnectionPool _readers;
     private readonly WatchHub _watchHub;
@@ -26,10 +27,11 @@ public sealed partial class SqliteStore : IStore
     private long _persistedCompactedRevision;
     private int _disposed;
 
-    private SqliteStore(string path, SqliteStoreOptions options, PreparedConnection writer)
+    private SqliteStore(string path, SqliteStoreOptions options, FileStream ownership, PreparedConnection writer)
     {
         Path = path;
         _options = options;
+        _ownership = ownership;
         _writer = writer;
         LoadState();
         _currentRevision = _writerRevision;
@@ -55,19 +57,32 @@ public sealed partial class SqliteStore : IStore
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
 
-        var writer = PreparedConnection.Open(ConnectionString(path, SqliteOpenMode.ReadWriteCreate));
+        // The in-memory key map and revision counter assume one writer: a second store on the same file would corrupt them.
+        // FileShare.None takes an exclusive flock on Unix, released by the kernel even when the process is killed.
+        FileStream ownership;
         try
         {
+            ownership = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception)
+        {
+            throw new IOException($"the store {path} is already open (by this or another process)", exception);
+        }
+        PreparedConnection? writer = null;
+        try
+        {
+            writer = PreparedConnection.Open(ConnectionString(path, SqliteOpenMode.ReadWriteCreate));
             // auto_vacuum only takes effect before the first table exists; it lets compaction hand pages back to the file system.
             writer.Execute("PRAGMA auto_vacuum = INCREMENTAL");
             writer.Execute("PRAGMA journal_mode = WAL");
             writer.Execute(options.Durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
             writer.Execute(SqliteSchema.Create);
-            return Task.FromResult(new SqliteStore(path, options, writer));
+            return Task.FromResult(new SqliteStore(path, options, ownership, writer));
         }
         catch
         {
-            writer.Dispose();
+            writer?.Dispose();
+            ownership.Dispose();
             throw;
         }
     }
@@ -86,6 +101,7 @@ public sealed partial class SqliteStore : IStore
         _readers.Dispose();
         TryCheckpoint();
         _writer.Dispose();
+        await _ownership.DisposeAsync().ConfigureAwait(false);
         _closing.Dispose();
         _compactionGate.Dispose();
     }

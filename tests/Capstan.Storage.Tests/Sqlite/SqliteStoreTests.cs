@@ -96,6 +96,14 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_AlreadyOpen_ThrowsIOException()
+    {
+        await using var store = await OpenAsync();
+
+        await Assert.ThrowsAsync<IOException>(() => OpenAsync());
+    }
+
+    [Fact]
     public async Task CompactAsync_FutureRevision_Throws()
     {
         await using var store = await OpenAsync();
