@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Capstan.Storage.Sqlite;
+using Xunit.Abstractions;
+
+namespace Capstan.Storage.Tests.Sqlite;
+
+/// <summary>Prints write throughput and latency; asserts only correctness, never time.</summary>
+[Trait("Category", "Slow")]
+public sealed class SqliteStoreThroughputTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(true, 16, 2000)]
+    [InlineData(false, 16, 2000)]
+    [InlineData(true, 1, 2000)]
+    public async Task CreateAsync_ConcurrentCallers_PrintsThroughputAndLatency(bool durable, int callers, int perCaller)
+    {
+        using var directory = new TempDirectory();
+        await using var store = await SqliteStore.OpenAsync(directory.File("bench.db"), new SqliteStoreOptions { Durable = durable, CompactInterval = TimeSpan.Zero });
+        var value = new byte[1024];
+        Random.Shared.NextBytes(value);
+        // Warm up the JIT and the file.
+        for (var i = 0; i < 200; i++)
+        {
+            await store.CreateAsync($"/warmup/{i}", value);
+        }
+
+        var latencies = new double[callers * perCaller];
+        var total = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < perCaller; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var result = await store.CreateAsync($"/registry/pods/ns{c:D2}/pod-{i:D6}", value);
+                latencies[(c * perCaller) + i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                Assert.True(result.Succeeded);
+            }
+        })));
+        total.Stop();
+
+        Array.Sort(latencies);
+        var count = latencies.Length;
+        output.WriteLine(
+            $"durable={durable} callers={callers} creates={count} value=1KiB: {count / total.Elapsed.TotalSeconds:F0} writes/s, " +
+            $"p50 {latencies[count / 2]:F2} ms, p99 {latencies[(int)(count * 0.99)]:F2} ms, max {latencies[^1]:F2} ms");
+        Assert.Equal(count + 200, (await store.RangeAsync("")).Count);
+    }
+}
