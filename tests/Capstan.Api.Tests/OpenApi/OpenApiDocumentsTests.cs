@@ -144,6 +144,18 @@ public sealed class OpenApiDocumentsTests
     }
 
     [Fact]
+    public void V3_MultiTypeScalars_UseOneOfWithoutTopLevelType()
+    {
+        var schemas = V3("api/v1")["components"]!["schemas"]!;
+        var quantity = schemas["io.k8s.apimachinery.pkg.api.resource.Quantity"]!.AsObject();
+        Assert.False(quantity.ContainsKey("type"));
+        Assert.Equal(["string", "number"], quantity["oneOf"]!.AsArray().Select(t => (string)t!["type"]!));
+        var intOrString = schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]!.AsObject();
+        Assert.Equal("int-or-string", (string)intOrString["format"]!);
+        Assert.Equal(["integer", "string"], intOrString["oneOf"]!.AsArray().Select(t => (string)t!["type"]!));
+    }
+
+    [Fact]
     public void V3_PatchOperation_HasFieldValidationAndPatchContentTypes()
     {
         var patch = V3("api/v1")["paths"]!["/api/v1/namespaces/{namespace}/configmaps/{name}"]!["patch"]!;
