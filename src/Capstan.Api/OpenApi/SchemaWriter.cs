@@ -318,12 +318,12 @@ public sealed class SchemaWriter
     }
 
     /// <summary>
-    /// Required: what the model marks so, and non-nullable value properties (the client generator makes required
+    /// Required: what the model or <see cref="RequiredFields"/> marks so, and non-nullable value properties (the client generator makes required
     /// scalars non-nullable, such as <c>containerPort</c>).
     /// </summary>
     private static bool IsRequired(Type owner, FieldSchema field)
     {
-        if (field.Required)
+        if (field.Required || RequiredFields.IsRequired(owner, field.JsonName))
         {
             return true;
         }
