@@ -27,10 +27,12 @@ public sealed class OpenApiDocuments
 
     private readonly Dictionary<string, (byte[] Json, string Hash)> _v3;
 
-    private OpenApiDocuments(byte[] v2Json, Dictionary<string, (byte[] Json, string Hash)> v3, byte[] v3Index)
+    private OpenApiDocuments(byte[] v2Json, byte[] v2Protobuf, Dictionary<string, (byte[] Json, string Hash)> v3, byte[] v3Index)
     {
         V2Json = v2Json;
         V2ETag = Quote(Hash(v2Json));
+        V2Protobuf = v2Protobuf;
+        V2ProtobufETag = Quote(Hash(v2Protobuf));
         _v3 = v3;
         V3Index = v3Index;
         V3IndexETag = Quote(Hash(v3Index));
@@ -41,6 +43,24 @@ public sealed class OpenApiDocuments
 
     /// <summary>Entity tag of <see cref="V2Json"/> (quoted).</summary>
     public string V2ETag { get; }
+
+    /// <summary>
+    /// <see cref="V2Json"/> as protobuf (<c>application/com.github.proto-openapi.spec.v2@v1.0+protobuf</c>), the only form kubectl
+    /// asks <c>/openapi/v2</c> for (<c>kubectl explain --output=plaintext-openapiv2</c>, and fallbacks when v3 is missing).
+    /// </summary>
+    public byte[] V2Protobuf { get; }
+
+    /// <summary>Entity tag of <see cref="V2Protobuf"/> (quoted).</summary>
+    public string V2ProtobufETag { get; }
+
+    /// <summary>The media type kubectl puts in Accept for <see cref="V2Protobuf"/>.</summary>
+    public const string V2ProtobufMediaType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+    /// <summary>
+    /// The Content-Type to answer <see cref="V2Protobuf"/> with: as Kubernetes does, with '.' for '@', which Go's media type
+    /// parser rejects (kubectl fails with "mime: unexpected content after media subtype" otherwise).
+    /// </summary>
+    public const string V2ProtobufContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
     /// <summary>The <c>/openapi/v3</c> index: <c>{"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=..."}}}</c>.</summary>
     public byte[] V3Index { get; }
@@ -62,7 +82,9 @@ public sealed class OpenApiDocuments
     public static OpenApiDocuments Create(ResourceRegistry registry, ModelDocs docs)
     {
         var names = new DefinitionNames(registry);
-        var v2 = Serialize(V2Document(registry, names, docs));
+        var v2Document = V2Document(registry, names, docs);
+        var v2 = Serialize(v2Document);
+        var v2Protobuf = SwaggerProtobuf.Encode(v2Document);
 
         var v3 = new Dictionary<string, (byte[] Json, string Hash)>(StringComparer.Ordinal);
         foreach (var group in registry.Resources.Where(r => r.ModelType is not null).GroupBy(r => GroupVersionPath(r.Group, r.Version)))
@@ -77,7 +99,7 @@ public sealed class OpenApiDocuments
             paths[path] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{path}?hash={hash}" };
         }
 
-        return new OpenApiDocuments(v2, v3, Serialize(new JsonObject { ["paths"] = paths }));
+        return new OpenApiDocuments(v2, v2Protobuf, v3, Serialize(new JsonObject { ["paths"] = paths }));
     }
 
     /// <summary>The OpenAPI 3.0 document of a group version ("api/v1", "apis/apps/v1"; a leading slash or "openapi/v3/" is tolerated), or null.</summary>

@@ -181,13 +181,13 @@ public sealed class PathWriter
     }
 
     private JsonObject Operation(string id, string description, string action, JsonObject gvk, string tag,
-        IEnumerable<string> parameters, JsonObject? body, JsonObject responses)
+        IEnumerable<string> parameters, BodySpec? body, ResponseSpec responses)
     {
         var operation = new JsonObject { ["description"] = description };
         if (_flavor == OpenApiFlavor.V2)
         {
-            operation["consumes"] = new JsonArray(BodyMediaTypes(body).Select(m => (JsonNode)JsonValue.Create(m)!).ToArray());
-            operation["produces"] = new JsonArray(ResponseMediaTypes(responses).Select(m => (JsonNode)JsonValue.Create(m)!).ToArray());
+            operation["consumes"] = Strings(body?.MediaTypes ?? ["*/*"]);
+            operation["produces"] = Strings(responses.MediaTypes);
             operation["schemes"] = new JsonArray("https");
         }
 
@@ -197,7 +197,7 @@ public sealed class PathWriter
         var parameterList = new JsonArray();
         if (body is not null && _flavor == OpenApiFlavor.V2)
         {
-            parameterList.Add(new JsonObject { ["name"] = "body", ["in"] = "body", ["required"] = true, ["schema"] = body["schema"]!.DeepClone() });
+            parameterList.Add(new JsonObject { ["name"] = "body", ["in"] = "body", ["required"] = true, ["schema"] = body.Schema.DeepClone() });
         }
 
         foreach (var name in parameters)
@@ -212,17 +212,26 @@ public sealed class PathWriter
 
         if (body is not null && _flavor == OpenApiFlavor.V3)
         {
-            operation["requestBody"] = body["requestBody"]!.DeepClone();
+            operation["requestBody"] = new JsonObject { ["content"] = Content(body.Schema, body.MediaTypes), ["required"] = true };
         }
 
-        operation["responses"] = _flavor == OpenApiFlavor.V2 ? responses["v2"]!.DeepClone() : responses["v3"]!.DeepClone();
+        var responseObject = new JsonObject();
+        foreach (var code in responses.Codes)
+        {
+            var text = code switch { "201" => "Created", "202" => "Accepted", _ => "OK" };
+            responseObject[code] = _flavor == OpenApiFlavor.V2
+                ? new JsonObject { ["description"] = text, ["schema"] = responses.Schema.DeepClone() }
+                : new JsonObject { ["description"] = text, ["content"] = Content(responses.Schema, responses.MediaTypes) };
+        }
+
+        responseObject["401"] = new JsonObject { ["description"] = "Unauthorized" };
+        operation["responses"] = responseObject;
         operation["x-kubernetes-action"] = action;
         operation["x-kubernetes-group-version-kind"] = gvk.DeepClone();
         return operation;
     }
 
-    /// <summary>A request body in both shapes: the v2 body schema and the v3 requestBody; <see cref="Operation"/> picks one.</summary>
-    private static JsonObject Body(JsonObject schema, IEnumerable<string> mediaTypes)
+    private static JsonObject Content(JsonObject schema, IEnumerable<string> mediaTypes)
     {
         var content = new JsonObject();
         foreach (var media in mediaTypes)
@@ -230,54 +239,21 @@ public sealed class PathWriter
             content[media] = new JsonObject { ["schema"] = schema.DeepClone() };
         }
 
-        return new JsonObject
-        {
-            ["schema"] = schema,
-            ["requestBody"] = new JsonObject { ["content"] = content, ["required"] = true },
-            ["media"] = new JsonArray(mediaTypes.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
-        };
+        return content;
     }
 
-    private JsonObject PatchBody()
+    private static JsonArray Strings(IEnumerable<string> values) => new(values.Select(v => (JsonNode)JsonValue.Create(v)).ToArray());
+
+    private static BodySpec Body(JsonObject schema, string[] mediaTypes) => new(schema, mediaTypes);
+
+    private BodySpec PatchBody()
     {
         _schemas.DefineIntrinsic(DefinitionNames.Patch);
-        return Body(_schemas.Ref(DefinitionNames.Patch), PatchMediaTypes);
+        return new BodySpec(_schemas.Ref(DefinitionNames.Patch), PatchMediaTypes);
     }
 
-    private static IEnumerable<string> BodyMediaTypes(JsonObject? body) =>
-        body?["media"] is JsonArray media ? media.Select(m => m!.GetValue<string>()) : ["*/*"];
-
-    private static IEnumerable<string> ResponseMediaTypes(JsonObject responses) =>
-        responses["media"]!.AsArray().Select(m => m!.GetValue<string>());
-
-    private JsonObject Responses(Type model, IEnumerable<string> mediaTypes, params string[] codes)
-    {
-        var media = mediaTypes.ToArray();
-        var schema = _schemas.RefTo(model);
-        var v2 = new JsonObject();
-        var v3 = new JsonObject();
-        foreach (var code in codes)
-        {
-            var text = code switch { "201" => "Created", "202" => "Accepted", _ => "OK" };
-            v2[code] = new JsonObject { ["description"] = text, ["schema"] = schema.DeepClone() };
-            var content = new JsonObject();
-            foreach (var m in media)
-            {
-                content[m] = new JsonObject { ["schema"] = schema.DeepClone() };
-            }
-
-            v3[code] = new JsonObject { ["description"] = text, ["content"] = content };
-        }
-
-        v2["401"] = new JsonObject { ["description"] = "Unauthorized" };
-        v3["401"] = new JsonObject { ["description"] = "Unauthorized" };
-        return new JsonObject
-        {
-            ["v2"] = v2,
-            ["v3"] = v3,
-            ["media"] = new JsonArray(media.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
-        };
-    }
+    private ResponseSpec Responses(Type model, IEnumerable<string> mediaTypes, params string[] codes) =>
+        new(_schemas.RefTo(model), mediaTypes.ToArray(), codes);
 
     private static readonly string[] ListParameterNames =
     [
@@ -324,4 +300,10 @@ public sealed class PathWriter
 
     private static JsonObject Gvk(string group, string version, string kind) =>
         new() { ["group"] = group, ["kind"] = kind, ["version"] = version };
+
+    /// <summary>A request body: its schema and the media types it may come in.</summary>
+    private sealed record BodySpec(JsonObject Schema, string[] MediaTypes);
+
+    /// <summary>The success responses of an operation: one schema, its media types, the status codes.</summary>
+    private sealed record ResponseSpec(JsonObject Schema, string[] MediaTypes, string[] Codes);
 }

@@ -94,17 +94,10 @@ public sealed class SchemaWriter
     {
         JsonObject? schema = name switch
         {
-            DefinitionNames.Quantity => new JsonObject
-            {
-                ["description"] = "A fixed-point number with an optional SI or binary suffix, such as \"100m\", \"2Gi\" or \"1.5\".",
-                ["type"] = "string",
-            },
-            DefinitionNames.IntOrString => new JsonObject
-            {
-                ["description"] = "Either an integer or a string, such as a port number or a port name, or \"25%\".",
-                ["format"] = "int-or-string",
-                ["type"] = "string",
-            },
+            DefinitionNames.Quantity => OneOf(
+                "A fixed-point number with an optional SI or binary suffix, such as \"100m\", \"2Gi\" or \"1.5\".", null, "string", "number"),
+            DefinitionNames.IntOrString => OneOf(
+                "Either an integer or a string, such as a port number or a port name, or \"25%\".", "int-or-string", "integer", "string"),
             DefinitionNames.Time => new JsonObject
             {
                 ["description"] = "A timestamp in RFC 3339 form, to the second.",
@@ -141,6 +134,30 @@ public sealed class SchemaWriter
 
         _definitions.TryAdd(name, schema);
         return true;
+    }
+
+    /// <summary>
+    /// A scalar that takes several JSON types. Swagger 2.0 cannot say so and declares a string; OpenAPI 3.0 lists the types
+    /// in <c>oneOf</c> without a top-level type, which is also what makes kubectl explain print "Quantity" and "IntOrString".
+    /// </summary>
+    private JsonObject OneOf(string description, string? format, params string[] types)
+    {
+        var schema = new JsonObject { ["description"] = description };
+        if (format is not null)
+        {
+            schema["format"] = format;
+        }
+
+        if (_flavor == OpenApiFlavor.V2)
+        {
+            schema["type"] = "string";
+        }
+        else
+        {
+            schema["oneOf"] = new JsonArray(types.Select(t => (JsonNode)new JsonObject { ["type"] = t }).ToArray());
+        }
+
+        return schema;
     }
 
     private JsonObject Property(Type owner, FieldSchema field)
@@ -301,12 +318,12 @@ public sealed class SchemaWriter
     }
 
     /// <summary>
-    /// Required: what the model marks so, and non-nullable value properties (the client generator makes required
+    /// Required: what the model or <see cref="RequiredFields"/> marks so, and non-nullable value properties (the client generator makes required
     /// scalars non-nullable, such as <c>containerPort</c>).
     /// </summary>
     private static bool IsRequired(Type owner, FieldSchema field)
     {
-        if (field.Required)
+        if (field.Required || RequiredFields.IsRequired(owner, field.JsonName))
         {
             return true;
         }

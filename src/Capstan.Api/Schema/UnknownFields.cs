@@ -62,6 +62,44 @@ public static class UnknownFields
         return found;
     }
 
+    /// <summary>
+    /// Parses JSON that may repeat a property, keeping the last value as Kubernetes does
+    /// (<see cref="JsonNode.Parse(ReadOnlySpan{byte}, JsonNodeOptions?, JsonDocumentOptions)"/> throws on a repeated property).
+    /// </summary>
+    /// <exception cref="JsonException">The body is not valid JSON.</exception>
+    public static JsonNode? ParseLastWins(ReadOnlyMemory<byte> json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return ToNode(document.RootElement);
+    }
+
+    private static JsonNode? ToNode(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    obj[property.Name] = ToNode(property.Value);
+                }
+
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    array.Add(ToNode(item));
+                }
+
+                return array;
+            case JsonValueKind.Null:
+                return null;
+            default:
+                return JsonValue.Create(element.Clone());
+        }
+    }
+
     private static void Walk(ModelSchema schema, JsonObject obj, string path, List<string> found)
     {
         foreach (var (name, value) in obj)

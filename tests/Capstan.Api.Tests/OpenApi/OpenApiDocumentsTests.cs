@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Capstan.Api.OpenApi;
 using Capstan.Api.Registry;
+using Capstan.Api.Schema;
 
 namespace Capstan.Api.Tests.OpenApi;
 
@@ -144,6 +145,18 @@ public sealed class OpenApiDocumentsTests
     }
 
     [Fact]
+    public void V3_MultiTypeScalars_UseOneOfWithoutTopLevelType()
+    {
+        var schemas = V3("api/v1")["components"]!["schemas"]!;
+        var quantity = schemas["io.k8s.apimachinery.pkg.api.resource.Quantity"]!.AsObject();
+        Assert.False(quantity.ContainsKey("type"));
+        Assert.Equal(["string", "number"], quantity["oneOf"]!.AsArray().Select(t => (string)t!["type"]!));
+        var intOrString = schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]!.AsObject();
+        Assert.Equal("int-or-string", (string)intOrString["format"]!);
+        Assert.Equal(["integer", "string"], intOrString["oneOf"]!.AsArray().Select(t => (string)t!["type"]!));
+    }
+
+    [Fact]
     public void V3_PatchOperation_HasFieldValidationAndPatchContentTypes()
     {
         var patch = V3("api/v1")["paths"]!["/api/v1/namespaces/{namespace}/configmaps/{name}"]!["patch"]!;
@@ -154,6 +167,53 @@ public sealed class OpenApiDocumentsTests
         var content = patch["requestBody"]!["content"]!.AsObject();
         Assert.Contains("application/strategic-merge-patch+json", content.Select(c => c.Key));
         Assert.Contains("application/apply-patch+yaml", content.Select(c => c.Key));
+    }
+
+    [Fact]
+    public void Create_Twice_GivesIdenticalBytes()
+    {
+        var first = OpenApiDocuments.Create(ResourceRegistry.BuiltIn, ModelDocs.Empty);
+        var second = OpenApiDocuments.Create(ResourceRegistry.BuiltIn, ModelDocs.Empty);
+        Assert.Equal(first.V2Json, second.V2Json);
+        Assert.Equal(first.V3Index, second.V3Index);
+        Assert.Equal(first.V2Protobuf, second.V2Protobuf);
+    }
+
+    [Fact]
+    public void V2_EveryPatchMarker_AppearsOnItsProperty()
+    {
+        var names = new DefinitionNames(ResourceRegistry.BuiltIn);
+        var definitions = V2["definitions"]!.AsObject();
+        var seen = new HashSet<Type>();
+        var pending = new Queue<Type>(ResourceRegistry.BuiltIn.Resources.Select(r => r.ModelType!));
+        while (pending.TryDequeue(out var type))
+        {
+            if (!seen.Add(type) || !ModelSchema.IsModel(type))
+            {
+                continue;
+            }
+
+            var definition = definitions[names.Find(type)!]!;
+            foreach (var field in ModelSchema.For(type).Fields.Values)
+            {
+                if (field.Nested is { } nested)
+                {
+                    pending.Enqueue(nested.ClrType);
+                }
+
+                if (field.Patch is not { } patch)
+                {
+                    continue;
+                }
+
+                var property = definition["properties"]![field.JsonName]!;
+                Assert.Equal(patch.PatchStrategy, (string?)property["x-kubernetes-patch-strategy"]);
+                Assert.Equal(patch.PatchMergeKey, (string?)property["x-kubernetes-patch-merge-key"]);
+                Assert.Equal(patch.ListType, (string?)property["x-kubernetes-list-type"]);
+                Assert.Equal(patch.MapType, (string?)property["x-kubernetes-map-type"]);
+                Assert.Equal(patch.ListMapKeys ?? [], property["x-kubernetes-list-map-keys"]?.AsArray().Select(k => (string)k!).ToArray() ?? []);
+            }
+        }
     }
 
     [Fact]

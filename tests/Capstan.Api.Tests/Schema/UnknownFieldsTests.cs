@@ -55,5 +55,12 @@ public sealed class UnknownFieldsTests
         Assert.Empty(UnknownFields.FindDuplicates(Encoding.UTF8.GetBytes(json)));
     }
 
+    [Fact]
+    public void ParseLastWins_RepeatedKeys_KeepsLastValue()
+    {
+        var node = UnknownFields.ParseLastWins(Encoding.UTF8.GetBytes("""{"a":1,"b":{"c":"x","c":"y"},"a":[1,null,true]}"""))!;
+        Assert.Equal("""{"a":[1,null,true],"b":{"c":"y"}}""", node.ToJsonString());
+    }
+
     private static JsonObject Parse(string json) => JsonNode.Parse(json)!.AsObject();
 }
