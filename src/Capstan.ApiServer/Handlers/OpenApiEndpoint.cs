@@ -20,18 +20,21 @@ public sealed class OpenApiEndpoint(ResourceRegistry registry) : IExtraEndpoint
     {
         if (path == "/openapi/v2")
         {
-            if (http.Request.Headers.Accept.ToString() is var accept && accept.Contains("protobuf", StringComparison.Ordinal)
-                && !accept.Contains("application/json", StringComparison.Ordinal) && !accept.Contains("*/*", StringComparison.Ordinal))
+            if (http.Request.Headers.Accept.ToString().Contains("protobuf", StringComparison.Ordinal))
             {
-                throw new ApiException(406, "NotAcceptable", "only application/json is served for /openapi/v2");
+                http.Response.Headers.ETag = _docs.Value.V2ProtobufETag;
+                await ResponseWriter.WriteRawAsync(http, 200, _docs.Value.V2Protobuf, OpenApiDocuments.V2ProtobufContentType).ConfigureAwait(false);
+                return true;
             }
 
+            http.Response.Headers.ETag = _docs.Value.V2ETag;
             await ResponseWriter.WriteRawAsync(http, 200, _docs.Value.V2Json).ConfigureAwait(false);
             return true;
         }
 
         if (path == "/openapi/v3")
         {
+            http.Response.Headers.ETag = _docs.Value.V3IndexETag;
             await ResponseWriter.WriteRawAsync(http, 200, _docs.Value.V3Index).ConfigureAwait(false);
             return true;
         }

@@ -109,17 +109,19 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
 
     private async Task CreateAsync(HttpContext http, ResourceInfo r, string ns, string userName, CancellationToken ct)
     {
-        var body = await BodyReader.ReadObjectAsync(http.Request, ct).ConfigureAwait(false);
+        var (body, duplicates) = await BodyReader.ReadObjectWithDuplicatesAsync(http.Request, ct).ConfigureAwait(false);
         CheckTypeMeta(r, body);
         var options = Options(http, userName);
+        CheckDuplicates(duplicates, options);
         var created = await store.CreateAsync(r, ns, body, options, ct).ConfigureAwait(false);
         await WriteObjectAsync(http, r, 201, created, options.Warnings).ConfigureAwait(false);
     }
 
     private async Task ReplaceAsync(HttpContext http, ResourceInfo r, string ns, string name, string sub, string userName, CancellationToken ct)
     {
-        var body = await BodyReader.ReadObjectAsync(http.Request, ct).ConfigureAwait(false);
+        var (body, duplicates) = await BodyReader.ReadObjectWithDuplicatesAsync(http.Request, ct).ConfigureAwait(false);
         var options = Options(http, userName);
+        CheckDuplicates(duplicates, options);
         JsonObject result;
         if (sub == "scale")
         {
@@ -363,6 +365,22 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
                     ? m
                     : $"the kind in the data ({kind}) does not match the expected kind ({r.Kind})");
         }
+    }
+
+    private static void CheckDuplicates(IReadOnlyList<string> duplicates, WriteOptions options)
+    {
+        if (duplicates.Count == 0 || options.FieldValidation == "Ignore")
+        {
+            return;
+        }
+
+        var messages = duplicates.Select(d => $"duplicate field \"{d.TrimStart('.')}\"").ToList();
+        if (options.FieldValidation == "Strict")
+        {
+            throw ApiException.BadRequest("strict decoding error: " + string.Join(", ", messages));
+        }
+
+        options.Warnings.AddRange(messages);
     }
 
     private static string Truncate(string s) => s.Length > 200 ? s[..200] + "..." : s;

@@ -10,10 +10,19 @@ public static class BodyReader
 {
     public const int MaxBodyBytes = 3 * 1024 * 1024;
 
-    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct) =>
+        (await ReadObjectWithDuplicatesAsync(request, ct).ConfigureAwait(false)).Object;
+
+    /// <summary>Reads an object and the paths of any keys it repeats (for fieldValidation Strict/Warn).</summary>
+    public static async Task<(JsonObject Object, IReadOnlyList<string> Duplicates)> ReadObjectWithDuplicatesAsync(HttpRequest request, CancellationToken ct)
     {
-        var node = await ReadNodeAsync(request, ct).ConfigureAwait(false);
-        return node as JsonObject ?? throw ApiException.BadRequest("the body of the request must be a JSON object");
+        var bytes = await ReadBytesAsync(request, ct).ConfigureAwait(false);
+        var mediaType = MediaType(request.ContentType);
+        var node = Parse(bytes, mediaType) as JsonObject ?? throw ApiException.BadRequest("the body of the request must be a JSON object");
+        IReadOnlyList<string> duplicates = mediaType.Contains("json", StringComparison.Ordinal)
+            ? Capstan.Api.Schema.UnknownFields.FindDuplicates(bytes)
+            : [];
+        return (node, duplicates);
     }
 
     public static async Task<JsonNode?> ReadNodeAsync(HttpRequest request, CancellationToken ct)
@@ -83,7 +92,8 @@ public static class BodyReader
 
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+            // Repeated keys are legal JSON; the last one wins, as in Kubernetes' decoder (Strict reports them separately).
+            return Capstan.Api.Schema.UnknownFields.ParseLastWins(bytes);
         }
         catch (JsonException ex)
         {

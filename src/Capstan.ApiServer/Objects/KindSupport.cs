@@ -15,6 +15,24 @@ public static class KindSupport
 {
     public static void Default(ResourceInfo resource, JsonObject obj)
     {
+        Normalize(resource, obj);
+    }
+
+    /// <summary>Conversions the API does on decode: a Secret's write-only stringData is folded into data (base64).</summary>
+    private static void Normalize(ResourceInfo resource, JsonObject obj)
+    {
+        if (resource.Group.Length == 0 && resource.Kind == "Secret" && obj["stringData"] is JsonObject stringData)
+        {
+            var data = obj["data"] as JsonObject ?? new JsonObject();
+            foreach (var (key, value) in stringData)
+            {
+                var text = value is JsonValue v && v.TryGetValue<string>(out var str) ? str : value?.ToJsonString() ?? "";
+                data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+
+            obj["data"] = data;
+            obj.Remove("stringData");
+        }
     }
 
     public static IEnumerable<FieldError> ValidateMetadata(ResourceInfo resource, JsonObject obj) => [];

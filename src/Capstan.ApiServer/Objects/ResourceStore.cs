@@ -438,7 +438,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             return;
         }
 
-        var unknown = KindSupport.UnknownFields(r, obj);
+        var unknown = KindSupport.UnknownFields(r, obj).Select(u => u.TrimStart('.')).ToList();
         if (unknown.Count == 0)
         {
             return;
