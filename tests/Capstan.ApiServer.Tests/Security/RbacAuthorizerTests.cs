@@ -282,6 +282,19 @@ public sealed class RbacAuthorizerTests
     }
 
     [Fact]
+    public void ToJson_Forbidden_HasStatusFieldsAndDetails()
+    {
+        var json = SecurityStatus.ToJson(SecurityStatus.Forbidden(Jane, Get("pods", "default", "web")));
+
+        Assert.Equal("Status", (string?)json["kind"]);
+        Assert.Equal("Forbidden", (string?)json["reason"]);
+        Assert.Equal(403, (int?)json["code"]);
+        Assert.Equal("web", (string?)json["details"]!["name"]);
+        Assert.Equal("pods", (string?)json["details"]!["kind"]);
+        Assert.Null(json["details"]!["group"]);
+    }
+
+    [Fact]
     public void RuleCoverage_SubsetIsCovered_SupersetIsNot()
     {
         var owner = new[] { Rule(["get", "list"], [""], ["pods", "*/scale"]), Rule(["get"], [""], ["configmaps"], ["a"]) };
