@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Capstan.ApiServer.Security;
@@ -13,6 +14,7 @@ namespace Capstan.ApiServer.Security;
 /// when it expires within 30 days, or when the CA changed.</item>
 /// <item><c>admin.crt</c>/<c>admin.key</c>: client certificate CN=system:admin, O=system:masters, 1 year; same rotation rule.</item>
 /// <item><c>token</c>: the node-join token (see <see cref="Security.JoinToken"/>); reissued when the CA changed.</item>
+/// <item><c>service-account.key</c>: ECDSA P-256 key signing service-account tokens; kept across starts so issued tokens stay valid.</item>
 /// <item><c>kubeconfig.yaml</c>: rewritten whenever its content would change (new admin certificate, other port).</item>
 /// </list>
 /// Key files, the token and kubeconfig.yaml are mode 0600.
@@ -27,6 +29,7 @@ public sealed class ClusterPki : IDisposable
     public const string AdminKeyFile = "admin.key";
     public const string TokenFile = "token";
     public const string KubeconfigFile = "kubeconfig.yaml";
+    public const string ServiceAccountKeyFile = "service-account.key";
 
     public static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
     public static readonly TimeSpan LeafValidity = TimeSpan.FromDays(365);
@@ -52,8 +55,10 @@ public sealed class ClusterPki : IDisposable
         string joinToken,
         string kubeconfigYaml,
         string serverUrl,
+        ECDsa serviceAccountSigningKey,
         TimeProvider timeProvider)
     {
+        ServiceAccountSigningKey = serviceAccountSigningKey;
         DataDirectory = dataDirectory;
         _authority = authority;
         ServingCertificate = servingCertificate;
@@ -78,6 +83,9 @@ public sealed class ClusterPki : IDisposable
     public X509Certificate2 AdminCertificate { get; }
 
     public string JoinToken { get; }
+
+    /// <summary>The key <see cref="ServiceAccountTokenIssuer"/> signs with and <see cref="ServiceAccountTokenValidator"/> verifies with.</summary>
+    public ECDsa ServiceAccountSigningKey { get; }
 
     public string KubeconfigYaml { get; }
 
@@ -157,7 +165,9 @@ public sealed class ClusterPki : IDisposable
             PemFiles.EnsureMode(kubeconfigPath, PemFiles.Secret);
         }
 
-        return new ClusterPki(dataDir, authority, serving, admin, token, kubeconfig, serverUrl, options.TimeProvider)
+        var serviceAccountKey = LoadOrCreateKey(PathOf(ServiceAccountKeyFile));
+
+        return new ClusterPki(dataDir, authority, serving, admin, token, kubeconfig, serverUrl, serviceAccountKey, options.TimeProvider)
         {
             CreatedCa = createdCa,
             IssuedServingCertificate = issueServing,
@@ -190,6 +200,7 @@ public sealed class ClusterPki : IDisposable
         ServingCertificate.Dispose();
         AdminCertificate.Dispose();
         _authority.Key.Dispose();
+        ServiceAccountSigningKey.Dispose();
         _authority.Certificate.Dispose();
     }
 
@@ -214,6 +225,28 @@ public sealed class ClusterPki : IDisposable
         PemFiles.WriteAtomically(keyPath, authority.Key.ExportPkcs8PrivateKeyPem(), PemFiles.Secret);
         PemFiles.WriteAtomically(certificatePath, authority.Certificate.ExportCertificatePem(), PemFiles.Public);
         return (authority, true);
+    }
+
+    private static ECDsa LoadOrCreateKey(string path)
+    {
+        var key = ECDsa.Create();
+        if (File.Exists(path))
+        {
+            try
+            {
+                key.ImportFromPem(File.ReadAllText(path));
+                PemFiles.EnsureMode(path, PemFiles.Secret);
+                return key;
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                // Unreadable: replace it below (tokens signed with the old key stop working, as they would have anyway).
+            }
+        }
+
+        key.GenerateKey(ECCurve.NamedCurves.nistP256);
+        PemFiles.WriteAtomically(path, key.ExportPkcs8PrivateKeyPem(), PemFiles.Secret);
+        return key;
     }
 
     private static string LoadOrCreateToken(string path, X509Certificate2 ca)
