@@ -184,6 +184,19 @@ public sealed class ClusterPki : IDisposable
         return _authority.IssueClient(commonName, organizations ?? [], _timeProvider.GetUtcNow(), validity);
     }
 
+    /// <summary>
+    /// Signs a PEM PKCS#10 certificate signing request (a CertificateSigningRequest's <c>spec.request</c>) as a client
+    /// certificate: the CSR's CN and O become user and groups. Returns the certificate PEM (the CSR's <c>status.certificate</c>).
+    /// Whether the requester may have that identity (e.g. <c>system:node:&lt;name&gt;</c>) is the caller's decision.
+    /// </summary>
+    /// <exception cref="CryptographicException">The request is malformed or its signature does not verify.</exception>
+    public string SignClientCertificateRequest(string requestPem, TimeSpan validity)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestPem);
+        using var certificate = _authority.SignClientRequest(requestPem, _timeProvider.GetUtcNow(), validity);
+        return certificate.ExportCertificatePem();
+    }
+
     /// <summary>A serving certificate signed by the cluster CA (e.g. for a node agent's log/exec endpoint), WITH its private key.</summary>
     public X509Certificate2 IssueServingCertificate(string commonName, IEnumerable<string> subjectAlternativeNames, TimeSpan validity)
     {
