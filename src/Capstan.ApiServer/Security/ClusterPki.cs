@@ -119,6 +119,8 @@ public sealed class ClusterPki : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDir);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Port, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535, nameof(options));
         PemFiles.EnsureDirectory(dataDir);
         var now = options.TimeProvider.GetUtcNow();
         string PathOf(string file) => Path.Combine(dataDir, file);
