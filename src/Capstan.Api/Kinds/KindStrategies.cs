@@ -1,6 +1,15 @@
 using System.Collections.Frozen;
 using Capstan.Api.Kinds.Apps;
+using Capstan.Api.Kinds.Autoscaling;
+using Capstan.Api.Kinds.Batch;
+using Capstan.Api.Kinds.Coordination;
 using Capstan.Api.Kinds.Core;
+using Capstan.Api.Kinds.Discovery;
+using Capstan.Api.Kinds.Networking;
+using Capstan.Api.Kinds.Policy;
+using Capstan.Api.Kinds.Rbac;
+using Capstan.Api.Kinds.Scheduling;
+using Capstan.Api.Kinds.Storage;
 using Capstan.Api.Registry;
 
 namespace Capstan.Api.Kinds;
@@ -22,13 +31,38 @@ public static class KindStrategies
         IKindStrategy[] specific =
         [
             new PodStrategy(),
+            new NamespaceStrategy(),
+            new NodeStrategy(),
+            new ServiceStrategy(),
+            new EndpointsStrategy(),
+            new ConfigMapStrategy(),
+            new SecretStrategy(),
+            new Core.EventStrategy(),
             new PersistentVolumeStrategy(),
             new PersistentVolumeClaimStrategy(),
+            new ResourceQuotaStrategy(),
+            new LimitRangeStrategy(),
             new DeploymentStrategy(),
             new ReplicaSetStrategy(),
             new StatefulSetStrategy(),
             new DaemonSetStrategy(),
             new ControllerRevisionStrategy(),
+            new JobStrategy(),
+            new CronJobStrategy(),
+            new HorizontalPodAutoscalerStrategy(),
+            new IngressStrategy(),
+            new IngressClassStrategy(),
+            new NetworkPolicyStrategy(),
+            new StorageClassStrategy(),
+            new LeaseStrategy(),
+            new EndpointSliceStrategy(),
+            new RoleStrategy(),
+            new ClusterRoleStrategy(),
+            new RoleBindingStrategy(),
+            new ClusterRoleBindingStrategy(),
+            new Events.EventStrategy(),
+            new PodDisruptionBudgetStrategy(),
+            new PriorityClassStrategy(),
         ];
 
         var map = specific.ToDictionary(s => Key(s.Group, s.Kind));

@@ -18,7 +18,11 @@ public abstract class KindStrategy : IKindStrategy
     {
         var errs = new List<FieldError>();
         ValidateObject(obj, errs);
-        if (old is not null)
+        if (old is null)
+        {
+            ValidateCreate(obj, errs);
+        }
+        else
         {
             ValidateUpdate(obj, old, errs);
         }
@@ -32,8 +36,17 @@ public abstract class KindStrategy : IKindStrategy
     {
     }
 
+    public virtual void PrepareForUpdate(JsonObject obj, JsonObject old)
+    {
+    }
+
     /// <summary>Rules every version of the object must satisfy (create and update).</summary>
     protected virtual void ValidateObject(JsonObject obj, List<FieldError> errs)
+    {
+    }
+
+    /// <summary>Rules only a new object must satisfy.</summary>
+    protected virtual void ValidateCreate(JsonObject obj, List<FieldError> errs)
     {
     }
 
