@@ -69,4 +69,17 @@ public sealed class QuantityTests
     [Fact]
     public void RoundUp_ToMilli_RoundsTowardsInfinity() =>
         Assert.Equal("1m", Quantity.Parse("0.0001").RoundUp(-3).ToString());
+
+    // KubernetesClient's ResourceQuantity agrees for non-negative values (it mis-prints negatives, e.g. "-1").
+    [Theory]
+    [InlineData("0.1")]
+    [InlineData("1.0001")]
+    [InlineData("2048Ki")]
+    [InlineData("0.5Mi")]
+    [InlineData("1000Ki")]
+    [InlineData("1e-3")]
+    [InlineData("129e6")]
+    [InlineData("0.25Gi")]
+    public void ToString_NonNegative_AgreesWithKubernetesClient(string text) =>
+        Assert.Equal(new k8s.Models.ResourceQuantity(text).ToString(), Quantity.Parse(text).ToString());
 }
