@@ -104,6 +104,15 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RangeAsync_FutureRevision_Throws()
+    {
+        await using var store = await OpenAsync();
+        await store.CreateAsync("/k", new byte[] { 1 });
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.RangeAsync("/", store.CurrentRevision + 1));
+    }
+
+    [Fact]
     public async Task CompactAsync_FutureRevision_Throws()
     {
         await using var store = await OpenAsync();
