@@ -59,6 +59,10 @@ public sealed partial class SqliteStore
                 {
                     operation.Cancel();
                 }
+                else if (_fault is not null)
+                {
+                    operation.Fail(new InvalidOperationException("the store failed and must be reopened", _fault));
+                }
                 else
                 {
                     batch.Add(operation);
@@ -96,10 +100,18 @@ public sealed partial class SqliteStore
         catch (Exception exception)
         {
             // Nothing of the batch is durable: forget what it did to the in-memory state and fail every write in it.
-            LoadState();
             foreach (var operation in batch)
             {
                 operation.Fail(exception);
+            }
+            try
+            {
+                LoadState();
+            }
+            catch (Exception reloadFailure)
+            {
+                // The file cannot even be read back: every later write fails rather than act on a state we cannot trust.
+                _fault = reloadFailure;
             }
             return;
         }

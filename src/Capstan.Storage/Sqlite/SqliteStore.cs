@@ -26,6 +26,7 @@ public sealed partial class SqliteStore : IStore
     private long _compactedRevision;
     private long _persistedCompactedRevision;
     private int _disposed;
+    private Exception? _fault;
 
     private SqliteStore(string path, SqliteStoreOptions options, FileStream ownership, PreparedConnection writer)
     {
