@@ -44,13 +44,15 @@ public sealed partial class SqliteStore
     /// The one writer: takes whatever is queued (up to the batch limit), applies it in one transaction, commits, and only then
     /// publishes the events and completes the callers' tasks. While one batch is being made durable the next one queues up,
     /// so the cost of a commit is shared by every writer that arrived during the previous one.
+    /// It runs on its own thread: under load it never yields, and SQLite calls block, so on the thread pool it would
+    /// hold a worker indefinitely and slow the callers' continuations down.
     /// </summary>
-    private async Task RunWriterAsync()
+    private void RunWriter()
     {
         var reader = _queue.Reader;
         var batch = new List<WriteOperation>(_options.MaxBatchSize);
         var events = new List<WatchEvent>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (WaitForWrites(reader))
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var operation))
@@ -73,6 +75,12 @@ public sealed partial class SqliteStore
                 CommitBatch(batch, events);
             }
         }
+    }
+
+    private static bool WaitForWrites(System.Threading.Channels.ChannelReader<WriteOperation> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void CommitBatch(List<WriteOperation> batch, List<WatchEvent> events)
