@@ -385,6 +385,35 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchAsync_FutureRevision_StartsAfterIt()
+    {
+        var start = (await Store.CreateAsync("/w/0", Bytes("x"))).Revision;
+        using var cts = new CancellationTokenSource(s_watchSafety);
+        await using var watch = Store.WatchAsync("/w/", start + 2, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = watch.MoveNextAsync();
+
+        await Store.CreateAsync("/w/1", Bytes("x"));
+        await Store.CreateAsync("/w/2", Bytes("x"));
+        var third = await Store.CreateAsync("/w/3", Bytes("x"));
+
+        Assert.True(await next);
+        Assert.Equal(third.Revision, watch.Current.Revision);
+    }
+
+    [Fact]
+    public async Task WatchAsync_Cancelled_EndsEnumeration()
+    {
+        var start = (await Store.CreateAsync("/w/0", Bytes("x"))).Revision;
+        using var cts = new CancellationTokenSource();
+        await using var watch = Store.WatchAsync("/w/", start, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = watch.MoveNextAsync();
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await next);
+    }
+
+    [Fact]
     public async Task WatchAsync_Prefix_SeesOnlyThatPrefix()
     {
         using var cts = new CancellationTokenSource(s_watchSafety);

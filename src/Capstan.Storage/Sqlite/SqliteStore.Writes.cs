@@ -44,13 +44,15 @@ public sealed partial class SqliteStore
     /// The one writer: takes whatever is queued (up to the batch limit), applies it in one transaction, commits, and only then
     /// publishes the events and completes the callers' tasks. While one batch is being made durable the next one queues up,
     /// so the cost of a commit is shared by every writer that arrived during the previous one.
+    /// It runs on its own thread: under load it never yields, and SQLite calls block, so on the thread pool it would
+    /// hold a worker indefinitely and slow the callers' continuations down.
     /// </summary>
-    private async Task RunWriterAsync()
+    private void RunWriter()
     {
         var reader = _queue.Reader;
         var batch = new List<WriteOperation>(_options.MaxBatchSize);
         var events = new List<WatchEvent>();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (WaitForWrites(reader))
         {
             batch.Clear();
             while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var operation))
@@ -58,6 +60,10 @@ public sealed partial class SqliteStore
                 if (operation.CancellationToken.IsCancellationRequested)
                 {
                     operation.Cancel();
+                }
+                else if (_fault is not null)
+                {
+                    operation.Fail(new InvalidOperationException("the store failed and must be reopened", _fault));
                 }
                 else
                 {
@@ -69,6 +75,12 @@ public sealed partial class SqliteStore
                 CommitBatch(batch, events);
             }
         }
+    }
+
+    private static bool WaitForWrites(System.Threading.Channels.ChannelReader<WriteOperation> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
     }
 
     private void CommitBatch(List<WriteOperation> batch, List<WatchEvent> events)
@@ -96,10 +108,18 @@ public sealed partial class SqliteStore
         catch (Exception exception)
         {
             // Nothing of the batch is durable: forget what it did to the in-memory state and fail every write in it.
-            LoadState();
             foreach (var operation in batch)
             {
                 operation.Fail(exception);
+            }
+            try
+            {
+                LoadState();
+            }
+            catch (Exception reloadFailure)
+            {
+                // The file cannot even be read back: every later write fails rather than act on a state we cannot trust.
+                _fault = reloadFailure;
             }
             return;
         }

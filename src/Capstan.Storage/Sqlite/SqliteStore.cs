@@ -15,7 +15,10 @@ public sealed partial class SqliteStore : IStore
     private readonly PreparedConnection _writer;
     private readonly ReadConnectionPool _readers;
     private readonly WatchHub _watchHub;
-    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(new UnboundedChannelOptions { SingleReader = true });
+    // Synchronous continuations: the only waiter is the writer thread blocked in WaitForWrites, so a caller's TryWrite
+    // wakes it directly instead of through a thread-pool work item.
+    private readonly Channel<WriteOperation> _queue = Channel.CreateUnbounded<WriteOperation>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _compactionGate = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
@@ -26,6 +29,7 @@ public sealed partial class SqliteStore : IStore
     private long _compactedRevision;
     private long _persistedCompactedRevision;
     private int _disposed;
+    private Exception? _fault;
 
     private SqliteStore(string path, SqliteStoreOptions options, FileStream ownership, PreparedConnection writer)
     {
@@ -38,7 +42,7 @@ public sealed partial class SqliteStore : IStore
         _compactedRevision = _persistedCompactedRevision;
         _watchHub = new WatchHub(_currentRevision);
         _readers = new ReadConnectionPool(ConnectionString(path, SqliteOpenMode.ReadWrite), options.ReadConnections);
-        _writerLoop = Task.Run(RunWriterAsync);
+        _writerLoop = Task.Factory.StartNew(RunWriter, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _compactorLoop = Task.Run(RunCompactorAsync);
     }
 

@@ -104,6 +104,38 @@ public sealed class SqliteStoreTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task RangeAsync_FutureRevision_Throws()
+    {
+        await using var store = await OpenAsync();
+        await store.CreateAsync("/k", new byte[] { 1 });
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.RangeAsync("/", store.CurrentRevision + 1));
+    }
+
+    [Fact]
+    public async Task CreateAsync_BatchFailsToCommit_FailsThatWriteAndRecovers()
+    {
+        await using var store = await OpenAsync();
+        await store.CreateAsync("/a", new byte[] { 1 });
+        // Someone else takes the next revision behind the store's back, so the store's insert collides and its batch rolls back.
+        using (var foreign = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            foreign.Open();
+            using var insert = foreign.CreateCommand();
+            insert.CommandText = "INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (2, '/foreign', 1, 0, 2, 0, x'00')";
+            insert.ExecuteNonQuery();
+        }
+
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => store.CreateAsync("/b", new byte[] { 1 }));
+        var retry = await store.CreateAsync("/b", new byte[] { 1 });
+
+        Assert.True(retry.Succeeded);
+        Assert.Equal(3, retry.Revision);
+        Assert.NotNull(await store.GetAsync("/a"));
+        Assert.NotNull(await store.GetAsync("/b"));
+    }
+
+    [Fact]
     public async Task CompactAsync_FutureRevision_Throws()
     {
         await using var store = await OpenAsync();
