@@ -26,6 +26,7 @@ public sealed class JobStrategyTests
     [InlineData("spec.template.metadata.labels.job-name", "\"pi\"")]
     [InlineData("spec.template.metadata.labels.controller-uid", "\"u-1\"")]
     [InlineData("spec.template.spec.containers[0].imagePullPolicy", "\"Always\"")]
+    [InlineData("metadata.labels.job-name", "\"pi\"")]
     public void Default_BareJob_GetsDefaults(string path, string expected)
     {
         var job = Job();

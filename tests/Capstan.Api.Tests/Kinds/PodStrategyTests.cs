@@ -52,6 +52,8 @@ public sealed class PodStrategyTests
     [InlineData("spec.containers[0].resources.limits.memory", "\"1Gi\"")]
     [InlineData("spec.containers[0].resources.requests.memory", "\"1Gi\"")]
     [InlineData("spec.containers[0].env[0].valueFrom.fieldRef.apiVersion", "\"v1\"")]
+    [InlineData("spec.serviceAccountName", "\"default\"")]
+    [InlineData("spec.serviceAccount", "\"default\"")]
     [InlineData("spec.volumes[0].emptyDir", "{}")]
     [InlineData("spec.volumes[1].configMap.defaultMode", "420")]
     [InlineData("spec.volumes[2].secret.defaultMode", "420")]
@@ -102,11 +104,28 @@ public sealed class PodStrategyTests
     [InlineData("""[{"name":"c","image":"a","livenessProbe":{"successThreshold":2,"exec":{"command":["true"]}}}]""", "", "spec.containers[0].livenessProbe.successThreshold:FieldValueInvalid")]
     [InlineData("""[{"name":"c","image":"a","livenessProbe":{}}]""", "", "spec.containers[0].livenessProbe:FieldValueRequired")]
     [InlineData("""[{"name":"c","image":"a"}]""", ""","tolerations":[{"key":"k","operator":"Exists","value":"v"}]""", "spec.tolerations[0].operator:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a","ports":[{"containerPort":80,"hostPort":8080}]}]""", ""","hostNetwork":true""", "spec.containers[0].ports[0].hostPort:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a","envFrom":[{"configMapRef":{}}]}]""", "", "spec.containers[0].envFrom[0].configMapRef.name:FieldValueRequired")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","volumes":[{"name":"v","configMap":{}}]""", "spec.volumes[0].configMap.name:FieldValueRequired")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","topologySpreadConstraints":[{"maxSkew":0,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]""", "spec.topologySpreadConstraints[0].maxSkew:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"Maybe"}]""", "spec.topologySpreadConstraints[0].whenUnsatisfiable:FieldValueNotSupported")]
     public void Validate_BadPod_ReportsFieldAndReason(string containers, string extra, string expected)
     {
         var pod = Defaulted(containers, extra);
         Assert.Contains(expected, Json.Fields(Strategy.Validate(pod, null)));
     }
+
+    [Fact]
+    public void Default_HostNetwork_HostPortFromContainerPort()
+    {
+        var pod = Defaulted("""[{"name":"c","image":"a","ports":[{"containerPort":8080}]}]""", ""","hostNetwork":true""");
+        Assert.Equal("8080", Json.Text(pod, "spec.containers[0].ports[0].hostPort"));
+        Assert.Empty(Strategy.Validate(pod, null));
+    }
+
+    [Fact]
+    public void Default_ContainerResources_AlwaysPresent() =>
+        Assert.Equal("{}", Json.Text(Defaulted("""[{"name":"c","image":"a"}]"""), "spec.containers[0].resources"));
 
     [Fact]
     public void Validate_RequestAboveLimit_KubernetesMessage()

@@ -49,6 +49,11 @@ public sealed class DaemonSetStrategy : KindStrategy
         }
     }
 
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj,
+            ["currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady", "updatedNumberScheduled", "numberAvailable", "numberUnavailable"],
+            [], "");
+
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs) =>
         errs.AddRange(FieldRules.Immutable(obj.Obj("spec"), old.Obj("spec"), "selector", "spec.selector"));
 }

@@ -72,6 +72,11 @@ public sealed class DeploymentStrategy : KindStrategy
         }
     }
 
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj,
+            ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas", "terminatingReplicas"],
+            ["updatedReplicas", "readyReplicas", "availableReplicas"], "cannot be greater than status.replicas");
+
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs) =>
         errs.AddRange(FieldRules.Immutable(obj.Obj("spec"), old.Obj("spec"), "selector", "spec.selector"));
 }

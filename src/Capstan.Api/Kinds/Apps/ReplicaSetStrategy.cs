@@ -27,6 +27,11 @@ public sealed class ReplicaSetStrategy : KindStrategy
         WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", errs);
     }
 
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj,
+            ["replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas", "terminatingReplicas"],
+            ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"], "cannot be greater than the number of replicas");
+
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs) =>
         errs.AddRange(FieldRules.Immutable(obj.Obj("spec"), old.Obj("spec"), "selector", "spec.selector"));
 }

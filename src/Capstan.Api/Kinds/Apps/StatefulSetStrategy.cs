@@ -83,6 +83,11 @@ public sealed class StatefulSetStrategy : KindStrategy
         }
     }
 
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj,
+            ["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"],
+            ["readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"], "cannot be greater than status.replicas");
+
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs)
     {
         var spec = (JsonObject?)obj.Obj("spec")?.DeepClone() ?? new JsonObject();

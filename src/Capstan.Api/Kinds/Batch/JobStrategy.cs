@@ -72,10 +72,24 @@ public sealed class JobStrategy : KindStrategy
         {
             spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { [ControllerUidLabel] = uid } };
         }
+
+        // Kubernetes re-applies defaults whenever it reads a Job, so a Job without labels shows its template's, generated ones included.
+        if (meta.Obj("labels") is not { Count: > 0 })
+        {
+            meta["labels"] = labels.DeepClone();
+        }
     }
 
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs) =>
         JobSpecValidation.Validate(obj.Obj("spec") ?? new JsonObject(), "spec", requireSelector: true, errs);
+
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old)
+    {
+        var status = obj.Obj("status") ?? new JsonObject();
+        return new[] { "active", "succeeded", "failed", "ready", "terminating" }
+            .SelectMany(f => FieldRules.NonNegative(status, f, "status." + f))
+            .ToList();
+    }
 
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs)
     {

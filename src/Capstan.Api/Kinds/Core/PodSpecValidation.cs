@@ -39,6 +39,7 @@ public static class PodSpecValidation
     {
         var errs = new List<FieldError>();
         var volumes = ValidateVolumes(spec, path + ".volumes", errs);
+        var hostNetwork = spec.Bool("hostNetwork") == true;
         var names = new HashSet<string>();
 
         if (!spec.HasEntries("containers"))
@@ -49,7 +50,7 @@ public static class PodSpecValidation
         foreach (var (i, container) in spec.Items("initContainers"))
         {
             var cPath = $"{path}.initContainers[{i}]";
-            ValidateContainer(container, cPath, volumes, names, errs);
+            ValidateContainer(container, cPath, volumes, names, errs, hostNetwork);
             var restart = container.Str("restartPolicy");
             var sidecar = restart == "Always";
             if (restart is not null && !sidecar)
@@ -77,7 +78,7 @@ public static class PodSpecValidation
         foreach (var (i, container) in spec.Items("containers"))
         {
             var cPath = $"{path}.containers[{i}]";
-            ValidateContainer(container, cPath, volumes, names, errs);
+            ValidateContainer(container, cPath, volumes, names, errs, hostNetwork);
             if (container.Has("restartPolicy"))
             {
                 errs.Add(FieldError.Forbidden(cPath + ".restartPolicy", "may not be set for non-init containers"));
@@ -111,6 +112,7 @@ public static class PodSpecValidation
         }
 
         ValidateTolerations(spec, path + ".tolerations", errs);
+        ValidateTopologySpread(spec, path + ".topologySpreadConstraints", errs);
         foreach (var (i, secretRef) in spec.Items("imagePullSecrets"))
         {
             if (secretRef.StrOrEmpty("name").Length == 0)
@@ -170,6 +172,7 @@ public static class PodSpecValidation
 
         Require(volume.Obj("hostPath"), "hostPath", "path");
         Require(volume.Obj("secret"), "secret", "secretName");
+        Require(volume.Obj("configMap"), "configMap", "name");
         Require(volume.Obj("persistentVolumeClaim"), "persistentVolumeClaim", "claimName");
         Require(volume.Obj("nfs"), "nfs", "server");
         Require(volume.Obj("nfs"), "nfs", "path");
@@ -243,7 +246,7 @@ public static class PodSpecValidation
         }
     }
 
-    private static void ValidateContainer(JsonObject container, string path, HashSet<string> volumes, HashSet<string> names, List<FieldError> errs)
+    private static void ValidateContainer(JsonObject container, string path, HashSet<string> volumes, HashSet<string> names, List<FieldError> errs, bool hostNetwork)
     {
         var name = container.StrOrEmpty("name");
         if (name.Length == 0)
@@ -272,8 +275,9 @@ public static class PodSpecValidation
         errs.AddRange(FieldRules.OneOf(container, "imagePullPolicy", path + ".imagePullPolicy", true, PullPolicies));
         errs.AddRange(FieldRules.OneOf(container, "terminationMessagePolicy", path + ".terminationMessagePolicy", true, TerminationMessagePolicies));
 
-        ValidatePorts(container, path + ".ports", errs);
+        ValidatePorts(container, path + ".ports", errs, hostNetwork);
         ValidateEnv(container, path + ".env", errs);
+        ValidateEnvFrom(container, path + ".envFrom", errs);
         ValidateResources(container.Obj("resources"), path + ".resources", errs);
         ValidateMounts(container, path + ".volumeMounts", volumes, errs);
 
@@ -297,7 +301,7 @@ public static class PodSpecValidation
         }
     }
 
-    private static void ValidatePorts(JsonObject container, string path, List<FieldError> errs)
+    private static void ValidatePorts(JsonObject container, string path, List<FieldError> errs, bool hostNetwork)
     {
         var names = new HashSet<string>();
         foreach (var (i, port) in container.Items("ports"))
@@ -325,6 +329,10 @@ public static class PodSpecValidation
             if (port.Long("hostPort") is { } hostPort and not 0)
             {
                 errs.AddRange(NetworkFormats.IsValidPortNum(hostPort).Select(m => FieldError.Invalid(pPath + ".hostPort", hostPort, m)));
+                if (hostNetwork && hostPort != containerPort)
+                {
+                    errs.Add(FieldError.Invalid(pPath + ".hostPort", hostPort, "must match `containerPort` when `hostNetwork` is true"));
+                }
             }
 
             errs.AddRange(FieldRules.OneOf(port, "protocol", pPath + ".protocol", true, Protocols));
@@ -389,6 +397,41 @@ public static class PodSpecValidation
                         var key = keyRef.StrOrEmpty("key");
                         errs.AddRange(NameFormats.IsConfigMapKey(key).Select(m => FieldError.Invalid($"{ePath}.valueFrom.{refKey}.key", key, m)));
                     }
+                }
+            }
+        }
+    }
+
+    private static void ValidateEnvFrom(JsonObject container, string path, List<FieldError> errs)
+    {
+        foreach (var (i, source) in container.Items("envFrom"))
+        {
+            var sPath = $"{path}[{i}]";
+            if (source.Str("prefix") is { Length: > 0 } prefix)
+            {
+                errs.AddRange(NameFormats.IsEnvVarName(prefix).Select(m => FieldError.Invalid(sPath + ".prefix", prefix, m)));
+            }
+
+            var refs = new[] { "configMapRef", "secretRef" }.Where(source.Has).ToArray();
+            if (refs.Length == 0)
+            {
+                errs.Add(FieldError.Invalid(sPath, "", "must specify one of: `configMapRef` or `secretRef`"));
+            }
+            else if (refs.Length > 1)
+            {
+                errs.Add(FieldError.Invalid(sPath, "", "may not have more than one field specified at a time"));
+            }
+
+            foreach (var key in refs)
+            {
+                var name = source.Obj(key)?.StrOrEmpty("name") ?? "";
+                if (name.Length == 0)
+                {
+                    errs.Add(FieldError.Required($"{sPath}.{key}.name"));
+                }
+                else
+                {
+                    errs.AddRange(NameFormats.IsDns1123Subdomain(name).Select(m => FieldError.Invalid($"{sPath}.{key}.name", name, m)));
                 }
             }
         }
@@ -546,6 +589,53 @@ public static class PodSpecValidation
         else
         {
             errs.Add(FieldError.Required(path));
+        }
+    }
+
+    private static void ValidateTopologySpread(JsonObject spec, string path, List<FieldError> errs)
+    {
+        var seen = new HashSet<(string, string)>();
+        foreach (var (i, constraint) in spec.Items("topologySpreadConstraints"))
+        {
+            var cPath = $"{path}[{i}]";
+            var maxSkew = constraint.Long("maxSkew") ?? 0;
+            if (maxSkew <= 0)
+            {
+                errs.Add(FieldError.Invalid(cPath + ".maxSkew", maxSkew, "must be greater than zero"));
+            }
+
+            var key = constraint.StrOrEmpty("topologyKey");
+            if (key.Length == 0)
+            {
+                errs.Add(FieldError.Required(cPath + ".topologyKey", "can not be empty"));
+            }
+            else
+            {
+                errs.AddRange(NameFormats.IsQualifiedName(key).Select(m => FieldError.Invalid(cPath + ".topologyKey", key, m)));
+            }
+
+            var when = constraint.StrOrEmpty("whenUnsatisfiable");
+            errs.AddRange(FieldRules.OneOf(constraint, "whenUnsatisfiable", cPath + ".whenUnsatisfiable", true, "DoNotSchedule", "ScheduleAnyway"));
+            if (!seen.Add((key, when)))
+            {
+                errs.Add(FieldError.Duplicate(cPath, $"{{{key}, {when}}}"));
+            }
+
+            if (constraint.Long("minDomains") is { } minDomains)
+            {
+                if (minDomains <= 0)
+                {
+                    errs.Add(FieldError.Invalid(cPath + ".minDomains", minDomains, "must be greater than zero"));
+                }
+                else if (when != "DoNotSchedule")
+                {
+                    errs.Add(FieldError.Invalid(cPath + ".minDomains", minDomains, "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway"));
+                }
+            }
+
+            errs.AddRange(FieldRules.OneOf(constraint, "nodeAffinityPolicy", cPath + ".nodeAffinityPolicy", false, "Ignore", "Honor"));
+            errs.AddRange(FieldRules.OneOf(constraint, "nodeTaintsPolicy", cPath + ".nodeTaintsPolicy", false, "Ignore", "Honor"));
+            errs.AddRange(LabelSelectorValidation.Validate(constraint.Obj("labelSelector"), cPath + ".labelSelector"));
         }
     }
 

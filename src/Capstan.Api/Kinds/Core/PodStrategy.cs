@@ -23,6 +23,13 @@ public sealed class PodStrategy : KindStrategy
     public override void Default(JsonObject obj)
     {
         var spec = obj.EnsureObj("spec");
+
+        // The ServiceAccount admission plugin's choice when none is named.
+        if (string.IsNullOrEmpty(spec.Str("serviceAccountName")) && string.IsNullOrEmpty(spec.Str("serviceAccount")))
+        {
+            spec["serviceAccountName"] = "default";
+        }
+
         PodSpecDefaults.Apply(spec);
         spec.SetDefault("enableServiceLinks", true);
 
@@ -141,11 +148,6 @@ public sealed class PodStrategy : KindStrategy
             yield return FieldError.Forbidden("status.phase", $"cannot transition from terminal phase {oldPhase} to {phase}");
         }
 
-        var nodeName = obj.Obj("spec")?.Str("nodeName");
-        if (!JsonAccess.SameAs(obj.Obj("spec")?["nodeName"], old.Obj("spec")?["nodeName"]))
-        {
-            yield return FieldError.Invalid("spec.nodeName", nodeName, ObjectMetaValidation.FieldImmutable);
-        }
     }
 
     private static JsonObject WithoutSeconds(JsonObject toleration)
