@@ -109,10 +109,25 @@ public sealed class PodStrategyTests
     [InlineData("""[{"name":"c","image":"a"}]""", ""","volumes":[{"name":"v","configMap":{}}]""", "spec.volumes[0].configMap.name:FieldValueRequired")]
     [InlineData("""[{"name":"c","image":"a"}]""", ""","topologySpreadConstraints":[{"maxSkew":0,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]""", "spec.topologySpreadConstraints[0].maxSkew:FieldValueInvalid")]
     [InlineData("""[{"name":"c","image":"a"}]""", ""","topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"Maybe"}]""", "spec.topologySpreadConstraints[0].whenUnsatisfiable:FieldValueNotSupported")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"zone","operator":"In"}]}]}}}""", "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values:FieldValueRequired")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","affinity":{"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":0,"podAffinityTerm":{"topologyKey":"zone"}}]}}""", "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{}}]}}""", "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey:FieldValueRequired")]
     public void Validate_BadPod_ReportsFieldAndReason(string containers, string extra, string expected)
     {
         var pod = Defaulted(containers, extra);
         Assert.Contains(expected, Json.Fields(Strategy.Validate(pod, null)));
+    }
+
+    [Fact]
+    public void Validate_GoodAffinity_NoErrors()
+    {
+        var pod = Defaulted("""[{"name":"c","image":"a"}]""", """
+            ,"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+                {"matchExpressions":[{"key":"zone","operator":"In","values":["a"]},{"key":"cores","operator":"Gt","values":["4"]}]},
+                {"matchFields":[{"key":"metadata.name","operator":"In","values":["n1"]}]}]}},
+              "podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{"topologyKey":"kubernetes.io/hostname","labelSelector":{"matchLabels":{"app":"a"}}}}]}}
+            """);
+        Assert.Empty(Strategy.Validate(pod, null));
     }
 
     [Fact]

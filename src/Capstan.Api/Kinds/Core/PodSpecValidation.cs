@@ -113,6 +113,11 @@ public static class PodSpecValidation
 
         ValidateTolerations(spec, path + ".tolerations", errs);
         ValidateTopologySpread(spec, path + ".topologySpreadConstraints", errs);
+        AffinityValidation.Validate(spec.Obj("affinity"), path + ".affinity", errs);
+        if (spec.Obj("os") is { } os)
+        {
+            errs.AddRange(FieldRules.OneOf(os, "name", path + ".os.name", true, "linux", "windows"));
+        }
         foreach (var (i, secretRef) in spec.Items("imagePullSecrets"))
         {
             if (secretRef.StrOrEmpty("name").Length == 0)
