@@ -114,12 +114,18 @@ public static class ObjectMetaValidation
         var errs = Validate(obj, group, kind).ToList();
         var meta = obj.Obj("metadata") ?? new JsonObject();
         var oldMeta = old.Obj("metadata") ?? new JsonObject();
-        foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp" })
+        foreach (var field in new[] { "name", "namespace" })
         {
-            if (oldMeta.Has(field) && !JsonAccess.SameAs(meta[field], oldMeta[field]))
+            if (meta.StrOrEmpty(field) != oldMeta.StrOrEmpty(field))
             {
-                errs.Add(FieldError.Invalid("metadata." + field, JsonAccess.AsString(meta[field]) ?? "", FieldImmutable));
+                errs.Add(FieldError.Invalid("metadata." + field, meta.StrOrEmpty(field), FieldImmutable));
             }
+        }
+
+        // An omitted uid is filled in from the stored object (and creationTimestamp always is), as Kubernetes' BeforeUpdate does.
+        if (meta.Str("uid") is { Length: > 0 } uid && uid != oldMeta.StrOrEmpty("uid"))
+        {
+            errs.Add(FieldError.Invalid("metadata.uid", uid, FieldImmutable));
         }
 
         if (oldMeta.Has("deletionTimestamp"))

@@ -51,8 +51,10 @@ public sealed class ServiceStrategy : KindStrategy
         {
             spec.SetDefault("internalTrafficPolicy", "Cluster");
 
-            // Set by the IP allocator in Kubernetes; a single-stack IPv4 cluster always chooses these.
-            spec.SetDefault("ipFamilyPolicy", "SingleStack");
+            // Set by the IP allocator in Kubernetes; a single-stack IPv4 cluster chooses these. Headless
+            // services without a selector default to RequireDualStack (documented), still with the cluster's one family.
+            var headlessWithoutSelector = spec.Str("clusterIP") == "None" && !spec.HasEntries("selector");
+            spec.SetDefault("ipFamilyPolicy", headlessWithoutSelector ? "RequireDualStack" : "SingleStack");
             spec.SetDefault("ipFamilies", new JsonArray("IPv4"));
         }
 
