@@ -99,6 +99,8 @@ public sealed class JobStrategy : KindStrategy
         errs.AddRange(FieldRules.Immutable(spec, oldSpec, "completionMode", "spec.completionMode"));
         errs.AddRange(FieldRules.Immutable(spec, oldSpec, "podFailurePolicy", "spec.podFailurePolicy"));
         errs.AddRange(FieldRules.Immutable(spec, oldSpec, "backoffLimitPerIndex", "spec.backoffLimitPerIndex"));
+        errs.AddRange(FieldRules.Immutable(spec, oldSpec, "managedBy", "spec.managedBy"));
+        errs.AddRange(FieldRules.Immutable(spec, oldSpec, "successPolicy", "spec.successPolicy"));
 
         // Elastic indexed jobs may scale completions together with parallelism.
         var elastic = spec.Str("completionMode") == "Indexed" && spec.Long("completions") == spec.Long("parallelism")
@@ -117,9 +119,19 @@ public sealed class JobStrategy : KindStrategy
             {
                 t.Obj("metadata")?.Remove("labels");
                 t.Obj("metadata")?.Remove("annotations");
-                foreach (var field in new[] { "nodeSelector", "tolerations", "affinity", "schedulingGates" })
+                foreach (var field in new[] { "nodeSelector", "tolerations", "schedulingGates" })
                 {
                     t.Obj("spec")?.Remove(field);
+                }
+
+                // Only node affinity is a scheduling directive; pod (anti-)affinity stays fixed.
+                if (t.Obj("spec")?.Obj("affinity") is { } affinity)
+                {
+                    affinity.Remove("nodeAffinity");
+                    if (affinity.Count == 0)
+                    {
+                        t.Obj("spec")!.Remove("affinity");
+                    }
                 }
             }
         }
