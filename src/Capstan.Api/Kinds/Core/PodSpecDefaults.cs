@@ -116,6 +116,12 @@ public static class PodSpecDefaults
     /// <summary>The tag an image reference names: "latest" when it has neither tag nor digest, "" with only a digest.</summary>
     public static string ImageTag(string image)
     {
+        // An unparseable reference has no tag (Kubernetes ignores the parse error and pulls IfNotPresent).
+        if (image.Length == 0 || image.Any(char.IsWhiteSpace))
+        {
+            return "";
+        }
+
         var at = image.IndexOf('@');
         var name = at >= 0 ? image[..at] : image;
         var lastSlash = name.LastIndexOf('/');
