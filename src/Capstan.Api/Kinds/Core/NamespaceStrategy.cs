@@ -55,18 +55,18 @@ public sealed class NamespaceStrategy : KindStrategy
         }
     }
 
+    /// <summary>The phase follows deletion: Active until deletionTimestamp is set, Terminating after (Kubernetes reports the path as "status.Phase").</summary>
     public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old)
     {
-        var phase = obj.Obj("status")?.Str("phase");
-        if (phase is { Length: > 0 } && phase is not ("Active" or "Terminating"))
+        var phase = obj.Obj("status")?.StrOrEmpty("phase") ?? "";
+        var deleting = obj.Obj("metadata")?.Has("deletionTimestamp") == true;
+        if (!deleting && phase != "Active")
         {
-            yield return FieldError.NotSupported("status.phase", phase, ["Active", "Terminating"]);
+            yield return FieldError.Invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty");
         }
-
-        var deleting = old.Obj("metadata")?.Has("deletionTimestamp") == true;
-        if (!deleting && phase == "Terminating")
+        else if (deleting && phase != "Terminating")
         {
-            yield return FieldError.Invalid("status.phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty");
+            yield return FieldError.Invalid("status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty");
         }
     }
 }
