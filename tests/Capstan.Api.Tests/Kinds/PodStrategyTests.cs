@@ -187,4 +187,38 @@ public sealed class PodStrategyTests
         pod["spec"]!["activeDeadlineSeconds"] = 20;
         Assert.Contains("spec.activeDeadlineSeconds:FieldValueInvalid", Json.Fields(Strategy.Validate(pod, old)));
     }
+
+    [Fact]
+    public void ValidateStatus_TerminatedContainerRestartedUnderNever_Forbidden()
+    {
+        var old = Defaulted("""[{"name":"c","image":"a"}]""", ""","restartPolicy":"Never" """);
+        old["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"terminated":{"exitCode":1}}}]}""");
+        var pod = (JsonObject)old.DeepClone();
+        pod["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"running":{}}}]}""");
+        Assert.Equal(["status.containerStatuses[0].state:FieldValueForbidden"], Json.Fields(Strategy.ValidateStatus(pod, old)));
+    }
+
+    [Fact]
+    public void ValidateStatus_RestartAlways_MayRunAgain()
+    {
+        var old = Defaulted("""[{"name":"c","image":"a"}]""");
+        old["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"terminated":{"exitCode":1}}}]}""");
+        var pod = (JsonObject)old.DeepClone();
+        pod["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"running":{}}}]}""");
+        Assert.Empty(Strategy.ValidateStatus(pod, old));
+    }
+
+    [Theory]
+    [InlineData(""","dnsPolicy":"None" """, "spec.dnsConfig:FieldValueRequired")]
+    [InlineData(""","dnsPolicy":"None","dnsConfig":{}""", "spec.dnsConfig.nameservers:FieldValueRequired")]
+    [InlineData(""","dnsConfig":{"nameservers":["x"]}""", "spec.dnsConfig.nameservers[0]:FieldValueInvalid")]
+    public void Validate_DnsConfig(string extra, string expected) =>
+        Assert.Contains(expected, Json.Fields(Strategy.Validate(Defaulted("""[{"name":"c","image":"a"}]""", extra), null)));
+
+    [Fact]
+    public void Validate_HostPortConflict_Duplicate()
+    {
+        var pod = Defaulted("""[{"name":"a","image":"a","ports":[{"containerPort":80,"hostPort":8080}]},{"name":"b","image":"a","ports":[{"containerPort":81,"hostPort":8080}]}]""");
+        Assert.Equal(["spec.containers[1].ports[0].hostPort:FieldValueDuplicate"], Json.Fields(Strategy.Validate(pod, null)));
+    }
 }

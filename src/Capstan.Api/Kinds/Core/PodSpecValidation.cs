@@ -13,7 +13,6 @@ public static class PodSpecValidation
     private static readonly string[] RestartPolicies = ["Always", "OnFailure", "Never"];
     private static readonly string[] DnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
     private static readonly string[] PullPolicies = ["Always", "IfNotPresent", "Never"];
-    private static readonly string[] TerminationMessagePolicies = ["File", "FallbackToLogsOnError"];
     private static readonly string[] TaintEffects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
     /// <summary>Validates a pod template: its labels and annotations, then its spec.</summary>
@@ -87,10 +86,8 @@ public static class PodSpecValidation
 
         errs.AddRange(FieldRules.OneOf(spec, "restartPolicy", path + ".restartPolicy", true, RestartPolicies));
         errs.AddRange(FieldRules.OneOf(spec, "dnsPolicy", path + ".dnsPolicy", true, DnsPolicies));
-        if (spec.Str("dnsPolicy") == "None" && !spec.Has("dnsConfig"))
-        {
-            errs.Add(FieldError.Required(path + ".dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"));
-        }
+        ValidateDnsConfig(spec, path + ".dnsConfig", errs);
+        ValidateHostPortConflicts(spec, path, errs);
 
         errs.AddRange(FieldRules.InRange(spec, "activeDeadlineSeconds", path + ".activeDeadlineSeconds", 1, int.MaxValue));
         errs.AddRange(ObjectMetaValidation.ValidateLabels(spec.Obj("nodeSelector"), path + ".nodeSelector"));
@@ -127,6 +124,99 @@ public static class PodSpecValidation
         }
 
         return errs;
+    }
+
+    public const int MaxDnsNameservers = 3;
+    public const int MaxDnsSearchPaths = 32;
+    public const int MaxDnsSearchListChars = 2048;
+
+    private static void ValidateDnsConfig(JsonObject spec, string path, List<FieldError> errs)
+    {
+        var config = spec.Obj("dnsConfig");
+        if (spec.Str("dnsPolicy") == "None")
+        {
+            if (config is null)
+            {
+                errs.Add(FieldError.Required(path, "must provide `dnsConfig` when `dnsPolicy` is None"));
+                return;
+            }
+
+            if (!config.HasEntries("nameservers"))
+            {
+                errs.Add(FieldError.Required(path + ".nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None"));
+                return;
+            }
+        }
+
+        if (config is null)
+        {
+            return;
+        }
+
+        var nameservers = config.Strings("nameservers");
+        if (nameservers.Count > MaxDnsNameservers)
+        {
+            errs.Add(FieldError.Invalid(path + ".nameservers", config["nameservers"], $"must not have more than {MaxDnsNameservers} nameservers"));
+        }
+
+        foreach (var (ns, i) in nameservers.Select((n, i) => (n, i)))
+        {
+            if (!NetworkFormats.IsIP(ns))
+            {
+                errs.Add(FieldError.Invalid($"{path}.nameservers[{i}]", ns, "must be valid IP address"));
+            }
+        }
+
+        var searches = config.Strings("searches");
+        if (searches.Count > MaxDnsSearchPaths)
+        {
+            errs.Add(FieldError.Invalid(path + ".searches", config["searches"], $"must not have more than {MaxDnsSearchPaths} search paths"));
+        }
+
+        if (string.Join(' ', searches).Length > MaxDnsSearchListChars)
+        {
+            errs.Add(FieldError.Invalid(path + ".searches", config["searches"], $"must not have more than {MaxDnsSearchListChars} characters (including spaces) in the search list"));
+        }
+
+        foreach (var (search, i) in searches.Select((s, i) => (s, i)))
+        {
+            // A trailing dot marks a fully qualified search domain.
+            var name = search.EndsWith('.') && search.Length > 1 ? search[..^1] : search;
+            errs.AddRange(NameFormats.IsDns1123Subdomain(name).Select(m => FieldError.Invalid($"{path}.searches[{i}]", search, m)));
+        }
+
+        foreach (var (i, option) in config.Items("options"))
+        {
+            if (option.StrOrEmpty("name").Length == 0)
+            {
+                errs.Add(FieldError.Required($"{path}.options[{i}]", "must not be empty"));
+            }
+        }
+    }
+
+    /// <summary>No two containers may claim the same protocol/hostIP/hostPort.</summary>
+    private static void ValidateHostPortConflicts(JsonObject spec, string path, List<FieldError> errs)
+    {
+        var seen = new HashSet<string>();
+        foreach (var key in new[] { "containers", "initContainers" })
+        {
+            foreach (var (i, container) in spec.Items(key))
+            {
+                foreach (var (j, port) in container.Items("ports"))
+                {
+                    if (port.Long("hostPort") is not { } hostPort || hostPort == 0)
+                    {
+                        continue;
+                    }
+
+                    var id = $"{port.StrOrEmpty("protocol")}/{port.StrOrEmpty("hostIP")}/{hostPort}";
+                    if (!seen.Add(id))
+                    {
+                        errs.Add(FieldError.Duplicate($"{path}.{key}[{i}].ports[{j}].hostPort", id));
+                    }
+                }
+            }
+        }
     }
 
     private static HashSet<string> ValidateVolumes(JsonObject spec, string path, List<FieldError> errs)
@@ -278,7 +368,17 @@ public static class PodSpecValidation
         }
 
         errs.AddRange(FieldRules.OneOf(container, "imagePullPolicy", path + ".imagePullPolicy", true, PullPolicies));
-        errs.AddRange(FieldRules.OneOf(container, "terminationMessagePolicy", path + ".terminationMessagePolicy", true, TerminationMessagePolicies));
+        switch (container.StrOrEmpty("terminationMessagePolicy"))
+        {
+            case "File" or "FallbackToLogsOnError":
+                break;
+            case "":
+                errs.Add(FieldError.Required(path + ".terminationMessagePolicy", "must be 'File' or 'FallbackToLogsOnError'"));
+                break;
+            case var policy:
+                errs.Add(FieldError.Invalid(path + ".terminationMessagePolicy", policy, "must be 'File' or 'FallbackToLogsOnError'"));
+                break;
+        }
 
         ValidatePorts(container, path + ".ports", errs, hostNetwork);
         ValidateEnv(container, path + ".env", errs);
