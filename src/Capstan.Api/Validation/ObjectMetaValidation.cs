@@ -14,10 +14,11 @@ public static class ObjectMetaValidation
     public const string FieldImmutable = "field is immutable";
     public const string NonNegative = "must be greater than or equal to 0";
 
-    /// <summary>The name rule of a kind: DNS-1123 label for namespaces, DNS-1035 label for services, path segments for RBAC kinds, else DNS-1123 subdomain.</summary>
+    /// <summary>The name rule of a kind: DNS-1123 label for namespaces and StatefulSets (their pods' hostnames), DNS-1035 label for services, path segments for RBAC kinds, else DNS-1123 subdomain.</summary>
     public static NameRule NameRuleFor(string group, string kind) => (group, kind) switch
     {
         ("", "Namespace") => NameRule.Dns1123Label,
+        ("apps", "StatefulSet") => NameRule.Dns1123Label,
         ("", "Service") => NameRule.Dns1035Label,
         ("rbac.authorization.k8s.io", "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding") => NameRule.PathSegment,
         _ => NameRule.Dns1123Subdomain,

@@ -12,6 +12,7 @@ public sealed class ObjectMetaValidationTests
     [InlineData("", "Service", NameRule.Dns1035Label)]
     [InlineData("", "Pod", NameRule.Dns1123Subdomain)]
     [InlineData("apps", "Deployment", NameRule.Dns1123Subdomain)]
+    [InlineData("apps", "StatefulSet", NameRule.Dns1123Label)]
     [InlineData("rbac.authorization.k8s.io", "ClusterRole", NameRule.PathSegment)]
     [InlineData("rbac.authorization.k8s.io", "RoleBinding", NameRule.PathSegment)]
     public void NameRuleFor_Kind_UsesKubernetesRule(string group, string kind, NameRule expected) =>

@@ -32,7 +32,7 @@ public sealed class DeploymentStrategy : KindStrategy
     {
         var spec = obj.Obj("spec") ?? new JsonObject();
         errs.AddRange(FieldRules.NonNegative(spec, "replicas", "spec.replicas"));
-        WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", errs);
+        WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", "ReplicaSet", errs);
 
         var strategy = spec.Obj("strategy") ?? new JsonObject();
         switch (strategy.StrOrEmpty("type"))
@@ -55,11 +55,8 @@ public sealed class DeploymentStrategy : KindStrategy
                 }
 
                 break;
-            case "":
-                errs.Add(FieldError.Required("spec.strategy.type"));
-                break;
-            case var other:
-                errs.Add(FieldError.NotSupported("spec.strategy.type", other, ["Recreate", "RollingUpdate"]));
+            default:
+                errs.Add(FieldError.NotSupported("spec.strategy", strategy.DeepClone(), ["Recreate", "RollingUpdate"]));
                 break;
         }
 
@@ -73,7 +70,7 @@ public sealed class DeploymentStrategy : KindStrategy
     }
 
     public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
-        WorkloadStatusValidation.Validate(obj,
+        WorkloadStatusValidation.Validate(obj, old,
             ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas", "terminatingReplicas"],
             ["updatedReplicas", "readyReplicas", "availableReplicas"], "cannot be greater than status.replicas");
 

@@ -7,7 +7,8 @@ namespace Capstan.Api.Kinds.Apps;
 public static class WorkloadStatusValidation
 {
     /// <summary>Validates <c>status</c>; <paramref name="counts"/> are the count fields of the kind, <paramref name="boundedByReplicas"/> those that may not exceed status.replicas.</summary>
-    public static IEnumerable<FieldError> Validate(JsonObject obj, string[] counts, string[] boundedByReplicas, string boundMessage)
+    public static IEnumerable<FieldError> Validate(JsonObject obj, JsonObject old, string[] counts, string[] boundedByReplicas, string boundMessage,
+        string readyBoundMessage = "cannot be greater than readyReplicas")
     {
         var status = obj.Obj("status") ?? new JsonObject();
         var errs = new List<FieldError>();
@@ -28,7 +29,12 @@ public static class WorkloadStatusValidation
         if (status.Long("availableReplicas") is { } available && boundedByReplicas.Contains("availableReplicas")
             && available > (status.Long("readyReplicas") ?? 0))
         {
-            errs.Add(FieldError.Invalid("status.availableReplicas", available, "cannot be greater than readyReplicas"));
+            errs.Add(FieldError.Invalid("status.availableReplicas", available, readyBoundMessage));
+        }
+
+        if (old.Obj("status")?.Long("collisionCount") is { } oldCollisions && (status.Long("collisionCount") ?? 0) < oldCollisions)
+        {
+            errs.Add(FieldError.Invalid("status.collisionCount", status.Long("collisionCount") ?? 0, "cannot be decremented"));
         }
 
         return errs;
