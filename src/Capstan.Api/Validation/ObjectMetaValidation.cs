@@ -14,6 +14,9 @@ public static class ObjectMetaValidation
     public const string FieldImmutable = "field is immutable";
     public const string NonNegative = "must be greater than or equal to 0";
 
+    /// <summary>Finalizer names that need no domain: "kubernetes", "orphan", "foregroundDeletion".</summary>
+    public static readonly IReadOnlyList<string> StandardFinalizers = ["kubernetes", "orphan", "foregroundDeletion"];
+
     /// <summary>The name rule of a kind: DNS-1123 label for namespaces and StatefulSets (their pods' hostnames), DNS-1035 label for services, path segments for RBAC kinds, else DNS-1123 subdomain.</summary>
     public static NameRule NameRuleFor(string group, string kind) => (group, kind) switch
     {
@@ -105,7 +108,18 @@ public static class ObjectMetaValidation
         errs.AddRange(ValidateLabels(meta.Obj("labels"), "metadata.labels"));
         errs.AddRange(ValidateAnnotations(meta.Obj("annotations"), "metadata.annotations"));
         errs.AddRange(ValidateOwnerReferences(meta.Arr("ownerReferences"), "metadata.ownerReferences"));
-        errs.AddRange(ValidateFinalizers(meta.Strings("finalizers"), "metadata.finalizers"));
+        var finalizers = meta.Strings("finalizers");
+        errs.AddRange(ValidateFinalizers(finalizers, "metadata.finalizers"));
+
+        // Built-in kinds also require finalizers outside the standard set to be domain-qualified.
+        for (var i = 0; i < finalizers.Count; i++)
+        {
+            if (!finalizers[i].Contains('/') && !StandardFinalizers.Contains(finalizers[i]))
+            {
+                errs.Add(FieldError.Invalid($"metadata.finalizers[{i}]", finalizers[i], "name is neither a standard finalizer name nor is it fully qualified"));
+            }
+        }
+
         return errs;
     }
 

@@ -138,4 +138,11 @@ public sealed class ObjectMetaValidationTests
         var obj = Obj("""{"metadata":{"name":"x","namespace":"a","deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["a.io/x","b.io/y"]}}""");
         Assert.Equal(("metadata.finalizers", "FieldValueForbidden"), (Assert.Single(ObjectMetaValidation.ValidateUpdate(obj, old, "", "Pod")).Field, "FieldValueForbidden"));
     }
+
+    [Theory]
+    [InlineData("example.com/cleanup", 0)]
+    [InlineData("foregroundDeletion", 0)]
+    [InlineData("cleanup", 1)]
+    public void Validate_FinalizerNames(string finalizer, int errors) =>
+        Assert.Equal(errors, ObjectMetaValidation.Validate(Obj("""{"metadata":{"name":"x","namespace":"a","finalizers":[""" + $"\"{finalizer}\"" + "]}}"), "", "Pod").Count());
 }

@@ -8,8 +8,6 @@ public sealed class NamespaceStrategy : KindStrategy
 {
     public const string NameLabel = "kubernetes.io/metadata.name";
 
-    private static readonly string[] StandardFinalizers = ["kubernetes", "orphan", "foregroundDeletion"];
-
     public override string Group => "";
 
     public override string Kind => "Namespace";
@@ -48,7 +46,7 @@ public sealed class NamespaceStrategy : KindStrategy
         foreach (var finalizer in (obj.Obj("spec") ?? new JsonObject()).Strings("finalizers"))
         {
             errs.AddRange(NameFormats.IsQualifiedName(finalizer).Select(m => FieldError.Invalid("spec.finalizers", finalizer, m)));
-            if (!finalizer.Contains('/') && !StandardFinalizers.Contains(finalizer))
+            if (!finalizer.Contains('/') && !ObjectMetaValidation.StandardFinalizers.Contains(finalizer))
             {
                 errs.Add(FieldError.Invalid("spec.finalizers", finalizer, "name is neither a standard finalizer name nor is it fully qualified"));
             }
