@@ -25,6 +25,9 @@ public sealed class PersistentVolumeClaimStrategy : KindStrategy
         claim.EnsureObj("status").SetDefaultString("phase", "Pending");
     }
 
+    /// <summary>A new claim starts Pending (Kubernetes shows the defaulted phase even though it clears status on create).</summary>
+    public override void PrepareForCreate(JsonObject obj) => obj.EnsureObj("status").SetDefaultString("phase", "Pending");
+
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs) =>
         ValidateClaimSpec(obj.Obj("spec") ?? new JsonObject(), "spec", errs);
 
