@@ -123,4 +123,12 @@ public sealed class ServiceStrategyTests
         Assert.Null(Json.At(svc, "spec.ipFamilyPolicy"));
         Assert.Empty(Strategy.Validate(svc, old));
     }
+
+    [Fact]
+    public void PrepareForCreate_HeadlessClusterIP_ClusterIPsMatch()
+    {
+        var svc = Service("""{"clusterIP":"None","selector":{"app":"db"}}""");
+        Strategy.PrepareForCreate(svc);
+        Assert.Equal("[\"None\"]", Json.Text(svc, "spec.clusterIPs"));
+    }
 }

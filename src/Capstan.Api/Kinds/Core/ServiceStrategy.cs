@@ -64,6 +64,16 @@ public sealed class ServiceStrategy : KindStrategy
         }
     }
 
+    /// <summary>A client that sets only clusterIP (older clients, "None" for headless) gets clusterIPs to match (NormalizeClusterIPs).</summary>
+    public override void PrepareForCreate(JsonObject obj)
+    {
+        var spec = obj.EnsureObj("spec");
+        if (spec.Str("clusterIP") is { Length: > 0 } clusterIP && !spec.HasEntries("clusterIPs"))
+        {
+            spec["clusterIPs"] = new JsonArray(clusterIP);
+        }
+    }
+
     /// <summary>
     /// Keeps what the allocators assigned when the client left it out (e.g. kubectl replace of a manifest without clusterIP),
     /// and drops what no longer applies after a type change when the client did not touch it (Kubernetes' patchAllocatedValues
@@ -73,6 +83,20 @@ public sealed class ServiceStrategy : KindStrategy
     {
         var spec = obj.EnsureObj("spec");
         var oldSpec = old.Obj("spec") ?? new JsonObject();
+
+        // A changed clusterIP with untouched clusterIPs means the client manages the singular field only.
+        if (spec.StrOrEmpty("clusterIP") != oldSpec.StrOrEmpty("clusterIP") && JsonAccess.SameAs(spec["clusterIPs"], oldSpec["clusterIPs"]))
+        {
+            if (spec.Str("clusterIP") is { Length: > 0 } clusterIP)
+            {
+                spec["clusterIPs"] = new JsonArray(clusterIP);
+            }
+            else
+            {
+                spec.Remove("clusterIPs");
+            }
+        }
+
         PatchAllocatedValues(spec, oldSpec);
         DropTypeDependentFields(spec, oldSpec);
         if (spec.Str("type") != "LoadBalancer" && obj.Obj("status") is { } status)
