@@ -28,4 +28,12 @@ public interface IKindStrategy
     void PrepareForCreate(JsonObject obj)
     {
     }
+
+    /// <summary>
+    /// Carries over, before validation of an update, what the server owns and a client may omit
+    /// (e.g. a Service's allocated clusterIP and nodePorts, a Namespace's spec.finalizers). By default nothing.
+    /// </summary>
+    void PrepareForUpdate(JsonObject obj, JsonObject old)
+    {
+    }
 }

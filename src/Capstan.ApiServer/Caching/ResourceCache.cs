@@ -30,6 +30,11 @@ public sealed class ResourceCache
 
     public ResourceInfo Resource { get; }
 
+    private long _version;
+
+    /// <summary>Bumped on every change, so derived views (the RBAC snapshot) know when to rebuild.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
     public int Count
     {
         get
@@ -54,6 +59,7 @@ public sealed class ResourceCache
         lock (_lock)
         {
             _items[obj.Key] = obj;
+            _version++;
         }
     }
 
@@ -69,6 +75,8 @@ public sealed class ResourceCache
             {
                 _items[ev.Object.Key] = ev.Object;
             }
+
+            Interlocked.Increment(ref _version);
 
             if (_historyCount == HistoryCapacity)
             {

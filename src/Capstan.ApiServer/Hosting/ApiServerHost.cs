@@ -1,6 +1,8 @@
 using System.Net;
 using Capstan.Api.Registry;
+using Capstan.ApiServer.Authorization;
 using Capstan.ApiServer.Caching;
+using Capstan.ApiServer.Security;
 using Capstan.ApiServer.Discovery;
 using Capstan.ApiServer.Handlers;
 using Capstan.ApiServer.Objects;
@@ -43,12 +45,22 @@ public sealed class ApiServerHost : IAsyncDisposable
     public void MarkReady() => _ready = true;
 
     /// <summary>Loads the watch cache from the store and builds (but does not start) the HTTP host.</summary>
-    public static async Task<ApiServerHost> CreateAsync(ApiServerOptions options, IStore store, IRequestSecurity security, ILoggerFactory loggerFactory, CancellationToken ct)
+    public static async Task<ApiServerHost> CreateAsync(ApiServerOptions options, IStore store, Authenticator authenticator, ILoggerFactory loggerFactory, CancellationToken ct)
     {
         var registry = ResourceRegistry.BuiltIn;
         var cache = new WatchCache(store, registry, loggerFactory.CreateLogger<WatchCache>());
         await cache.StartAsync(ct).ConfigureAwait(false);
         var resourceStore = new ResourceStore(store, cache, TimeProvider.System);
+        var rbac = new CacheRbacSource(cache);
+        var authorizer = new RbacAuthorizer();
+        var security = new ClusterSecurity(authenticator, (user, request) =>
+        {
+            var attributes = request.IsResourceRequest
+                ? RequestAttributes.ForResource(request.Verb, request.Group, request.Resource, request.Namespace, request.Name, request.Subresource, request.Path)
+                : RequestAttributes.ForNonResource(request.Verb, request.Path);
+            var decision = authorizer.Authorize(user, attributes, rbac);
+            return decision.Allowed ? null : decision.Reason;
+        });
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -83,6 +95,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             () => host?.IsReady ?? false,
             loggerFactory.CreateLogger<ApiRouter>());
         router.Extras.Add(new OpenApiEndpoint(registry));
+        router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
         app.Run(router.HandleAsync);
         host = new ApiServerHost(app, cache, resourceStore, router);
         return host;

@@ -85,6 +85,11 @@ public static class BodyReader
             }
         }
 
+        if (ProtobufBodies.IsProtobuf(mediaType))
+        {
+            return ProtobufBodies.Decode(bytes);
+        }
+
         if (mediaType.Contains("protobuf", StringComparison.Ordinal))
         {
             throw ApiException.UnsupportedMediaType(mediaType);

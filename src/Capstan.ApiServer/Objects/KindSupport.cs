@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Registry;
+using Capstan.Api.Kinds;
 using Capstan.Api.Patch;
 using Capstan.Api.Selectors;
 using Capstan.Api.Tables;
@@ -16,6 +17,7 @@ public static class KindSupport
     public static void Default(ResourceInfo resource, JsonObject obj)
     {
         Normalize(resource, obj);
+        KindStrategies.Find(resource.Group, resource.Kind)?.Default(obj);
     }
 
     /// <summary>Conversions the API does on decode: a Secret's write-only stringData is folded into data (base64).</summary>
@@ -35,15 +37,22 @@ public static class KindSupport
         }
     }
 
-    public static IEnumerable<FieldError> ValidateMetadata(ResourceInfo resource, JsonObject obj) => [];
+    public static IEnumerable<FieldError> ValidateMetadata(ResourceInfo resource, JsonObject obj, JsonObject? old) =>
+        old is null
+            ? ObjectMetaValidation.Validate(obj, resource.Group, resource.Kind, resource.Namespaced)
+            : ObjectMetaValidation.ValidateUpdate(obj, old, resource.Group, resource.Kind);
 
-    public static IEnumerable<FieldError> Validate(ResourceInfo resource, JsonObject obj, JsonObject? old) => [];
+    public static IEnumerable<FieldError> Validate(ResourceInfo resource, JsonObject obj, JsonObject? old) =>
+        KindStrategies.Find(resource.Group, resource.Kind)?.Validate(obj, old) ?? [];
 
-    public static IEnumerable<FieldError> ValidateStatus(ResourceInfo resource, JsonObject obj, JsonObject old) => [];
+    public static IEnumerable<FieldError> ValidateStatus(ResourceInfo resource, JsonObject obj, JsonObject old) =>
+        KindStrategies.Find(resource.Group, resource.Kind)?.ValidateStatus(obj, old) ?? [];
 
-    public static void PrepareForCreate(ResourceInfo resource, JsonObject obj)
-    {
-    }
+    public static void PrepareForCreate(ResourceInfo resource, JsonObject obj) =>
+        KindStrategies.Find(resource.Group, resource.Kind)?.PrepareForCreate(obj);
+
+    public static void PrepareForUpdate(ResourceInfo resource, JsonObject obj, JsonObject old) =>
+        KindStrategies.Find(resource.Group, resource.Kind)?.PrepareForUpdate(obj, old);
 
     /// <summary>Unknown fields as JSON paths ("spec.replicaz"), for fieldValidation Strict/Warn.</summary>
     public static IReadOnlyList<string> UnknownFields(ResourceInfo resource, JsonObject obj) =>

@@ -10,7 +10,8 @@ namespace Capstan.ApiServer.Objects;
 /// </summary>
 public static class ObjectCodec
 {
-    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    // Relaxed escaping writes quotes as \" (not \u0022), as Kubernetes does.
+    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] ToStored(JsonObject obj)
     {

@@ -93,7 +93,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             KindSupport.Default(r, obj);
             KindSupport.PrepareForCreate(r, obj);
             CheckUnknownFields(r, obj, options);
-            var errors = KindSupport.ValidateMetadata(r, obj).Concat(KindSupport.Validate(r, obj, null)).ToList();
+            var errors = KindSupport.ValidateMetadata(r, obj, null).Concat(KindSupport.Validate(r, obj, null)).ToList();
             if (name.Length == 0 && !errors.Any(e => e.Field == "metadata.name"))
             {
                 errors.Insert(0, FieldError.Required("metadata.name", "name or generateName is required"));
@@ -370,7 +370,12 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             meta["generation"] = (ObjectMeta.Long(oldMeta["generation"]) ?? 0) + 1;
         }
 
-        var errors = KindSupport.ValidateMetadata(r, updated)
+        if (subresource != "status")
+        {
+            KindSupport.PrepareForUpdate(r, updated, old);
+        }
+
+        var errors = KindSupport.ValidateMetadata(r, updated, old)
             .Concat(subresource == "status" ? KindSupport.ValidateStatus(r, updated, old) : KindSupport.Validate(r, updated, old))
             .ToList();
         if (errors.Count > 0)

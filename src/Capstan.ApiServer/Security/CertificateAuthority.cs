@@ -70,6 +70,25 @@ internal sealed class CertificateAuthority
         return Issue(BuildSubject(commonName, []), s_serverAuth, sans.Build(), now, validity);
     }
 
+    /// <summary>
+    /// Signs a PKCS#10 request for a client certificate: subject (CN, O) and public key come from the request, whose own
+    /// signature must verify; usage is forced to client authentication whatever the request asks.
+    /// </summary>
+    public X509Certificate2 SignClientRequest(string requestPem, DateTimeOffset now, TimeSpan validity)
+    {
+        // LoadSigningRequestPem verifies the request's self-signature (proof the requester holds the key).
+        var loaded = CertificateRequest.LoadSigningRequestPem(
+            requestPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(loaded.SubjectName, loaded.PublicKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([s_clientAuth], false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_certificate, true, false));
+        var notAfter = now + validity > _certificate.NotAfter ? new DateTimeOffset(_certificate.NotAfter) : now + validity;
+        var generator = X509SignatureGenerator.CreateForECDsa(_key);
+        return request.Create(_certificate.SubjectName, generator, now - s_backdate, notAfter, NewSerialNumber());
+    }
+
     /// <summary>True when <paramref name="certificate"/> carries this CA's signature (checked by building a chain to it).</summary>
     public bool Signed(X509Certificate2 certificate, DateTimeOffset now)
     {

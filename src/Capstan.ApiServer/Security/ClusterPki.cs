@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Capstan.ApiServer.Security;
@@ -13,6 +14,7 @@ namespace Capstan.ApiServer.Security;
 /// when it expires within 30 days, or when the CA changed.</item>
 /// <item><c>admin.crt</c>/<c>admin.key</c>: client certificate CN=system:admin, O=system:masters, 1 year; same rotation rule.</item>
 /// <item><c>token</c>: the node-join token (see <see cref="Security.JoinToken"/>); reissued when the CA changed.</item>
+/// <item><c>service-account.key</c>: ECDSA P-256 key signing service-account tokens; kept across starts so issued tokens stay valid.</item>
 /// <item><c>kubeconfig.yaml</c>: rewritten whenever its content would change (new admin certificate, other port).</item>
 /// </list>
 /// Key files, the token and kubeconfig.yaml are mode 0600.
@@ -27,6 +29,7 @@ public sealed class ClusterPki : IDisposable
     public const string AdminKeyFile = "admin.key";
     public const string TokenFile = "token";
     public const string KubeconfigFile = "kubeconfig.yaml";
+    public const string ServiceAccountKeyFile = "service-account.key";
 
     public static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
     public static readonly TimeSpan LeafValidity = TimeSpan.FromDays(365);
@@ -52,8 +55,10 @@ public sealed class ClusterPki : IDisposable
         string joinToken,
         string kubeconfigYaml,
         string serverUrl,
+        ECDsa serviceAccountSigningKey,
         TimeProvider timeProvider)
     {
+        ServiceAccountSigningKey = serviceAccountSigningKey;
         DataDirectory = dataDirectory;
         _authority = authority;
         ServingCertificate = servingCertificate;
@@ -78,6 +83,9 @@ public sealed class ClusterPki : IDisposable
     public X509Certificate2 AdminCertificate { get; }
 
     public string JoinToken { get; }
+
+    /// <summary>The key <see cref="ServiceAccountTokenIssuer"/> signs with and <see cref="ServiceAccountTokenValidator"/> verifies with.</summary>
+    public ECDsa ServiceAccountSigningKey { get; }
 
     public string KubeconfigYaml { get; }
 
@@ -111,6 +119,8 @@ public sealed class ClusterPki : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDir);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Port, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535, nameof(options));
         PemFiles.EnsureDirectory(dataDir);
         var now = options.TimeProvider.GetUtcNow();
         string PathOf(string file) => Path.Combine(dataDir, file);
@@ -157,7 +167,9 @@ public sealed class ClusterPki : IDisposable
             PemFiles.EnsureMode(kubeconfigPath, PemFiles.Secret);
         }
 
-        return new ClusterPki(dataDir, authority, serving, admin, token, kubeconfig, serverUrl, options.TimeProvider)
+        var serviceAccountKey = LoadOrCreateKey(PathOf(ServiceAccountKeyFile));
+
+        return new ClusterPki(dataDir, authority, serving, admin, token, kubeconfig, serverUrl, serviceAccountKey, options.TimeProvider)
         {
             CreatedCa = createdCa,
             IssuedServingCertificate = issueServing,
@@ -172,6 +184,19 @@ public sealed class ClusterPki : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(commonName);
         return _authority.IssueClient(commonName, organizations ?? [], _timeProvider.GetUtcNow(), validity);
+    }
+
+    /// <summary>
+    /// Signs a PEM PKCS#10 certificate signing request (a CertificateSigningRequest's <c>spec.request</c>) as a client
+    /// certificate: the CSR's CN and O become user and groups. Returns the certificate PEM (the CSR's <c>status.certificate</c>).
+    /// Whether the requester may have that identity (e.g. <c>system:node:&lt;name&gt;</c>) is the caller's decision.
+    /// </summary>
+    /// <exception cref="CryptographicException">The request is malformed or its signature does not verify.</exception>
+    public string SignClientCertificateRequest(string requestPem, TimeSpan validity)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestPem);
+        using var certificate = _authority.SignClientRequest(requestPem, _timeProvider.GetUtcNow(), validity);
+        return certificate.ExportCertificatePem();
     }
 
     /// <summary>A serving certificate signed by the cluster CA (e.g. for a node agent's log/exec endpoint), WITH its private key.</summary>
@@ -190,6 +215,7 @@ public sealed class ClusterPki : IDisposable
         ServingCertificate.Dispose();
         AdminCertificate.Dispose();
         _authority.Key.Dispose();
+        ServiceAccountSigningKey.Dispose();
         _authority.Certificate.Dispose();
     }
 
@@ -214,6 +240,28 @@ public sealed class ClusterPki : IDisposable
         PemFiles.WriteAtomically(keyPath, authority.Key.ExportPkcs8PrivateKeyPem(), PemFiles.Secret);
         PemFiles.WriteAtomically(certificatePath, authority.Certificate.ExportCertificatePem(), PemFiles.Public);
         return (authority, true);
+    }
+
+    private static ECDsa LoadOrCreateKey(string path)
+    {
+        var key = ECDsa.Create();
+        if (File.Exists(path))
+        {
+            try
+            {
+                key.ImportFromPem(File.ReadAllText(path));
+                PemFiles.EnsureMode(path, PemFiles.Secret);
+                return key;
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                // Unreadable: replace it below (tokens signed with the old key stop working, as they would have anyway).
+            }
+        }
+
+        key.GenerateKey(ECCurve.NamedCurves.nistP256);
+        PemFiles.WriteAtomically(path, key.ExportPkcs8PrivateKeyPem(), PemFiles.Secret);
+        return key;
     }
 
     private static string LoadOrCreateToken(string path, X509Certificate2 ca)

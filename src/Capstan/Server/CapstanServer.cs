@@ -56,9 +56,7 @@ public sealed class CapstanServer : IAsyncDisposable
             var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = config.TlsSans });
             Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
             var store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
-            var security = new ClusterSecurity(
-                new Authenticator(pki.CaCertificate, pki.StaticTokens),
-                (_, _) => "RBAC: no rules yet");
+            var authenticator = new Authenticator(pki.CaCertificate, pki.StaticTokens);
             var api = await ApiServerHost.CreateAsync(
                 new ApiServerOptions
                 {
@@ -68,10 +66,10 @@ public sealed class CapstanServer : IAsyncDisposable
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",
                 },
                 store,
-                security,
+                authenticator,
                 loggerFactory,
                 ct).ConfigureAwait(false);
-            await Bootstrap.EnsureAsync(api.Store, [], config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
+            await Bootstrap.EnsureAsync(api.Store, BootstrapRbac(), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
             await api.StartAsync(ct).ConfigureAwait(false);
             api.MarkReady();
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
@@ -83,6 +81,23 @@ public sealed class CapstanServer : IAsyncDisposable
             await dataDirLock.DisposeAsync().ConfigureAwait(false);
             loggerFactory.Dispose();
             throw;
+        }
+    }
+
+    private static IEnumerable<System.Text.Json.Nodes.JsonObject> BootstrapRbac()
+    {
+        foreach (var role in BootstrapPolicy.ClusterRoles())
+        {
+            role.ApiVersion = "rbac.authorization.k8s.io/v1";
+            role.Kind = "ClusterRole";
+            yield return System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(role))!.AsObject();
+        }
+
+        foreach (var binding in BootstrapPolicy.ClusterRoleBindings())
+        {
+            binding.ApiVersion = "rbac.authorization.k8s.io/v1";
+            binding.Kind = "ClusterRoleBinding";
+            yield return System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(binding))!.AsObject();
         }
     }
 

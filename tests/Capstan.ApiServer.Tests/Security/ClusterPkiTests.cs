@@ -226,6 +226,46 @@ public sealed class ClusterPkiTests : IDisposable
         Assert.Equal(["system:nodes", "extra", "system:authenticated"], result.User.Groups);
     }
 
+    [Fact]
+    public void SignClientCertificateRequest_EcdsaCsr_YieldsCertificateForItsSubject()
+    {
+        using var pki = ClusterPki.LoadOrCreate(_dir.Path, Options());
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var csr = new CertificateRequest("O=system:nodes, CN=system:node:worker-2", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSigningRequestPem();
+
+        var pem = pki.SignClientCertificateRequest(csr, TimeSpan.FromDays(365));
+        using var certificate = X509Certificate2.CreateFromPem(pem).CopyWithPrivateKey(key);
+
+        var result = new Authenticator(pki.CaCertificate, timeProvider: _time).AuthenticateCertificate(certificate);
+        Assert.True(result.IsAuthenticated, result.Error);
+        Assert.Equal("system:node:worker-2", result.User.Name);
+        Assert.Contains("system:nodes", result.User.Groups);
+    }
+
+    [Fact]
+    public void SignClientCertificateRequest_RsaCsr_IsSigned()
+    {
+        using var pki = ClusterPki.LoadOrCreate(_dir.Path, Options());
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var csr = new CertificateRequest("CN=jane", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1)
+            .CreateSigningRequestPem();
+
+        using var certificate = X509Certificate2.CreateFromPem(pki.SignClientCertificateRequest(csr, TimeSpan.FromDays(1)));
+
+        Assert.Equal("CN=jane", certificate.Subject);
+        Assert.True(new Authenticator(pki.CaCertificate, timeProvider: _time).AuthenticateCertificate(certificate).IsAuthenticated);
+    }
+
+    [Fact]
+    public void SignClientCertificateRequest_Garbage_Throws()
+    {
+        using var pki = ClusterPki.LoadOrCreate(_dir.Path, Options());
+
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => pki.SignClientCertificateRequest(
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", TimeSpan.FromDays(1)));
+    }
+
     private static (List<string> Dns, List<IPAddress> Ips) Sans(X509Certificate2 certificate)
     {
         var san = Assert.Single(certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>());

@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+using Capstan.Api.Kinds.Core;
+using Capstan.Api.Validation;
+
+namespace Capstan.Api.Kinds.Apps;
+
+/// <summary>What the replicated workloads share: a required non-empty selector that matches the template's labels, and a template that restarts Always.</summary>
+public static class WorkloadValidation
+{
+    public const string SelectorMismatch = "`selector` does not match template `labels`";
+
+    /// <summary>spec.selector and spec.template of a Deployment, ReplicaSet, StatefulSet or DaemonSet.</summary>
+    public static void ValidateSelectorAndTemplate(JsonObject spec, string kindWord, List<FieldError> errs, bool restartAlways = true)
+    {
+        var selector = spec.Obj("selector");
+        if (selector is null)
+        {
+            errs.Add(FieldError.Required("spec.selector"));
+        }
+        else
+        {
+            errs.AddRange(LabelSelectorValidation.Validate(selector, "spec.selector"));
+            if (LabelSelectorValidation.IsEmpty(selector))
+            {
+                errs.Add(FieldError.Invalid("spec.selector", selector, $"empty selector is invalid for {kindWord}"));
+            }
+        }
+
+        var template = spec.Obj("template");
+        errs.AddRange(PodSpecValidation.ValidateTemplate(template, "spec.template"));
+        if (template is null)
+        {
+            return;
+        }
+
+        ValidateTemplateLabels(selector, template, errs);
+        var templateSpec = template.Obj("spec");
+        if (restartAlways && templateSpec?.Str("restartPolicy") is { Length: > 0 } restart && restart != "Always")
+        {
+            errs.Add(FieldError.NotSupported("spec.template.spec.restartPolicy", restart, ["Always"]));
+        }
+
+        if (restartAlways && templateSpec?.Has("activeDeadlineSeconds") == true)
+        {
+            errs.Add(FieldError.Forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported"));
+        }
+    }
+
+    /// <summary>A non-empty selector must select the template's labels.</summary>
+    public static void ValidateTemplateLabels(JsonObject? selector, JsonObject template, List<FieldError> errs)
+    {
+        var labels = template.Obj("metadata")?.Obj("labels");
+        if (selector is not null && !LabelSelectorValidation.IsEmpty(selector) && !LabelSelectorValidation.Matches(selector, labels))
+        {
+            errs.Add(FieldError.Invalid("spec.template.metadata.labels", (JsonNode?)labels?.DeepClone() ?? new JsonObject(), SelectorMismatch));
+        }
+    }
+
+    /// <summary>Rolling update's maxUnavailable and maxSurge: counts or percentages up to 100%, not both zero.</summary>
+    public static void ValidateRollingUpdate(JsonObject rolling, string path, List<FieldError> errs)
+    {
+        var maxUnavailable = rolling["maxUnavailable"];
+        var maxSurge = rolling["maxSurge"];
+        errs.AddRange(IntOrPercent.ValidateNonNegative(maxUnavailable, path + ".maxUnavailable"));
+        errs.AddRange(IntOrPercent.ValidateNonNegative(maxSurge, path + ".maxSurge"));
+        if (IntOrPercent.NumberOf(maxUnavailable) == 0 && IntOrPercent.NumberOf(maxSurge) == 0)
+        {
+            errs.Add(FieldError.Invalid(path + ".maxUnavailable", FieldRules.ValueForMessage(maxUnavailable), "may not be 0 when `maxSurge` is 0"));
+        }
+
+        errs.AddRange(IntOrPercent.ValidateAtMost100Percent(maxUnavailable, path + ".maxUnavailable"));
+    }
+}
