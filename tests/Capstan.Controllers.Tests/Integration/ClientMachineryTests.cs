@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
+using Capstan.Client.LeaderElection;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Controllers.Tests.Integration;
+
+[Trait("Category", "Slow")]
+public sealed class ClientMachineryTests(ControllersFixture fixture) : IClassFixture<ControllersFixture>
+{
+    private Kubernetes Client => fixture.Client;
+
+    [Fact]
+    public async Task Discovery_ListsCoreAndGroupResources_WithoutSubresources()
+    {
+        var resources = await ApiDiscovery.DiscoverAsync(new DynamicClient(Client), CancellationToken.None);
+        Assert.Contains(resources, r => r is { Group: "", Resource: "configmaps", Kind: "ConfigMap", Namespaced: true });
+        Assert.Contains(resources, r => r is { Group: "apps", Resource: "deployments", Namespaced: true });
+        Assert.Contains(resources, r => r is { Group: "", Resource: "namespaces", Namespaced: false });
+        Assert.DoesNotContain(resources, r => r.Resource.Contains('/'));
+    }
+
+    [Fact]
+    public async Task Informer_SyncsThenReportsAddUpdateDelete()
+    {
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "informed" } });
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "before" } }, "informed");
+        var configMaps = new ApiResource("", "v1", "configmaps", "ConfigMap", true, ["list", "watch"]);
+        var informer = new DynamicInformer(new DynamicClient(Client), configMaps, new InformerOptions { Namespace = "informed" }, fixture.LoggerFactory.CreateLogger<DynamicInformer>());
+        var events = new ConcurrentQueue<string>();
+        informer.AddEventHandler(new ResourceEventHandler
+        {
+            OnAdd = o => events.Enqueue("add " + o.GetName()),
+            OnUpdate = (_, o) => events.Enqueue("update " + o.GetName()),
+            OnDelete = o => events.Enqueue("delete " + o.GetName()),
+        });
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.True(informer.HasSynced);
+        Assert.NotNull(informer.Cache.Get("informed/before"));
+
+        var cm = await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "after" } }, "informed");
+        cm.Data = new Dictionary<string, string> { ["k"] = "v" };
+        await Client.ReplaceNamespacedConfigMapAsync(cm, "after", "informed");
+        await Client.DeleteNamespacedConfigMapAsync("after", "informed");
+
+        Assert.True(await ControllersFixture.EventuallyAsync(() => Task.FromResult(events.Contains("delete after"))));
+        Assert.Equal(["add before", "add after", "update after", "delete after"], events.ToArray());
+        Assert.Null(informer.Cache.Get("informed/after"));
+        await cts.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task LeaderElector_OneLeaderAtATime_HandsOverOnRelease()
+    {
+        LeaderElector Candidate(string id) => new(
+            Client,
+            new LeaderElectionOptions { LeaseName = "test-election", Identity = id, RetryPeriod = TimeSpan.FromMilliseconds(200) },
+            fixture.LoggerFactory.CreateLogger<LeaderElector>());
+
+        var first = Candidate("first");
+        var second = Candidate("second");
+        var firstLeading = new TaskCompletionSource();
+        var secondLeading = new TaskCompletionSource();
+        using var stopFirst = new CancellationTokenSource();
+        using var stopSecond = new CancellationTokenSource();
+        var firstRun = first.RunAsync(async ct => { firstLeading.SetResult(); await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default); }, stopFirst.Token);
+        await firstLeading.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var secondRun = second.RunAsync(async ct => { secondLeading.SetResult(); await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default); }, stopSecond.Token);
+
+        var lease = await Client.CoordinationV1.ReadNamespacedLeaseAsync("test-election", "kube-system");
+        Assert.Equal("first", lease.Spec.HolderIdentity);
+        Assert.Equal(15, lease.Spec.LeaseDurationSeconds);
+        Assert.False(second.IsLeader);
+
+        await stopFirst.CancelAsync();
+        await firstRun;
+        await secondLeading.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("second", (await Client.CoordinationV1.ReadNamespacedLeaseAsync("test-election", "kube-system")).Spec.HolderIdentity);
+
+        await stopSecond.CancelAsync();
+        try
+        {
+            await secondRun;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
