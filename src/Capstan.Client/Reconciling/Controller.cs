@@ -44,7 +44,7 @@ public abstract partial class Controller : BackgroundService
     {
         try
         {
-            await InitializeAsync(stoppingToken).ConfigureAwait(false);
+            await InitializeWithRetryAsync(stoppingToken).ConfigureAwait(false);
             await Task.WhenAll(Informers.Select(i => i.WaitForSyncAsync(stoppingToken))).ConfigureAwait(false);
             LogStarted(Name, Workers);
             await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None))).ConfigureAwait(false);
@@ -55,6 +55,27 @@ public abstract partial class Controller : BackgroundService
         finally
         {
             Queue.ShutDown();
+        }
+    }
+
+    // The API may not answer yet (a server still starting): keep trying, as a controller that gave up would never run.
+    private async Task InitializeWithRetryAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                await InitializeAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                LogInitializeFailed(ex, Name, delay.TotalMilliseconds);
+            }
+
+            await Task.Delay(delay, Time, ct).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
         }
     }
 
@@ -99,4 +120,7 @@ public abstract partial class Controller : BackgroundService
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "{Controller} failed to reconcile {Key} (earlier failures: {Requeues}); retrying with backoff")]
     private partial void LogReconcileFailed(Exception ex, string controller, string key, int requeues);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Controller} failed to start; retrying in {DelayMs} ms")]
+    private partial void LogInitializeFailed(Exception ex, string controller, double delayMs);
 }

@@ -24,6 +24,7 @@ public sealed partial class GarbageCollector : Controller
     private const string OrphanPrefix = "orphan/";
     private const int MaxAbsentOwners = 10_000;
     private const int MaxUpdateAttempts = 5;
+    private static readonly TimeSpan RediscoveryPeriod = TimeSpan.FromSeconds(30);
 
     // Kubernetes' GC ignores events: they are many, short-lived and never owners.
     private static readonly HashSet<string> IgnoredResources = ["events", "events.events.k8s.io"];
@@ -34,6 +35,7 @@ public sealed partial class GarbageCollector : Controller
     private readonly DependencyGraph _graph = new();
     private readonly ConcurrentDictionary<string, byte> _absentOwners = new(StringComparer.Ordinal);
     private readonly List<DynamicInformer> _informers = [];
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
     private ResourceMapper _mapper = new([]);
 
     public GarbageCollector(SharedInformerFactory informers, ILoggerFactory loggerFactory, int workers = 4, TimeProvider? time = null)
@@ -50,9 +52,46 @@ public sealed partial class GarbageCollector : Controller
     {
         var resources = await ApiDiscovery.DiscoverAsync(_client, ct).ConfigureAwait(false);
         _mapper = new ResourceMapper(resources);
+        _informers.AddRange(WatchNew(resources));
+        LogWatching(_informers.Count);
+        _ = Task.Run(() => RediscoverAsync(ct), CancellationToken.None);
+    }
+
+    /// <summary>Picks up resources served later (new API groups) every <see cref="RediscoveryPeriod"/>, as Kubernetes' GC resyncs its monitors.</summary>
+    private async Task RediscoverAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(RediscoveryPeriod, Time, ct).ConfigureAwait(false);
+                var resources = await ApiDiscovery.DiscoverAsync(_client, ct).ConfigureAwait(false);
+                _mapper = new ResourceMapper(resources);
+                var added = WatchNew(resources);
+                if (added.Count > 0)
+                {
+                    LogWatching(added.Count);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRediscoveryFailed(ex);
+            }
+        }
+    }
+
+    /// <summary>Starts informers (with the graph's handlers) for the resources not yet watched; returns them.</summary>
+    private List<DynamicInformer> WatchNew(IEnumerable<ApiResource> resources)
+    {
+        var added = new List<DynamicInformer>();
         foreach (var resource in resources)
         {
-            if (!resource.Supports("list") || !resource.Supports("watch") || !resource.Supports("delete") || IgnoredResources.Contains(resource.GroupResource))
+            if (!resource.Supports("list") || !resource.Supports("watch") || !resource.Supports("delete")
+                || IgnoredResources.Contains(resource.GroupResource) || !_watched.Add(resource.ToString()))
             {
                 continue;
             }
@@ -64,10 +103,10 @@ public sealed partial class GarbageCollector : Controller
                 OnUpdate = (_, obj) => OnUpsert(resource, obj),
                 OnDelete = OnDelete,
             });
-            _informers.Add(informer);
+            added.Add(informer);
         }
 
-        LogWatching(_informers.Count);
+        return added;
     }
 
     protected override Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct) =>
@@ -396,4 +435,7 @@ public sealed partial class GarbageCollector : Controller
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "{Object} is cluster-scoped but names the namespaced {Kind} {Name} as owner (OwnerRefInvalidNamespace); it will not be collected through it")]
     private partial void LogInvalidOwner(string @object, string kind, string name);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "garbage collector could not rediscover resources")]
+    private partial void LogRediscoveryFailed(Exception ex);
 }

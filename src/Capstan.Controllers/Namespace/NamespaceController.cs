@@ -17,8 +17,6 @@ public sealed partial class NamespaceController : Controller
 {
     public const string KubernetesFinalizer = "kubernetes";
 
-    // How soon to look again while objects remain (mostly ones waiting on finalizers or graceful deletion).
-    private static readonly TimeSpan RemainingRecheck = TimeSpan.FromSeconds(1);
 
     private readonly DynamicClient _client;
     private readonly DynamicInformer _namespaces;
@@ -63,6 +61,9 @@ public sealed partial class NamespaceController : Controller
         var errors = new ConcurrentBag<string>();
         var remaining = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var finalizers = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var longestGrace = TimeSpan.Zero;
+        var graceLock = new Lock();
+        var now = Time.GetUtcNow();
         await Parallel.ForEachAsync(deletable, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (resource, token) =>
         {
             try
@@ -74,6 +75,11 @@ public sealed partial class NamespaceController : Controller
                     foreach (var finalizer in left.SelectMany(o => o.GetFinalizers()))
                     {
                         finalizers.AddOrUpdate(finalizer, 1, (_, n) => n + 1);
+                    }
+
+                    lock (graceLock)
+                    {
+                        longestGrace = TimeSpan.FromTicks(Math.Max(longestGrace.Ticks, left.Max(o => GraceLeft(o, now)).Ticks));
                     }
                 }
             }
@@ -97,7 +103,8 @@ public sealed partial class NamespaceController : Controller
         if (!remaining.IsEmpty)
         {
             LogRemaining(key, string.Join(", ", remaining.Select(r => $"{r.Key}: {r.Value}")));
-            return ReconcileResult.After(RemainingRecheck);
+            // As Kubernetes does: half the longest remaining grace period plus a second (1 s when only finalizers hold objects).
+            return ReconcileResult.After((longestGrace / 2) + TimeSpan.FromSeconds(1));
         }
 
         await FinalizeAsync(key, ct).ConfigureAwait(false);
@@ -168,6 +175,15 @@ public sealed partial class NamespaceController : Controller
         {
             Queue.Add(ns.GetName());
         }
+    }
+
+    /// <summary>How long a gracefully deleted object (a pod a node still runs) may still take: its deletionTimestamp minus now.</summary>
+    private static TimeSpan GraceLeft(JsonObject obj, DateTimeOffset now)
+    {
+        var value = obj["metadata"]?["deletionTimestamp"]?.GetValue<string>();
+        return value is not null && DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) && at > now
+            ? at - now
+            : TimeSpan.Zero;
     }
 
     private static IReadOnlyList<string> SpecFinalizers(JsonObject ns) =>
