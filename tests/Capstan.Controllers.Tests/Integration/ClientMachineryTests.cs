@@ -56,6 +56,25 @@ public sealed class ClientMachineryTests(ControllersFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task ControllerManager_WithLeaderElection_HoldsItsLeaseWhileRunning()
+    {
+        using var cts = new CancellationTokenSource();
+        var options = new ControllerManagerOptions { LeaderElection = true, LeaseName = "manager-election", EnableGarbageCollector = false, EnableNamespaceController = false };
+        var run = ControllerManager.RunAsync(Client, options, fixture.LoggerFactory, cts.Token);
+
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var leases = await Client.CoordinationV1.ListNamespacedLeaseAsync("kube-system");
+            return leases.Items.Any(l => l.Metadata.Name == "manager-election" && !string.IsNullOrEmpty(l.Spec.HolderIdentity));
+        }));
+
+        await cts.CancelAsync();
+        await run;
+        var released = await Client.CoordinationV1.ReadNamespacedLeaseAsync("manager-election", "kube-system");
+        Assert.True(string.IsNullOrEmpty(released.Spec.HolderIdentity));
+    }
+
+    [Fact]
     public async Task LeaderElector_OneLeaderAtATime_HandsOverOnRelease()
     {
         LeaderElector Candidate(string id) => new(

@@ -82,6 +82,35 @@ public sealed class GarbageCollectorTests(ControllersFixture fixture) : IClassFi
         Assert.Equal(other.Metadata.Uid, remaining.Uid);
     }
 
+    [Fact]
+    public async Task DeleteOwner_Foreground_DeletesAChainOfDependents()
+    {
+        var top = await CreateConfigMapAsync("chain-top", "default");
+        var middle = await CreateConfigMapAsync("chain-middle", "default", Ref(top, block: true));
+        await CreateConfigMapAsync("chain-leaf", "default", Ref(middle, block: true));
+        await CreateConfigMapAsync("chain-loose", "default", Ref(top, block: false));
+
+        await Client.DeleteNamespacedConfigMapAsync("chain-top", "default", body: new V1DeleteOptions { PropagationPolicy = "Foreground" });
+
+        Assert.True(await ControllersFixture.EventuallyAsync(() => ApiProbe.IsGoneAsync(() => Client.ReadNamespacedConfigMapAsync("chain-top", "default"))));
+        Assert.True(await ApiProbe.IsGoneAsync(() => Client.ReadNamespacedConfigMapAsync("chain-middle", "default")));
+        Assert.True(await ApiProbe.IsGoneAsync(() => Client.ReadNamespacedConfigMapAsync("chain-leaf", "default")));
+        Assert.True(await ControllersFixture.EventuallyAsync(() => ApiProbe.IsGoneAsync(() => Client.ReadNamespacedConfigMapAsync("chain-loose", "default"))));
+    }
+
+    [Fact]
+    public async Task DeleteClusterScopedOwner_DeletesNamespacedDependent()
+    {
+        var role = await Client.CreateClusterRoleAsync(new V1ClusterRole { Metadata = new V1ObjectMeta { Name = "gc-owner-role" } });
+        var reference = new V1OwnerReference { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "ClusterRole", Name = role.Metadata.Name, Uid = role.Metadata.Uid };
+        await CreateConfigMapAsync("owned-by-role", "default", reference);
+        Assert.NotNull(await Client.ReadNamespacedConfigMapAsync("owned-by-role", "default"));
+
+        await Client.DeleteClusterRoleAsync("gc-owner-role");
+
+        Assert.True(await ControllersFixture.EventuallyAsync(() => ApiProbe.IsGoneAsync(() => Client.ReadNamespacedConfigMapAsync("owned-by-role", "default"))));
+    }
+
     private async Task<V1ConfigMap> CreateConfigMapAsync(string name, string ns, params V1OwnerReference[] owners) =>
         await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name, OwnerReferences = owners.Length > 0 ? owners : null } }, ns);
 
