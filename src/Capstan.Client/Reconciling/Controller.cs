@@ -58,6 +58,13 @@ public abstract partial class Controller : BackgroundService
         }
     }
 
+    public override void Dispose()
+    {
+        Queue.Dispose();
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
     // The API may not answer yet (a server still starting): keep trying, as a controller that gave up would never run.
     private async Task InitializeWithRetryAsync(CancellationToken ct)
     {

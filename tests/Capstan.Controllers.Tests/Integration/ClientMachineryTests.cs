@@ -24,6 +24,36 @@ public sealed class ClientMachineryTests(ControllersFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Watch_OutlivesTheHttpClientTimeout()
+    {
+        // The client's HttpClient.Timeout bounds a request until its headers arrive, not a watch stream read afterwards.
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(fixture.Server.KubeconfigPath);
+        config.HttpClientTimeout = TimeSpan.FromSeconds(1);
+        using var shortClient = new Kubernetes(config);
+        var dynamic = new DynamicClient(shortClient);
+        var configMaps = new ApiResource("", "v1", "configmaps", "ConfigMap", true, ["list", "watch"]);
+        var list = await dynamic.ListAsync(configMaps, "kube-public", null, null, CancellationToken.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new TaskCompletionSource<string>();
+        var watch = Task.Run(async () =>
+        {
+            await foreach (var ev in dynamic.WatchAsync(configMaps, "kube-public", list.ResourceVersion, 60, null, null, cts.Token))
+            {
+                if (ev.Kind == WatchEventKind.Added)
+                {
+                    seen.TrySetResult(ev.Object.GetName());
+                    return;
+                }
+            }
+        });
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Client.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "late" } }, "kube-public");
+        Assert.Equal("late", await seen.Task.WaitAsync(cts.Token));
+        await watch;
+    }
+
+    [Fact]
     public async Task Informer_SyncsThenReportsAddUpdateDelete()
     {
         await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "informed" } });
