@@ -24,6 +24,9 @@ public interface IKindStrategy
     /// <summary>Validates a write to the status subresource; by default nothing beyond the generic rules.</summary>
     IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) => [];
 
+    /// <summary>Whether a create may set status (Nodes: the node agent registers with its status); otherwise the server clears it first.</summary>
+    bool AllowsStatusOnCreate => false;
+
     /// <summary>Sets what the server owns on create (e.g. a new Pod's status.phase Pending, a Namespace's phase Active). Runs after status was cleared.</summary>
     void PrepareForCreate(JsonObject obj)
     {

@@ -30,6 +30,8 @@ public abstract class KindStrategy : IKindStrategy
         return errs;
     }
 
+    public virtual bool AllowsStatusOnCreate => false;
+
     public virtual IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) => [];
 
     public virtual void PrepareForCreate(JsonObject obj)

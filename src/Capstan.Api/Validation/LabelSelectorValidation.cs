@@ -51,11 +51,12 @@ public static class LabelSelectorValidation
                 yield return FieldError.Invalid(exprPath + ".key", key, msg);
             }
 
-            foreach (var value in expr.Strings("values"))
+            var values = expr.Strings("values");
+            for (var v = 0; v < values.Count; v++)
             {
-                foreach (var msg in NameFormats.IsValidLabelValue(value))
+                foreach (var msg in NameFormats.IsValidLabelValue(values[v]))
                 {
-                    yield return FieldError.Invalid(exprPath + ".values", value, msg);
+                    yield return FieldError.Invalid($"{exprPath}.values[{v}]", values[v], msg);
                 }
             }
         }

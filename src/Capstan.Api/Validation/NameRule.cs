@@ -6,7 +6,7 @@ public enum NameRule
     /// <summary>Most kinds: a lowercase RFC 1123 subdomain, at most 253 characters.</summary>
     Dns1123Subdomain,
 
-    /// <summary>Namespaces: a lowercase RFC 1123 label, at most 63 characters.</summary>
+    /// <summary>Namespaces and StatefulSets: a lowercase RFC 1123 label, at most 63 characters.</summary>
     Dns1123Label,
 
     /// <summary>Services: a DNS-1035 label (starts with a letter), at most 63 characters.</summary>

@@ -14,10 +14,14 @@ public static class ObjectMetaValidation
     public const string FieldImmutable = "field is immutable";
     public const string NonNegative = "must be greater than or equal to 0";
 
-    /// <summary>The name rule of a kind: DNS-1123 label for namespaces, DNS-1035 label for services, path segments for RBAC kinds, else DNS-1123 subdomain.</summary>
+    /// <summary>Finalizer names that need no domain: "kubernetes", "orphan", "foregroundDeletion".</summary>
+    public static readonly IReadOnlyList<string> StandardFinalizers = ["kubernetes", "orphan", "foregroundDeletion"];
+
+    /// <summary>The name rule of a kind: DNS-1123 label for namespaces and StatefulSets (their pods' hostnames), DNS-1035 label for services, path segments for RBAC kinds, else DNS-1123 subdomain.</summary>
     public static NameRule NameRuleFor(string group, string kind) => (group, kind) switch
     {
         ("", "Namespace") => NameRule.Dns1123Label,
+        ("apps", "StatefulSet") => NameRule.Dns1123Label,
         ("", "Service") => NameRule.Dns1035Label,
         ("rbac.authorization.k8s.io", "Role" or "ClusterRole" or "RoleBinding" or "ClusterRoleBinding") => NameRule.PathSegment,
         _ => NameRule.Dns1123Subdomain,
@@ -104,7 +108,18 @@ public static class ObjectMetaValidation
         errs.AddRange(ValidateLabels(meta.Obj("labels"), "metadata.labels"));
         errs.AddRange(ValidateAnnotations(meta.Obj("annotations"), "metadata.annotations"));
         errs.AddRange(ValidateOwnerReferences(meta.Arr("ownerReferences"), "metadata.ownerReferences"));
-        errs.AddRange(ValidateFinalizers(meta.Strings("finalizers"), "metadata.finalizers"));
+        var finalizers = meta.Strings("finalizers");
+        errs.AddRange(ValidateFinalizers(finalizers, "metadata.finalizers"));
+
+        // Built-in kinds also require finalizers outside the standard set to be domain-qualified.
+        for (var i = 0; i < finalizers.Count; i++)
+        {
+            if (!finalizers[i].Contains('/') && !StandardFinalizers.Contains(finalizers[i]))
+            {
+                errs.Add(FieldError.Invalid($"metadata.finalizers[{i}]", finalizers[i], "name is neither a standard finalizer name nor is it fully qualified"));
+            }
+        }
+
         return errs;
     }
 
@@ -114,12 +129,18 @@ public static class ObjectMetaValidation
         var errs = Validate(obj, group, kind).ToList();
         var meta = obj.Obj("metadata") ?? new JsonObject();
         var oldMeta = old.Obj("metadata") ?? new JsonObject();
-        foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp" })
+        foreach (var field in new[] { "name", "namespace" })
         {
-            if (oldMeta.Has(field) && !JsonAccess.SameAs(meta[field], oldMeta[field]))
+            if (meta.StrOrEmpty(field) != oldMeta.StrOrEmpty(field))
             {
-                errs.Add(FieldError.Invalid("metadata." + field, JsonAccess.AsString(meta[field]) ?? "", FieldImmutable));
+                errs.Add(FieldError.Invalid("metadata." + field, meta.StrOrEmpty(field), FieldImmutable));
             }
+        }
+
+        // An omitted uid is filled in from the stored object (and creationTimestamp always is), as Kubernetes' BeforeUpdate does.
+        if (meta.Str("uid") is { Length: > 0 } uid && uid != oldMeta.StrOrEmpty("uid"))
+        {
+            errs.Add(FieldError.Invalid("metadata.uid", uid, FieldImmutable));
         }
 
         if (oldMeta.Has("deletionTimestamp"))

@@ -146,7 +146,7 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
         {
             var finalizers = body["spec"]?["finalizers"]?.DeepClone();
             var rv = ObjectMeta.ResourceVersion(body);
-            result = await store.UpdateAsync(r, ns, name, "", current =>
+            result = await store.UpdateAsync(r, ns, name, "finalize", current =>
             {
                 var spec = current["spec"] as JsonObject ?? new JsonObject();
                 current["spec"] = spec;

@@ -370,7 +370,8 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             meta["generation"] = (ObjectMeta.Long(oldMeta["generation"]) ?? 0) + 1;
         }
 
-        if (subresource != "status")
+        // PrepareForUpdate keeps a namespace's spec.finalizers as stored; the finalize subresource is the one way to change them.
+        if (subresource is not ("status" or "finalize"))
         {
             KindSupport.PrepareForUpdate(r, updated, old);
         }

@@ -62,6 +62,15 @@ public sealed class CronJobStrategyTests
         Assert.Equal(valid, !Strategy.Validate(CronJob($",\"schedule\":\"@daily\",\"timeZone\":\"{zone}\""), null).Any());
 
     [Fact]
+    public void ValidateUpdate_ExistingTzSchedule_StillAllowed()
+    {
+        var old = CronJob(""","schedule":"CRON_TZ=UTC 0 * * * *" """);
+        var cj = CronJob(""","schedule":"CRON_TZ=UTC 5 * * * *" """);
+        Assert.Empty(Strategy.Validate(cj, old));
+        Assert.Contains("spec.schedule:FieldValueInvalid", Json.Fields(Strategy.Validate(cj, null)));
+    }
+
+    [Fact]
     public void Validate_ConcurrencyPolicyUnknown_NotSupported() =>
         Assert.Contains("spec.concurrencyPolicy:FieldValueNotSupported",
             Json.Fields(Strategy.Validate(CronJob(""","schedule":"@daily","concurrencyPolicy":"Sometimes" """), null)));

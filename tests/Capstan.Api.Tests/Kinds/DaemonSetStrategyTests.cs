@@ -59,4 +59,30 @@ public sealed class DaemonSetStrategyTests
         ds["spec"]!["selector"] = Json.Parse("""{"matchLabels":{"app":"agent"},"matchExpressions":[{"key":"app","operator":"Near"}]}""");
         Assert.Contains("spec.selector.matchExpressions[0].operator:FieldValueInvalid", Json.Fields(Strategy.Validate(ds, null)));
     }
+
+    [Theory]
+    [InlineData(1, 1, "spec.updateStrategy.rollingUpdate.maxSurge:FieldValueInvalid")]
+    [InlineData(0, 0, "spec.updateStrategy.rollingUpdate.maxUnavailable:FieldValueRequired")]
+    public void Validate_RollingUpdate_ExactlyOneNonZero(int maxUnavailable, int maxSurge, string expected)
+    {
+        var ds = DaemonSet();
+        ds["spec"]!["updateStrategy"]!["rollingUpdate"] = new JsonObject { ["maxUnavailable"] = maxUnavailable, ["maxSurge"] = maxSurge };
+        Assert.Equal([expected], Json.Fields(Strategy.Validate(ds, null)));
+    }
+
+    [Fact]
+    public void Validate_NoSelector_TemplateMismatch()
+    {
+        var ds = DaemonSet();
+        ds["spec"]!.AsObject().Remove("selector");
+        Assert.Equal(["spec.template.metadata.labels:FieldValueInvalid"], Json.Fields(Strategy.Validate(ds, null)));
+    }
+
+    [Fact]
+    public void ValidateStatus_CollisionCountDecremented_Invalid()
+    {
+        var old = Json.Parse("""{"status":{"collisionCount":2}}""");
+        var ds = Json.Parse("""{"status":{"collisionCount":1}}""");
+        Assert.Equal(["status.collisionCount:FieldValueInvalid"], Json.Fields(Strategy.ValidateStatus(ds, old)));
+    }
 }

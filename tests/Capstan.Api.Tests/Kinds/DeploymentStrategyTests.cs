@@ -75,7 +75,7 @@ public sealed class DeploymentStrategyTests
 
     [Theory]
     [InlineData("""{"replicas":-1}""", "spec.replicas:FieldValueInvalid")]
-    [InlineData("""{"strategy":{"type":"Blue"}}""", "spec.strategy.type:FieldValueNotSupported")]
+    [InlineData("""{"strategy":{"type":"Blue"}}""", "spec.strategy:FieldValueNotSupported")]
     [InlineData("""{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":0,"maxSurge":0}}}""", "spec.strategy.rollingUpdate.maxUnavailable:FieldValueInvalid")]
     [InlineData("""{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":"120%"}}}""", "spec.strategy.rollingUpdate.maxUnavailable:FieldValueInvalid")]
     [InlineData("""{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":"x"}}}""", "spec.strategy.rollingUpdate.maxSurge:FieldValueInvalid")]

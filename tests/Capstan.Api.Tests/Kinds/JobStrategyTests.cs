@@ -26,6 +26,7 @@ public sealed class JobStrategyTests
     [InlineData("spec.template.metadata.labels.job-name", "\"pi\"")]
     [InlineData("spec.template.metadata.labels.controller-uid", "\"u-1\"")]
     [InlineData("spec.template.spec.containers[0].imagePullPolicy", "\"Always\"")]
+    [InlineData("metadata.labels.job-name", "\"pi\"")]
     public void Default_BareJob_GetsDefaults(string path, string expected)
     {
         var job = Job();
@@ -42,11 +43,11 @@ public sealed class JobStrategyTests
     }
 
     [Fact]
-    public void Validate_DefaultRestartPolicy_NotSupported()
+    public void Validate_DefaultRestartPolicy_Required()
     {
         var job = Job("""{"template":{"spec":{"containers":[{"name":"c","image":"b"}]}}}""");
         var err = Assert.Single(Strategy.Validate(job, null));
-        Assert.Equal("spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"", err.ToString());
+        Assert.Equal("spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"", err.ToString());
     }
 
     [Theory]
@@ -54,6 +55,8 @@ public sealed class JobStrategyTests
     [InlineData("""{"backoffLimit":-1,"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"b"}]}}}""", "spec.backoffLimit:FieldValueInvalid")]
     [InlineData("""{"completionMode":"Sometimes","template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"b"}]}}}""", "spec.completionMode:FieldValueNotSupported")]
     [InlineData("""{"manualSelector":true,"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"b"}]}}}""", "spec.selector:FieldValueRequired")]
+    [InlineData("""{"backoffLimitPerIndex":1,"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"b"}]}}}""", "spec.backoffLimitPerIndex:FieldValueInvalid")]
+    [InlineData("""{"podFailurePolicy":{"rules":[]},"template":{"spec":{"restartPolicy":"OnFailure","containers":[{"name":"c","image":"b"}]}}}""", "spec.template.spec.restartPolicy:FieldValueInvalid")]
     public void Validate_BadJob(string spec, string expected) =>
         Assert.Contains(expected, Json.Fields(Strategy.Validate(Job(spec), null)));
 

@@ -42,4 +42,15 @@ public sealed class NamespaceStrategyTests
         Strategy.PrepareForUpdate(ns, old);
         Assert.Equal("[\"kubernetes\"]", Json.Text(ns, "spec.finalizers"));
     }
+
+    [Theory]
+    [InlineData("""{"metadata":{"name":"a"},"status":{"phase":"Active"}}""", 0)]
+    [InlineData("""{"metadata":{"name":"a"},"status":{"phase":"Terminating"}}""", 1)]
+    [InlineData("""{"metadata":{"name":"a","deletionTimestamp":"2026-01-01T00:00:00Z"},"status":{"phase":"Terminating"}}""", 0)]
+    [InlineData("""{"metadata":{"name":"a","deletionTimestamp":"2026-01-01T00:00:00Z"},"status":{"phase":"Active"}}""", 1)]
+    public void ValidateStatus_PhaseFollowsDeletion(string json, int errors)
+    {
+        var ns = Json.Parse(json);
+        Assert.Equal(errors, Strategy.ValidateStatus(ns, ns).Count());
+    }
 }

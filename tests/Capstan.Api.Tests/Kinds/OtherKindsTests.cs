@@ -146,4 +146,16 @@ public sealed class OtherKindsTests
         strategy.Default(node);
         Assert.Equal("{\"cpu\":\"4\",\"memory\":\"8Gi\"}", Json.Text(node, "status.allocatable"));
     }
+
+    [Theory]
+    [InlineData("""{"pods":"10","requests.cpu":"4","count/deployments.apps":"5","requests.nvidia.com/gpu":"2"}""", 0)]
+    [InlineData("""{"widgets":"1"}""", 1)]
+    [InlineData("""{"pods":"-1"}""", 1)]
+    public void ResourceQuota_HardNames(string hard, int errors)
+    {
+        var strategy = KindStrategies.Find("", "ResourceQuota")!;
+        var quota = Json.Parse("""{"metadata":{"name":"q","namespace":"a"},"spec":{"hard":""" + hard + "}}");
+        strategy.Default(quota);
+        Assert.Equal(errors, strategy.Validate(quota, null).Count());
+    }
 }

@@ -52,6 +52,8 @@ public sealed class PodStrategyTests
     [InlineData("spec.containers[0].resources.limits.memory", "\"1Gi\"")]
     [InlineData("spec.containers[0].resources.requests.memory", "\"1Gi\"")]
     [InlineData("spec.containers[0].env[0].valueFrom.fieldRef.apiVersion", "\"v1\"")]
+    [InlineData("spec.serviceAccountName", "\"default\"")]
+    [InlineData("spec.serviceAccount", "\"default\"")]
     [InlineData("spec.volumes[0].emptyDir", "{}")]
     [InlineData("spec.volumes[1].configMap.defaultMode", "420")]
     [InlineData("spec.volumes[2].secret.defaultMode", "420")]
@@ -102,11 +104,43 @@ public sealed class PodStrategyTests
     [InlineData("""[{"name":"c","image":"a","livenessProbe":{"successThreshold":2,"exec":{"command":["true"]}}}]""", "", "spec.containers[0].livenessProbe.successThreshold:FieldValueInvalid")]
     [InlineData("""[{"name":"c","image":"a","livenessProbe":{}}]""", "", "spec.containers[0].livenessProbe:FieldValueRequired")]
     [InlineData("""[{"name":"c","image":"a"}]""", ""","tolerations":[{"key":"k","operator":"Exists","value":"v"}]""", "spec.tolerations[0].operator:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a","ports":[{"containerPort":80,"hostPort":8080}]}]""", ""","hostNetwork":true""", "spec.containers[0].ports[0].hostPort:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a","envFrom":[{"configMapRef":{}}]}]""", "", "spec.containers[0].envFrom[0].configMapRef.name:FieldValueRequired")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","volumes":[{"name":"v","configMap":{}}]""", "spec.volumes[0].configMap.name:FieldValueRequired")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","topologySpreadConstraints":[{"maxSkew":0,"topologyKey":"zone","whenUnsatisfiable":"DoNotSchedule"}]""", "spec.topologySpreadConstraints[0].maxSkew:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"zone","whenUnsatisfiable":"Maybe"}]""", "spec.topologySpreadConstraints[0].whenUnsatisfiable:FieldValueNotSupported")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"zone","operator":"In"}]}]}}}""", "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values:FieldValueRequired")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","affinity":{"podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":0,"podAffinityTerm":{"topologyKey":"zone"}}]}}""", "spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight:FieldValueInvalid")]
+    [InlineData("""[{"name":"c","image":"a"}]""", ""","affinity":{"podAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":[{"labelSelector":{}}]}}""", "spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey:FieldValueRequired")]
     public void Validate_BadPod_ReportsFieldAndReason(string containers, string extra, string expected)
     {
         var pod = Defaulted(containers, extra);
         Assert.Contains(expected, Json.Fields(Strategy.Validate(pod, null)));
     }
+
+    [Fact]
+    public void Validate_GoodAffinity_NoErrors()
+    {
+        var pod = Defaulted("""[{"name":"c","image":"a"}]""", """
+            ,"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+                {"matchExpressions":[{"key":"zone","operator":"In","values":["a"]},{"key":"cores","operator":"Gt","values":["4"]}]},
+                {"matchFields":[{"key":"metadata.name","operator":"In","values":["n1"]}]}]}},
+              "podAntiAffinity":{"preferredDuringSchedulingIgnoredDuringExecution":[{"weight":100,"podAffinityTerm":{"topologyKey":"kubernetes.io/hostname","labelSelector":{"matchLabels":{"app":"a"}}}}]}}
+            """);
+        Assert.Empty(Strategy.Validate(pod, null));
+    }
+
+    [Fact]
+    public void Default_HostNetwork_HostPortFromContainerPort()
+    {
+        var pod = Defaulted("""[{"name":"c","image":"a","ports":[{"containerPort":8080}]}]""", ""","hostNetwork":true""");
+        Assert.Equal("8080", Json.Text(pod, "spec.containers[0].ports[0].hostPort"));
+        Assert.Empty(Strategy.Validate(pod, null));
+    }
+
+    [Fact]
+    public void Default_ContainerResources_AlwaysPresent() =>
+        Assert.Equal("{}", Json.Text(Defaulted("""[{"name":"c","image":"a"}]"""), "spec.containers[0].resources"));
 
     [Fact]
     public void Validate_RequestAboveLimit_KubernetesMessage()
@@ -152,5 +186,39 @@ public sealed class PodStrategyTests
         var pod = (JsonObject)old.DeepClone();
         pod["spec"]!["activeDeadlineSeconds"] = 20;
         Assert.Contains("spec.activeDeadlineSeconds:FieldValueInvalid", Json.Fields(Strategy.Validate(pod, old)));
+    }
+
+    [Fact]
+    public void ValidateStatus_TerminatedContainerRestartedUnderNever_Forbidden()
+    {
+        var old = Defaulted("""[{"name":"c","image":"a"}]""", ""","restartPolicy":"Never" """);
+        old["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"terminated":{"exitCode":1}}}]}""");
+        var pod = (JsonObject)old.DeepClone();
+        pod["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"running":{}}}]}""");
+        Assert.Equal(["status.containerStatuses[0].state:FieldValueForbidden"], Json.Fields(Strategy.ValidateStatus(pod, old)));
+    }
+
+    [Fact]
+    public void ValidateStatus_RestartAlways_MayRunAgain()
+    {
+        var old = Defaulted("""[{"name":"c","image":"a"}]""");
+        old["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"terminated":{"exitCode":1}}}]}""");
+        var pod = (JsonObject)old.DeepClone();
+        pod["status"] = Json.Parse("""{"containerStatuses":[{"name":"c","state":{"running":{}}}]}""");
+        Assert.Empty(Strategy.ValidateStatus(pod, old));
+    }
+
+    [Theory]
+    [InlineData(""","dnsPolicy":"None" """, "spec.dnsConfig:FieldValueRequired")]
+    [InlineData(""","dnsPolicy":"None","dnsConfig":{}""", "spec.dnsConfig.nameservers:FieldValueRequired")]
+    [InlineData(""","dnsConfig":{"nameservers":["x"]}""", "spec.dnsConfig.nameservers[0]:FieldValueInvalid")]
+    public void Validate_DnsConfig(string extra, string expected) =>
+        Assert.Contains(expected, Json.Fields(Strategy.Validate(Defaulted("""[{"name":"c","image":"a"}]""", extra), null)));
+
+    [Fact]
+    public void Validate_HostPortConflict_Duplicate()
+    {
+        var pod = Defaulted("""[{"name":"a","image":"a","ports":[{"containerPort":80,"hostPort":8080}]},{"name":"b","image":"a","ports":[{"containerPort":81,"hostPort":8080}]}]""");
+        Assert.Equal(["spec.containers[1].ports[0].hostPort:FieldValueDuplicate"], Json.Fields(Strategy.Validate(pod, null)));
     }
 }

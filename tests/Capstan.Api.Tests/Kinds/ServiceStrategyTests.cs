@@ -94,4 +94,41 @@ public sealed class ServiceStrategyTests
         Assert.Equal("30080", Json.Text(svc, "spec.ports[0].nodePort"));
         Assert.Empty(Strategy.Validate(svc, old));
     }
+
+    [Fact]
+    public void PrepareForUpdate_NodePortToClusterIP_DropsTypeFields()
+    {
+        var old = Service("""{"type":"LoadBalancer","clusterIP":"10.43.0.10","ports":[{"port":80,"nodePort":30080}]}""");
+        var svc = (JsonObject)old.DeepClone();
+        svc["spec"]!["type"] = "ClusterIP";
+        Strategy.Default(svc);
+        Strategy.PrepareForUpdate(svc, old);
+        Assert.Null(Json.At(svc, "spec.ports[0].nodePort"));
+        Assert.Null(Json.At(svc, "spec.externalTrafficPolicy"));
+        Assert.Null(Json.At(svc, "spec.allocateLoadBalancerNodePorts"));
+        Assert.Equal("\"10.43.0.10\"", Json.Text(svc, "spec.clusterIP"));
+        Assert.Empty(Strategy.Validate(svc, old));
+    }
+
+    [Fact]
+    public void PrepareForUpdate_ToExternalName_DropsClusterIP()
+    {
+        var old = Service("""{"clusterIP":"10.43.0.10","clusterIPs":["10.43.0.10"],"ports":[{"port":80}]}""");
+        var svc = (JsonObject)old.DeepClone();
+        svc["spec"]!["type"] = "ExternalName";
+        svc["spec"]!["externalName"] = "db.example.com";
+        Strategy.Default(svc);
+        Strategy.PrepareForUpdate(svc, old);
+        Assert.Null(Json.At(svc, "spec.clusterIP"));
+        Assert.Null(Json.At(svc, "spec.ipFamilyPolicy"));
+        Assert.Empty(Strategy.Validate(svc, old));
+    }
+
+    [Fact]
+    public void PrepareForCreate_HeadlessClusterIP_ClusterIPsMatch()
+    {
+        var svc = Service("""{"clusterIP":"None","selector":{"app":"db"}}""");
+        Strategy.PrepareForCreate(svc);
+        Assert.Equal("[\"None\"]", Json.Text(svc, "spec.clusterIPs"));
+    }
 }

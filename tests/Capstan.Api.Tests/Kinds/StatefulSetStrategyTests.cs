@@ -55,11 +55,20 @@ public sealed class StatefulSetStrategyTests
     }
 
     [Fact]
-    public void Validate_ClaimTemplateWithoutAccessModes_Required()
+    public void Validate_TemplatePodSpecNotChecked_AsKubernetes()
     {
         var sts = StatefulSet();
-        sts["spec"]!["volumeClaimTemplates"]![0]!["spec"]!.AsObject().Remove("accessModes");
-        Assert.Equal(["spec.volumeClaimTemplates[0].spec.accessModes:FieldValueRequired"], Json.Fields(Strategy.Validate(sts, null)));
+        sts["spec"]!["template"]!["spec"]!["containers"]![0]!.AsObject().Remove("image");
+        Assert.Empty(Strategy.Validate(sts, null));
+    }
+
+    [Fact]
+    public void Validate_ActiveDeadline_Forbidden()
+    {
+        var sts = StatefulSet();
+        sts["spec"]!["template"]!["spec"]!["activeDeadlineSeconds"] = 5;
+        var err = Assert.Single(Strategy.Validate(sts, null));
+        Assert.Equal("activeDeadlineSeconds in StatefulSet is not Supported", err.Detail);
     }
 
     [Fact]
@@ -67,6 +76,6 @@ public sealed class StatefulSetStrategyTests
     {
         var sts = StatefulSet();
         sts["spec"]!["podManagementPolicy"] = "Random";
-        Assert.Equal(["spec.podManagementPolicy:FieldValueNotSupported"], Json.Fields(Strategy.Validate(sts, null)));
+        Assert.Equal("spec.podManagementPolicy: Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'", Assert.Single(Strategy.Validate(sts, null)).ToString());
     }
 }

@@ -36,11 +36,33 @@ public sealed class StorageKindsTests
     [Fact]
     public void Pvc_BoundResize_AllowedButNotShrink()
     {
-        var old = Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","resources":{"requests":{"storage":"1Gi"}}}""");
-        var grown = Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","resources":{"requests":{"storage":"2Gi"}}}""");
-        var shrunk = Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","resources":{"requests":{"storage":"512Mi"}}}""");
+        var old = Bound(Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","resources":{"requests":{"storage":"1Gi"}}}"""));
+        var grown = Bound(Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","resources":{"requests":{"storage":"2Gi"}}}"""));
+        var shrunk = Bound(Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","resources":{"requests":{"storage":"512Mi"}}}"""));
         Assert.Empty(Pvc.Validate(grown, old));
         Assert.Equal(["spec.resources.requests.storage:FieldValueForbidden"], Json.Fields(Pvc.Validate(shrunk, old)));
+    }
+
+    private static JsonObject Bound(JsonObject claim)
+    {
+        claim["status"] = new JsonObject { ["phase"] = "Bound" };
+        return claim;
+    }
+
+    [Fact]
+    public void Pvc_UnboundResize_Forbidden()
+    {
+        var old = Claim("""{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}""");
+        var pvc = Claim("""{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"2Gi"}}}""");
+        Assert.Equal(["spec:FieldValueForbidden"], Json.Fields(Pvc.Validate(pvc, old)));
+    }
+
+    [Fact]
+    public void Pvc_BinderSetsVolumeName_Allowed()
+    {
+        var old = Claim("""{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}""");
+        var pvc = Claim("""{"accessModes":["ReadWriteOnce"],"volumeName":"pv1","storageClassName":"local","resources":{"requests":{"storage":"1024Mi"}}}""");
+        Assert.Empty(Pvc.Validate(pvc, old));
     }
 
     [Fact]

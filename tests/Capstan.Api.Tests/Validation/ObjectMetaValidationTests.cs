@@ -12,6 +12,7 @@ public sealed class ObjectMetaValidationTests
     [InlineData("", "Service", NameRule.Dns1035Label)]
     [InlineData("", "Pod", NameRule.Dns1123Subdomain)]
     [InlineData("apps", "Deployment", NameRule.Dns1123Subdomain)]
+    [InlineData("apps", "StatefulSet", NameRule.Dns1123Label)]
     [InlineData("rbac.authorization.k8s.io", "ClusterRole", NameRule.PathSegment)]
     [InlineData("rbac.authorization.k8s.io", "RoleBinding", NameRule.PathSegment)]
     public void NameRuleFor_Kind_UsesKubernetesRule(string group, string kind, NameRule expected) =>
@@ -105,4 +106,43 @@ public sealed class ObjectMetaValidationTests
         var err = Assert.Single(errs);
         Assert.Equal("metadata.name: Invalid value: \"y\": field is immutable", err.ToString());
     }
+
+    [Fact]
+    public void Validate_ServiceNameStartingWithDigit_Dns1035Message()
+    {
+        var err = Assert.Single(ObjectMetaValidation.Validate(Obj("""{"metadata":{"name":"1web","namespace":"a"}}"""), "", "Service"));
+        Assert.Equal(
+            "metadata.name: Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
+            err.ToString());
+    }
+
+    [Fact]
+    public void Validate_BadGenerateName_InvalidOnGenerateName()
+    {
+        var err = Assert.Single(ObjectMetaValidation.Validate(Obj("""{"metadata":{"generateName":"Web_","namespace":"a"}}"""), "", "Pod"));
+        Assert.Equal(("metadata.generateName", "FieldValueInvalid"), (err.Field, err.Reason));
+    }
+
+    [Fact]
+    public void Validate_RbacNameWithColon_Valid() =>
+        Assert.Empty(ObjectMetaValidation.Validate(Obj("""{"metadata":{"name":"system:node-reader"}}"""), "rbac.authorization.k8s.io", "ClusterRole"));
+
+    [Fact]
+    public void Validate_NegativeGeneration_Invalid() =>
+        Assert.Equal("metadata.generation", Assert.Single(ObjectMetaValidation.Validate(Obj("""{"metadata":{"name":"x","namespace":"a","generation":-1}}"""), "", "Pod")).Field);
+
+    [Fact]
+    public void ValidateUpdate_NewFinalizerWhileDeleting_Forbidden()
+    {
+        var old = Obj("""{"metadata":{"name":"x","namespace":"a","deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["a.io/x"]}}""");
+        var obj = Obj("""{"metadata":{"name":"x","namespace":"a","deletionTimestamp":"2026-01-01T00:00:00Z","finalizers":["a.io/x","b.io/y"]}}""");
+        Assert.Equal(("metadata.finalizers", "FieldValueForbidden"), (Assert.Single(ObjectMetaValidation.ValidateUpdate(obj, old, "", "Pod")).Field, "FieldValueForbidden"));
+    }
+
+    [Theory]
+    [InlineData("example.com/cleanup", 0)]
+    [InlineData("foregroundDeletion", 0)]
+    [InlineData("cleanup", 1)]
+    public void Validate_FinalizerNames(string finalizer, int errors) =>
+        Assert.Equal(errors, ObjectMetaValidation.Validate(Obj("""{"metadata":{"name":"x","namespace":"a","finalizers":[""" + $"\"{finalizer}\"" + "]}}"), "", "Pod").Count());
 }

@@ -32,7 +32,7 @@ public sealed class DeploymentStrategy : KindStrategy
     {
         var spec = obj.Obj("spec") ?? new JsonObject();
         errs.AddRange(FieldRules.NonNegative(spec, "replicas", "spec.replicas"));
-        WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", errs);
+        WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", "ReplicaSet", errs);
 
         var strategy = spec.Obj("strategy") ?? new JsonObject();
         switch (strategy.StrOrEmpty("type"))
@@ -55,11 +55,8 @@ public sealed class DeploymentStrategy : KindStrategy
                 }
 
                 break;
-            case "":
-                errs.Add(FieldError.Required("spec.strategy.type"));
-                break;
-            case var other:
-                errs.Add(FieldError.NotSupported("spec.strategy.type", other, ["Recreate", "RollingUpdate"]));
+            default:
+                errs.Add(FieldError.NotSupported("spec.strategy", strategy.DeepClone(), ["Recreate", "RollingUpdate"]));
                 break;
         }
 
@@ -71,6 +68,11 @@ public sealed class DeploymentStrategy : KindStrategy
             errs.Add(FieldError.Invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"));
         }
     }
+
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj, old,
+            ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas", "terminatingReplicas"],
+            ["updatedReplicas", "readyReplicas", "availableReplicas"], "cannot be greater than status.replicas");
 
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs) =>
         errs.AddRange(FieldRules.Immutable(obj.Obj("spec"), old.Obj("spec"), "selector", "spec.selector"));

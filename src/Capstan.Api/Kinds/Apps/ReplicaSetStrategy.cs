@@ -24,8 +24,13 @@ public sealed class ReplicaSetStrategy : KindStrategy
         errs.AddRange(FieldRules.NonNegative(spec, "minReadySeconds", "spec.minReadySeconds"));
 
         // Kubernetes words the empty-selector error the same for ReplicaSets as for Deployments.
-        WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", errs);
+        WorkloadValidation.ValidateSelectorAndTemplate(spec, "deployment", "ReplicaSet", errs);
     }
+
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj, old,
+            ["replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas", "terminatingReplicas"],
+            ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"], "cannot be greater than status.replicas");
 
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs) =>
         errs.AddRange(FieldRules.Immutable(obj.Obj("spec"), old.Obj("spec"), "selector", "spec.selector"));

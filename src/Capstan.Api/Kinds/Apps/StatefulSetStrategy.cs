@@ -7,9 +7,9 @@ namespace Capstan.Api.Kinds.Apps;
 public sealed class StatefulSetStrategy : KindStrategy
 {
     public const string UpdateForbidden =
-        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
-    private static readonly string[] MutableFields = ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
+    private static readonly string[] MutableFields = ["replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
 
     public override string Group => "apps";
 
@@ -41,31 +41,53 @@ public sealed class StatefulSetStrategy : KindStrategy
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs)
     {
         var spec = obj.Obj("spec") ?? new JsonObject();
-        errs.AddRange(FieldRules.OneOf(spec, "podManagementPolicy", "spec.podManagementPolicy", true, "OrderedReady", "Parallel"));
-        var update = spec.Obj("updateStrategy") ?? new JsonObject();
-        errs.AddRange(FieldRules.OneOf(update, "type", "spec.updateStrategy.type", true, "RollingUpdate", "OnDelete"));
-        if (update.Str("type") == "OnDelete" && update.Has("rollingUpdate"))
+        switch (spec.StrOrEmpty("podManagementPolicy"))
         {
-            errs.Add(FieldError.Invalid("spec.updateStrategy.rollingUpdate", update["rollingUpdate"], "only allowed for updateStrategy 'RollingUpdate'"));
+            case "OrderedReady" or "Parallel":
+                break;
+            case "":
+                errs.Add(FieldError.Required("spec.podManagementPolicy"));
+                break;
+            case var policy:
+                errs.Add(FieldError.Invalid("spec.podManagementPolicy", policy, "must be 'OrderedReady' or 'Parallel'"));
+                break;
         }
 
-        if (update.Obj("rollingUpdate") is { } rolling)
+        var update = spec.Obj("updateStrategy") ?? new JsonObject();
+        switch (update.StrOrEmpty("type"))
         {
-            errs.AddRange(FieldRules.NonNegative(rolling, "partition", "spec.updateStrategy.rollingUpdate.partition"));
-            if (rolling["maxUnavailable"] is { } maxUnavailable)
-            {
-                errs.AddRange(IntOrPercent.ValidateNonNegative(maxUnavailable, "spec.updateStrategy.rollingUpdate.maxUnavailable"));
-                if (IntOrPercent.NumberOf(maxUnavailable) == 0)
+            case "":
+                errs.Add(FieldError.Required("spec.updateStrategy"));
+                break;
+            case "OnDelete":
+                if (update.Has("rollingUpdate"))
                 {
-                    errs.Add(FieldError.Invalid("spec.updateStrategy.rollingUpdate.maxUnavailable", FieldRules.ValueForMessage(maxUnavailable), "must be greater than 0"));
+                    errs.Add(FieldError.Invalid("spec.updateStrategy.rollingUpdate", update["rollingUpdate"]!.DeepClone(), "only allowed for updateStrategy 'RollingUpdate'"));
                 }
-            }
+
+                break;
+            case "RollingUpdate":
+                if (update.Obj("rollingUpdate") is { } rolling)
+                {
+                    ValidateRollingUpdate(rolling, "spec.updateStrategy.rollingUpdate", errs);
+                }
+
+                break;
+            default:
+                errs.Add(FieldError.Invalid("spec.updateStrategy", update.DeepClone(), "must be 'RollingUpdate' or 'OnDelete'"));
+                break;
         }
 
         if (spec.Obj("persistentVolumeClaimRetentionPolicy") is { } retention)
         {
-            errs.AddRange(FieldRules.OneOf(retention, "whenDeleted", "spec.persistentVolumeClaimRetentionPolicy.whenDeleted", true, "Retain", "Delete"));
-            errs.AddRange(FieldRules.OneOf(retention, "whenScaled", "spec.persistentVolumeClaimRetentionPolicy.whenScaled", true, "Retain", "Delete"));
+            foreach (var field in new[] { "whenDeleted", "whenScaled" })
+            {
+                var value = retention.StrOrEmpty(field);
+                if (value is not ("Retain" or "Delete"))
+                {
+                    errs.Add(FieldError.NotSupported("spec.persistentVolumeClaimRetentionPolicy." + field, value, ["Retain", "Delete"]));
+                }
+            }
         }
 
         errs.AddRange(FieldRules.NonNegative(spec, "replicas", "spec.replicas"));
@@ -76,12 +98,30 @@ public sealed class StatefulSetStrategy : KindStrategy
             errs.AddRange(FieldRules.NonNegative(ordinals, "start", "spec.ordinals.start"));
         }
 
-        WorkloadValidation.ValidateSelectorAndTemplate(spec, "statefulset", errs);
-        foreach (var (i, claim) in spec.Items("volumeClaimTemplates"))
+        // Kubernetes validates only the template's metadata for StatefulSets (its pod spec is checked when the pods are created).
+        WorkloadValidation.ValidateSelectorAndTemplate(spec, "statefulset", "StatefulSet", errs, validatePodSpec: false);
+    }
+
+    private static void ValidateRollingUpdate(JsonObject rolling, string path, List<FieldError> errs)
+    {
+        errs.AddRange(FieldRules.NonNegative(rolling, "partition", path + ".partition"));
+        if (rolling["maxUnavailable"] is { } maxUnavailable)
         {
-            PersistentVolumeClaimStrategy.ValidateClaimSpec(claim.Obj("spec") ?? new JsonObject(), $"spec.volumeClaimTemplates[{i}].spec", errs);
+            errs.AddRange(IntOrPercent.ValidateNonNegative(maxUnavailable, path + ".maxUnavailable"));
+            if (IntOrPercent.NumberOf(maxUnavailable) == 0)
+            {
+                errs.Add(FieldError.Invalid(path + ".maxUnavailable", FieldRules.ValueForMessage(maxUnavailable), "cannot be 0"));
+            }
+
+            errs.AddRange(IntOrPercent.ValidateAtMost100Percent(maxUnavailable, path + ".maxUnavailable"));
         }
     }
+
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old) =>
+        WorkloadStatusValidation.Validate(obj, old,
+            ["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"],
+            ["readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"], "cannot be greater than status.replicas",
+            "cannot be greater than status.readyReplicas");
 
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs)
     {

@@ -9,13 +9,21 @@ public static class WorkloadValidation
 {
     public const string SelectorMismatch = "`selector` does not match template `labels`";
 
-    /// <summary>spec.selector and spec.template of a Deployment, ReplicaSet, StatefulSet or DaemonSet.</summary>
-    public static void ValidateSelectorAndTemplate(JsonObject spec, string kindWord, List<FieldError> errs, bool restartAlways = true)
+    /// <summary>
+    /// spec.selector and spec.template of a Deployment, ReplicaSet, StatefulSet or DaemonSet. <paramref name="kindWord"/> words the
+    /// empty-selector error ("deployment" also for ReplicaSets, as Kubernetes has it), <paramref name="ownerWord"/> the activeDeadlineSeconds one.
+    /// StatefulSets check only the template's metadata, not its pod spec, as Kubernetes does.
+    /// </summary>
+    public static void ValidateSelectorAndTemplate(JsonObject spec, string kindWord, string ownerWord, List<FieldError> errs,
+        bool requireSelector = true, bool validatePodSpec = true)
     {
         var selector = spec.Obj("selector");
         if (selector is null)
         {
-            errs.Add(FieldError.Required("spec.selector"));
+            if (requireSelector)
+            {
+                errs.Add(FieldError.Required("spec.selector"));
+            }
         }
         else
         {
@@ -27,22 +35,33 @@ public static class WorkloadValidation
         }
 
         var template = spec.Obj("template");
-        errs.AddRange(PodSpecValidation.ValidateTemplate(template, "spec.template"));
         if (template is null)
         {
+            errs.Add(FieldError.Required("spec.template"));
             return;
         }
 
+        // A missing selector selects nothing, so no template can match it.
+        if (selector is null && !requireSelector)
+        {
+            errs.Add(FieldError.Invalid("spec.template.metadata.labels", (JsonNode?)template.Obj("metadata")?.Obj("labels")?.DeepClone() ?? new JsonObject(), SelectorMismatch));
+        }
+
         ValidateTemplateLabels(selector, template, errs);
-        var templateSpec = template.Obj("spec");
-        if (restartAlways && templateSpec?.Str("restartPolicy") is { Length: > 0 } restart && restart != "Always")
+        errs.AddRange(validatePodSpec
+            ? PodSpecValidation.ValidateTemplate(template, "spec.template")
+            : ObjectMetaValidation.ValidateTemplateMeta(template.Obj("metadata"), "spec.template.metadata"));
+
+        var templateSpec = template.Obj("spec") ?? new JsonObject();
+        var restart = templateSpec.StrOrEmpty("restartPolicy");
+        if (restart != "Always")
         {
             errs.Add(FieldError.NotSupported("spec.template.spec.restartPolicy", restart, ["Always"]));
         }
 
-        if (restartAlways && templateSpec?.Has("activeDeadlineSeconds") == true)
+        if (templateSpec.Has("activeDeadlineSeconds"))
         {
-            errs.Add(FieldError.Forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in ReplicaSet is not Supported"));
+            errs.Add(FieldError.Forbidden("spec.template.spec.activeDeadlineSeconds", $"activeDeadlineSeconds in {ownerWord} is not Supported"));
         }
     }
 

@@ -37,14 +37,8 @@ public sealed class CronJobStrategy : KindStrategy
             {
                 errs.Add(FieldError.Invalid("spec.schedule", schedule, error));
             }
-
-            if (schedule.Contains("TZ", StringComparison.Ordinal))
-            {
-                errs.Add(FieldError.Invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
-            }
         }
 
-        ValidateTimeZone(spec, errs);
         errs.AddRange(FieldRules.NonNegative(spec, "startingDeadlineSeconds", "spec.startingDeadlineSeconds"));
         errs.AddRange(FieldRules.OneOf(spec, "concurrencyPolicy", "spec.concurrencyPolicy", true, "Allow", "Forbid", "Replace"));
         errs.AddRange(FieldRules.NonNegative(spec, "successfulJobsHistoryLimit", "spec.successfulJobsHistoryLimit"));
@@ -73,6 +67,40 @@ public sealed class CronJobStrategy : KindStrategy
         {
             errs.Add(FieldError.Invalid("metadata.name", name, $"must be no more than {MaxNameLength} characters"));
         }
+
+        var spec = obj.Obj("spec") ?? new JsonObject();
+        ValidateTzInSchedule(spec, allowTz: false, errs);
+        ValidateTimeZone(spec, errs);
+    }
+
+    /// <summary>Schedules that already used TZ= keep working; the time zone is checked again only when it changes.</summary>
+    protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs)
+    {
+        var spec = obj.Obj("spec") ?? new JsonObject();
+        var oldSpec = old.Obj("spec") ?? new JsonObject();
+        ValidateTzInSchedule(spec, oldSpec.StrOrEmpty("schedule").Contains("TZ", StringComparison.Ordinal), errs);
+        if (!JsonAccess.SameAs(spec["timeZone"], oldSpec["timeZone"]))
+        {
+            ValidateTimeZone(spec, errs);
+        }
+    }
+
+    private static void ValidateTzInSchedule(JsonObject spec, bool allowTz, List<FieldError> errs)
+    {
+        var schedule = spec.StrOrEmpty("schedule");
+        if (!schedule.Contains("TZ", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (!allowTz)
+        {
+            errs.Add(FieldError.Invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"));
+        }
+        else if (spec.Has("timeZone"))
+        {
+            errs.Add(FieldError.Invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"));
+        }
     }
 
     private static void ValidateTimeZone(JsonObject spec, List<FieldError> errs)
@@ -86,6 +114,14 @@ public sealed class CronJobStrategy : KindStrategy
         if (zone.Length == 0)
         {
             errs.Add(FieldError.Invalid("spec.timeZone", zone, "timeZone must be nil or non-empty string"));
+            return;
+        }
+
+        // IANA naming rules: components of letters, '.', '-', '_' (digits and '+' tolerated), at most 14 characters.
+        if (zone.Split('/').Any(part => part is "." or ".." || part.StartsWith('-') || part.Length is 0 or > 14
+            || !part.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '+')))
+        {
+            errs.Add(FieldError.Invalid("spec.timeZone", zone, $"unknown time zone {zone}"));
             return;
         }
 

@@ -42,10 +42,23 @@ public static class JobSpecValidation
                 errs.Add(FieldError.Invalid(path + ".parallelism", parallelism, $"must be less than or equal to {MaxParallelismForIndexedJob} when completion mode is Indexed"));
             }
         }
-        else if (spec.Has("backoffLimitPerIndex"))
+        else
         {
-            errs.Add(FieldError.Forbidden(path + ".backoffLimitPerIndex", "requires indexed completion mode"));
+            foreach (var field in new[] { "backoffLimitPerIndex", "maxFailedIndexes" })
+            {
+                if (spec.Long(field) is { } value)
+                {
+                    errs.Add(FieldError.Invalid($"{path}.{field}", value, "requires indexed completion mode"));
+                }
+            }
         }
+
+        if (spec.Has("maxFailedIndexes") && !spec.Has("backoffLimitPerIndex"))
+        {
+            errs.Add(FieldError.Required(path + ".backoffLimitPerIndex", "when maxFailedIndexes is specified"));
+        }
+
+        errs.AddRange(FieldRules.NonNegative(spec, "maxFailedIndexes", path + ".maxFailedIndexes"));
 
         var replacement = spec.Str("podReplacementPolicy");
         if (replacement is not null)
@@ -86,10 +99,19 @@ public static class JobSpecValidation
                 (JsonNode?)template.Obj("metadata")?.Obj("labels")?.DeepClone() ?? new JsonObject(), WorkloadValidation.SelectorMismatch));
         }
 
+        // An unset restartPolicy has been defaulted to Always, so both read as "not chosen".
         var restart = template.Obj("spec")?.StrOrEmpty("restartPolicy") ?? "";
-        if (restart is not ("OnFailure" or "Never"))
+        if (restart is "" or "Always")
+        {
+            errs.Add(FieldError.Required(path + ".template.spec.restartPolicy", "valid values: \"OnFailure\", \"Never\""));
+        }
+        else if (restart is not ("OnFailure" or "Never"))
         {
             errs.Add(FieldError.NotSupported(path + ".template.spec.restartPolicy", restart, ["OnFailure", "Never"]));
+        }
+        else if (spec.Has("podFailurePolicy") && restart != "Never")
+        {
+            errs.Add(FieldError.Invalid(path + ".template.spec.restartPolicy", restart, "only \"Never\" is supported when podFailurePolicy is specified"));
         }
     }
 }

@@ -72,10 +72,24 @@ public sealed class JobStrategy : KindStrategy
         {
             spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { [ControllerUidLabel] = uid } };
         }
+
+        // Kubernetes re-applies defaults whenever it reads a Job, so a Job without labels shows its template's, generated ones included.
+        if (meta.Obj("labels") is not { Count: > 0 })
+        {
+            meta["labels"] = labels.DeepClone();
+        }
     }
 
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs) =>
         JobSpecValidation.Validate(obj.Obj("spec") ?? new JsonObject(), "spec", requireSelector: true, errs);
+
+    public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old)
+    {
+        var status = obj.Obj("status") ?? new JsonObject();
+        return new[] { "active", "succeeded", "failed", "ready", "terminating" }
+            .SelectMany(f => FieldRules.NonNegative(status, f, "status." + f))
+            .ToList();
+    }
 
     protected override void ValidateUpdate(JsonObject obj, JsonObject old, List<FieldError> errs)
     {
@@ -85,6 +99,8 @@ public sealed class JobStrategy : KindStrategy
         errs.AddRange(FieldRules.Immutable(spec, oldSpec, "completionMode", "spec.completionMode"));
         errs.AddRange(FieldRules.Immutable(spec, oldSpec, "podFailurePolicy", "spec.podFailurePolicy"));
         errs.AddRange(FieldRules.Immutable(spec, oldSpec, "backoffLimitPerIndex", "spec.backoffLimitPerIndex"));
+        errs.AddRange(FieldRules.Immutable(spec, oldSpec, "managedBy", "spec.managedBy"));
+        errs.AddRange(FieldRules.Immutable(spec, oldSpec, "successPolicy", "spec.successPolicy"));
 
         // Elastic indexed jobs may scale completions together with parallelism.
         var elastic = spec.Str("completionMode") == "Indexed" && spec.Long("completions") == spec.Long("parallelism")
@@ -103,9 +119,19 @@ public sealed class JobStrategy : KindStrategy
             {
                 t.Obj("metadata")?.Remove("labels");
                 t.Obj("metadata")?.Remove("annotations");
-                foreach (var field in new[] { "nodeSelector", "tolerations", "affinity", "schedulingGates" })
+                foreach (var field in new[] { "nodeSelector", "tolerations", "schedulingGates" })
                 {
                     t.Obj("spec")?.Remove(field);
+                }
+
+                // Only node affinity is a scheduling directive; pod (anti-)affinity stays fixed.
+                if (t.Obj("spec")?.Obj("affinity") is { } affinity)
+                {
+                    affinity.Remove("nodeAffinity");
+                    if (affinity.Count == 0)
+                    {
+                        t.Obj("spec")!.Remove("affinity");
+                    }
                 }
             }
         }

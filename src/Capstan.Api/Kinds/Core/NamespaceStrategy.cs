@@ -8,8 +8,6 @@ public sealed class NamespaceStrategy : KindStrategy
 {
     public const string NameLabel = "kubernetes.io/metadata.name";
 
-    private static readonly string[] StandardFinalizers = ["kubernetes", "orphan", "foregroundDeletion"];
-
     public override string Group => "";
 
     public override string Kind => "Namespace";
@@ -48,25 +46,25 @@ public sealed class NamespaceStrategy : KindStrategy
         foreach (var finalizer in (obj.Obj("spec") ?? new JsonObject()).Strings("finalizers"))
         {
             errs.AddRange(NameFormats.IsQualifiedName(finalizer).Select(m => FieldError.Invalid("spec.finalizers", finalizer, m)));
-            if (!finalizer.Contains('/') && !StandardFinalizers.Contains(finalizer))
+            if (!finalizer.Contains('/') && !ObjectMetaValidation.StandardFinalizers.Contains(finalizer))
             {
                 errs.Add(FieldError.Invalid("spec.finalizers", finalizer, "name is neither a standard finalizer name nor is it fully qualified"));
             }
         }
     }
 
+    /// <summary>The phase follows deletion: Active until deletionTimestamp is set, Terminating after (Kubernetes reports the path as "status.Phase").</summary>
     public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old)
     {
-        var phase = obj.Obj("status")?.Str("phase");
-        if (phase is { Length: > 0 } && phase is not ("Active" or "Terminating"))
+        var phase = obj.Obj("status")?.StrOrEmpty("phase") ?? "";
+        var deleting = obj.Obj("metadata")?.Has("deletionTimestamp") == true;
+        if (!deleting && phase != "Active")
         {
-            yield return FieldError.NotSupported("status.phase", phase, ["Active", "Terminating"]);
+            yield return FieldError.Invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty");
         }
-
-        var deleting = old.Obj("metadata")?.Has("deletionTimestamp") == true;
-        if (!deleting && phase == "Terminating")
+        else if (deleting && phase != "Terminating")
         {
-            yield return FieldError.Invalid("status.phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty");
+            yield return FieldError.Invalid("status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty");
         }
     }
 }

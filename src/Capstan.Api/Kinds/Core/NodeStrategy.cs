@@ -11,6 +11,9 @@ public sealed class NodeStrategy : KindStrategy
 
     public override string Kind => "Node";
 
+    /// <summary>Kubernetes lets a Node be created with its status (capacity, addresses, conditions).</summary>
+    public override bool AllowsStatusOnCreate => true;
+
     public override void Default(JsonObject obj)
     {
         // SetDefaults_NodeStatus: allocatable defaults to capacity.

@@ -25,6 +25,9 @@ public sealed class PersistentVolumeClaimStrategy : KindStrategy
         claim.EnsureObj("status").SetDefaultString("phase", "Pending");
     }
 
+    /// <summary>A new claim starts Pending (Kubernetes shows the defaulted phase even though it clears status on create).</summary>
+    public override void PrepareForCreate(JsonObject obj) => obj.EnsureObj("status").SetDefaultString("phase", "Pending");
+
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs) =>
         ValidateClaimSpec(obj.Obj("spec") ?? new JsonObject(), "spec", errs);
 
@@ -79,36 +82,68 @@ public sealed class PersistentVolumeClaimStrategy : KindStrategy
     {
         var spec = obj.Obj("spec") ?? new JsonObject();
         var oldSpec = old.Obj("spec") ?? new JsonObject();
-        var bound = oldSpec.StrOrEmpty("volumeName").Length > 0 || old.Obj("status")?.Str("phase") == "Bound";
+        var phase = obj.Obj("status")?.Str("phase") ?? old.Obj("status")?.Str("phase");
+        var bound = phase == "Bound";
 
-        // The binder sets volumeName once; bound claims may also change their requests and attributes class.
         var a = (JsonObject)spec.DeepClone();
         var b = (JsonObject)oldSpec.DeepClone();
+
+        // The binder sets volumeName once; a claim without a class may get the default class later.
         if (oldSpec.StrOrEmpty("volumeName").Length == 0)
         {
             a.Remove("volumeName");
             b.Remove("volumeName");
+            if (!oldSpec.Has("storageClassName"))
+            {
+                a.Remove("storageClassName");
+            }
         }
 
+        // Bound claims may grow their storage request and change their attributes class.
         if (bound)
         {
-            a.Obj("resources")?.Remove("requests");
-            b.Obj("resources")?.Remove("requests");
+            a.Obj("resources")?.Obj("requests")?.Remove("storage");
+            b.Obj("resources")?.Obj("requests")?.Remove("storage");
             a.Remove("volumeAttributesClassName");
             b.Remove("volumeAttributesClassName");
         }
 
-        if (!JsonAccess.SameAs(a, b))
+        if (!JsonAccess.SameAs(Normalize(a), Normalize(b)))
         {
             errs.Add(FieldError.Forbidden("spec", SpecImmutable));
         }
 
-        if (bound
-            && ResourceListValidation.TryGetQuantity(spec.Obj("resources")?.Obj("requests")?["storage"], out var size)
+        if (ResourceListValidation.TryGetQuantity(spec.Obj("resources")?.Obj("requests")?["storage"], out var size)
             && ResourceListValidation.TryGetQuantity(oldSpec.Obj("resources")?.Obj("requests")?["storage"], out var oldSize)
             && size < oldSize)
         {
             errs.Add(FieldError.Forbidden("spec.resources.requests.storage", "field can not be less than previous value"));
         }
+    }
+
+    /// <summary>Quantities compare by value ("1Gi" equals "1024Mi"), empty maps equal absent ones.</summary>
+    private static JsonObject Normalize(JsonObject spec)
+    {
+        if (spec.Obj("resources") is { } resources)
+        {
+            foreach (var list in new[] { "requests", "limits" })
+            {
+                if (resources.Obj(list) is { } l)
+                {
+                    ResourceListValidation.Canonicalize(l);
+                    if (l.Count == 0)
+                    {
+                        resources.Remove(list);
+                    }
+                }
+            }
+
+            if (resources.Count == 0)
+            {
+                spec.Remove("resources");
+            }
+        }
+
+        return spec;
     }
 }

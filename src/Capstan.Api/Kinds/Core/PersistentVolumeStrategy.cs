@@ -30,6 +30,9 @@ public sealed class PersistentVolumeStrategy : KindStrategy
         obj.EnsureObj("status").SetDefaultString("phase", "Pending");
     }
 
+    /// <summary>A new volume starts Pending (Kubernetes shows the defaulted phase even though it clears status on create).</summary>
+    public override void PrepareForCreate(JsonObject obj) => obj.EnsureObj("status").SetDefaultString("phase", "Pending");
+
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs)
     {
         var spec = obj.Obj("spec") ?? new JsonObject();

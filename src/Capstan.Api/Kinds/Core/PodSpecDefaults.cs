@@ -31,6 +31,17 @@ public static class PodSpecDefaults
         spec.SetDefault("terminationGracePeriodSeconds", 30);
         spec.SetDefaultString("schedulerName", "default-scheduler");
 
+        // serviceAccount is the deprecated mirror of serviceAccountName; conversion keeps them in step.
+        if (string.IsNullOrEmpty(spec.Str("serviceAccountName")) && spec.Str("serviceAccount") is { Length: > 0 } legacy)
+        {
+            spec["serviceAccountName"] = legacy;
+        }
+
+        if (spec.Str("serviceAccountName") is { Length: > 0 } account)
+        {
+            spec["serviceAccount"] = account;
+        }
+
         var hostNetwork = spec.Bool("hostNetwork") == true;
         foreach (var key in new[] { "containers", "initContainers", "ephemeralContainers" })
         {
@@ -55,6 +66,9 @@ public static class PodSpecDefaults
 
         container.SetDefaultString("terminationMessagePath", "/dev/termination-log");
         container.SetDefaultString("terminationMessagePolicy", "File");
+
+        // A struct field on the wire: always present, possibly empty.
+        container.SetDefault("resources", new JsonObject());
 
         foreach (var (_, port) in container.Items("ports"))
         {
@@ -102,6 +116,12 @@ public static class PodSpecDefaults
     /// <summary>The tag an image reference names: "latest" when it has neither tag nor digest, "" with only a digest.</summary>
     public static string ImageTag(string image)
     {
+        // An unparseable reference has no tag (Kubernetes ignores the parse error and pulls IfNotPresent).
+        if (image.Length == 0 || image.Any(char.IsWhiteSpace))
+        {
+            return "";
+        }
+
         var at = image.IndexOf('@');
         var name = at >= 0 ? image[..at] : image;
         var lastSlash = name.LastIndexOf('/');

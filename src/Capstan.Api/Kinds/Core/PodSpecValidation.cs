@@ -13,7 +13,6 @@ public static class PodSpecValidation
     private static readonly string[] RestartPolicies = ["Always", "OnFailure", "Never"];
     private static readonly string[] DnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
     private static readonly string[] PullPolicies = ["Always", "IfNotPresent", "Never"];
-    private static readonly string[] TerminationMessagePolicies = ["File", "FallbackToLogsOnError"];
     private static readonly string[] TaintEffects = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
     /// <summary>Validates a pod template: its labels and annotations, then its spec.</summary>
@@ -39,6 +38,7 @@ public static class PodSpecValidation
     {
         var errs = new List<FieldError>();
         var volumes = ValidateVolumes(spec, path + ".volumes", errs);
+        var hostNetwork = spec.Bool("hostNetwork") == true;
         var names = new HashSet<string>();
 
         if (!spec.HasEntries("containers"))
@@ -49,7 +49,7 @@ public static class PodSpecValidation
         foreach (var (i, container) in spec.Items("initContainers"))
         {
             var cPath = $"{path}.initContainers[{i}]";
-            ValidateContainer(container, cPath, volumes, names, errs);
+            ValidateContainer(container, cPath, volumes, names, errs, hostNetwork);
             var restart = container.Str("restartPolicy");
             var sidecar = restart == "Always";
             if (restart is not null && !sidecar)
@@ -77,7 +77,7 @@ public static class PodSpecValidation
         foreach (var (i, container) in spec.Items("containers"))
         {
             var cPath = $"{path}.containers[{i}]";
-            ValidateContainer(container, cPath, volumes, names, errs);
+            ValidateContainer(container, cPath, volumes, names, errs, hostNetwork);
             if (container.Has("restartPolicy"))
             {
                 errs.Add(FieldError.Forbidden(cPath + ".restartPolicy", "may not be set for non-init containers"));
@@ -86,10 +86,8 @@ public static class PodSpecValidation
 
         errs.AddRange(FieldRules.OneOf(spec, "restartPolicy", path + ".restartPolicy", true, RestartPolicies));
         errs.AddRange(FieldRules.OneOf(spec, "dnsPolicy", path + ".dnsPolicy", true, DnsPolicies));
-        if (spec.Str("dnsPolicy") == "None" && !spec.Has("dnsConfig"))
-        {
-            errs.Add(FieldError.Required(path + ".dnsConfig", "must provide `dnsConfig` when `dnsPolicy` is None"));
-        }
+        ValidateDnsConfig(spec, path + ".dnsConfig", errs);
+        ValidateHostPortConflicts(spec, path, errs);
 
         errs.AddRange(FieldRules.InRange(spec, "activeDeadlineSeconds", path + ".activeDeadlineSeconds", 1, int.MaxValue));
         errs.AddRange(ObjectMetaValidation.ValidateLabels(spec.Obj("nodeSelector"), path + ".nodeSelector"));
@@ -111,6 +109,12 @@ public static class PodSpecValidation
         }
 
         ValidateTolerations(spec, path + ".tolerations", errs);
+        ValidateTopologySpread(spec, path + ".topologySpreadConstraints", errs);
+        AffinityValidation.Validate(spec.Obj("affinity"), path + ".affinity", errs);
+        if (spec.Obj("os") is { } os)
+        {
+            errs.AddRange(FieldRules.OneOf(os, "name", path + ".os.name", true, "linux", "windows"));
+        }
         foreach (var (i, secretRef) in spec.Items("imagePullSecrets"))
         {
             if (secretRef.StrOrEmpty("name").Length == 0)
@@ -120,6 +124,99 @@ public static class PodSpecValidation
         }
 
         return errs;
+    }
+
+    public const int MaxDnsNameservers = 3;
+    public const int MaxDnsSearchPaths = 32;
+    public const int MaxDnsSearchListChars = 2048;
+
+    private static void ValidateDnsConfig(JsonObject spec, string path, List<FieldError> errs)
+    {
+        var config = spec.Obj("dnsConfig");
+        if (spec.Str("dnsPolicy") == "None")
+        {
+            if (config is null)
+            {
+                errs.Add(FieldError.Required(path, "must provide `dnsConfig` when `dnsPolicy` is None"));
+                return;
+            }
+
+            if (!config.HasEntries("nameservers"))
+            {
+                errs.Add(FieldError.Required(path + ".nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None"));
+                return;
+            }
+        }
+
+        if (config is null)
+        {
+            return;
+        }
+
+        var nameservers = config.Strings("nameservers");
+        if (nameservers.Count > MaxDnsNameservers)
+        {
+            errs.Add(FieldError.Invalid(path + ".nameservers", config["nameservers"], $"must not have more than {MaxDnsNameservers} nameservers"));
+        }
+
+        foreach (var (ns, i) in nameservers.Select((n, i) => (n, i)))
+        {
+            if (!NetworkFormats.IsIP(ns))
+            {
+                errs.Add(FieldError.Invalid($"{path}.nameservers[{i}]", ns, "must be valid IP address"));
+            }
+        }
+
+        var searches = config.Strings("searches");
+        if (searches.Count > MaxDnsSearchPaths)
+        {
+            errs.Add(FieldError.Invalid(path + ".searches", config["searches"], $"must not have more than {MaxDnsSearchPaths} search paths"));
+        }
+
+        if (string.Join(' ', searches).Length > MaxDnsSearchListChars)
+        {
+            errs.Add(FieldError.Invalid(path + ".searches", config["searches"], $"must not have more than {MaxDnsSearchListChars} characters (including spaces) in the search list"));
+        }
+
+        foreach (var (search, i) in searches.Select((s, i) => (s, i)))
+        {
+            // A trailing dot marks a fully qualified search domain.
+            var name = search.EndsWith('.') && search.Length > 1 ? search[..^1] : search;
+            errs.AddRange(NameFormats.IsDns1123Subdomain(name).Select(m => FieldError.Invalid($"{path}.searches[{i}]", search, m)));
+        }
+
+        foreach (var (i, option) in config.Items("options"))
+        {
+            if (option.StrOrEmpty("name").Length == 0)
+            {
+                errs.Add(FieldError.Required($"{path}.options[{i}]", "must not be empty"));
+            }
+        }
+    }
+
+    /// <summary>No two containers may claim the same protocol/hostIP/hostPort.</summary>
+    private static void ValidateHostPortConflicts(JsonObject spec, string path, List<FieldError> errs)
+    {
+        var seen = new HashSet<string>();
+        foreach (var key in new[] { "containers", "initContainers" })
+        {
+            foreach (var (i, container) in spec.Items(key))
+            {
+                foreach (var (j, port) in container.Items("ports"))
+                {
+                    if (port.Long("hostPort") is not { } hostPort || hostPort == 0)
+                    {
+                        continue;
+                    }
+
+                    var id = $"{port.StrOrEmpty("protocol")}/{port.StrOrEmpty("hostIP")}/{hostPort}";
+                    if (!seen.Add(id))
+                    {
+                        errs.Add(FieldError.Duplicate($"{path}.{key}[{i}].ports[{j}].hostPort", id));
+                    }
+                }
+            }
+        }
     }
 
     private static HashSet<string> ValidateVolumes(JsonObject spec, string path, List<FieldError> errs)
@@ -170,6 +267,7 @@ public static class PodSpecValidation
 
         Require(volume.Obj("hostPath"), "hostPath", "path");
         Require(volume.Obj("secret"), "secret", "secretName");
+        Require(volume.Obj("configMap"), "configMap", "name");
         Require(volume.Obj("persistentVolumeClaim"), "persistentVolumeClaim", "claimName");
         Require(volume.Obj("nfs"), "nfs", "server");
         Require(volume.Obj("nfs"), "nfs", "path");
@@ -243,7 +341,7 @@ public static class PodSpecValidation
         }
     }
 
-    private static void ValidateContainer(JsonObject container, string path, HashSet<string> volumes, HashSet<string> names, List<FieldError> errs)
+    private static void ValidateContainer(JsonObject container, string path, HashSet<string> volumes, HashSet<string> names, List<FieldError> errs, bool hostNetwork)
     {
         var name = container.StrOrEmpty("name");
         if (name.Length == 0)
@@ -270,10 +368,21 @@ public static class PodSpecValidation
         }
 
         errs.AddRange(FieldRules.OneOf(container, "imagePullPolicy", path + ".imagePullPolicy", true, PullPolicies));
-        errs.AddRange(FieldRules.OneOf(container, "terminationMessagePolicy", path + ".terminationMessagePolicy", true, TerminationMessagePolicies));
+        switch (container.StrOrEmpty("terminationMessagePolicy"))
+        {
+            case "File" or "FallbackToLogsOnError":
+                break;
+            case "":
+                errs.Add(FieldError.Required(path + ".terminationMessagePolicy", "must be 'File' or 'FallbackToLogsOnError'"));
+                break;
+            case var policy:
+                errs.Add(FieldError.Invalid(path + ".terminationMessagePolicy", policy, "must be 'File' or 'FallbackToLogsOnError'"));
+                break;
+        }
 
-        ValidatePorts(container, path + ".ports", errs);
+        ValidatePorts(container, path + ".ports", errs, hostNetwork);
         ValidateEnv(container, path + ".env", errs);
+        ValidateEnvFrom(container, path + ".envFrom", errs);
         ValidateResources(container.Obj("resources"), path + ".resources", errs);
         ValidateMounts(container, path + ".volumeMounts", volumes, errs);
 
@@ -297,7 +406,7 @@ public static class PodSpecValidation
         }
     }
 
-    private static void ValidatePorts(JsonObject container, string path, List<FieldError> errs)
+    private static void ValidatePorts(JsonObject container, string path, List<FieldError> errs, bool hostNetwork)
     {
         var names = new HashSet<string>();
         foreach (var (i, port) in container.Items("ports"))
@@ -325,6 +434,10 @@ public static class PodSpecValidation
             if (port.Long("hostPort") is { } hostPort and not 0)
             {
                 errs.AddRange(NetworkFormats.IsValidPortNum(hostPort).Select(m => FieldError.Invalid(pPath + ".hostPort", hostPort, m)));
+                if (hostNetwork && hostPort != containerPort)
+                {
+                    errs.Add(FieldError.Invalid(pPath + ".hostPort", hostPort, "must match `containerPort` when `hostNetwork` is true"));
+                }
             }
 
             errs.AddRange(FieldRules.OneOf(port, "protocol", pPath + ".protocol", true, Protocols));
@@ -389,6 +502,41 @@ public static class PodSpecValidation
                         var key = keyRef.StrOrEmpty("key");
                         errs.AddRange(NameFormats.IsConfigMapKey(key).Select(m => FieldError.Invalid($"{ePath}.valueFrom.{refKey}.key", key, m)));
                     }
+                }
+            }
+        }
+    }
+
+    private static void ValidateEnvFrom(JsonObject container, string path, List<FieldError> errs)
+    {
+        foreach (var (i, source) in container.Items("envFrom"))
+        {
+            var sPath = $"{path}[{i}]";
+            if (source.Str("prefix") is { Length: > 0 } prefix)
+            {
+                errs.AddRange(NameFormats.IsEnvVarName(prefix).Select(m => FieldError.Invalid(sPath + ".prefix", prefix, m)));
+            }
+
+            var refs = new[] { "configMapRef", "secretRef" }.Where(source.Has).ToArray();
+            if (refs.Length == 0)
+            {
+                errs.Add(FieldError.Invalid(sPath, "", "must specify one of: `configMapRef` or `secretRef`"));
+            }
+            else if (refs.Length > 1)
+            {
+                errs.Add(FieldError.Invalid(sPath, "", "may not have more than one field specified at a time"));
+            }
+
+            foreach (var key in refs)
+            {
+                var name = source.Obj(key)?.StrOrEmpty("name") ?? "";
+                if (name.Length == 0)
+                {
+                    errs.Add(FieldError.Required($"{sPath}.{key}.name"));
+                }
+                else
+                {
+                    errs.AddRange(NameFormats.IsDns1123Subdomain(name).Select(m => FieldError.Invalid($"{sPath}.{key}.name", name, m)));
                 }
             }
         }
@@ -546,6 +694,53 @@ public static class PodSpecValidation
         else
         {
             errs.Add(FieldError.Required(path));
+        }
+    }
+
+    private static void ValidateTopologySpread(JsonObject spec, string path, List<FieldError> errs)
+    {
+        var seen = new HashSet<(string, string)>();
+        foreach (var (i, constraint) in spec.Items("topologySpreadConstraints"))
+        {
+            var cPath = $"{path}[{i}]";
+            var maxSkew = constraint.Long("maxSkew") ?? 0;
+            if (maxSkew <= 0)
+            {
+                errs.Add(FieldError.Invalid(cPath + ".maxSkew", maxSkew, "must be greater than zero"));
+            }
+
+            var key = constraint.StrOrEmpty("topologyKey");
+            if (key.Length == 0)
+            {
+                errs.Add(FieldError.Required(cPath + ".topologyKey", "can not be empty"));
+            }
+            else
+            {
+                errs.AddRange(NameFormats.IsQualifiedName(key).Select(m => FieldError.Invalid(cPath + ".topologyKey", key, m)));
+            }
+
+            var when = constraint.StrOrEmpty("whenUnsatisfiable");
+            errs.AddRange(FieldRules.OneOf(constraint, "whenUnsatisfiable", cPath + ".whenUnsatisfiable", true, "DoNotSchedule", "ScheduleAnyway"));
+            if (!seen.Add((key, when)))
+            {
+                errs.Add(FieldError.Duplicate(cPath, $"{{{key}, {when}}}"));
+            }
+
+            if (constraint.Long("minDomains") is { } minDomains)
+            {
+                if (minDomains <= 0)
+                {
+                    errs.Add(FieldError.Invalid(cPath + ".minDomains", minDomains, "must be greater than zero"));
+                }
+                else if (when != "DoNotSchedule")
+                {
+                    errs.Add(FieldError.Invalid(cPath + ".minDomains", minDomains, "can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway"));
+                }
+            }
+
+            errs.AddRange(FieldRules.OneOf(constraint, "nodeAffinityPolicy", cPath + ".nodeAffinityPolicy", false, "Ignore", "Honor"));
+            errs.AddRange(FieldRules.OneOf(constraint, "nodeTaintsPolicy", cPath + ".nodeTaintsPolicy", false, "Ignore", "Honor"));
+            errs.AddRange(LabelSelectorValidation.Validate(constraint.Obj("labelSelector"), cPath + ".labelSelector"));
         }
     }
 

@@ -23,6 +23,13 @@ public sealed class PodStrategy : KindStrategy
     public override void Default(JsonObject obj)
     {
         var spec = obj.EnsureObj("spec");
+
+        // The ServiceAccount admission plugin's choice when none is named.
+        if (string.IsNullOrEmpty(spec.Str("serviceAccountName")) && string.IsNullOrEmpty(spec.Str("serviceAccount")))
+        {
+            spec["serviceAccountName"] = "default";
+        }
+
         PodSpecDefaults.Apply(spec);
         spec.SetDefault("enableServiceLinks", true);
 
@@ -127,24 +134,51 @@ public sealed class PodStrategy : KindStrategy
         }
     }
 
+    /// <summary>
+    /// Status writes may not move the pod to another node, must name a valid nominated node, and may not bring a container
+    /// back from terminated when the restart policy says it stays down.
+    /// </summary>
     public override IEnumerable<FieldError> ValidateStatus(JsonObject obj, JsonObject old)
     {
-        var phase = obj.Obj("status")?.Str("phase");
-        if (phase is not null && phase.Length > 0 && phase is not ("Pending" or "Running" or "Succeeded" or "Failed" or "Unknown"))
+        if ((obj.Obj("spec")?.StrOrEmpty("nodeName") ?? "") != (old.Obj("spec")?.StrOrEmpty("nodeName") ?? ""))
         {
-            yield return FieldError.NotSupported("status.phase", phase, ["Pending", "Running", "Succeeded", "Failed", "Unknown"]);
+            yield return FieldError.Forbidden("status.nodeName", "may not be changed directly");
         }
 
-        var oldPhase = old.Obj("status")?.Str("phase");
-        if (oldPhase is "Succeeded" or "Failed" && phase != oldPhase)
+        var status = obj.Obj("status") ?? new JsonObject();
+        var oldStatus = old.Obj("status") ?? new JsonObject();
+        var nominated = status.StrOrEmpty("nominatedNodeName");
+        if (nominated.Length > 0 && nominated != oldStatus.StrOrEmpty("nominatedNodeName"))
         {
-            yield return FieldError.Forbidden("status.phase", $"cannot transition from terminal phase {oldPhase} to {phase}");
+            foreach (var msg in NameFormats.IsDns1123Subdomain(nominated))
+            {
+                yield return FieldError.Invalid("status.nominatedNodeName", nominated, msg);
+            }
         }
 
-        var nodeName = obj.Obj("spec")?.Str("nodeName");
-        if (!JsonAccess.SameAs(obj.Obj("spec")?["nodeName"], old.Obj("spec")?["nodeName"]))
+        var restartPolicy = old.Obj("spec")?.StrOrEmpty("restartPolicy") ?? "";
+        if (restartPolicy == "Always")
         {
-            yield return FieldError.Invalid("spec.nodeName", nodeName, ObjectMetaValidation.FieldImmutable);
+            yield break;
+        }
+
+        foreach (var key in new[] { "containerStatuses", "initContainerStatuses" })
+        {
+            var current = status.Items(key).ToList();
+            foreach (var (i, before) in oldStatus.Items(key))
+            {
+                if (before.Obj("state")?.Obj("terminated") is not { } terminated
+                    || (restartPolicy == "OnFailure" && (terminated.Long("exitCode") ?? 0) != 0))
+                {
+                    continue;
+                }
+
+                var name = before.StrOrEmpty("name");
+                if (current.Any(c => c.Item.StrOrEmpty("name") == name && c.Item.Obj("state")?.Has("terminated") != true))
+                {
+                    yield return FieldError.Forbidden($"status.{key}[{i}].state", "may not be transitioned to non-terminated state");
+                }
+            }
         }
     }
 

@@ -7,7 +7,22 @@ public sealed class ResourceQuotaStrategy : KindStrategy
 {
     private static readonly string[] Scopes = ["Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass", "CrossNamespacePodAffinity"];
 
+    private static readonly string[] StandardQuotaResources =
+    [
+        "pods", "services", "replicationcontrollers", "resourcequotas", "secrets", "configmaps", "persistentvolumeclaims",
+        "services.nodeports", "services.loadbalancers", "cpu", "memory", "ephemeral-storage", "storage",
+        "requests.cpu", "requests.memory", "requests.storage", "requests.ephemeral-storage",
+        "limits.cpu", "limits.memory", "limits.ephemeral-storage",
+    ];
+
     public override string Group => "";
+
+    /// <summary>Names without a '/' must be standard quota resources (hugepages included); domain-qualified ones are free.</summary>
+    private static IEnumerable<string> QuotaNameCheck(string name) =>
+        name.Contains('/') || StandardQuotaResources.Contains(name)
+        || name.StartsWith("hugepages-", StringComparison.Ordinal) || name.StartsWith("requests.hugepages-", StringComparison.Ordinal)
+            ? []
+            : ["must be a standard resource for quota"];
 
     public override string Kind => "ResourceQuota";
 
@@ -16,7 +31,7 @@ public sealed class ResourceQuotaStrategy : KindStrategy
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs)
     {
         var spec = obj.Obj("spec") ?? new JsonObject();
-        errs.AddRange(ResourceListValidation.ValidateQuantities(spec.Obj("hard"), "spec.hard"));
+        errs.AddRange(ResourceListValidation.ValidateQuantities(spec.Obj("hard"), "spec.hard", QuotaNameCheck));
         foreach (var scope in spec.Strings("scopes").Where(s => !Scopes.Contains(s)))
         {
             errs.Add(FieldError.NotSupported("spec.scopes", scope, Scopes));

@@ -51,8 +51,10 @@ public sealed class ServiceStrategy : KindStrategy
         {
             spec.SetDefault("internalTrafficPolicy", "Cluster");
 
-            // Set by the IP allocator in Kubernetes; a single-stack IPv4 cluster always chooses these.
-            spec.SetDefault("ipFamilyPolicy", "SingleStack");
+            // Set by the IP allocator in Kubernetes; a single-stack IPv4 cluster chooses these. Headless
+            // services without a selector default to RequireDualStack (documented), still with the cluster's one family.
+            var headlessWithoutSelector = spec.Str("clusterIP") == "None" && !spec.HasEntries("selector");
+            spec.SetDefault("ipFamilyPolicy", headlessWithoutSelector ? "RequireDualStack" : "SingleStack");
             spec.SetDefault("ipFamilies", new JsonArray("IPv4"));
         }
 
@@ -62,42 +64,153 @@ public sealed class ServiceStrategy : KindStrategy
         }
     }
 
+    /// <summary>A client that sets only clusterIP (older clients, "None" for headless) gets clusterIPs to match (NormalizeClusterIPs).</summary>
+    public override void PrepareForCreate(JsonObject obj)
+    {
+        var spec = obj.EnsureObj("spec");
+        if (spec.Str("clusterIP") is { Length: > 0 } clusterIP && !spec.HasEntries("clusterIPs"))
+        {
+            spec["clusterIPs"] = new JsonArray(clusterIP);
+        }
+    }
+
+    /// <summary>
+    /// Keeps what the allocators assigned when the client left it out (e.g. kubectl replace of a manifest without clusterIP),
+    /// and drops what no longer applies after a type change when the client did not touch it (Kubernetes' patchAllocatedValues
+    /// and dropTypeDependentFields), so that e.g. NodePort → ClusterIP needs no manual clean-up.
+    /// </summary>
     public override void PrepareForUpdate(JsonObject obj, JsonObject old)
     {
-        // Keep what the allocators assigned when the client left it out (kubectl apply of a manifest without clusterIP).
         var spec = obj.EnsureObj("spec");
-        var oldSpec = old.Obj("spec");
-        if (oldSpec is null || spec.Str("type") == "ExternalName")
+        var oldSpec = old.Obj("spec") ?? new JsonObject();
+
+        // A changed clusterIP with untouched clusterIPs means the client manages the singular field only.
+        if (spec.StrOrEmpty("clusterIP") != oldSpec.StrOrEmpty("clusterIP") && JsonAccess.SameAs(spec["clusterIPs"], oldSpec["clusterIPs"]))
         {
-            return;
+            if (spec.Str("clusterIP") is { Length: > 0 } clusterIP)
+            {
+                spec["clusterIPs"] = new JsonArray(clusterIP);
+            }
+            else
+            {
+                spec.Remove("clusterIPs");
+            }
         }
 
-        if (string.IsNullOrEmpty(spec.Str("clusterIP")) && oldSpec.Has("clusterIP"))
+        PatchAllocatedValues(spec, oldSpec);
+        DropTypeDependentFields(spec, oldSpec);
+        if (spec.Str("type") != "LoadBalancer" && obj.Obj("status") is { } status)
         {
-            spec["clusterIP"] = oldSpec["clusterIP"]!.DeepClone();
-            spec.SetDefault("clusterIPs", oldSpec["clusterIPs"]?.DeepClone());
+            status.Remove("loadBalancer");
+        }
+    }
+
+    private static bool NeedsClusterIP(JsonObject spec) => spec.Str("type") != "ExternalName";
+
+    private static bool NeedsNodePort(JsonObject spec) => spec.Str("type") is "NodePort" or "LoadBalancer";
+
+    private static bool NeedsHealthCheckNodePort(JsonObject spec) =>
+        spec.Str("type") == "LoadBalancer" && spec.Str("externalTrafficPolicy") == "Local";
+
+    private static bool ExternallyAccessible(JsonObject spec) =>
+        spec.Str("type") is "NodePort" or "LoadBalancer" || (spec.Str("type") is null or "ClusterIP" && spec.HasEntries("externalIPs"));
+
+    private static void PatchAllocatedValues(JsonObject spec, JsonObject oldSpec)
+    {
+        if (NeedsClusterIP(oldSpec) && NeedsClusterIP(spec))
+        {
+            if (string.IsNullOrEmpty(spec.Str("clusterIP")) && oldSpec.Has("clusterIP"))
+            {
+                spec["clusterIP"] = oldSpec["clusterIP"]!.DeepClone();
+            }
+
+            if (!spec.HasEntries("clusterIPs") && oldSpec.HasEntries("clusterIPs"))
+            {
+                spec["clusterIPs"] = oldSpec["clusterIPs"]!.DeepClone();
+            }
         }
 
-        if (spec.Str("type") is "NodePort" or "LoadBalancer")
+        if (NeedsNodePort(oldSpec) && NeedsNodePort(spec))
         {
-            var oldPorts = oldSpec.Items("ports").ToList();
+            var oldPorts = oldSpec.Items("ports").Select(p => p.Item).ToList();
             foreach (var (_, port) in spec.Items("ports"))
             {
                 if (port.Long("nodePort") is null or 0)
                 {
-                    var match = oldPorts.FirstOrDefault(p => p.Item.Long("port") == port.Long("port")
-                        && (p.Item.Str("protocol") ?? "TCP") == (port.Str("protocol") ?? "TCP")).Item;
-                    if (match?.Long("nodePort") is { } nodePort)
+                    var match = oldPorts.FirstOrDefault(p => p.Long("port") == port.Long("port")
+                        && (p.Str("protocol") ?? "TCP") == (port.Str("protocol") ?? "TCP"));
+                    if (match?.Long("nodePort") is { } nodePort and not 0)
                     {
                         port["nodePort"] = nodePort;
                     }
                 }
             }
+        }
 
-            if (spec.Long("healthCheckNodePort") is null or 0 && oldSpec.Long("healthCheckNodePort") is { } hc)
+        if (NeedsHealthCheckNodePort(oldSpec) && NeedsHealthCheckNodePort(spec)
+            && spec.Long("healthCheckNodePort") is null or 0 && oldSpec.Long("healthCheckNodePort") is { } hc)
+        {
+            spec["healthCheckNodePort"] = hc;
+        }
+    }
+
+    private static void DropTypeDependentFields(JsonObject spec, JsonObject oldSpec)
+    {
+        bool Same(string key) => JsonAccess.SameAs(spec[key], oldSpec[key]);
+
+        if (NeedsClusterIP(oldSpec) && !NeedsClusterIP(spec))
+        {
+            if (Same("clusterIP") && Same("clusterIPs"))
             {
-                spec["healthCheckNodePort"] = hc;
+                spec.Remove("clusterIP");
+                spec.Remove("clusterIPs");
             }
+
+            if (Same("ipFamilies"))
+            {
+                spec.Remove("ipFamilies");
+            }
+
+            if (Same("ipFamilyPolicy"))
+            {
+                spec.Remove("ipFamilyPolicy");
+            }
+        }
+
+        if (NeedsNodePort(oldSpec) && !NeedsNodePort(spec))
+        {
+            var newPorts = spec.Items("ports").Select(p => p.Item.Long("nodePort") ?? 0).ToList();
+            var oldPorts = oldSpec.Items("ports").Select(p => p.Item.Long("nodePort") ?? 0).ToList();
+            if (newPorts.SequenceEqual(oldPorts))
+            {
+                foreach (var (_, port) in spec.Items("ports"))
+                {
+                    port.Remove("nodePort");
+                }
+            }
+        }
+
+        if (NeedsHealthCheckNodePort(oldSpec) && !NeedsHealthCheckNodePort(spec) && Same("healthCheckNodePort"))
+        {
+            spec.Remove("healthCheckNodePort");
+        }
+
+        if (oldSpec.Str("type") == "LoadBalancer" && spec.Str("type") != "LoadBalancer")
+        {
+            if (spec.Has("allocateLoadBalancerNodePorts") && Same("allocateLoadBalancerNodePorts"))
+            {
+                spec.Remove("allocateLoadBalancerNodePorts");
+            }
+
+            if (spec.Has("loadBalancerClass") && Same("loadBalancerClass"))
+            {
+                spec.Remove("loadBalancerClass");
+            }
+        }
+
+        if (ExternallyAccessible(oldSpec) && !ExternallyAccessible(spec) && Same("externalTrafficPolicy"))
+        {
+            spec.Remove("externalTrafficPolicy");
         }
     }
 

@@ -11,6 +11,14 @@ public sealed class IngressClassStrategy : KindStrategy
 
     public override string Kind => "IngressClass";
 
+    public override void Default(JsonObject obj)
+    {
+        if (obj.Obj("spec")?.Obj("parameters") is { } parameters)
+        {
+            parameters.SetDefault("scope", "Cluster");
+        }
+    }
+
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs)
     {
         var spec = obj.Obj("spec") ?? new JsonObject();

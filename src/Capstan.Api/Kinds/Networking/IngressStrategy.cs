@@ -156,9 +156,9 @@ public sealed class IngressStrategy : KindStrategy
             return;
         }
 
+        // Kubernetes accepts a backend with neither (it routes nowhere).
         if (service is null)
         {
-            errs.Add(FieldError.Invalid(path, "", "one of `service` or `resource` must be specified"));
             return;
         }
 

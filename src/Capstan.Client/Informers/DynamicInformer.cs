@@ -1,0 +1,213 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Capstan.Client.Cache;
+using Capstan.Client.Dynamic;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Client.Informers;
+
+/// <summary>
+/// Keeps an <see cref="IndexedCache"/> of one resource up to date: lists, then watches from the list's resourceVersion
+/// (advancing on bookmarks), relists at once on 410 Gone and after a jittered backoff on any other failure, and tells its
+/// handlers about every change, including deletions it only learns of from a relist.
+/// </summary>
+public sealed partial class DynamicInformer
+{
+    private readonly DynamicClient _client;
+    private readonly InformerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _dispatchLock = new();
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ResourceEventHandler[] _handlers = [];
+
+    public DynamicInformer(DynamicClient client, ApiResource resource, InformerOptions? options, ILogger logger, TimeProvider? time = null)
+    {
+        _client = client;
+        Resource = resource;
+        _options = options ?? new InformerOptions();
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public ApiResource Resource { get; }
+
+    public IndexedCache Cache { get; } = new();
+
+    /// <summary>True once the first list has been applied to the cache.</summary>
+    public bool HasSynced => _synced.Task.IsCompleted;
+
+    /// <summary>The resourceVersion the informer has seen up to.</summary>
+    public string LastSyncResourceVersion { get; private set; } = "";
+
+    /// <summary>Adds handlers; when the cache already has objects they get an add for each first, as if they had just arrived.</summary>
+    public void AddEventHandler(ResourceEventHandler handler)
+    {
+        lock (_dispatchLock)
+        {
+            _handlers = [.. _handlers, handler];
+            if (handler.OnAdd is { } onAdd)
+            {
+                foreach (var obj in Cache.List())
+                {
+                    Invoke(() => onAdd(obj));
+                }
+            }
+        }
+    }
+
+    public Task WaitForSyncAsync(CancellationToken ct) => _synced.Task.WaitAsync(ct);
+
+    /// <summary>Runs until <paramref name="ct"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = _options.InitialBackoff;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await ListAndWatchAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ApiRequestException ex) when (ex.IsGone)
+            {
+                LogGone(Resource.ToString());
+                backoff = _options.InitialBackoff;
+                continue;
+            }
+            catch (Exception ex)
+            {
+                LogFailed(ex, Resource.ToString(), backoff.TotalMilliseconds);
+                var jittered = backoff * (1 + Random.Shared.NextDouble());
+                try
+                {
+                    await Task.Delay(jittered, _time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                continue;
+            }
+        }
+    }
+
+    private async Task ListAndWatchAsync(CancellationToken ct)
+    {
+        var list = await _client.ListAsync(Resource, _options.Namespace, _options.LabelSelector, _options.FieldSelector, ct).ConfigureAwait(false);
+        var delta = Cache.Replace(list.Items);
+        lock (_dispatchLock)
+        {
+            foreach (var obj in delta.Deleted)
+            {
+                Dispatch(WatchEventKind.Deleted, null, obj);
+            }
+
+            foreach (var obj in delta.Added)
+            {
+                Dispatch(WatchEventKind.Added, null, obj);
+            }
+
+            foreach (var (old, obj) in delta.Updated)
+            {
+                if (old.GetResourceVersion() != obj.GetResourceVersion())
+                {
+                    Dispatch(WatchEventKind.Modified, old, obj);
+                }
+            }
+        }
+
+        LastSyncResourceVersion = list.ResourceVersion;
+        _synced.TrySetResult();
+
+        while (!ct.IsCancellationRequested)
+        {
+            // Like client-go, ask the server to end each watch after 5-10 minutes so connections are rebalanced; resume from the last version.
+            var timeout = 300 + Random.Shared.Next(300);
+            await foreach (var ev in _client.WatchAsync(Resource, _options.Namespace, LastSyncResourceVersion, timeout, _options.LabelSelector, _options.FieldSelector, ct).ConfigureAwait(false))
+            {
+                Apply(ev);
+            }
+        }
+    }
+
+    private void Apply(WatchEvent ev)
+    {
+        var obj = ev.Object;
+        switch (ev.Kind)
+        {
+            case WatchEventKind.Error:
+                var code = obj["code"]?.GetValue<int>() ?? 0;
+                throw new ApiRequestException(code == 0 ? HttpStatusCode.InternalServerError : (HttpStatusCode)code, obj.ToJsonString());
+            case WatchEventKind.Bookmark:
+                break;
+            case WatchEventKind.Added or WatchEventKind.Modified:
+                var old = Cache.Upsert(obj);
+                lock (_dispatchLock)
+                {
+                    Dispatch(old is null ? WatchEventKind.Added : WatchEventKind.Modified, old, obj);
+                }
+
+                break;
+            case WatchEventKind.Deleted:
+                var last = Cache.Delete(obj.GetKey()) ?? obj;
+                lock (_dispatchLock)
+                {
+                    Dispatch(WatchEventKind.Deleted, null, obj.GetResourceVersion().Length > 0 ? obj : last);
+                }
+
+                break;
+        }
+
+        if (obj.GetResourceVersion() is { Length: > 0 } rv)
+        {
+            LastSyncResourceVersion = rv;
+        }
+    }
+
+    private void Dispatch(WatchEventKind kind, JsonObject? old, JsonObject obj)
+    {
+        foreach (var handler in _handlers)
+        {
+            switch (kind)
+            {
+                case WatchEventKind.Added when handler.OnAdd is { } onAdd:
+                    Invoke(() => onAdd(obj));
+                    break;
+                case WatchEventKind.Modified when handler.OnUpdate is { } onUpdate:
+                    Invoke(() => onUpdate(old!, obj));
+                    break;
+                case WatchEventKind.Deleted when handler.OnDelete is { } onDelete:
+                    Invoke(() => onDelete(obj));
+                    break;
+            }
+        }
+    }
+
+    private void Invoke(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex)
+        {
+            // A failing handler must not stop the informer feeding every other handler.
+            LogHandlerFailed(ex, Resource.ToString());
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "watch of {Resource} expired (410 Gone); relisting")]
+    private partial void LogGone(string resource);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "list/watch of {Resource} failed; retrying in about {BackoffMs} ms")]
+    private partial void LogFailed(Exception ex, string resource, double backoffMs);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "an event handler of the {Resource} informer failed")]
+    private partial void LogHandlerFailed(Exception ex, string resource);
+}

@@ -1,0 +1,16 @@
+namespace Capstan.Client.Informers;
+
+public sealed record InformerOptions
+{
+    /// <summary>Only objects in this namespace; null for all namespaces.</summary>
+    public string? Namespace { get; init; }
+
+    public string? LabelSelector { get; init; }
+
+    public string? FieldSelector { get; init; }
+
+    /// <summary>First wait after a failed list or watch; doubles (with jitter) up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,76 @@
+using Capstan.Client.Dynamic;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Client.Informers;
+
+/// <summary>
+/// One informer per resource (all namespaces), shared by every controller that asks for it, so the process holds one
+/// watch and one cache per resource. Informers start when <see cref="Start"/> is called, or at once when asked for after that.
+/// </summary>
+public sealed class SharedInformerFactory : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, DynamicInformer> _informers = new(StringComparer.Ordinal);
+    private readonly List<Task> _running = [];
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private CancellationTokenSource? _stop;
+
+    public SharedInformerFactory(DynamicClient client, ILoggerFactory loggerFactory, TimeProvider? time = null)
+    {
+        Client = client;
+        _loggerFactory = loggerFactory;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public DynamicClient Client { get; }
+
+    public DynamicInformer For(ApiResource resource)
+    {
+        lock (_lock)
+        {
+            if (!_informers.TryGetValue(resource.ToString(), out var informer))
+            {
+                informer = new DynamicInformer(Client, resource, null, _loggerFactory.CreateLogger<DynamicInformer>(), _time);
+                _informers[resource.ToString()] = informer;
+                if (_stop is not null)
+                {
+                    _running.Add(Task.Run(() => informer.RunAsync(_stop.Token), CancellationToken.None));
+                }
+            }
+
+            return informer;
+        }
+    }
+
+    /// <summary>Starts every informer created so far and, from now on, each new one as it is created.</summary>
+    public void Start(CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (_stop is not null)
+            {
+                return;
+            }
+
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            foreach (var informer in _informers.Values)
+            {
+                _running.Add(Task.Run(() => informer.RunAsync(_stop.Token), CancellationToken.None));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task[] running;
+        lock (_lock)
+        {
+            _stop?.Cancel();
+            running = [.. _running];
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+        _stop?.Dispose();
+    }
+}

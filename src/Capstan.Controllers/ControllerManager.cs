@@ -1,0 +1,93 @@
+using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
+using Capstan.Client.LeaderElection;
+using Capstan.Client.Reconciling;
+using Capstan.Controllers.Namespace;
+using k8s;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Controllers;
+
+/// <summary>Runs the built-in controllers over one API client, optionally only while this process holds the leader lease.</summary>
+public static partial class ControllerManager
+{
+    /// <summary>Runs until <paramref name="ct"/> is cancelled, then stops every controller and informer.</summary>
+    public static async Task RunAsync(IKubernetes client, ControllerManagerOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var logger = loggerFactory.CreateLogger(typeof(ControllerManager));
+        if (!options.LeaderElection)
+        {
+            await RunControllersAsync(client, options, loggerFactory, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var elector = new LeaderElector(
+            client,
+            new LeaderElectionOptions { LeaseName = options.LeaseName, LeaseNamespace = options.LeaseNamespace },
+            loggerFactory.CreateLogger<LeaderElector>(),
+            options.TimeProvider);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await elector.RunAsync(leading => RunControllersAsync(client, options, loggerFactory, leading), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogElectionFailed(logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), options.TimeProvider ?? TimeProvider.System, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static async Task RunControllersAsync(IKubernetes client, ControllerManagerOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        await using var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
+        var controllers = new List<Controller>();
+        if (options.EnableNamespaceController)
+        {
+            controllers.Add(new NamespaceController(informers, loggerFactory, options.NamespaceWorkers, options.TimeProvider));
+        }
+
+        if (options.EnableGarbageCollector)
+        {
+            controllers.Add(new GarbageCollector.GarbageCollector(informers, loggerFactory, options.GarbageCollectorWorkers, options.TimeProvider));
+        }
+
+        informers.Start(ct);
+        foreach (var controller in controllers)
+        {
+            await controller.StartAsync(ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            foreach (var controller in controllers)
+            {
+                await controller.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                controller.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "leader election failed; retrying")]
+    private static partial void LogElectionFailed(ILogger logger, Exception ex);
+}

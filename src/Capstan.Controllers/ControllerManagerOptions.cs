@@ -1,0 +1,21 @@
+namespace Capstan.Controllers;
+
+public sealed record ControllerManagerOptions
+{
+    /// <summary>Run the controllers only while holding the kube-system/capstan-controller-manager Lease (for several servers sharing a datastore).</summary>
+    public bool LeaderElection { get; init; }
+
+    public string LeaseName { get; init; } = "capstan-controller-manager";
+
+    public string LeaseNamespace { get; init; } = "kube-system";
+
+    public bool EnableNamespaceController { get; init; } = true;
+
+    public bool EnableGarbageCollector { get; init; } = true;
+
+    public int NamespaceWorkers { get; init; } = 2;
+
+    public int GarbageCollectorWorkers { get; init; } = 4;
+
+    public TimeProvider? TimeProvider { get; init; }
+}

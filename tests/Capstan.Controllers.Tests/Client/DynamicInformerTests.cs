@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Capstan.Controllers.Tests.Client;
+
+public sealed class DynamicInformerTests
+{
+    private static readonly ApiResource ConfigMaps = new("", "v1", "configmaps", "ConfigMap", true, ["list", "watch"]);
+
+    private static string Item(string name, string rv) =>
+        $$$"""{"metadata":{"name":"{{{name}}}","namespace":"ns","uid":"uid-{{{name}}}","resourceVersion":"{{{rv}}}"}}""";
+
+    private static string List(string rv, params string[] items) =>
+        $$"""{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"{{rv}}"},"items":[{{string.Join(",", items)}}]}""";
+
+    private static string Event(string type, string obj) => $$"""{"type":"{{type}}","object":{{obj}}}""" + "\n";
+
+    [Fact]
+    public async Task RunAsync_WatchGone_RelistsAndReportsDeletionsMissedMeanwhile()
+    {
+        var api = new FakeApiHandler();
+        api.AddList(List("10", Item("a", "5"), Item("b", "6")));
+        api.AddWatch(
+            Event("ADDED", Item("c", "11"))
+            + Event("BOOKMARK", """{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"15"}}""")
+            + Event("ERROR", """{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410}"""));
+        // The relist no longer has "a" (deleted while not watching) and has a newer "b".
+        api.AddList(List("20", Item("b", "18"), Item("c", "11")));
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake.invalid" }, api);
+        var informer = new DynamicInformer(new DynamicClient(client), ConfigMaps, null, NullLogger.Instance);
+        var events = new ConcurrentQueue<string>();
+        informer.AddEventHandler(new ResourceEventHandler
+        {
+            OnAdd = o => events.Enqueue("add " + o.GetName()),
+            OnUpdate = (_, o) => events.Enqueue("update " + o.GetName()),
+            OnDelete = o => events.Enqueue("delete " + o.GetName()),
+        });
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+
+        await WaitAsync(() => api.Requests.Count(r => r.Contains("watch=true", StringComparison.Ordinal)) >= 2);
+        await cts.CancelAsync();
+        await run;
+
+        Assert.Equal(["add a", "add b", "add c", "delete a", "update b"], events.ToArray());
+        Assert.Equal(["ns/b", "ns/c"], informer.Cache.ListKeys().Order());
+        Assert.Equal("ConfigMap", informer.Cache.Get("ns/b")!.GetKind());
+        var requests = api.Requests.ToArray();
+        Assert.Contains("resourceVersion=10", requests[1]);
+        Assert.Contains("allowWatchBookmarks=true", requests[1]);
+        Assert.DoesNotContain("watch=true", requests[2]);
+        Assert.Contains("resourceVersion=20", requests[3]);
+    }
+
+    [Fact]
+    public async Task RunAsync_StreamEnds_RewatchesFromLastSeenVersion_WithoutRelist()
+    {
+        var api = new FakeApiHandler();
+        api.AddList(List("10"));
+        api.AddWatch(Event("ADDED", Item("a", "12")) + Event("BOOKMARK", """{"metadata":{"resourceVersion":"30"}}"""));
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake.invalid" }, api);
+        var informer = new DynamicInformer(new DynamicClient(client), ConfigMaps, null, NullLogger.Instance);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+
+        await WaitAsync(() => api.Requests.Count >= 3);
+        await cts.CancelAsync();
+        await run;
+
+        Assert.True(informer.HasSynced);
+        var requests = api.Requests.ToArray();
+        Assert.Contains("watch=true", requests[2]);
+        Assert.Contains("resourceVersion=30", requests[2]);
+    }
+
+    [Fact]
+    public async Task AddEventHandler_AfterSync_ReplaysExistingObjectsAsAdds()
+    {
+        var api = new FakeApiHandler();
+        api.AddList(List("10", Item("a", "5")));
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake.invalid" }, api);
+        var informer = new DynamicInformer(new DynamicClient(client), ConfigMaps, null, NullLogger.Instance);
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.WaitForSyncAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+
+        var added = new List<string>();
+        informer.AddEventHandler(new ResourceEventHandler { OnAdd = o => added.Add(o.GetName()) });
+        await cts.CancelAsync();
+        await run;
+
+        Assert.Equal(["a"], added);
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 300 && !condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(condition());
+    }
+}

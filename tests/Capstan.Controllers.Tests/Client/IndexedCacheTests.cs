@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using Capstan.Client.Cache;
+
+namespace Capstan.Controllers.Tests.Client;
+
+public sealed class IndexedCacheTests
+{
+    private static JsonObject Obj(string ns, string name, string rv = "1", params string[] ownerUids)
+    {
+        var meta = new JsonObject { ["name"] = name, ["uid"] = $"uid-{ns}-{name}", ["resourceVersion"] = rv };
+        if (ns.Length > 0)
+        {
+            meta["namespace"] = ns;
+        }
+
+        if (ownerUids.Length > 0)
+        {
+            meta["ownerReferences"] = new JsonArray([.. ownerUids.Select(u => (JsonNode)new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "o", ["uid"] = u })]);
+        }
+
+        return new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["metadata"] = meta };
+    }
+
+    [Fact]
+    public void Upsert_Get_ByNamespaceAndClusterKey()
+    {
+        var cache = new IndexedCache();
+        cache.Upsert(Obj("a", "x"));
+        cache.Upsert(Obj("", "node1"));
+        Assert.NotNull(cache.Get("a/x"));
+        Assert.NotNull(cache.Get("node1"));
+        Assert.Null(cache.Get("b/x"));
+        Assert.Equal(2, cache.Count);
+    }
+
+    [Fact]
+    public void ByIndex_Namespace_ListsOnlyThatNamespace()
+    {
+        var cache = new IndexedCache();
+        cache.Upsert(Obj("a", "x"));
+        cache.Upsert(Obj("a", "y"));
+        cache.Upsert(Obj("b", "x"));
+        Assert.Equal(["x", "y"], cache.ByIndex(IndexedCache.NamespaceIndex, "a").Select(o => o["metadata"]!["name"]!.GetValue<string>()).Order());
+    }
+
+    [Fact]
+    public void Upsert_ChangedOwners_Reindexes()
+    {
+        var cache = new IndexedCache();
+        cache.Upsert(Obj("a", "x", "1", "owner1"));
+        Assert.Single(cache.ByIndex(IndexedCache.OwnerUidIndex, "owner1"));
+        cache.Upsert(Obj("a", "x", "2", "owner2"));
+        Assert.Empty(cache.ByIndex(IndexedCache.OwnerUidIndex, "owner1"));
+        Assert.Single(cache.ByIndex(IndexedCache.OwnerUidIndex, "owner2"));
+    }
+
+    [Fact]
+    public void Delete_RemovesFromIndexes()
+    {
+        var cache = new IndexedCache();
+        cache.Upsert(Obj("a", "x", "1", "owner1"));
+        Assert.NotNull(cache.Delete("a/x"));
+        Assert.Null(cache.Delete("a/x"));
+        Assert.Empty(cache.ByIndex(IndexedCache.OwnerUidIndex, "owner1"));
+        Assert.Empty(cache.ByIndex(IndexedCache.NamespaceIndex, "a"));
+    }
+
+    [Fact]
+    public void Replace_ReportsAddedUpdatedDeleted()
+    {
+        var cache = new IndexedCache();
+        cache.Upsert(Obj("a", "keep"));
+        cache.Upsert(Obj("a", "gone"));
+        var delta = cache.Replace([Obj("a", "keep", "2"), Obj("a", "new")]);
+        Assert.Equal("a/new", Assert.Single(delta.Added)["metadata"]!["namespace"] + "/" + delta.Added[0]["metadata"]!["name"]);
+        Assert.Equal("2", Assert.Single(delta.Updated).New["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal("gone", Assert.Single(delta.Deleted)["metadata"]!["name"]!.GetValue<string>());
+        Assert.Null(cache.Get("a/gone"));
+        Assert.Equal(2, cache.Count);
+    }
+
+    [Fact]
+    public void AddIndexer_Custom_IndexesExistingAndNewObjects()
+    {
+        var cache = new IndexedCache();
+        cache.Upsert(Obj("a", "x"));
+        cache.AddIndexer("byName", o => [o["metadata"]!["name"]!.GetValue<string>()]);
+        cache.Upsert(Obj("b", "x"));
+        Assert.Equal(2, cache.ByIndex("byName", "x").Count);
+        Assert.Throws<InvalidOperationException>(() => cache.AddIndexer("byName", _ => []));
+    }
+}

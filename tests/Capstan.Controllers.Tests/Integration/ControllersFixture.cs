@@ -1,0 +1,77 @@
+using Capstan.Server;
+using k8s;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Controllers.Tests.Integration;
+
+/// <summary>
+/// A real Capstan server on a random loopback port with a temporary data dir, and the controller manager running
+/// against it through its admin kubeconfig, shared by the tests of one class.
+/// </summary>
+public sealed class ControllersFixture : IAsyncLifetime
+{
+    private readonly CancellationTokenSource _stop = new();
+    private ILoggerFactory _loggerFactory = null!;
+    private Kubernetes _controllerClient = null!;
+    private Task _controllers = Task.CompletedTask;
+
+    public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "capstan-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public CapstanServer Server { get; private set; } = null!;
+
+    public Kubernetes Client { get; private set; } = null!;
+
+    public KubernetesClientConfiguration Config { get; private set; } = null!;
+
+    public ILoggerFactory LoggerFactory => _loggerFactory;
+
+    public async Task InitializeAsync()
+    {
+        Server = await CapstanServer.StartAsync(new ServerConfig
+        {
+            DataDir = DataDir,
+            HttpsPort = CapstanServer.FreePort(),
+            LogLevel = LogLevel.Warning,
+        }, CancellationToken.None);
+        Config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
+        Client = new Kubernetes(Config);
+        _controllerClient = new Kubernetes(Config);
+        _loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions(), _loggerFactory, _stop.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _controllers;
+        _controllerClient.Dispose();
+        Client.Dispose();
+        await Server.DisposeAsync();
+        _loggerFactory.Dispose();
+        _stop.Dispose();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or 30 s pass; returns whether it held.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return await condition();
+    }
+}
