@@ -5,6 +5,8 @@ using Capstan.ApiServer.Hosting;
 using Capstan.ApiServer.Security;
 using Capstan.Storage;
 using Capstan.Storage.Sqlite;
+using Capstan.Controllers;
+using k8s;
 using Microsoft.Extensions.Logging;
 
 namespace Capstan.Server;
@@ -19,6 +21,9 @@ public sealed class CapstanServer : IAsyncDisposable
     private readonly IStore _store;
     private readonly ApiServerHost _api;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly CancellationTokenSource _controllersStop = new();
+    private Kubernetes? _controllerClient;
+    private Task _controllers = Task.CompletedTask;
 
     private CapstanServer(ServerConfig config, FileStream dataDirLock, ClusterPki pki, IStore store, ApiServerHost api, ILoggerFactory loggerFactory)
     {
@@ -74,7 +79,9 @@ public sealed class CapstanServer : IAsyncDisposable
             api.MarkReady();
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
                 api.Address, started.ElapsedMilliseconds, pki.KubeconfigPath);
-            return new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
+            var server = new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
+            server.StartControllers();
+            return server;
         }
         catch
         {
@@ -99,6 +106,15 @@ public sealed class CapstanServer : IAsyncDisposable
             binding.Kind = "ClusterRoleBinding";
             yield return System.Text.Json.Nodes.JsonNode.Parse(k8s.KubernetesJson.Serialize(binding))!.AsObject();
         }
+    }
+
+    // The controllers reach the API as any client does, with the admin credentials, over loopback TLS.
+    private void StartControllers()
+    {
+        var clientConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(Pki.KubeconfigPath);
+        clientConfig.Host = Address.ToString();
+        _controllerClient = new Kubernetes(clientConfig);
+        _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions(), _loggerFactory, _controllersStop.Token);
     }
 
     /// <summary>A free loopback port, for tests and benchmarks that start servers side by side.</summary>
@@ -140,6 +156,16 @@ public sealed class CapstanServer : IAsyncDisposable
     {
         try
         {
+            await _controllersStop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _controllers.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            _controllerClient?.Dispose();
             await _api.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
         finally
