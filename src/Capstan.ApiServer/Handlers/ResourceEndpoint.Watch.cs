@@ -22,6 +22,8 @@ public sealed partial class ResourceEndpoint
             : TimeSpan.FromMinutes(30 + Random.Shared.Next(30));
         var prefix = name.Length > 0 ? r.StorageKey(ns, name) : ns.Length > 0 ? r.NamespacePrefix(ns) : r.StoragePrefix;
         var exact = name.Length > 0;
+        var asTable = WantsTable(http);
+        var includeObject = IncludeObject(http);
 
         long? after;
         if (sendInitial || rvParam.Length == 0 || rvParam == "0")
@@ -68,7 +70,7 @@ public sealed partial class ResourceEndpoint
             {
                 if (Wanted(obj) && filter.Matches(obj))
                 {
-                    WriteEvent(body, "ADDED", obj.Json);
+                    WriteEvent(body, "ADDED", Payload(obj));
                 }
             }
 
@@ -118,7 +120,7 @@ public sealed partial class ResourceEndpoint
 
                     if (filter.IsEverything)
                     {
-                        WriteEvent(body, ev.Type switch { CacheEventType.Added => "ADDED", CacheEventType.Modified => "MODIFIED", _ => "DELETED" }, ev.Object.Json);
+                        WriteEvent(body, ev.Type switch { CacheEventType.Added => "ADDED", CacheEventType.Modified => "MODIFIED", _ => "DELETED" }, Payload(ev.Object));
                     }
                     else
                     {
@@ -132,7 +134,7 @@ public sealed partial class ResourceEndpoint
                         };
                         if (type is not null)
                         {
-                            WriteEvent(body, type, ev.Object.Json);
+                            WriteEvent(body, type, Payload(ev.Object));
                         }
                     }
                 }
@@ -151,6 +153,19 @@ public sealed partial class ResourceEndpoint
         }
 
         bool Wanted(CachedObject obj) => !exact || obj.Key == prefix;
+
+        // `kubectl get -w` asks for Tables: each event then carries a one-row Table with the kind's columns, as in the list.
+        byte[] Payload(CachedObject obj)
+        {
+            if (!asTable)
+            {
+                return obj.Json;
+            }
+
+            var parsed = ObjectCodec.Parse(obj.Json);
+            var table = KindConversions.ToTable(r, [parsed], includeObject, ObjectMeta.ResourceVersion(parsed), null, store.Time.GetUtcNow());
+            return JsonSerializer.SerializeToUtf8Bytes(table, ObjectCodec.Compact);
+        }
     }
 
     private static void WriteEvent(System.IO.Pipelines.PipeWriter body, string type, byte[] objectJson)
