@@ -1,0 +1,195 @@
+using Capstan.E2E.Infrastructure;
+
+namespace Capstan.E2E.Edit;
+
+/// <summary>`label`, `annotate`, `patch`, `scale`, `delete` and the `create` generators.</summary>
+[Trait("Category", "Slow")]
+public sealed class EditTests(CapstanServerFixture server) : IClassFixture<CapstanServerFixture>
+{
+    private const string ProtobufBodies =
+        "kubectl's typed create commands send application/vnd.kubernetes.protobuf bodies; the server answers 415 UnsupportedMediaType";
+
+    private Kubectl Kubectl => server.Kubectl;
+
+    private async Task<string> NamespaceWithWebAppAsync()
+    {
+        var ns = await server.CreateNamespaceAsync();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp(replicas: 2)))).EnsureSuccess();
+        return ns;
+    }
+
+    private async Task<string> JsonPathAsync(string ns, string resource, string expression) =>
+        (await Kubectl.RunAsync("get", "-n", ns, resource, "-o", "jsonpath=" + expression)).EnsureSuccess().Stdout;
+
+    [Fact]
+    public async Task Label_AddOverwriteRemove()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        Assert.Equal(["configmap/web-config labeled"], (await Kubectl.RunAsync("label", "-n", ns, "configmap", "web-config", "tier=front")).EnsureSuccess().Lines);
+        Assert.Equal("front", await JsonPathAsync(ns, "configmap/web-config", "{.metadata.labels.tier}"));
+
+        var refused = await Kubectl.RunAsync("label", "-n", ns, "configmap", "web-config", "tier=back");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("'tier' already has a value (front), and --overwrite is false", refused.Stderr);
+
+        Assert.Equal(["configmap/web-config labeled"], (await Kubectl.RunAsync("label", "-n", ns, "configmap", "web-config", "tier=back", "--overwrite")).EnsureSuccess().Lines);
+        Assert.Equal("back", await JsonPathAsync(ns, "configmap/web-config", "{.metadata.labels.tier}"));
+
+        Assert.Equal(["configmap/web-config unlabeled"], (await Kubectl.RunAsync("label", "-n", ns, "configmap", "web-config", "tier-")).EnsureSuccess().Lines);
+        var labels = await JsonPathAsync(ns, "configmap/web-config", "{.metadata.labels}");
+        Assert.DoesNotContain("tier", labels);
+        Assert.Contains("\"app\":\"web\"", labels);
+    }
+
+    [Fact]
+    public async Task Annotate_AddOverwriteRemove()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        Assert.Equal(["deployment.apps/web annotated"], (await Kubectl.RunAsync("annotate", "-n", ns, "deployment", "web", "note=first")).EnsureSuccess().Lines);
+        Assert.Equal("first", await JsonPathAsync(ns, "deployment/web", "{.metadata.annotations.note}"));
+
+        var refused = await Kubectl.RunAsync("annotate", "-n", ns, "deployment", "web", "note=second");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("'note' already has a value (first)", refused.Stderr);
+
+        (await Kubectl.RunAsync("annotate", "-n", ns, "deployment", "web", "note=second", "--overwrite")).EnsureSuccess();
+        Assert.Equal("second", await JsonPathAsync(ns, "deployment/web", "{.metadata.annotations.note}"));
+
+        Assert.Equal(["deployment.apps/web annotated"], (await Kubectl.RunAsync("annotate", "-n", ns, "deployment", "web", "note-")).EnsureSuccess().Lines);
+        var annotations = await JsonPathAsync(ns, "deployment/web", "{.metadata.annotations}");
+        Assert.DoesNotContain("note", annotations);
+        Assert.Contains("kubectl.kubernetes.io/last-applied-configuration", annotations);
+    }
+
+    [Fact]
+    public async Task Patch_Strategic_ChangesOneContainerKeepsOther()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync(
+            "patch", "-n", ns, "deployment", "web", "--type=strategic",
+            "-p", """{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}""")).EnsureSuccess();
+
+        Assert.Equal(["deployment.apps/web patched"], result.Lines);
+        var images = await JsonPathAsync(ns, "deployment/web", "{range .spec.template.spec.containers[*]}{.name}={.image}{\"\\n\"}{end}");
+        Assert.Equal(["web=nginx:1.26", "sidecar=busybox:1.36"], images.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Patch_MergeAndJson_Applied()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var merge = (await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=merge", "-p", """{"metadata":{"labels":{"tier":"front"}}}""")).EnsureSuccess();
+        Assert.Equal(["deployment.apps/web patched"], merge.Lines);
+        Assert.Equal("front web", await JsonPathAsync(ns, "deployment/web", "{.metadata.labels.tier} {.metadata.labels.app}"));
+
+        var json = (await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=json", "-p", """[{"op":"replace","path":"/spec/replicas","value":4}]""")).EnsureSuccess();
+        Assert.Equal(["deployment.apps/web patched"], json.Lines);
+        Assert.Equal("4", await JsonPathAsync(ns, "deployment/web", "{.spec.replicas}"));
+
+        // A merge patch that replaces the containers list wholesale: the sidecar goes.
+        (await Kubectl.RunAsync(
+            "patch", "-n", ns, "deployment", "web", "--type=merge",
+            "-p", """{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.27"}]}}}}""")).EnsureSuccess();
+        Assert.Equal("web", await JsonPathAsync(ns, "deployment/web", "{.spec.template.spec.containers[*].name}"));
+
+        var same = (await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=merge", "-p", """{"spec":{"replicas":4}}""")).EnsureSuccess();
+        Assert.Equal(["deployment.apps/web patched (no change)"], same.Lines);
+
+        var badTest = await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=json", "-p", """[{"op":"test","path":"/spec/replicas","value":9}]""");
+        Assert.NotEqual(0, badTest.ExitCode);
+        Assert.Contains("The request is invalid", badTest.Stderr);
+        Assert.Equal("4", await JsonPathAsync(ns, "deployment/web", "{.spec.replicas}"));
+    }
+
+    [Fact]
+    public async Task Scale_Deployment_ReplicasUpdated()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync("scale", "-n", ns, "deployment", "web", "--replicas=5")).EnsureSuccess();
+
+        Assert.Equal(["deployment.apps/web scaled"], result.Lines);
+        Assert.Equal("5", await JsonPathAsync(ns, "deployment/web", "{.spec.replicas}"));
+        var scale = (await Kubectl.RunAsync("get", "--raw", $"/apis/apps/v1/namespaces/{ns}/deployments/web/scale")).EnsureSuccess();
+        Assert.Contains("\"kind\":\"Scale\"", scale.Stdout);
+        Assert.Contains("\"replicas\":5", scale.Stdout);
+    }
+
+    [Fact]
+    public async Task Delete_WaitThenGone_MissingIsNotFound()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var deleted = (await Kubectl.RunAsync("delete", "-n", ns, "configmap", "web-config", "--wait")).EnsureSuccess();
+        Assert.Equal(["configmap \"web-config\" deleted"], deleted.Lines);
+        var get = await Kubectl.RunAsync("get", "-n", ns, "configmap", "web-config");
+        Assert.NotEqual(0, get.ExitCode);
+        Assert.Contains("Error from server (NotFound): configmaps \"web-config\" not found", get.Stderr);
+
+        var missing = await Kubectl.RunAsync("delete", "-n", ns, "configmap", "x");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal("Error from server (NotFound): configmaps \"x\" not found", missing.Stderr.Trim());
+
+        var ignored = await Kubectl.RunAsync("delete", "-n", ns, "configmap", "x", "--ignore-not-found");
+        Assert.Equal(0, ignored.ExitCode);
+
+        var byLabel = (await Kubectl.RunAsync("delete", "-n", ns, "deployments,services,secrets", "-l", "app=web")).EnsureSuccess();
+        Assert.Equal(["deployment.apps \"web\" deleted", "secret \"web-secret\" deleted", "service \"web\" deleted"], byLabel.Lines.Order());
+        Assert.Equal("", (await Kubectl.RunAsync("get", "-n", ns, "deployments,services,secrets", "-o", "name")).EnsureSuccess().Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task CreateFile_Existing_AlreadyExists()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = await Kubectl.RunAsync("create", "-n", ns, "-f", server.ManifestFile(Manifests.ConfigMap("web-config")));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Error from server (AlreadyExists): error when creating", result.Stderr);
+        Assert.Contains("configmaps \"web-config\" already exists", result.Stderr);
+    }
+
+    [Fact(Skip = ProtobufBodies)]
+    public async Task CreateNamespace_Generator_Created()
+    {
+        var name = "gen-" + Guid.NewGuid().ToString("N")[..8];
+
+        var result = (await Kubectl.RunAsync("create", "namespace", name)).EnsureSuccess();
+
+        Assert.Equal([$"namespace/{name} created"], result.Lines);
+        Assert.Equal(name, (await Kubectl.RunAsync("get", "namespace", name, "-o", "jsonpath={.metadata.name}")).EnsureSuccess().Stdout);
+    }
+
+    [Fact(Skip = ProtobufBodies)]
+    public async Task CreateConfigMapAndSecret_FromLiteral_ValuesReadable()
+    {
+        var ns = await server.CreateNamespaceAsync();
+
+        var cm = (await Kubectl.RunAsync("create", "-n", ns, "configmap", "lit", "--from-literal=colour=blue", "--from-literal=size=10")).EnsureSuccess();
+        Assert.Equal(["configmap/lit created"], cm.Lines);
+        Assert.Equal("blue 10", await JsonPathAsync(ns, "configmap/lit", "{.data.colour} {.data.size}"));
+
+        var secret = (await Kubectl.RunAsync("create", "-n", ns, "secret", "generic", "sec", "--from-literal=password=hunter2")).EnsureSuccess();
+        Assert.Equal(["secret/sec created"], secret.Lines);
+        var encoded = await JsonPathAsync(ns, "secret/sec", "{.data.password}");
+        Assert.Equal("aHVudGVyMg==", encoded);
+        Assert.Equal("hunter2", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(encoded)));
+        Assert.Equal("Opaque", await JsonPathAsync(ns, "secret/sec", "{.type}"));
+    }
+
+    [Fact(Skip = ProtobufBodies)]
+    public async Task CreateConfigMap_DryRunServer_NothingStored()
+    {
+        var ns = await server.CreateNamespaceAsync();
+
+        var result = (await Kubectl.RunAsync("create", "-n", ns, "configmap", "dry", "--from-literal=a=b", "--dry-run=server")).EnsureSuccess();
+
+        Assert.Equal(["configmap/dry created (server dry run)"], result.Lines);
+        Assert.Contains("configmaps \"dry\" not found", (await Kubectl.RunAsync("get", "-n", ns, "configmap", "dry")).Stderr);
+    }
+}
