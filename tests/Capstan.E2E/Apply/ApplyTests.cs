@@ -114,7 +114,7 @@ public sealed class ApplyTests(CapstanServerFixture server) : IClassFixture<Caps
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("Error from server (BadRequest): error when creating \"", result.Stderr);
-        Assert.Contains("strict decoding error: unknown field \"spec.replicaz\"", result.Stderr);
+        Assert.Contains("Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.replicaz\"", result.Stderr);
         var get = await Kubectl.RunAsync("get", "-n", ns, "deployments", "-o", "name");
         Assert.Equal("", get.Stdout.Trim());
     }
