@@ -154,6 +154,54 @@ public sealed class EditTests(CapstanServerFixture server) : IClassFixture<Capst
         Assert.Contains("configmaps \"web-config\" already exists", result.Stderr);
     }
 
+    [Fact]
+    public async Task SetImage_OneContainer_OtherKept()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync("set", "image", "-n", ns, "deployment/web", "web=nginx:2.0")).EnsureSuccess();
+
+        Assert.Equal(["deployment.apps/web image updated"], result.Lines);
+        Assert.Equal("nginx:2.0 busybox:1.36", await JsonPathAsync(ns, "deployment/web", "{.spec.template.spec.containers[*].image}"));
+    }
+
+    [Fact]
+    public async Task Expose_Deployment_ServiceWithSelectorAndPort()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync("expose", "-n", ns, "deployment", "web", "--name=web-exposed", "--port=81", "--target-port=8081")).EnsureSuccess();
+
+        Assert.Equal(["service/web-exposed exposed"], result.Lines);
+        Assert.Equal("81 8081 web", await JsonPathAsync(ns, "service/web-exposed", "{.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.selector.app}"));
+    }
+
+    [Fact]
+    public async Task Replace_File_ObjectReplaced()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync("replace", "-n", ns, "-f", server.ManifestFile(Manifests.ConfigMap("web-config", key: "colour", value: "red")))).EnsureSuccess();
+
+        Assert.Equal(["configmap/web-config replaced"], result.Lines);
+        Assert.Equal("{\"colour\":\"red\"}", await JsonPathAsync(ns, "configmap/web-config", "{.data}"));
+    }
+
+    [Fact]
+    public async Task Edit_WithEditorScript_Saved()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync(
+            ["edit", "-n", ns, "configmap", "web-config"],
+            stdin: null,
+            timeout: null,
+            environment: new Dictionary<string, string> { ["EDITOR"] = "sed -i s/greeting:\\ hello/greeting:\\ edited/" })).EnsureSuccess();
+
+        Assert.Equal(["configmap/web-config edited"], result.Lines);
+        Assert.Equal("edited", await JsonPathAsync(ns, "configmap/web-config", "{.data.greeting}"));
+    }
+
     [Fact(Skip = ProtobufBodies)]
     public async Task CreateNamespace_Generator_Created()
     {

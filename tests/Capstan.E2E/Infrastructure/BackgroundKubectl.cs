@@ -59,6 +59,23 @@ public sealed class BackgroundKubectl : IAsyncDisposable
         return condition(Stdout);
     }
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits for kubectl to finish on its own; null when it is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async Task StopAsync()
     {
         if (!_process.HasExited)

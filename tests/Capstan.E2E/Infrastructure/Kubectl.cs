@@ -17,9 +17,10 @@ public sealed class Kubectl(string kubeconfigPath)
     /// <summary>Runs kubectl with <paramref name="stdin"/> piped in (for `-f -`).</summary>
     public Task<KubectlResult> RunWithInputAsync(string stdin, params string[] args) => RunAsync(args, stdin, timeout: null);
 
-    public async Task<KubectlResult> RunAsync(IReadOnlyList<string> args, string? stdin, TimeSpan? timeout)
+    public async Task<KubectlResult> RunAsync(
+        IReadOnlyList<string> args, string? stdin, TimeSpan? timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var process = Start(args, redirectStdin: stdin is not null);
+        using var process = Start(args, redirectStdin: stdin is not null, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -47,7 +48,7 @@ public sealed class Kubectl(string kubeconfigPath)
     /// <summary>Starts a long-running kubectl (e.g. `get -w`) whose output is collected until it is stopped.</summary>
     public BackgroundKubectl StartBackground(params string[] args) => new(Start(args, redirectStdin: false));
 
-    private Process Start(IReadOnlyList<string> args, bool redirectStdin)
+    private Process Start(IReadOnlyList<string> args, bool redirectStdin, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(Binary)
         {
@@ -67,6 +68,11 @@ public sealed class Kubectl(string kubeconfigPath)
         // kubectl caches discovery and OpenAPI under $HOME/.kube/cache; a private home keeps servers on reused ports apart.
         info.Environment["HOME"] = Path.GetDirectoryName(KubeconfigPath)!;
         info.Environment["KUBECTL_COMMAND_HEADERS"] = "false";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         return Process.Start(info) ?? throw new InvalidOperationException("could not start kubectl");
     }
 }
