@@ -88,4 +88,21 @@ public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<
             ["NAME VALUE", "alpha ALPHA", "bravo BRAVO", "charlie CHARLIE"],
             result.Lines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))));
     }
+
+    [Fact]
+    public async Task GetRaw_ExactFutureResourceVersion_TooLargeNot500()
+    {
+        var ns = await server.CreateNamespaceAsync();
+
+        var exact = await Kubectl.RunAsync("get", "--raw", $"/api/v1/namespaces/{ns}/configmaps?resourceVersion=99999999&resourceVersionMatch=Exact");
+        Assert.NotEqual(0, exact.ExitCode);
+        Assert.Contains("Error from server (Timeout): Too large resource version: 99999999", exact.Stderr);
+
+        var notOlder = await Kubectl.RunAsync("get", "--raw", $"/api/v1/namespaces/{ns}/configmaps?resourceVersion=99999999");
+        Assert.NotEqual(0, notOlder.ExitCode);
+        Assert.Contains("Too large resource version: 99999999", notOlder.Stderr);
+
+        var badToken = await Kubectl.RunAsync("get", "--raw", $"/api/v1/namespaces/{ns}/configmaps?limit=1&continue=garbage");
+        Assert.Contains("Error from server (BadRequest): continue key is not valid", badToken.Stderr);
+    }
 }
