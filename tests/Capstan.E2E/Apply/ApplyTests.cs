@@ -146,6 +146,23 @@ public sealed class ApplyTests(CapstanServerFixture server) : IClassFixture<Caps
         Assert.Equal("", (await Kubectl.RunAsync("get", "-n", ns, "configmaps", "-o", "name")).Stdout.Trim());
     }
 
+    [Fact(Skip = "field types are not checked: spec.replicas \"many\" (and labels \"str\", finalizers \"x\", ports \"eighty\") is stored as sent")]
+    public async Task Apply_WrongFieldType_Rejected()
+    {
+        var ns = await server.CreateNamespaceAsync();
+        var manifest = Manifests.WebApp().Replace("replicas: 2", "replicas: many", StringComparison.Ordinal);
+
+        var create = await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(manifest, "typed.yaml"));
+        Assert.NotEqual(0, create.ExitCode);
+        Assert.Contains("Deployment in version \"v1\" cannot be handled as a Deployment", create.Stderr);
+        Assert.Contains("spec.replicas", create.Stderr);
+
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp()))).EnsureSuccess();
+        var patch = await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=merge", "-p", """{"spec":{"replicas":"many"}}""");
+        Assert.NotEqual(0, patch.ExitCode);
+        Assert.Equal("2", (await Kubectl.RunAsync("get", "-n", ns, "deployment", "web", "-o", "jsonpath={.spec.replicas}")).EnsureSuccess().Stdout);
+    }
+
     [Fact]
     public async Task Apply_MalformedYaml_ParseError()
     {
