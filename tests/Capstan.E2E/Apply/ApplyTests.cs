@@ -62,6 +62,24 @@ public sealed class ApplyTests(CapstanServerFixture server) : IClassFixture<Caps
     }
 
     [Fact]
+    public async Task ApplyServerSide_MultiDocumentWithNumbers_AppliedAndChanged()
+    {
+        var ns = await server.CreateNamespaceAsync();
+
+        var created = (await Kubectl.RunAsync("apply", "--server-side", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp(replicas: 2)))).EnsureSuccess();
+        Assert.Equal(
+            ["configmap/web-config serverside-applied", "secret/web-secret serverside-applied", "deployment.apps/web serverside-applied", "service/web serverside-applied"],
+            created.Lines);
+
+        (await Kubectl.RunAsync("apply", "--server-side", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp(replicas: 4)))).EnsureSuccess();
+
+        Assert.Equal("4", (await Kubectl.RunAsync("get", "-n", ns, "deployment", "web", "-o", "jsonpath={.spec.replicas}")).EnsureSuccess().Stdout);
+        Assert.Equal("80 8080", (await Kubectl.RunAsync("get", "-n", ns, "service", "web", "-o", "jsonpath={.spec.ports[0].port} {.spec.ports[0].targetPort}")).EnsureSuccess().Stdout);
+        var managers = (await Kubectl.RunAsync("get", "-n", ns, "deployment", "web", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].operation}")).EnsureSuccess();
+        Assert.Equal("Apply", managers.Stdout);
+    }
+
+    [Fact]
     public async Task Diff_ChangedAndEqual_ExitCodesAndUnifiedDiff()
     {
         var ns = await server.CreateNamespaceAsync();
