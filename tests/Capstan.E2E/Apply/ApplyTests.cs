@@ -80,6 +80,63 @@ public sealed class ApplyTests(CapstanServerFixture server) : IClassFixture<Caps
     }
 
     [Fact]
+    public async Task ApplyServerSide_ManagersOwnDifferentContainers_MergedByNameAndWithdrawn()
+    {
+        var ns = await server.CreateNamespaceAsync();
+        const string first = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: multi
+            spec:
+              selector:
+                matchLabels: {app: multi}
+              template:
+                metadata:
+                  labels: {app: multi}
+                spec:
+                  containers:
+                  - name: web
+                    image: nginx:1
+            """;
+        const string second = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: multi
+            spec:
+              template:
+                spec:
+                  containers:
+                  - name: sidecar
+                    image: busybox:1
+            """;
+        const string secondWithdrawn = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: multi
+            spec:
+              replicas: 3
+            """;
+
+        (await Kubectl.RunAsync("apply", "--server-side", "--field-manager=a", "-n", ns, "-f", server.ManifestFile(first))).EnsureSuccess();
+        (await Kubectl.RunAsync("apply", "--server-side", "--field-manager=b", "-n", ns, "-f", server.ManifestFile(second))).EnsureSuccess();
+        Assert.Equal("web=nginx:1 sidecar=busybox:1", await ContainersAsync(ns));
+
+        (await Kubectl.RunAsync("apply", "--server-side", "--field-manager=a", "-n", ns, "-f", server.ManifestFile(first.Replace("nginx:1", "nginx:2", StringComparison.Ordinal)))).EnsureSuccess();
+        Assert.Equal("web=nginx:2 sidecar=busybox:1", await ContainersAsync(ns));
+
+        // b no longer applies its container: the fields only b owned go.
+        (await Kubectl.RunAsync("apply", "--server-side", "--field-manager=b", "-n", ns, "-f", server.ManifestFile(secondWithdrawn))).EnsureSuccess();
+        Assert.Equal("web=nginx:2", await ContainersAsync(ns));
+        Assert.Equal("3", (await Kubectl.RunAsync("get", "-n", ns, "deployment", "multi", "-o", "jsonpath={.spec.replicas}")).EnsureSuccess().Stdout);
+    }
+
+    private async Task<string> ContainersAsync(string ns) =>
+        (await Kubectl.RunAsync("get", "-n", ns, "deployment", "multi", "-o", "jsonpath={range .spec.template.spec.containers[*]}{.name}={.image} {end}")).EnsureSuccess().Stdout.Trim();
+
+    [Fact]
     public async Task Diff_ChangedAndEqual_ExitCodesAndUnifiedDiff()
     {
         var ns = await server.CreateNamespaceAsync();
