@@ -4,14 +4,12 @@ namespace Capstan.E2E.Describe;
 
 /// <summary>`kubectl describe` of a deployment, a configmap and a namespace.</summary>
 [Trait("Category", "Slow")]
-public sealed class DescribeTests(CapstanServerFixture server) : IClassFixture<CapstanServerFixture>
+public sealed class DescribeTests(CapstanServerFixture server) : ServerTest(server), IClassFixture<CapstanServerFixture>
 {
-    private Kubectl Kubectl => server.Kubectl;
-
     private async Task<string> NamespaceWithWebAppAsync()
     {
-        var ns = await server.CreateNamespaceAsync();
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp(replicas: 2)))).EnsureSuccess();
+        var ns = await Server.CreateNamespaceAsync();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.WebApp(replicas: 2)))).EnsureSuccess();
         return ns;
     }
 
@@ -66,7 +64,7 @@ public sealed class DescribeTests(CapstanServerFixture server) : IClassFixture<C
     [Fact]
     public async Task Describe_Namespace_NameQuotaLimits()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
 
         var result = (await Kubectl.RunAsync("describe", "namespace", ns)).EnsureSuccess();
 
@@ -78,7 +76,7 @@ public sealed class DescribeTests(CapstanServerFixture server) : IClassFixture<C
     [Fact(Skip = "Namespace status.phase is not set on create (namespace strategy pending): describe prints an empty Status")]
     public async Task Describe_Namespace_StatusActive()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
 
         var result = (await Kubectl.RunAsync("describe", "namespace", ns)).EnsureSuccess();
 

@@ -5,10 +5,8 @@ namespace Capstan.E2E.Discovery;
 
 /// <summary>`explain`, `api-resources`, `api-versions` and `auth`, which read discovery, OpenAPI and the review APIs.</summary>
 [Trait("Category", "Slow")]
-public sealed class DiscoveryTests(CapstanServerFixture server) : IClassFixture<CapstanServerFixture>
+public sealed class DiscoveryTests(CapstanServerFixture server) : ServerTest(server), IClassFixture<CapstanServerFixture>
 {
-    private Kubectl Kubectl => server.Kubectl;
-
     [Fact]
     public async Task Explain_Field_TypeAndDescription()
     {

@@ -4,17 +4,15 @@ namespace Capstan.E2E.Edit;
 
 /// <summary>`label`, `annotate`, `patch`, `scale`, `delete` and the `create` generators.</summary>
 [Trait("Category", "Slow")]
-public sealed class EditTests(CapstanServerFixture server) : IClassFixture<CapstanServerFixture>
+public sealed class EditTests(CapstanServerFixture server) : ServerTest(server), IClassFixture<CapstanServerFixture>
 {
     private const string ProtobufBodies =
         "kubectl's typed create commands send application/vnd.kubernetes.protobuf bodies; the server answers 415 UnsupportedMediaType";
 
-    private Kubectl Kubectl => server.Kubectl;
-
     private async Task<string> NamespaceWithWebAppAsync()
     {
-        var ns = await server.CreateNamespaceAsync();
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp(replicas: 2)))).EnsureSuccess();
+        var ns = await Server.CreateNamespaceAsync();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.WebApp(replicas: 2)))).EnsureSuccess();
         return ns;
     }
 
@@ -147,7 +145,7 @@ public sealed class EditTests(CapstanServerFixture server) : IClassFixture<Capst
     {
         var ns = await NamespaceWithWebAppAsync();
 
-        var result = await Kubectl.RunAsync("create", "-n", ns, "-f", server.ManifestFile(Manifests.ConfigMap("web-config")));
+        var result = await Kubectl.RunAsync("create", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("web-config")));
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("Error from server (AlreadyExists): error when creating", result.Stderr);
@@ -181,7 +179,7 @@ public sealed class EditTests(CapstanServerFixture server) : IClassFixture<Capst
     {
         var ns = await NamespaceWithWebAppAsync();
 
-        var result = (await Kubectl.RunAsync("replace", "-n", ns, "-f", server.ManifestFile(Manifests.ConfigMap("web-config", key: "colour", value: "red")))).EnsureSuccess();
+        var result = (await Kubectl.RunAsync("replace", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("web-config", key: "colour", value: "red")))).EnsureSuccess();
 
         Assert.Equal(["configmap/web-config replaced"], result.Lines);
         Assert.Equal("{\"colour\":\"red\"}", await JsonPathAsync(ns, "configmap/web-config", "{.data}"));
@@ -216,7 +214,7 @@ public sealed class EditTests(CapstanServerFixture server) : IClassFixture<Capst
     [Fact(Skip = ProtobufBodies)]
     public async Task CreateConfigMapAndSecret_FromLiteral_ValuesReadable()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
 
         var cm = (await Kubectl.RunAsync("create", "-n", ns, "configmap", "lit", "--from-literal=colour=blue", "--from-literal=size=10")).EnsureSuccess();
         Assert.Equal(["configmap/lit created"], cm.Lines);
@@ -233,7 +231,7 @@ public sealed class EditTests(CapstanServerFixture server) : IClassFixture<Capst
     [Fact(Skip = ProtobufBodies)]
     public async Task CreateConfigMap_DryRunServer_NothingStored()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
 
         var result = (await Kubectl.RunAsync("create", "-n", ns, "configmap", "dry", "--from-literal=a=b", "--dry-run=server")).EnsureSuccess();
 

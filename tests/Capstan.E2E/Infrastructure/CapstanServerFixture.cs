@@ -95,6 +95,10 @@ public sealed class CapstanServerFixture : IAsyncLifetime
         return path;
     }
 
+    /// <summary>The log lines where the server reported an internal error (it answered 500).</summary>
+    public IReadOnlyList<string> InternalErrors() =>
+        ReadLog().Split('\n').Where(l => l.Contains("internal error", StringComparison.OrdinalIgnoreCase)).ToArray();
+
     public string ReadLog()
     {
         lock (_logGate)

@@ -4,16 +4,14 @@ namespace Capstan.E2E.Lifecycle;
 
 /// <summary>Finalizers with `delete --wait`, `kubectl wait`, and paged lists (`--chunk-size`).</summary>
 [Trait("Category", "Slow")]
-public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<CapstanServerFixture>
+public sealed class LifecycleTests(CapstanServerFixture server) : ServerTest(server), IClassFixture<CapstanServerFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    private Kubectl Kubectl => server.Kubectl;
 
     [Fact]
     public async Task DeleteWait_Finalizer_BlocksUntilRemoved()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
         const string manifest = """
             apiVersion: v1
             kind: ConfigMap
@@ -23,7 +21,7 @@ public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<
             data:
               a: b
             """;
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(manifest))).EnsureSuccess();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(manifest))).EnsureSuccess();
 
         await using var delete = Kubectl.StartBackground("delete", "-n", ns, "configmap", "held", "--wait", "--timeout=60s");
         string deletionTimestamp = "";
@@ -47,8 +45,8 @@ public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<
     [Fact]
     public async Task Wait_ForJsonPath_MetWhenChanged()
     {
-        var ns = await server.CreateNamespaceAsync();
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.ConfigMap("flag", value: "off")))).EnsureSuccess();
+        var ns = await Server.CreateNamespaceAsync();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("flag", value: "off")))).EnsureSuccess();
 
         await using var wait = Kubectl.StartBackground("wait", "-n", ns, "--for=jsonpath={.data.a}=on", "configmap/flag", "--timeout=60s");
         (await Kubectl.RunAsync("patch", "-n", ns, "configmap", "flag", "--type=merge", "-p", """{"data":{"a":"on"}}""")).EnsureSuccess();
@@ -60,9 +58,9 @@ public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<
     [Fact]
     public async Task Get_ChunkSize_AllPagesListed()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
         var manifest = string.Join("\n---\n", Enumerable.Range(1, 7).Select(i => Manifests.ConfigMap($"page-{i}")));
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(manifest))).EnsureSuccess();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(manifest))).EnsureSuccess();
 
         var paged = (await Kubectl.RunAsync("get", "-n", ns, "configmaps", "--chunk-size=2", "-o", "name")).EnsureSuccess();
         Assert.Equal(Enumerable.Range(1, 7).Select(i => $"configmap/page-{i}"), paged.Lines.Order());
@@ -78,9 +76,9 @@ public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<
     [Fact]
     public async Task Get_CustomColumnsSortBy_Ordered()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
         var manifest = string.Join("\n---\n", new[] { "charlie", "alpha", "bravo" }.Select(n => Manifests.ConfigMap(n, value: n.ToUpperInvariant())));
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(manifest))).EnsureSuccess();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(manifest))).EnsureSuccess();
 
         var result = (await Kubectl.RunAsync("get", "-n", ns, "configmaps", "--sort-by=.metadata.name", "-o", "custom-columns=NAME:.metadata.name,VALUE:.data.a")).EnsureSuccess();
 
@@ -92,7 +90,7 @@ public sealed class LifecycleTests(CapstanServerFixture server) : IClassFixture<
     [Fact]
     public async Task GetRaw_ExactFutureResourceVersion_TooLargeNot500()
     {
-        var ns = await server.CreateNamespaceAsync();
+        var ns = await Server.CreateNamespaceAsync();
 
         var exact = await Kubectl.RunAsync("get", "--raw", $"/api/v1/namespaces/{ns}/configmaps?resourceVersion=99999999&resourceVersionMatch=Exact");
         Assert.NotEqual(0, exact.ExitCode);

@@ -4,16 +4,14 @@ namespace Capstan.E2E.Namespaces;
 
 /// <summary>`kubectl delete namespace`: Terminating first, then gone with everything in it (the namespace controller's job).</summary>
 [Trait("Category", "Slow")]
-public sealed class NamespaceDeletionTests(CapstanServerFixture server) : IClassFixture<CapstanServerFixture>
+public sealed class NamespaceDeletionTests(CapstanServerFixture server) : ServerTest(server), IClassFixture<CapstanServerFixture>
 {
     private static readonly TimeSpan FinishWithin = TimeSpan.FromSeconds(60);
 
-    private Kubectl Kubectl => server.Kubectl;
-
     private async Task<string> NamespaceWithObjectsAsync()
     {
-        var ns = await server.CreateNamespaceAsync("doomed");
-        (await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.WebApp()))).EnsureSuccess();
+        var ns = await Server.CreateNamespaceAsync("doomed");
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.WebApp()))).EnsureSuccess();
         return ns;
     }
 
@@ -27,7 +25,7 @@ public sealed class NamespaceDeletionTests(CapstanServerFixture server) : IClass
         Assert.Equal([$"namespace \"{ns}\" deleted"], delete.Lines);
         var phase = await Kubectl.RunAsync("get", "namespace", ns, "-o", "jsonpath={.status.phase}");
         Assert.Equal("Terminating", phase.Stdout);
-        var create = await Kubectl.RunAsync("apply", "-n", ns, "-f", server.ManifestFile(Manifests.ConfigMap("late")));
+        var create = await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("late")));
         Assert.NotEqual(0, create.ExitCode);
         Assert.Contains("Forbidden", create.Stderr);
         Assert.Contains("because it is being terminated", create.Stderr);
