@@ -200,6 +200,48 @@ public sealed class EditTests(CapstanServerFixture server) : ServerTest(server),
         Assert.Equal("edited", await JsonPathAsync(ns, "configmap/web-config", "{.data.greeting}"));
     }
 
+    [Fact]
+    public async Task CreateFile_GenerateName_UniqueNames()
+    {
+        var ns = await Server.CreateNamespaceAsync();
+        const string manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  generateName: gen-\n";
+
+        var first = (await Kubectl.RunWithInputAsync(manifest, "create", "-n", ns, "-f", "-")).EnsureSuccess();
+        var second = (await Kubectl.RunWithInputAsync(manifest, "create", "-n", ns, "-f", "-")).EnsureSuccess();
+
+        Assert.Matches(@"^configmap/gen-[a-z0-9]{5} created$", Assert.Single(first.Lines));
+        Assert.Matches(@"^configmap/gen-[a-z0-9]{5} created$", Assert.Single(second.Lines));
+        Assert.NotEqual(first.Lines[0], second.Lines[0]);
+        Assert.Equal(2, (await Kubectl.RunAsync("get", "-n", ns, "configmaps", "-o", "name")).EnsureSuccess().Lines.Count);
+    }
+
+    [Fact]
+    public async Task RolloutRestart_Deployment_TemplateAnnotated()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync("rollout", "restart", "-n", ns, "deployment", "web")).EnsureSuccess();
+
+        Assert.Equal(["deployment.apps/web restarted"], result.Lines);
+        var restartedAt = await JsonPathAsync(ns, "deployment/web", "{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}");
+        Assert.True(DateTimeOffset.TryParse(restartedAt, System.Globalization.CultureInfo.InvariantCulture, out _), restartedAt);
+        Assert.Equal("2", await JsonPathAsync(ns, "deployment/web", "{.metadata.generation}"));
+    }
+
+    [Fact]
+    public async Task DeleteAll_ByLabel_CategoryMembersGone()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var result = (await Kubectl.RunAsync("delete", "all", "-n", ns, "-l", "app=web")).EnsureSuccess();
+
+        Assert.Equal(["deployment.apps \"web\" deleted", "service \"web\" deleted"], result.Lines.Order());
+        var all = (await Kubectl.RunAsync("get", "all", "-n", ns)).EnsureSuccess();
+        Assert.Contains($"No resources found in {ns} namespace.", all.Stderr);
+        // ConfigMaps and Secrets are not in the "all" category.
+        Assert.Equal(["configmap/web-config", "secret/web-secret"], (await Kubectl.RunAsync("get", "-n", ns, "configmaps,secrets", "-o", "name")).EnsureSuccess().Lines);
+    }
+
     [Fact(Skip = ProtobufBodies)]
     public async Task CreateNamespace_Generator_Created()
     {

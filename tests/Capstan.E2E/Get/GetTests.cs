@@ -211,4 +211,50 @@ public sealed partial class GetTests(CapstanServerFixture server) : ServerTest(s
         Assert.Equal(["NAME", "DATA", "AGE"], Cells(lines[0]));
         Assert.All(lines.Where(l => l.StartsWith("watched ", StringComparison.Ordinal)), l => Assert.Equal("1", Cells(l)[1]));
     }
+
+    [Fact]
+    public async Task GetWatch_SingleObjectAndWatchOnly_OnlyThatObjectAndNewEvents()
+    {
+        var ns = await Server.CreateNamespaceAsync();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("one")))).EnsureSuccess();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("two")))).EnsureSuccess();
+
+        await using var single = Kubectl.StartBackground("get", "-n", ns, "configmap", "one", "-w");
+        await using var watchOnly = Kubectl.StartBackground("get", "-n", ns, "configmaps", "-w", "--watch-only", "-o", "name");
+        Assert.True(await single.WaitForAsync(o => o.Contains("one", StringComparison.Ordinal), WatchWait), single.Stdout + single.Stderr);
+        // --watch-only prints nothing for the objects already there; give it a moment to have started watching.
+        await Task.Delay(1000);
+
+        (await Kubectl.RunAsync("label", "-n", ns, "configmap", "two", "seen=yes")).EnsureSuccess();
+        (await Kubectl.RunAsync("label", "-n", ns, "configmap", "one", "seen=yes")).EnsureSuccess();
+
+        Assert.True(
+            await single.WaitForAsync(o => o.Split('\n').Count(l => l.StartsWith("one ", StringComparison.Ordinal)) >= 2, WatchWait),
+            single.Stdout + single.Stderr);
+        Assert.DoesNotContain("two", single.Stdout);
+        Assert.True(await watchOnly.WaitForAsync(o => o.Contains("configmap/one", StringComparison.Ordinal), WatchWait), watchOnly.Stdout + watchOnly.Stderr);
+        Assert.Equal(["configmap/two", "configmap/one"], watchOnly.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task GetWatch_LabelSelectorTransitions_AddedDeletedAndSilence()
+    {
+        var ns = await Server.CreateNamespaceAsync();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("in", labels: "app: web")))).EnsureSuccess();
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Manifests.ConfigMap("out", labels: "app: db")))).EnsureSuccess();
+
+        await using var watch = Kubectl.StartBackground("get", "-n", ns, "configmaps", "-l", "app=web", "-w", "--output-watch-events");
+        Assert.True(await watch.WaitForAsync(o => o.Contains("in", StringComparison.Ordinal), WatchWait), watch.Stdout + watch.Stderr);
+
+        (await Kubectl.RunAsync("label", "-n", ns, "configmap", "out", "other=x")).EnsureSuccess();
+        (await Kubectl.RunAsync("label", "-n", ns, "configmap", "in", "app=db", "--overwrite")).EnsureSuccess();
+        (await Kubectl.RunAsync("label", "-n", ns, "configmap", "out", "app=web", "--overwrite")).EnsureSuccess();
+        (await Kubectl.RunAsync("label", "-n", ns, "configmap", "out", "more=y")).EnsureSuccess();
+
+        Assert.True(
+            await watch.WaitForAsync(o => o.Split('\n').Count(l => l.StartsWith("MODIFIED", StringComparison.Ordinal)) >= 1, WatchWait),
+            watch.Stdout + watch.Stderr);
+        var events = watch.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => string.Join(' ', Cells(l)[..2]));
+        Assert.Equal(["ADDED in", "DELETED in", "ADDED out", "MODIFIED out"], events);
+    }
 }
