@@ -118,6 +118,38 @@ public sealed class EditTests(CapstanServerFixture server) : ServerTest(server),
     }
 
     [Fact]
+    public async Task Scale_CurrentReplicasPrecondition_RefusedWhenDifferent()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var refused = await Kubectl.RunAsync("scale", "-n", ns, "deployment", "web", "--current-replicas=9", "--replicas=3");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Expected replicas to be 9, was 2", refused.Stderr);
+
+        (await Kubectl.RunAsync("scale", "-n", ns, "deployment", "web", "--current-replicas=2", "--replicas=3")).EnsureSuccess();
+        Assert.Equal("3", await JsonPathAsync(ns, "deployment/web", "{.spec.replicas}"));
+    }
+
+    [Fact]
+    public async Task PatchStatus_Subresource_StatusOnlyThere()
+    {
+        var ns = await NamespaceWithWebAppAsync();
+
+        var status = (await Kubectl.RunAsync(
+            "patch", "-n", ns, "deployment", "web", "--subresource=status", "--type=merge",
+            "-p", """{"status":{"replicas":2,"readyReplicas":1,"availableReplicas":1,"updatedReplicas":2}}""")).EnsureSuccess();
+        Assert.Equal(["deployment.apps/web patched"], status.Lines);
+        var table = (await Kubectl.RunAsync("get", "-n", ns, "deployment", "web")).EnsureSuccess();
+        Assert.Matches(@"^web\s+1/2\s+2\s+1\s", table.Lines[1]);
+        Assert.Equal("1", await JsonPathAsync(ns, "deployment/web", "{.metadata.generation}"));
+
+        // Through the main resource, status is ignored.
+        var main = (await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=merge", "-p", """{"status":{"replicas":99}}""")).EnsureSuccess();
+        Assert.Equal(["deployment.apps/web patched (no change)"], main.Lines);
+        Assert.Equal("2", await JsonPathAsync(ns, "deployment/web", "{.status.replicas}"));
+    }
+
+    [Fact]
     public async Task Delete_WaitThenGone_MissingIsNotFound()
     {
         var ns = await NamespaceWithWebAppAsync();
