@@ -48,6 +48,8 @@ public sealed partial class ResourceEndpoint
                 revision = store.Store.CurrentRevision;
             }
 
+            // A revision the store has not reached yet (an exact read, a forged token) is "Too large resource version", never a 500.
+            await WaitForAsync(revision, ct).ConfigureAwait(false);
             (items, nextToken) = await ReadPagesAsync(r, prefix, revision, startAfter, limit, filter, ct).ConfigureAwait(false);
             listRevision = revision;
         }

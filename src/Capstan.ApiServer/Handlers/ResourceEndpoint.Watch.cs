@@ -22,6 +22,8 @@ public sealed partial class ResourceEndpoint
             : TimeSpan.FromMinutes(30 + Random.Shared.Next(30));
         var prefix = name.Length > 0 ? r.StorageKey(ns, name) : ns.Length > 0 ? r.NamespacePrefix(ns) : r.StoragePrefix;
         var exact = name.Length > 0;
+        var asTable = WantsTable(http);
+        var includeObject = IncludeObject(http);
 
         long? after;
         if (sendInitial || rvParam.Length == 0 || rvParam == "0")
@@ -61,6 +63,9 @@ public sealed partial class ResourceEndpoint
         var body = http.Response.BodyWriter;
         await http.Response.StartAsync(ct).ConfigureAwait(false);
 
+        // Which keys this (filtered) watch last showed as matching, and which as not; see MatchedBeforeAsync.
+        var visible = new HashSet<string>(StringComparer.Ordinal);
+        var hidden = new HashSet<string>(StringComparer.Ordinal);
         var startRevision = store.Cache.Revision;
         try
         {
@@ -68,7 +73,12 @@ public sealed partial class ResourceEndpoint
             {
                 if (Wanted(obj) && filter.Matches(obj))
                 {
-                    WriteEvent(body, "ADDED", obj.Json);
+                    visible.Add(obj.Key);
+                    WriteEvent(body, "ADDED", Payload(obj));
+                }
+                else
+                {
+                    hidden.Add(obj.Key);
                 }
             }
 
@@ -118,21 +128,31 @@ public sealed partial class ResourceEndpoint
 
                     if (filter.IsEverything)
                     {
-                        WriteEvent(body, ev.Type switch { CacheEventType.Added => "ADDED", CacheEventType.Modified => "MODIFIED", _ => "DELETED" }, ev.Object.Json);
+                        WriteEvent(body, ev.Type switch { CacheEventType.Added => "ADDED", CacheEventType.Modified => "MODIFIED", _ => "DELETED" }, Payload(ev.Object));
                     }
                     else
                     {
-                        // Kubernetes turns filter transitions into ADDED/DELETED so a filtered watch stays consistent.
+                        // Kubernetes turns filter transitions into ADDED/DELETED so a filtered watch stays consistent,
+                        // and says nothing about an object that matched neither before nor after the change.
                         var now = ev.Type != CacheEventType.Deleted && filter.Matches(ev.Object);
-                        var type = ev.Type switch
+                        var before = ev.Type switch
                         {
-                            CacheEventType.Added => now ? "ADDED" : null,
-                            CacheEventType.Deleted => filter.Matches(ev.Object) ? "DELETED" : null,
-                            _ => now ? "MODIFIED" : "DELETED",
+                            CacheEventType.Added => false,
+                            CacheEventType.Deleted => filter.Matches(ev.Object),
+                            _ => await MatchedBeforeAsync(ev, ct).ConfigureAwait(false),
+                        };
+                        (now ? visible : hidden).Add(ev.Object.Key);
+                        (now ? hidden : visible).Remove(ev.Object.Key);
+                        var type = (before, now) switch
+                        {
+                            (false, true) => "ADDED",
+                            (true, true) => "MODIFIED",
+                            (true, false) => "DELETED",
+                            _ => null,
                         };
                         if (type is not null)
                         {
-                            WriteEvent(body, type, ev.Object.Json);
+                            WriteEvent(body, type, Payload(ev.Object));
                         }
                     }
                 }
@@ -151,6 +171,52 @@ public sealed partial class ResourceEndpoint
         }
 
         bool Wanted(CachedObject obj) => !exact || obj.Key == prefix;
+
+        // Whether the object matched the filter before this modification. Known for keys this watch has seen; otherwise
+        // (a watch resumed from a resourceVersion) read from the store at the revision just before. When that revision
+        // is compacted, assume it matched: a spurious DELETED is safer for a client than a missed one.
+        async Task<bool> MatchedBeforeAsync(CacheEvent ev, CancellationToken token)
+        {
+            if (visible.Contains(ev.Object.Key))
+            {
+                return true;
+            }
+
+            if (hidden.Contains(ev.Object.Key))
+            {
+                return false;
+            }
+
+            try
+            {
+                var page = await store.Store.RangeAsync(ev.Object.Key, ev.Revision - 1, null, 1, token).ConfigureAwait(false);
+                if (page.Items.Count == 0 || page.Items[0].Key != ev.Object.Key)
+                {
+                    return false;
+                }
+
+                var kv = page.Items[0];
+                var old = ObjectCodec.Decode(kv.Value, kv.ModRevision);
+                return filter.Matches(old, ObjectCodec.ToCached(kv.Key, old, kv.ModRevision).Labels);
+            }
+            catch (Capstan.Storage.CompactedException)
+            {
+                return true;
+            }
+        }
+
+        // `kubectl get -w` asks for Tables: each event then carries a one-row Table with the kind's columns, as in the list.
+        byte[] Payload(CachedObject obj)
+        {
+            if (!asTable)
+            {
+                return obj.Json;
+            }
+
+            var parsed = ObjectCodec.Parse(obj.Json);
+            var table = KindConversions.ToTable(r, [parsed], includeObject, ObjectMeta.ResourceVersion(parsed), null, store.Time.GetUtcNow());
+            return JsonSerializer.SerializeToUtf8Bytes(table, ObjectCodec.Compact);
+        }
     }
 
     private static void WriteEvent(System.IO.Pipelines.PipeWriter body, string type, byte[] objectJson)

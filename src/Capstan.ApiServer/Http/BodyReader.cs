@@ -75,6 +75,19 @@ public static class BodyReader
 
         if (mediaType.Contains("yaml", StringComparison.Ordinal))
         {
+            // kubectl sends its apply-patch+yaml bodies as JSON (a subset of YAML): read those as JSON, exactly.
+            if (LooksLikeJsonObject(bytes))
+            {
+                try
+                {
+                    return Capstan.Api.Schema.UnknownFields.ParseLastWins(bytes);
+                }
+                catch (JsonException)
+                {
+                    // Not JSON after all; YAML's flow style may still read it.
+                }
+            }
+
             try
             {
                 return YamlJson.Parse(System.Text.Encoding.UTF8.GetString(bytes));
@@ -104,5 +117,20 @@ public static class BodyReader
         {
             throw ApiException.BadRequest($"json parse error: {ex.Message}");
         }
+    }
+
+    private static bool LooksLikeJsonObject(byte[] bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+            {
+                continue;
+            }
+
+            return b == (byte)'{';
+        }
+
+        return false;
     }
 }

@@ -92,7 +92,8 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
 
             KindSupport.Default(r, obj);
             KindSupport.PrepareForCreate(r, obj);
-            CheckUnknownFields(r, obj, options);
+            // Kubernetes reports a create's decoding errors as "<Kind> in version "<v>" cannot be handled as a <Kind>: ...".
+            CheckUnknownFields(r, obj, options, $"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: ");
             var errors = KindSupport.ValidateMetadata(r, obj, null).Concat(KindSupport.Validate(r, obj, null)).ToList();
             if (name.Length == 0 && !errors.Any(e => e.Field == "metadata.name"))
             {
@@ -437,7 +438,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         }
     }
 
-    private static void CheckUnknownFields(ResourceInfo r, JsonObject obj, WriteOptions options)
+    private static void CheckUnknownFields(ResourceInfo r, JsonObject obj, WriteOptions options, string strictPrefix = "")
     {
         if (options.FieldValidation == "Ignore")
         {
@@ -453,7 +454,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         if (options.FieldValidation == "Strict")
         {
             var list = string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""));
-            throw ApiException.BadRequest($"strict decoding error: {list}");
+            throw ApiException.BadRequest($"{strictPrefix}strict decoding error: {list}");
         }
 
         options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
