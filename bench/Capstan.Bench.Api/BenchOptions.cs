@@ -1,0 +1,36 @@
+namespace Capstan.Bench.Api;
+
+/// <summary>What one run of the benchmark measures, and with which binaries.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>The capstan apphost or capstan.dll (a .dll is started with `dotnet`).</summary>
+    public required string CapstanPath { get; init; }
+
+    public required string EtcdPath { get; init; }
+
+    /// <summary>Length of each throughput run (per protocol, per system).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Length of the watch-latency run.</summary>
+    public TimeSpan WatchDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int Clients { get; init; } = 16;
+
+    public int WatchWriters { get; init; } = 8;
+
+    /// <summary>Objects stored before the RSS reading.</summary>
+    public int RssObjects { get; init; } = 10_000;
+
+    /// <summary>Process starts per startup figure (the median is reported).</summary>
+    public int Starts { get; init; } = 5;
+
+    public int ValueBytes { get; init; } = 1024;
+
+    /// <summary>Root for the temporary data dirs; removed at the end unless KeepData.</summary>
+    public required string WorkDir { get; init; }
+
+    public bool KeepData { get; init; }
+
+    /// <summary>Scenarios to run: throughput, watch, rss, startup.</summary>
+    public IReadOnlySet<string> Scenarios { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "throughput", "watch", "rss", "startup" };
+}

@@ -1,0 +1,35 @@
+using Capstan.Bench.Api.Measurement;
+
+namespace Capstan.Bench.Api.Scenarios;
+
+/// <summary>Everything measured on one system (Capstan or etcd) in one run; null where a scenario was skipped or failed.</summary>
+public sealed class SystemFigures
+{
+    /// <summary>Throughput runs by label: Capstan has "HTTP/1.1" and "HTTP/2", etcd has "gRPC".</summary>
+    public Dictionary<string, LoadResult> Throughput { get; } = [];
+
+    public WatchLatencyResult? Watch { get; set; }
+
+    public long? RssIdle { get; set; }
+
+    public long? RssAfterFill { get; set; }
+
+    public LoadResult? Fill { get; set; }
+
+    public long? RssAfterAll { get; set; }
+
+    public long ObjectsStored { get; set; }
+
+    public LatencySamples StartFresh { get; } = new();
+
+    public LatencySamples StartExisting { get; } = new();
+
+    /// <summary>Restart on the data dir every other scenario filled.</summary>
+    public TimeSpan? StartLoaded { get; set; }
+
+    public List<string> Failures { get; } = [];
+
+    /// <summary>The throughput run with the most operations per second.</summary>
+    public KeyValuePair<string, LoadResult>? BestThroughput =>
+        Throughput.Count == 0 ? null : Throughput.MaxBy(kv => kv.Value.PerSecond);
+}

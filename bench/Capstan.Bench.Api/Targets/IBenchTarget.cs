@@ -1,0 +1,15 @@
+namespace Capstan.Bench.Api.Targets;
+
+/// <summary>A system under test: stores 1 KiB objects under a namespace and watches a namespace.</summary>
+public interface IBenchTarget : IAsyncDisposable
+{
+    /// <summary>Creates one new object; throws when the system refuses it.</summary>
+    Task CreateAsync(string ns, string name, CancellationToken ct);
+
+    /// <summary>
+    /// Starts watching <paramref name="ns"/> from the current revision and returns once the watch is established.
+    /// <paramref name="onCreated"/> gets each created object's name on the watcher's own loop, as soon as it is read.
+    /// Disposing the result ends the watch.
+    /// </summary>
+    Task<IAsyncDisposable> WatchAsync(string ns, Action<string> onCreated, CancellationToken ct);
+}
