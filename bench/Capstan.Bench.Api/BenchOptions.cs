@@ -8,6 +8,9 @@ public sealed record BenchOptions
 
     public required string EtcdPath { get; init; }
 
+    /// <summary>Extra environment for capstan, for experiments such as DOTNET_gcServer=1.</summary>
+    public IReadOnlyDictionary<string, string> CapstanEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Length of each throughput run (per protocol, per system).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Capstan.Bench.Api;
+using Capstan.Bench.Api.Processes;
 using Capstan.Bench.Api.Reporting;
 using Capstan.Bench.Api.Scenarios;
 
@@ -14,11 +15,12 @@ var objects = new Option<int>("--objects") { Description = "objects stored befor
 var starts = new Option<int>("--starts") { Description = "process starts per startup figure (median reported)", DefaultValueFactory = _ => 5 };
 var workDir = new Option<string?>("--work-dir") { Description = "where the temporary data dirs go (default: a new folder under /tmp)" };
 var keep = new Option<bool>("--keep-data") { Description = "keep the data dirs afterwards" };
+var capstanEnv = new Option<string[]>("--capstan-env") { Description = "NAME=VALUE added to capstan's environment, for experiments (repeatable)" };
 var only = new Option<string[]>("--only") { Description = "scenarios to run: throughput, watch, rss, startup (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
 
 var root = new RootCommand("Scenario benchmark: Capstan's Kubernetes API against etcd, side by side.")
 {
-    capstan, etcd, duration, watchDuration, clients, writers, objects, starts, workDir, keep, only,
+    capstan, etcd, duration, watchDuration, clients, writers, objects, starts, workDir, keep, capstanEnv, only,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -48,6 +50,7 @@ root.SetAction(async (parse, ct) =>
         WatchWriters = Math.Clamp(parse.GetValue(writers), 1, 1024),
         RssObjects = Math.Clamp(parse.GetValue(objects), 1, 1_000_000),
         Starts = Math.Clamp(parse.GetValue(starts), 1, 50),
+        CapstanEnvironment = (parse.GetValue(capstanEnv) ?? []).Select(e => e.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]),
         WorkDir = dir,
         KeepData = parse.GetValue(keep),
         Scenarios = scenarios.Count == 0
@@ -57,7 +60,12 @@ root.SetAction(async (parse, ct) =>
 
     Console.WriteLine($"capstan: {options.CapstanPath}");
     Console.WriteLine($"etcd:    {options.EtcdPath}");
-    Console.WriteLine($"machine: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, data under {options.WorkDir}");
+    Console.WriteLine($"machine: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, load average {ProcessCpu.LoadAverage()}, data under {options.WorkDir}");
+    if (options.CapstanEnvironment.Count > 0)
+    {
+        Console.WriteLine($"capstan environment: {string.Join(' ', options.CapstanEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");
+    }
+
     Console.WriteLine($"run:     {options.Clients} clients × {options.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, watch {options.WatchWriters} writers × {options.WatchDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, {options.RssObjects} objects for RSS, {options.Starts} starts; {options.ValueBytes} B values");
     Directory.CreateDirectory(options.WorkDir);
     try
@@ -67,6 +75,7 @@ root.SetAction(async (parse, ct) =>
         var capstanFigures = await run.RunCapstanAsync(ct);
         Console.WriteLine("etcd:");
         var etcdFigures = await run.RunEtcdAsync(ct);
+        Console.WriteLine($"load average at the end: {ProcessCpu.LoadAverage()} (this benchmark and its server account for up to about {Environment.ProcessorCount}; the rest is other work on the machine)");
         Console.WriteLine();
         ReportTable.Print(Console.Out, ReportTable.Rows(capstanFigures, etcdFigures));
         foreach (var failure in capstanFigures.Failures.Select(f => "Capstan " + f).Concat(etcdFigures.Failures.Select(f => "etcd " + f)))

@@ -23,7 +23,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> args)
+    public static ChildProcess Start(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -34,6 +34,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info };
@@ -47,10 +52,10 @@ public sealed partial class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a .dll with `dotnet`, anything else directly.</summary>
-    public static ChildProcess StartDotnetOrNative(string path, IEnumerable<string> args) =>
+    public static ChildProcess StartDotnetOrNative(string path, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
         path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? Start("dotnet", new[] { path }.Concat(args))
-            : Start(path, args);
+            ? Start("dotnet", new[] { path }.Concat(args), environment)
+            : Start(path, args, environment);
 
     public string Tail()
     {

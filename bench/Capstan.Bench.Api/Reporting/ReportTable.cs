@@ -30,6 +30,16 @@ public static class ReportTable
             rows.Add(Row("create latency p99 (ms)", c?.Latency.Percentile(99), e?.Latency.Percentile(99), "F2", "≤ 20", 20, higherIsBetter: false));
             rows.Add(Row("create latency max (ms)", c?.Latency.Max, e?.Latency.Max, "F1", "", null, higherIsBetter: false));
             rows.Add(Row("create errors", c?.Errors, e?.Errors, "F0", "0", 0, higherIsBetter: false));
+            rows.Add(Row("server CPU per create (µs)", c?.ServerCpuPerOpUs, e?.ServerCpuPerOpUs, "F0", "", null, higherIsBetter: false));
+            rows.Add(Row("client CPU per create (µs, this program)", c?.ClientCpuPerOpUs, e?.ClientCpuPerOpUs, "F0", "", null, higherIsBetter: false));
+        }
+
+        var etcdRead = etcd.Reads.Values.FirstOrDefault();
+        foreach (var (label, result) in capstan.Reads.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            rows.Add(Row($"reads/s: Capstan {label}, etcd Range one key", result.PerSecond, etcdRead?.PerSecond, "F0", "", null, higherIsBetter: true));
+            rows.Add(Row($"  p99 (ms)", result.Latency.Percentile(99), etcdRead?.Latency.Percentile(99), "F2", "", null, higherIsBetter: false));
+            rows.Add(Row($"  server CPU per read (µs)", result.ServerCpuPerOpUs, etcdRead?.ServerCpuPerOpUs, "F0", "", null, higherIsBetter: false));
         }
 
         if (capstan.Watch is not null || etcd.Watch is not null)

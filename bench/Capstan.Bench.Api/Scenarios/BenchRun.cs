@@ -29,12 +29,12 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                 for (var i = 0; i < options.Starts; i++)
                 {
                     var dir = Path.Combine(options.WorkDir, $"capstan-start-{i}");
-                    await using (var fresh = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, ct).ConfigureAwait(false))
+                    await using (var fresh = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanEnvironment, ct).ConfigureAwait(false))
                     {
                         figures.StartFresh.Add(fresh.TimeToReady.TotalMilliseconds);
                     }
 
-                    await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, ct).ConfigureAwait(false);
+                    await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanEnvironment, ct).ConfigureAwait(false);
                     figures.StartExisting.Add(again.TimeToReady.TotalMilliseconds);
                     log.WriteLine($"  capstan start {i + 1}/{options.Starts}: fresh {figures.StartFresh.Max:F0} ms max so far, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
                 }
@@ -47,7 +47,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
         }
 
         var mainDir = Path.Combine(options.WorkDir, "capstan-main");
-        var server = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, ct).ConfigureAwait(false);
+        var server = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanEnvironment, ct).ConfigureAwait(false);
         try
         {
             log.WriteLine($"  capstan server pid {server.Process.Pid} at {server.BaseAddress} ready in {server.TimeToReady.TotalMilliseconds:F0} ms");
@@ -61,12 +61,19 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
 
             if (Wants("throughput"))
             {
+                var pid = server.Process.Pid;
                 await Guard(figures, "throughput HTTP/1.1", async () =>
-                    figures.Throughput["HTTP/1.1"] = await ThroughputAsync(http1, "h1", ct).ConfigureAwait(false)).ConfigureAwait(false);
+                    figures.Throughput["HTTP/1.1"] = await ThroughputAsync(http1, "h1", pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 await Guard(figures, "throughput HTTP/2", async () =>
                 {
                     await using var http2 = CapstanTarget.Create(server.BaseAddress, server.KubeconfigPath, http2: true, 1, _payload);
-                    figures.Throughput["HTTP/2"] = await ThroughputAsync(http2, "h2", ct).ConfigureAwait(false);
+                    figures.Throughput["HTTP/2"] = await ThroughputAsync(http2, "h2", pid, ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                await Guard(figures, "read path", async () =>
+                {
+                    figures.Reads["GET /readyz"] = await MeasuredAsync("GET /readyz", pid, token => ClosedLoopLoad.RunAsync(
+                        options.Clients, ReadDuration, ThroughputOpsCap, (_, t) => http1.PingAsync(t), token), ct).ConfigureAwait(false);
+                    figures.Reads["GET one ConfigMap"] = await ReadsAsync(figures, http1, pid, ct).ConfigureAwait(false);
                 }).ConfigureAwait(false);
                 figures.RssAfterAll = server.RssBytes();
             }
@@ -80,7 +87,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
         {
             await Guard(figures, "restart with data", async () =>
             {
-                await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, ct).ConfigureAwait(false);
+                await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanEnvironment, ct).ConfigureAwait(false);
                 figures.StartLoaded = again.TimeToReady;
             }).ConfigureAwait(false);
         }
@@ -124,8 +131,11 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
             await RunSharedScenariosAsync(figures, target, server.RssBytes, ct).ConfigureAwait(false);
             if (Wants("throughput"))
             {
+                var pid = server.Process.Pid;
                 await Guard(figures, "throughput gRPC", async () =>
-                    figures.Throughput["gRPC"] = await ThroughputAsync(target, "g", ct).ConfigureAwait(false)).ConfigureAwait(false);
+                    figures.Throughput["gRPC"] = await ThroughputAsync(target, "g", pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await Guard(figures, "read path", async () =>
+                    figures.Reads["Range one key"] = await ReadsAsync(figures, target, pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 figures.RssAfterAll = server.RssBytes();
             }
         }
@@ -176,11 +186,42 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
         }
     }
 
-    private async Task<LoadResult> ThroughputAsync(IBenchTarget target, string prefix, CancellationToken ct)
+    private TimeSpan ReadDuration => TimeSpan.FromSeconds(Math.Min(options.Duration.TotalSeconds, 5));
+
+    private Task<LoadResult> ThroughputAsync(IBenchTarget target, string prefix, int serverPid, CancellationToken ct) =>
+        MeasuredAsync($"creates {prefix}", serverPid, token => ClosedLoopLoad.RunAsync(options.Clients, options.Duration, ThroughputOpsCap,
+            (seq, t) => target.CreateAsync(LoadNamespace, $"{prefix}-{seq}", t), token), ct);
+
+    /// <summary>Reads of the objects the RSS fill stored (or of one bootstrap-free name that must exist).</summary>
+    private async Task<LoadResult> ReadsAsync(SystemFigures figures, IBenchTarget target, int serverPid, CancellationToken ct)
     {
-        var result = await ClosedLoopLoad.RunAsync(options.Clients, options.Duration, ThroughputOpsCap,
-            (seq, token) => target.CreateAsync(LoadNamespace, $"{prefix}-{seq}", token), ct).ConfigureAwait(false);
-        log.WriteLine($"  throughput {prefix}: {result.PerSecond:F0}/s, p50 {result.Latency.Median:F2} ms, p99 {result.Latency.Percentile(99):F2} ms, {result.Errors} errors{(result.FirstError is null ? "" : $" (first: {result.FirstError})")}");
+        var stored = figures.Fill?.Ops ?? 0;
+        if (stored == 0)
+        {
+            await target.CreateAsync(FillNamespace, "fill-1", ct).ConfigureAwait(false);
+            stored = 1;
+        }
+
+        return await MeasuredAsync("reads", serverPid, token => ClosedLoopLoad.RunAsync(options.Clients, ReadDuration, ThroughputOpsCap,
+            (seq, t) => target.ReadAsync(FillNamespace, $"fill-{(seq % stored) + 1}", t), token), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a load and adds the CPU both processes spent on it.</summary>
+    private async Task<LoadResult> MeasuredAsync(string label, int serverPid, Func<CancellationToken, Task<LoadResult>> load, CancellationToken ct)
+    {
+        var serverBefore = ProcessCpu.Used(serverPid);
+        var clientBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var result = await load(ct).ConfigureAwait(false);
+        var serverAfter = ProcessCpu.Used(serverPid);
+        var clientAfter = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        result = result with
+        {
+            ServerCpu = serverAfter - serverBefore,
+            ClientCpu = clientAfter - clientBefore,
+        };
+        log.WriteLine($"  {label}: {result.PerSecond:F0}/s, p50 {result.Latency.Median:F2} ms, p99 {result.Latency.Percentile(99):F2} ms, "
+            + $"server CPU {result.ServerCpuPerOpUs:F0} µs/op, client CPU {result.ClientCpuPerOpUs:F0} µs/op, {result.Errors} errors"
+            + (result.FirstError is null ? "" : $" (first: {result.FirstError})") + $"; load {ProcessCpu.LoadAverage()}");
         return result;
     }
 

@@ -8,6 +8,9 @@ public sealed class SystemFigures
     /// <summary>Throughput runs by label: Capstan has "HTTP/1.1" and "HTTP/2", etcd has "gRPC".</summary>
     public Dictionary<string, LoadResult> Throughput { get; } = [];
 
+    /// <summary>Read-path runs by label, same clients and pacing as the throughput runs.</summary>
+    public Dictionary<string, LoadResult> Reads { get; } = [];
+
     public WatchLatencyResult? Watch { get; set; }
 
     public long? RssIdle { get; set; }

@@ -79,6 +79,24 @@ public sealed class CapstanTarget : IBenchTarget
         }
     }
 
+    public async Task ReadAsync(string ns, string name, CancellationToken ct)
+    {
+        using var response = await _client.GetAsync($"api/v1/namespaces/{ns}/configmaps/{name}", ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new HttpRequestException($"get {ns}/{name}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+        }
+    }
+
+    /// <summary>GET /readyz: TLS, HTTP and routing with no storage behind it, the floor under every request.</summary>
+    public async Task PingAsync(CancellationToken ct)
+    {
+        using var response = await _client.GetAsync("readyz", ct).ConfigureAwait(false);
+        _ = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
     public async Task<IAsyncDisposable> WatchAsync(string ns, Action<string> onCreated, CancellationToken ct)
     {
         string resourceVersion;

@@ -42,6 +42,15 @@ public sealed class EtcdTarget : IBenchTarget
         await _kv.PutAsync(put, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct).ConfigureAwait(false);
     }
 
+    public async Task ReadAsync(string ns, string name, CancellationToken ct)
+    {
+        var range = await _kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(Prefix(ns) + name) }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: ct).ConfigureAwait(false);
+        if (range.Kvs.Count != 1)
+        {
+            throw new InvalidOperationException($"get {ns}/{name}: {range.Kvs.Count} keys");
+        }
+    }
+
     public async Task<IAsyncDisposable> WatchAsync(string ns, Action<string> onCreated, CancellationToken ct)
     {
         var prefix = Prefix(ns);

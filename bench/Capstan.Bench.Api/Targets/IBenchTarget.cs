@@ -6,6 +6,9 @@ public interface IBenchTarget : IAsyncDisposable
     /// <summary>Creates one new object; throws when the system refuses it.</summary>
     Task CreateAsync(string ns, string name, CancellationToken ct);
 
+    /// <summary>Reads one object back by name: the read path, for comparison with the write path.</summary>
+    Task ReadAsync(string ns, string name, CancellationToken ct);
+
     /// <summary>
     /// Starts watching <paramref name="ns"/> from the current revision and returns once the watch is established.
     /// <paramref name="onCreated"/> gets each created object's name on the watcher's own loop, as soon as it is read.
