@@ -29,14 +29,16 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                 for (var i = 0; i < options.Starts; i++)
                 {
                     var dir = Path.Combine(options.WorkDir, $"capstan-start-{i}");
+                    double freshMs;
                     await using (var fresh = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanEnvironment, ct).ConfigureAwait(false))
                     {
-                        figures.StartFresh.Add(fresh.TimeToReady.TotalMilliseconds);
+                        freshMs = fresh.TimeToReady.TotalMilliseconds;
+                        figures.StartFresh.Add(freshMs);
                     }
 
                     await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanEnvironment, ct).ConfigureAwait(false);
                     figures.StartExisting.Add(again.TimeToReady.TotalMilliseconds);
-                    log.WriteLine($"  capstan start {i + 1}/{options.Starts}: fresh {figures.StartFresh.Max:F0} ms max so far, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
+                    log.WriteLine($"  capstan start {i + 1}/{options.Starts}: fresh {freshMs:F0} ms, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
                 }
             }).ConfigureAwait(false);
         }
@@ -57,7 +59,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                 await http1.EnsureNamespaceAsync(ns, ct).ConfigureAwait(false);
             }
 
-            await RunSharedScenariosAsync(figures, http1, server.RssBytes, ct).ConfigureAwait(false);
+            await RunSharedScenariosAsync(figures, http1, server.Process.Pid, ct).ConfigureAwait(false);
 
             if (Wants("throughput"))
             {
@@ -76,6 +78,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                     figures.Reads["GET one ConfigMap"] = await ReadsAsync(figures, http1, pid, ct).ConfigureAwait(false);
                 }).ConfigureAwait(false);
                 figures.RssAfterAll = server.RssBytes();
+                log.WriteLine($"  RSS after every scenario {Mib(figures.RssAfterAll)} MiB ({ProcessMemory.Breakdown(server.Process.Pid)})");
             }
         }
         finally
@@ -105,14 +108,16 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                 for (var i = 0; i < options.Starts; i++)
                 {
                     var dir = Path.Combine(options.WorkDir, $"etcd-start-{i}");
+                    double freshMs;
                     await using (var fresh = await EtcdServerProcess.StartAsync(options.EtcdPath, dir, ct).ConfigureAwait(false))
                     {
-                        figures.StartFresh.Add(fresh.TimeToReady.TotalMilliseconds);
+                        freshMs = fresh.TimeToReady.TotalMilliseconds;
+                        figures.StartFresh.Add(freshMs);
                     }
 
                     await using var again = await EtcdServerProcess.StartAsync(options.EtcdPath, dir, ct).ConfigureAwait(false);
                     figures.StartExisting.Add(again.TimeToReady.TotalMilliseconds);
-                    log.WriteLine($"  etcd start {i + 1}/{options.Starts}: existing {again.TimeToReady.TotalMilliseconds:F0} ms");
+                    log.WriteLine($"  etcd start {i + 1}/{options.Starts}: fresh {freshMs:F0} ms, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
                 }
             }).ConfigureAwait(false);
         }
@@ -128,7 +133,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
         {
             log.WriteLine($"  etcd pid {server.Process.Pid} at {server.ClientUrl} ready in {server.TimeToReady.TotalMilliseconds:F0} ms");
             await using var target = EtcdTarget.Create(server.ClientUrl, _payload);
-            await RunSharedScenariosAsync(figures, target, server.RssBytes, ct).ConfigureAwait(false);
+            await RunSharedScenariosAsync(figures, target, server.Process.Pid, ct).ConfigureAwait(false);
             if (Wants("throughput"))
             {
                 var pid = server.Process.Pid;
@@ -137,6 +142,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                 await Guard(figures, "read path", async () =>
                     figures.Reads["Range one key"] = await ReadsAsync(figures, target, pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 figures.RssAfterAll = server.RssBytes();
+                log.WriteLine($"  RSS after every scenario {Mib(figures.RssAfterAll)} MiB ({ProcessMemory.Breakdown(server.Process.Pid)})");
             }
         }
         finally
@@ -157,9 +163,10 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
     }
 
     /// <summary>RSS after the fill, then watch latency: the same steps on both systems.</summary>
-    private async Task RunSharedScenariosAsync(SystemFigures figures, IBenchTarget target, Func<long?> rss, CancellationToken ct)
+    private async Task RunSharedScenariosAsync(SystemFigures figures, IBenchTarget target, int pid, CancellationToken ct)
     {
-        figures.RssIdle = rss();
+        figures.RssIdle = ProcessMemory.RssBytes(pid);
+        log.WriteLine($"  idle RSS {Mib(figures.RssIdle)} MiB ({ProcessMemory.Breakdown(pid)})");
         if (Wants("rss"))
         {
             await Guard(figures, "rss fill", async () =>
@@ -170,8 +177,8 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
 
                 // A moment for work that trails the acknowledgements (batched commits, caches) to land in memory.
                 await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
-                figures.RssAfterFill = rss();
-                log.WriteLine($"  filled {figures.Fill.Ops} objects ({figures.Fill.Errors} errors) in {figures.Fill.Elapsed.TotalSeconds:F1} s; RSS {Mib(figures.RssAfterFill)} MiB (idle {Mib(figures.RssIdle)} MiB)");
+                figures.RssAfterFill = ProcessMemory.RssBytes(pid);
+                log.WriteLine($"  filled {figures.Fill.Ops} objects ({figures.Fill.Errors} errors) in {figures.Fill.Elapsed.TotalSeconds:F1} s; RSS {Mib(figures.RssAfterFill)} MiB ({ProcessMemory.Breakdown(pid)})");
             }).ConfigureAwait(false);
         }
 
