@@ -8,6 +8,9 @@ public sealed record BenchOptions
 
     public required string EtcdPath { get; init; }
 
+    /// <summary>capstan's --log-level; null leaves its default (Information), which is what a user runs.</summary>
+    public string? CapstanLogLevel { get; init; }
+
     /// <summary>Extra environment for capstan, for experiments such as DOTNET_gcServer=1.</summary>
     public IReadOnlyDictionary<string, string> CapstanEnvironment { get; init; } = new Dictionary<string, string>();
 

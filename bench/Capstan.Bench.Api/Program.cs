@@ -16,11 +16,12 @@ var starts = new Option<int>("--starts") { Description = "process starts per sta
 var workDir = new Option<string?>("--work-dir") { Description = "where the temporary data dirs go (default: a new folder under /tmp)" };
 var keep = new Option<bool>("--keep-data") { Description = "keep the data dirs afterwards" };
 var capstanEnv = new Option<string[]>("--capstan-env") { Description = "NAME=VALUE added to capstan's environment, for experiments (repeatable)" };
+var logLevel = new Option<string?>("--capstan-log-level") { Description = "capstan's --log-level (default: capstan's own default, Information)" };
 var only = new Option<string[]>("--only") { Description = "scenarios to run: throughput, watch, rss, startup (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
 
 var root = new RootCommand("Scenario benchmark: Capstan's Kubernetes API against etcd, side by side.")
 {
-    capstan, etcd, duration, watchDuration, clients, writers, objects, starts, workDir, keep, capstanEnv, only,
+    capstan, etcd, duration, watchDuration, clients, writers, objects, starts, workDir, keep, capstanEnv, logLevel, only,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -51,6 +52,7 @@ root.SetAction(async (parse, ct) =>
         RssObjects = Math.Clamp(parse.GetValue(objects), 1, 1_000_000),
         Starts = Math.Clamp(parse.GetValue(starts), 1, 50),
         CapstanEnvironment = (parse.GetValue(capstanEnv) ?? []).Select(e => e.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]),
+        CapstanLogLevel = parse.GetValue(logLevel),
         WorkDir = dir,
         KeepData = parse.GetValue(keep),
         Scenarios = scenarios.Count == 0
@@ -61,6 +63,7 @@ root.SetAction(async (parse, ct) =>
     Console.WriteLine($"capstan: {options.CapstanPath}");
     Console.WriteLine($"etcd:    {options.EtcdPath}");
     Console.WriteLine($"machine: {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, load average {ProcessCpu.LoadAverage()}, data under {options.WorkDir}");
+    Console.WriteLine($"capstan log level: {options.CapstanLogLevel ?? "its default (Information)"}; its output goes to <data dir>.log");
     if (options.CapstanEnvironment.Count > 0)
     {
         Console.WriteLine($"capstan environment: {string.Join(' ', options.CapstanEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");

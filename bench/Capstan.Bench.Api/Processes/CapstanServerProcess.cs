@@ -27,13 +27,18 @@ public sealed class CapstanServerProcess : IAsyncDisposable
     /// <summary>From Process.Start until /readyz answered `ok`.</summary>
     public TimeSpan TimeToReady { get; }
 
-    public static async Task<CapstanServerProcess> StartAsync(string capstanPath, string dataDir, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    public static async Task<CapstanServerProcess> StartAsync(string capstanPath, string dataDir, string? logLevel, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
         Directory.CreateDirectory(dataDir);
         var port = FreePort.Next();
-        string[] args = ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--log-level", "Warning"];
+        List<string> args = ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture)];
+        if (logLevel is not null)
+        {
+            args.AddRange(["--log-level", logLevel]);
+        }
+
         var startedAt = Stopwatch.GetTimestamp();
-        var process = ChildProcess.StartDotnetOrNative(capstanPath, args, environment);
+        var process = ChildProcess.StartDotnetOrNative(capstanPath, args, dataDir + ".log", environment);
         try
         {
             using var probe = ReadinessProbe.CreateClient();

@@ -4,33 +4,35 @@ using System.Runtime.InteropServices;
 namespace Capstan.Bench.Api.Processes;
 
 /// <summary>
-/// A server process the benchmark started: its output is drained (the last lines are kept for error messages),
-/// and it is stopped with SIGTERM, then SIGKILL if it does not exit in time.
+/// A server process the benchmark started. Its output goes straight to a log file (through `sh -c exec`, so the
+/// pid is the server's own and this process spends no CPU reading it); it is stopped with SIGTERM, then SIGKILL if
+/// it does not exit in time.
 /// </summary>
 public sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
+    private const string Redirect = "exec \"$0\" \"$@\" >>\"$BENCH_LOG_FILE\" 2>&1";
     private readonly Process _process;
-    private readonly Queue<string> _tail = new();
-    private readonly Lock _tailLock = new();
 
-    private ChildProcess(Process process)
+    private ChildProcess(Process process, string logFile)
     {
         _process = process;
+        LogFile = logFile;
     }
 
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Where the process's stdout and stderr go.</summary>
+    public string LogFile { get; }
+
+    public static ChildProcess Start(string fileName, IEnumerable<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(Redirect);
+        info.ArgumentList.Add(fileName);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -41,44 +43,30 @@ public sealed partial class ChildProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
 
-        var process = new Process { StartInfo = info };
-        var child = new ChildProcess(process);
-        process.OutputDataReceived += (_, e) => child.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return child;
+        info.Environment["BENCH_LOG_FILE"] = logFile;
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        return new ChildProcess(process, logFile);
     }
 
     /// <summary>Starts a .dll with `dotnet`, anything else directly.</summary>
-    public static ChildProcess StartDotnetOrNative(string path, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+    public static ChildProcess StartDotnetOrNative(string path, IEnumerable<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null) =>
         path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? Start("dotnet", new[] { path }.Concat(args), environment)
-            : Start(path, args, environment);
+            ? Start("dotnet", new[] { path }.Concat(args), logFile, environment)
+            : Start(path, args, logFile, environment);
 
+    /// <summary>The last lines of the log, for error messages.</summary>
     public string Tail()
     {
-        lock (_tailLock)
+        try
         {
-            return string.Join('\n', _tail);
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            stream.Seek(Math.Max(0, stream.Length - 4096), SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
         }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
+        catch (IOException ex)
         {
-            return;
-        }
-
-        lock (_tailLock)
-        {
-            _tail.Enqueue(line);
-            while (_tail.Count > 40)
-            {
-                _tail.Dequeue();
-            }
+            return $"(no log: {ex.Message})";
         }
     }
 

@@ -44,7 +44,7 @@ public sealed class EtcdServerProcess : IAsyncDisposable
             "--logger", "zap",
         ];
         var startedAt = Stopwatch.GetTimestamp();
-        var process = ChildProcess.Start(etcdPath, args);
+        var process = ChildProcess.Start(etcdPath, args, dataDir + ".log");
         try
         {
             using var probe = ReadinessProbe.CreateClient();

@@ -30,13 +30,13 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
                 {
                     var dir = Path.Combine(options.WorkDir, $"capstan-start-{i}");
                     double freshMs;
-                    await using (var fresh = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanEnvironment, ct).ConfigureAwait(false))
+                    await using (var fresh = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false))
                     {
                         freshMs = fresh.TimeToReady.TotalMilliseconds;
                         figures.StartFresh.Add(freshMs);
                     }
 
-                    await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanEnvironment, ct).ConfigureAwait(false);
+                    await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
                     figures.StartExisting.Add(again.TimeToReady.TotalMilliseconds);
                     log.WriteLine($"  capstan start {i + 1}/{options.Starts}: fresh {freshMs:F0} ms, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
                 }
@@ -49,7 +49,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
         }
 
         var mainDir = Path.Combine(options.WorkDir, "capstan-main");
-        var server = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanEnvironment, ct).ConfigureAwait(false);
+        var server = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
         try
         {
             log.WriteLine($"  capstan server pid {server.Process.Pid} at {server.BaseAddress} ready in {server.TimeToReady.TotalMilliseconds:F0} ms");
@@ -90,7 +90,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
         {
             await Guard(figures, "restart with data", async () =>
             {
-                await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanEnvironment, ct).ConfigureAwait(false);
+                await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
                 figures.StartLoaded = again.TimeToReady;
             }).ConfigureAwait(false);
         }
