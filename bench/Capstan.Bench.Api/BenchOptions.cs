@@ -17,6 +17,9 @@ public sealed record BenchOptions
     /// <summary>Length of each throughput run (per protocol, per system).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>Throughput rounds; each runs Capstan HTTP/1.1, etcd, Capstan HTTP/2, and the best round per label counts.</summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>Length of the watch-latency run.</summary>
     public TimeSpan WatchDuration { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -8,6 +8,7 @@ using Capstan.Bench.Api.Scenarios;
 var capstan = new Option<string?>("--capstan") { Description = "capstan apphost or capstan.dll (default: src/Capstan/bin/Release/net10.0/capstan of this checkout)" };
 var etcd = new Option<string>("--etcd") { Description = "etcd binary", DefaultValueFactory = _ => "/usr/bin/etcd" };
 var duration = new Option<double>("--duration") { Description = "seconds per throughput run", DefaultValueFactory = _ => 20 };
+var rounds = new Option<int>("--rounds") { Description = "throughput rounds, alternating the systems; the best round per system counts", DefaultValueFactory = _ => 1 };
 var watchDuration = new Option<double>("--watch-duration") { Description = "seconds of writing during the watch run", DefaultValueFactory = _ => 10 };
 var clients = new Option<int>("--clients") { Description = "concurrent clients for throughput and the RSS fill", DefaultValueFactory = _ => 16 };
 var writers = new Option<int>("--watch-writers") { Description = "concurrent writers during the watch run", DefaultValueFactory = _ => 8 };
@@ -21,7 +22,7 @@ var only = new Option<string[]>("--only") { Description = "scenarios to run: thr
 
 var root = new RootCommand("Scenario benchmark: Capstan's Kubernetes API against etcd, side by side.")
 {
-    capstan, etcd, duration, watchDuration, clients, writers, objects, starts, workDir, keep, capstanEnv, logLevel, only,
+    capstan, etcd, duration, rounds, watchDuration, clients, writers, objects, starts, workDir, keep, capstanEnv, logLevel, only,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -46,6 +47,7 @@ root.SetAction(async (parse, ct) =>
         CapstanPath = Path.GetFullPath(capstanPath),
         EtcdPath = etcdPath,
         Duration = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(duration), 1, 600)),
+        Rounds = Math.Clamp(parse.GetValue(rounds), 1, 20),
         WatchDuration = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(watchDuration), 1, 600)),
         Clients = Math.Clamp(parse.GetValue(clients), 1, 1024),
         WatchWriters = Math.Clamp(parse.GetValue(writers), 1, 1024),
@@ -69,15 +71,11 @@ root.SetAction(async (parse, ct) =>
         Console.WriteLine($"capstan environment: {string.Join(' ', options.CapstanEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}");
     }
 
-    Console.WriteLine($"run:     {options.Clients} clients × {options.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, watch {options.WatchWriters} writers × {options.WatchDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, {options.RssObjects} objects for RSS, {options.Starts} starts; {options.ValueBytes} B values");
+    Console.WriteLine($"run:     {options.Clients} clients × {options.Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s × {options.Rounds} round(s), watch {options.WatchWriters} writers × {options.WatchDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s, {options.RssObjects} objects for RSS, {options.Starts} starts; {options.ValueBytes} B values");
     Directory.CreateDirectory(options.WorkDir);
     try
     {
-        var run = new BenchRun(options, Console.Out);
-        Console.WriteLine("Capstan:");
-        var capstanFigures = await run.RunCapstanAsync(ct);
-        Console.WriteLine("etcd:");
-        var etcdFigures = await run.RunEtcdAsync(ct);
+        var (capstanFigures, etcdFigures) = await new BenchRun(options, Console.Out).RunAsync(ct);
         Console.WriteLine($"load average at the end: {ProcessCpu.LoadAverage()} (this benchmark and its server account for up to about {Environment.ProcessorCount}; the rest is other work on the machine)");
         Console.WriteLine();
         ReportTable.Print(Console.Out, ReportTable.Rows(capstanFigures, etcdFigures));

@@ -17,7 +17,8 @@ public static class ReportTable
 
         foreach (var (label, result) in capstan.Throughput.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            rows.Add(Row($"creates/s, 16 clients, Capstan over {label}", result.PerSecond, etcdBest?.Value.PerSecond, "F0", "", null, higherIsBetter: true));
+            var rounds = capstan.ThroughputRounds.Count(r => r.Label == label);
+            rows.Add(Row($"creates/s, Capstan over {label}{(rounds > 1 ? $", best of {rounds} rounds" : "")}", result.PerSecond, etcdBest?.Value.PerSecond, "F0", "", null, higherIsBetter: true));
         }
 
         if (best is not null || etcdBest is not null)

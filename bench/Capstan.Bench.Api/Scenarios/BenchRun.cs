@@ -5,7 +5,8 @@ using Capstan.Bench.Api.Targets;
 namespace Capstan.Bench.Api.Scenarios;
 
 /// <summary>
-/// Runs every scenario against Capstan, then against etcd, one server at a time so they never share the CPU.
+/// Runs every scenario against Capstan and against etcd. Both main servers stay up together (the idle one costs next
+/// to nothing) so that throughput rounds can alternate between them; only one is ever under load.
 /// Each scenario's failure is recorded and the run goes on with the next.
 /// </summary>
 public sealed class BenchRun(BenchOptions options, TextWriter log)
@@ -19,147 +20,133 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
 
     private bool Wants(string scenario) => options.Scenarios.Contains(scenario);
 
-    public async Task<SystemFigures> RunCapstanAsync(CancellationToken ct)
+    /// <summary>Startup first (one server at a time), then both main servers side by side for the other scenarios.</summary>
+    public async Task<(SystemFigures Capstan, SystemFigures Etcd)> RunAsync(CancellationToken ct)
     {
-        var figures = new SystemFigures();
+        var capstan = new SystemFigures();
+        var etcd = new SystemFigures();
         if (Wants("startup"))
         {
-            await Guard(figures, "startup", async () =>
-            {
-                for (var i = 0; i < options.Starts; i++)
-                {
-                    var dir = Path.Combine(options.WorkDir, $"capstan-start-{i}");
-                    double freshMs;
-                    await using (var fresh = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false))
-                    {
-                        freshMs = fresh.TimeToReady.TotalMilliseconds;
-                        figures.StartFresh.Add(freshMs);
-                    }
-
-                    await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
-                    figures.StartExisting.Add(again.TimeToReady.TotalMilliseconds);
-                    log.WriteLine($"  capstan start {i + 1}/{options.Starts}: fresh {freshMs:F0} ms, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
-                }
-            }).ConfigureAwait(false);
+            log.WriteLine("startup:");
+            await StartupAsync(capstan, "capstan", dir => StartCapstanAsync(dir, ct), ct).ConfigureAwait(false);
+            await StartupAsync(etcd, "etcd", dir => StartEtcdAsync(dir, ct), ct).ConfigureAwait(false);
         }
 
         if (!Wants("rss") && !Wants("watch") && !Wants("throughput"))
         {
-            return figures;
+            return (capstan, etcd);
         }
 
-        var mainDir = Path.Combine(options.WorkDir, "capstan-main");
-        var server = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
-        try
+        var capstanDir = Path.Combine(options.WorkDir, "capstan-main");
+        var etcdDir = Path.Combine(options.WorkDir, "etcd-main");
+        await using (var capstanServer = await CapstanServerProcess.StartAsync(options.CapstanPath, capstanDir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false))
+        await using (var etcdServer = await EtcdServerProcess.StartAsync(options.EtcdPath, etcdDir, ct).ConfigureAwait(false))
         {
-            log.WriteLine($"  capstan server pid {server.Process.Pid} at {server.BaseAddress} ready in {server.TimeToReady.TotalMilliseconds:F0} ms");
-            await using var http1 = CapstanTarget.Create(server.BaseAddress, server.KubeconfigPath, http2: false, options.Clients + 1, _payload);
+            log.WriteLine($"capstan server pid {capstanServer.Process.Pid} at {capstanServer.BaseAddress}; etcd pid {etcdServer.Process.Pid} at {etcdServer.ClientUrl}");
+            var capstanPid = capstanServer.Process.Pid;
+            var etcdPid = etcdServer.Process.Pid;
+            await using var http1 = CapstanTarget.Create(capstanServer.BaseAddress, capstanServer.KubeconfigPath, http2: false, options.Clients + 1, _payload);
+            await using var http2 = CapstanTarget.Create(capstanServer.BaseAddress, capstanServer.KubeconfigPath, http2: true, 1, _payload);
+            await using var grpc = EtcdTarget.Create(etcdServer.ClientUrl, _payload);
             foreach (var ns in new[] { FillNamespace, WatchNamespace, LoadNamespace })
             {
                 await http1.EnsureNamespaceAsync(ns, ct).ConfigureAwait(false);
             }
 
-            await RunSharedScenariosAsync(figures, http1, server.Process.Pid, ct).ConfigureAwait(false);
+            log.WriteLine("capstan:");
+            await RunSharedScenariosAsync(capstan, http1, capstanPid, ct).ConfigureAwait(false);
+            log.WriteLine("etcd:");
+            await RunSharedScenariosAsync(etcd, grpc, etcdPid, ct).ConfigureAwait(false);
 
             if (Wants("throughput"))
             {
-                var pid = server.Process.Pid;
-                await Guard(figures, "throughput HTTP/1.1", async () =>
-                    figures.Throughput["HTTP/1.1"] = await ThroughputAsync(http1, "h1", pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
-                await Guard(figures, "throughput HTTP/2", async () =>
+                // Rounds alternate the systems so that other work on the machine falls on both alike; the best round counts.
+                for (var round = 1; round <= options.Rounds; round++)
                 {
-                    await using var http2 = CapstanTarget.Create(server.BaseAddress, server.KubeconfigPath, http2: true, 1, _payload);
-                    figures.Throughput["HTTP/2"] = await ThroughputAsync(http2, "h2", pid, ct).ConfigureAwait(false);
-                }).ConfigureAwait(false);
-                await Guard(figures, "read path", async () =>
+                    log.WriteLine($"throughput round {round}/{options.Rounds}:");
+                    await Guard(capstan, "throughput HTTP/1.1", async () =>
+                        KeepBest(capstan, "HTTP/1.1", await ThroughputAsync(http1, $"h1r{round}", capstanPid, ct).ConfigureAwait(false))).ConfigureAwait(false);
+                    await Guard(etcd, "throughput gRPC", async () =>
+                        KeepBest(etcd, "gRPC", await ThroughputAsync(grpc, $"gr{round}", etcdPid, ct).ConfigureAwait(false))).ConfigureAwait(false);
+                    await Guard(capstan, "throughput HTTP/2", async () =>
+                        KeepBest(capstan, "HTTP/2", await ThroughputAsync(http2, $"h2r{round}", capstanPid, ct).ConfigureAwait(false))).ConfigureAwait(false);
+                }
+
+                log.WriteLine("read path:");
+                await Guard(capstan, "read path", async () =>
                 {
-                    figures.Reads["GET /readyz"] = await MeasuredAsync("GET /readyz", pid, token => ClosedLoopLoad.RunAsync(
+                    capstan.Reads["GET /readyz"] = await MeasuredAsync("capstan GET /readyz", capstanPid, token => ClosedLoopLoad.RunAsync(
                         options.Clients, ReadDuration, ThroughputOpsCap, (_, t) => http1.PingAsync(t), token), ct).ConfigureAwait(false);
-                    figures.Reads["GET one ConfigMap"] = await ReadsAsync(figures, http1, pid, ct).ConfigureAwait(false);
+                    capstan.Reads["GET one ConfigMap"] = await ReadsAsync("capstan GET one ConfigMap", capstan, http1, capstanPid, ct).ConfigureAwait(false);
                 }).ConfigureAwait(false);
-                figures.RssAfterAll = server.RssBytes();
-                log.WriteLine($"  RSS after every scenario {Mib(figures.RssAfterAll)} MiB ({ProcessMemory.Breakdown(server.Process.Pid)})");
+                await Guard(etcd, "read path", async () =>
+                    etcd.Reads["Range one key"] = await ReadsAsync("etcd Range one key", etcd, grpc, etcdPid, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+                capstan.RssAfterAll = capstanServer.RssBytes();
+                etcd.RssAfterAll = etcdServer.RssBytes();
+                log.WriteLine($"RSS after every scenario: capstan {Mib(capstan.RssAfterAll)} MiB ({ProcessMemory.Breakdown(capstanPid)}), etcd {Mib(etcd.RssAfterAll)} MiB ({ProcessMemory.Breakdown(etcdPid)})");
             }
-        }
-        finally
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
         }
 
         if (Wants("startup"))
         {
-            await Guard(figures, "restart with data", async () =>
+            await Guard(capstan, "restart with data", async () =>
             {
-                await using var again = await CapstanServerProcess.StartAsync(options.CapstanPath, mainDir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
-                figures.StartLoaded = again.TimeToReady;
+                await using var again = await StartCapstanAsync(capstanDir, ct).ConfigureAwait(false);
+                capstan.StartLoaded = TimeSpan.FromMilliseconds(again.ReadyMs);
             }).ConfigureAwait(false);
+            await Guard(etcd, "restart with data", async () =>
+            {
+                await using var again = await StartEtcdAsync(etcdDir, ct).ConfigureAwait(false);
+                etcd.StartLoaded = TimeSpan.FromMilliseconds(again.ReadyMs);
+            }).ConfigureAwait(false);
+            log.WriteLine($"restart on the filled data dirs: capstan {capstan.StartLoaded?.TotalMilliseconds:F0} ms, etcd {etcd.StartLoaded?.TotalMilliseconds:F0} ms");
         }
 
-        return figures;
+        return (capstan, etcd);
     }
 
-    public async Task<SystemFigures> RunEtcdAsync(CancellationToken ct)
+    private static void KeepBest(SystemFigures figures, string label, LoadResult result)
     {
-        var figures = new SystemFigures();
-        if (Wants("startup"))
+        figures.ThroughputRounds.Add((label, result));
+        if (!figures.Throughput.TryGetValue(label, out var best) || result.PerSecond > best.PerSecond)
         {
-            await Guard(figures, "startup", async () =>
+            figures.Throughput[label] = result;
+        }
+    }
+
+    private async Task StartupAsync(SystemFigures figures, string name, Func<string, Task<StartedServer>> start, CancellationToken ct)
+    {
+        await Guard(figures, "startup", async () =>
+        {
+            for (var i = 0; i < options.Starts; i++)
             {
-                for (var i = 0; i < options.Starts; i++)
+                var dir = Path.Combine(options.WorkDir, $"{name}-start-{i}");
+                double freshMs;
+                await using (var fresh = await start(dir).ConfigureAwait(false))
                 {
-                    var dir = Path.Combine(options.WorkDir, $"etcd-start-{i}");
-                    double freshMs;
-                    await using (var fresh = await EtcdServerProcess.StartAsync(options.EtcdPath, dir, ct).ConfigureAwait(false))
-                    {
-                        freshMs = fresh.TimeToReady.TotalMilliseconds;
-                        figures.StartFresh.Add(freshMs);
-                    }
-
-                    await using var again = await EtcdServerProcess.StartAsync(options.EtcdPath, dir, ct).ConfigureAwait(false);
-                    figures.StartExisting.Add(again.TimeToReady.TotalMilliseconds);
-                    log.WriteLine($"  etcd start {i + 1}/{options.Starts}: fresh {freshMs:F0} ms, existing {again.TimeToReady.TotalMilliseconds:F0} ms");
+                    freshMs = fresh.ReadyMs;
+                    figures.StartFresh.Add(freshMs);
                 }
-            }).ConfigureAwait(false);
-        }
 
-        if (!Wants("rss") && !Wants("watch") && !Wants("throughput"))
-        {
-            return figures;
-        }
-
-        var mainDir = Path.Combine(options.WorkDir, "etcd-main");
-        var server = await EtcdServerProcess.StartAsync(options.EtcdPath, mainDir, ct).ConfigureAwait(false);
-        try
-        {
-            log.WriteLine($"  etcd pid {server.Process.Pid} at {server.ClientUrl} ready in {server.TimeToReady.TotalMilliseconds:F0} ms");
-            await using var target = EtcdTarget.Create(server.ClientUrl, _payload);
-            await RunSharedScenariosAsync(figures, target, server.Process.Pid, ct).ConfigureAwait(false);
-            if (Wants("throughput"))
-            {
-                var pid = server.Process.Pid;
-                await Guard(figures, "throughput gRPC", async () =>
-                    figures.Throughput["gRPC"] = await ThroughputAsync(target, "g", pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
-                await Guard(figures, "read path", async () =>
-                    figures.Reads["Range one key"] = await ReadsAsync(figures, target, pid, ct).ConfigureAwait(false)).ConfigureAwait(false);
-                figures.RssAfterAll = server.RssBytes();
-                log.WriteLine($"  RSS after every scenario {Mib(figures.RssAfterAll)} MiB ({ProcessMemory.Breakdown(server.Process.Pid)})");
+                await using var again = await start(dir).ConfigureAwait(false);
+                figures.StartExisting.Add(again.ReadyMs);
+                log.WriteLine($"  {name} start {i + 1}/{options.Starts}: fresh {freshMs:F0} ms, existing {again.ReadyMs:F0} ms");
             }
-        }
-        finally
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-        }
+        }).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+    }
 
-        if (Wants("startup"))
-        {
-            await Guard(figures, "restart with data", async () =>
-            {
-                await using var again = await EtcdServerProcess.StartAsync(options.EtcdPath, mainDir, ct).ConfigureAwait(false);
-                figures.StartLoaded = again.TimeToReady;
-            }).ConfigureAwait(false);
-        }
+    private async Task<StartedServer> StartCapstanAsync(string dir, CancellationToken ct)
+    {
+        var server = await CapstanServerProcess.StartAsync(options.CapstanPath, dir, options.CapstanLogLevel, options.CapstanEnvironment, ct).ConfigureAwait(false);
+        return new StartedServer(server, server.TimeToReady.TotalMilliseconds);
+    }
 
-        return figures;
+    private async Task<StartedServer> StartEtcdAsync(string dir, CancellationToken ct)
+    {
+        var server = await EtcdServerProcess.StartAsync(options.EtcdPath, dir, ct).ConfigureAwait(false);
+        return new StartedServer(server, server.TimeToReady.TotalMilliseconds);
     }
 
     /// <summary>RSS after the fill, then watch latency: the same steps on both systems.</summary>
@@ -196,11 +183,11 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
     private TimeSpan ReadDuration => TimeSpan.FromSeconds(Math.Min(options.Duration.TotalSeconds, 5));
 
     private Task<LoadResult> ThroughputAsync(IBenchTarget target, string prefix, int serverPid, CancellationToken ct) =>
-        MeasuredAsync($"creates {prefix}", serverPid, token => ClosedLoopLoad.RunAsync(options.Clients, options.Duration, ThroughputOpsCap,
+        MeasuredAsync($"  creates {prefix}", serverPid, token => ClosedLoopLoad.RunAsync(options.Clients, options.Duration, ThroughputOpsCap,
             (seq, t) => target.CreateAsync(LoadNamespace, $"{prefix}-{seq}", t), token), ct);
 
     /// <summary>Reads of the objects the RSS fill stored (or of one bootstrap-free name that must exist).</summary>
-    private async Task<LoadResult> ReadsAsync(SystemFigures figures, IBenchTarget target, int serverPid, CancellationToken ct)
+    private async Task<LoadResult> ReadsAsync(string label, SystemFigures figures, IBenchTarget target, int serverPid, CancellationToken ct)
     {
         var stored = figures.Fill?.Ops ?? 0;
         if (stored == 0)
@@ -209,7 +196,7 @@ public sealed class BenchRun(BenchOptions options, TextWriter log)
             stored = 1;
         }
 
-        return await MeasuredAsync("reads", serverPid, token => ClosedLoopLoad.RunAsync(options.Clients, ReadDuration, ThroughputOpsCap,
+        return await MeasuredAsync(label, serverPid, token => ClosedLoopLoad.RunAsync(options.Clients, ReadDuration, ThroughputOpsCap,
             (seq, t) => target.ReadAsync(FillNamespace, $"fill-{(seq % stored) + 1}", t), token), ct).ConfigureAwait(false);
     }
 

@@ -5,8 +5,11 @@ namespace Capstan.Bench.Api.Scenarios;
 /// <summary>Everything measured on one system (Capstan or etcd) in one run; null where a scenario was skipped or failed.</summary>
 public sealed class SystemFigures
 {
-    /// <summary>Throughput runs by label: Capstan has "HTTP/1.1" and "HTTP/2", etcd has "gRPC".</summary>
+    /// <summary>Best throughput round by label: Capstan has "HTTP/1.1" and "HTTP/2", etcd has "gRPC".</summary>
     public Dictionary<string, LoadResult> Throughput { get; } = [];
+
+    /// <summary>Every throughput round in the order run, for the log.</summary>
+    public List<(string Label, LoadResult Result)> ThroughputRounds { get; } = [];
 
     /// <summary>Read-path runs by label, same clients and pacing as the throughput runs.</summary>
     public Dictionary<string, LoadResult> Reads { get; } = [];
