@@ -78,7 +78,7 @@ root.SetAction(async (parse, ct) =>
         var (capstanFigures, etcdFigures) = await new BenchRun(options, Console.Out).RunAsync(ct);
         Console.WriteLine($"load average at the end: {ProcessCpu.LoadAverage()} (this benchmark and its server account for up to about {Environment.ProcessorCount}; the rest is other work on the machine)");
         Console.WriteLine();
-        ReportTable.Print(Console.Out, ReportTable.Rows(capstanFigures, etcdFigures));
+        ReportTable.Print(Console.Out, ReportTable.Rows(capstanFigures, etcdFigures, options.Clients, options.WatchWriters));
         foreach (var failure in capstanFigures.Failures.Select(f => "Capstan " + f).Concat(etcdFigures.Failures.Select(f => "etcd " + f)))
         {
             Console.WriteLine($"failed: {failure}");

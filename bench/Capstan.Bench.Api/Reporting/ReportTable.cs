@@ -9,7 +9,7 @@ public static class ReportTable
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static IReadOnlyList<ReportRow> Rows(SystemFigures capstan, SystemFigures etcd)
+    public static IReadOnlyList<ReportRow> Rows(SystemFigures capstan, SystemFigures etcd, int clients, int watchWriters)
     {
         var rows = new List<ReportRow>();
         var best = capstan.BestThroughput;
@@ -26,7 +26,7 @@ public static class ReportTable
             var c = best?.Value;
             var e = etcdBest?.Value;
             var label = $"Capstan {best?.Key ?? "-"}, etcd {etcdBest?.Key ?? "-"}";
-            rows.Add(Row($"creates/s (best; {label})", c?.PerSecond, e?.PerSecond, "F0", "≥ 5000", 5000, higherIsBetter: true));
+            rows.Add(Row($"creates/s, {clients} clients (best; {label})", c?.PerSecond, e?.PerSecond, "F0", "≥ 5000", 5000, higherIsBetter: true));
             rows.Add(Row("create latency p50 (ms)", c?.Latency.Median, e?.Latency.Median, "F2", "", null, higherIsBetter: false));
             rows.Add(Row("create latency p99 (ms)", c?.Latency.Percentile(99), e?.Latency.Percentile(99), "F2", "≤ 20", 20, higherIsBetter: false));
             rows.Add(Row("create latency max (ms)", c?.Latency.Max, e?.Latency.Max, "F1", "", null, higherIsBetter: false));
@@ -47,7 +47,7 @@ public static class ReportTable
         {
             var c = capstan.Watch;
             var e = etcd.Watch;
-            rows.Add(Row("watch: writes/s by 8 writers", c?.Writes.PerSecond, e?.Writes.PerSecond, "F0", "", null, higherIsBetter: true));
+            rows.Add(Row($"watch: writes/s by {watchWriters} writers", c?.Writes.PerSecond, e?.Writes.PerSecond, "F0", "", null, higherIsBetter: true));
             rows.Add(Row("watch latency p50 after ack (ms)", c?.FromAck.Median, e?.FromAck.Median, "F2", "", null, higherIsBetter: false));
             rows.Add(Row("watch latency p99 after ack (ms)", c?.FromAck.Percentile(99), e?.FromAck.Percentile(99), "F2", "≤ 5", 5, higherIsBetter: false));
             rows.Add(Row("watch latency p50 after send (ms)", c?.FromSend.Median, e?.FromSend.Median, "F2", "", null, higherIsBetter: false));
@@ -60,7 +60,7 @@ public static class ReportTable
         {
             rows.Add(Row("RSS idle after start (MiB)", Mib(capstan.RssIdle), Mib(etcd.RssIdle), "F1", "", null, higherIsBetter: false));
             rows.Add(Row($"RSS after {capstan.Fill?.Ops ?? etcd.Fill?.Ops ?? 0} objects (MiB)", Mib(capstan.RssAfterFill), Mib(etcd.RssAfterFill), "F1", "≤ 150", 150, higherIsBetter: false));
-            rows.Add(Row("fill rate, 16 clients (objects/s)", capstan.Fill?.PerSecond, etcd.Fill?.PerSecond, "F0", "", null, higherIsBetter: true));
+            rows.Add(Row($"fill rate, {clients} clients, cold server (objects/s)", capstan.Fill?.PerSecond, etcd.Fill?.PerSecond, "F0", "", null, higherIsBetter: true));
         }
 
         if (capstan.RssAfterAll is not null || etcd.RssAfterAll is not null)
@@ -99,7 +99,7 @@ public static class ReportTable
 
     private static ReportRow Row(string metric, double? capstan, double? etcd, string format, string target, double? limit, bool higherIsBetter)
     {
-        var ratio = capstan is { } c && etcd is { } e && e != 0 && !double.IsNaN(c) && !double.IsNaN(e) ? (c / e).ToString("F2", Inv) + "×" : "-";
+        var ratio = capstan is { } c && etcd is { } e && e > 0 && c >= 0 && !double.IsNaN(c) && !double.IsNaN(e) ? (c / e).ToString("F2", Inv) + "×" : "-";
         var verdict = "";
         if (limit is { } l && capstan is { } v && !double.IsNaN(v))
         {
