@@ -30,6 +30,11 @@ public sealed class SystemFigures
 
     public LatencySamples StartExisting { get; } = new();
 
+    /// <summary>Restarts on a data dir holding <see cref="StartWithObjectsCount"/> objects.</summary>
+    public LatencySamples StartWithObjects { get; } = new();
+
+    public long StartWithObjectsCount { get; set; }
+
     /// <summary>Restart on the data dir every other scenario filled.</summary>
     public TimeSpan? StartLoaded { get; set; }
 

@@ -65,11 +65,15 @@ public sealed class CapstanTarget : IBenchTarget
         }
     }
 
-    public async Task CreateAsync(string ns, string name, CancellationToken ct)
+    public Task CreateAsync(string ns, string name, CancellationToken ct) => CreateAsync(ns, name, dryRun: false, ct);
+
+    /// <param name="dryRun">`?dryRun=All`: the whole request path (decode, defaulting, validation, managed fields,
+    /// encode) except the store and the watch cache, so create − dry run is what storing costs.</param>
+    public async Task CreateAsync(string ns, string name, bool dryRun, CancellationToken ct)
     {
         using var content = new ByteArrayContent(_payload.ConfigMapJson(ns, name));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await _client.PostAsync($"api/v1/namespaces/{ns}/configmaps", content, ct).ConfigureAwait(false);
+        using var response = await _client.PostAsync($"api/v1/namespaces/{ns}/configmaps{(dryRun ? "?dryRun=All" : "")}", content, ct).ConfigureAwait(false);
 
         // Read the whole answer: a client has not got its acknowledgement before it has the created object.
         var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);

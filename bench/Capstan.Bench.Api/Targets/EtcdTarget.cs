@@ -32,6 +32,8 @@ public sealed class EtcdTarget : IBenchTarget
 
     private static string Prefix(string ns) => $"/registry/configmaps/{ns}/";
 
+    public Task EnsureNamespaceAsync(string ns, CancellationToken ct) => Task.CompletedTask;
+
     public async Task CreateAsync(string ns, string name, CancellationToken ct)
     {
         var put = new PutRequest

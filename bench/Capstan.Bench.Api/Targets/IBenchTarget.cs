@@ -3,6 +3,9 @@ namespace Capstan.Bench.Api.Targets;
 /// <summary>A system under test: stores 1 KiB objects under a namespace and watches a namespace.</summary>
 public interface IBenchTarget : IAsyncDisposable
 {
+    /// <summary>Makes the namespace usable (Capstan creates it; etcd has nothing to do).</summary>
+    Task EnsureNamespaceAsync(string ns, CancellationToken ct);
+
     /// <summary>Creates one new object; throws when the system refuses it.</summary>
     Task CreateAsync(string ns, string name, CancellationToken ct);
 
