@@ -50,6 +50,10 @@ public sealed class CapstanServer : IAsyncDisposable
         var dataDirLock = TakeLock(config.DataDir);
         var loggerFactory = LoggerFactory.Create(b => b
             .SetMinimumLevel(config.LogLevel)
+
+            // Per-request lines from ASP.NET cost CPU and fill disks under load; requests are not logged below Warning.
+            .AddFilter("Microsoft.AspNetCore", config.LogLevel > LogLevel.Warning ? config.LogLevel : LogLevel.Warning)
+            .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
             .AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
