@@ -54,6 +54,10 @@ public static class KindSupport
     public static void PrepareForUpdate(ResourceInfo resource, JsonObject obj, JsonObject old) =>
         KindStrategies.Find(resource.Group, resource.Kind)?.PrepareForUpdate(obj, old);
 
+    /// <summary>A field whose JSON type does not fit the model (Kubernetes' decoder rejects these with 400), or null.</summary>
+    public static string? TypeMismatch(ResourceInfo resource, JsonObject obj) =>
+        resource.ModelType is { } t ? Capstan.Api.Schema.FieldTypes.FindMismatch(t, obj) : null;
+
     /// <summary>Unknown fields as JSON paths ("spec.replicaz"), for fieldValidation Strict/Warn.</summary>
     public static IReadOnlyList<string> UnknownFields(ResourceInfo resource, JsonObject obj) =>
         resource.ModelType is { } t ? Capstan.Api.Schema.UnknownFields.Find(t, obj) : [];

@@ -90,6 +90,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 obj.Remove("status");
             }
 
+            CheckFieldTypes(r, obj, $"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: ");
             KindSupport.Default(r, obj);
             KindSupport.PrepareForCreate(r, obj);
             // Kubernetes reports a create's decoding errors as "<Kind> in version "<v>" cannot be handled as a <Kind>: ...".
@@ -363,6 +364,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             }
         }
 
+        CheckFieldTypes(r, updated, "");
         KindSupport.Default(r, updated);
         CheckUnknownFields(r, updated, options);
 
@@ -435,6 +437,14 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         if (r.Namespaced && bodyNs.Length > 0 && bodyNs != ns)
         {
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+    }
+
+    private static void CheckFieldTypes(ResourceInfo r, JsonObject obj, string prefix)
+    {
+        if (KindSupport.TypeMismatch(r, obj) is { } mismatch)
+        {
+            throw ApiException.BadRequest(prefix + mismatch);
         }
     }
 
