@@ -35,7 +35,7 @@ public sealed class DescribeTests(CapstanServerFixture server) : ServerTest(serv
         Assert.Contains(result.Lines, l => l.Trim().StartsWith("Image:", StringComparison.Ordinal) && l.Trim().EndsWith("busybox:1.36", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Deployment defaulting is not wired yet (KindSupport.Default only normalises Secrets): describe shows an empty StrategyType")]
+    [Fact]
     public async Task Describe_Deployment_DefaultStrategy()
     {
         var ns = await NamespaceWithWebAppAsync();
@@ -73,7 +73,7 @@ public sealed class DescribeTests(CapstanServerFixture server) : ServerTest(serv
         Assert.Contains("No LimitRange resource.", result.Lines);
     }
 
-    [Fact(Skip = "Namespace status.phase is not set on create (namespace strategy pending): describe prints an empty Status")]
+    [Fact]
     public async Task Describe_Namespace_StatusActive()
     {
         var ns = await Server.CreateNamespaceAsync();

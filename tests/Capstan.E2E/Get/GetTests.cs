@@ -63,7 +63,7 @@ public sealed partial class GetTests(CapstanServerFixture server) : ServerTest(s
         Assert.Matches(@"^10\.43\.\d+\.\d+$", ip.Stdout);
     }
 
-    [Fact(Skip = "Namespace status.phase is not set on create (namespace strategy pending): STATUS column and describe Status are empty instead of Active")]
+    [Fact]
     public async Task Get_Namespace_StatusActive()
     {
         var ns = await Server.CreateNamespaceAsync();

@@ -69,6 +69,6 @@ public static class Manifests
           name: {name}
         {(labels.Length == 0 ? "" : "  labels: {" + labels + "}")}
         data:
-          {key}: {value}
+          {key}: "{value}"
         """;
 }
