@@ -50,7 +50,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var registry = ResourceRegistry.BuiltIn;
         var cache = new WatchCache(store, registry, loggerFactory.CreateLogger<WatchCache>());
         await cache.StartAsync(ct).ConfigureAwait(false);
-        var resourceStore = new ResourceStore(store, cache, TimeProvider.System);
+        var resourceStore = new ResourceStore(store, cache, TimeProvider.System, new Allocation.ServiceAllocator(options.ServiceCidr));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
         var security = new ClusterSecurity(authenticator, (user, request) =>

@@ -12,6 +12,9 @@ public sealed class ApiServerOptions
 
     public required X509Certificate2 ServingCertificate { get; set; }
 
+    /// <summary>The CIDR Services get their ClusterIPs from.</summary>
+    public string ServiceCidr { get; set; } = "10.43.0.0/16";
+
     /// <summary>The address clients are told to use in discovery (host:port).</summary>
     public string AdvertiseAddress { get; set; } = "127.0.0.1:6443";
 }

@@ -13,8 +13,11 @@ namespace Capstan.ApiServer.Objects;
 /// object semantics (names, uid, timestamps, resourceVersion preconditions, generation, spec/status split, finalizers, graceful deletion).
 /// Reads come from the <see cref="WatchCache"/>, after it has caught up with the store.
 /// </summary>
-public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider time)
+public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider time, Allocation.ServiceAllocator? services = null)
 {
+    // Service creates are serialised so that two of them never take the same ClusterIP or NodePort.
+    private readonly SemaphoreSlim _serviceLock = new(1, 1);
+
     private const int MaxConflictRetries = 8;
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -46,6 +49,24 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     }
 
     public async Task<JsonObject> CreateAsync(ResourceInfo r, string ns, JsonObject obj, WriteOptions options, CancellationToken ct)
+    {
+        if (services is null || r.Group.Length != 0 || r.Kind != "Service")
+        {
+            return await CreateCoreAsync(r, ns, obj, options, ct).ConfigureAwait(false);
+        }
+
+        await _serviceLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await CreateCoreAsync(r, ns, obj, options, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _serviceLock.Release();
+        }
+    }
+
+    private async Task<JsonObject> CreateCoreAsync(ResourceInfo r, string ns, JsonObject obj, WriteOptions options, CancellationToken ct)
     {
         var meta = ObjectMeta.Metadata(obj);
         CheckNamespaceOfBody(r, ns, meta);
@@ -93,6 +114,17 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             CheckFieldTypes(r, obj, $"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: ");
             KindSupport.Default(r, obj);
             KindSupport.PrepareForCreate(r, obj);
+            if (services is not null && r.Group.Length == 0 && r.Kind == "Service")
+            {
+                await cache.SyncAsync(ct).ConfigureAwait(false);
+                var existing = cache.For(r).List("").Select(c => ObjectCodec.Parse(c.Json));
+                var allocationErrors = services.Allocate(obj, existing);
+                if (allocationErrors.Count > 0)
+                {
+                    throw ApiException.Invalid(r.QualifiedKind, name, allocationErrors);
+                }
+            }
+
             // Kubernetes reports a create's decoding errors as "<Kind> in version "<v>" cannot be handled as a <Kind>: ...".
             CheckUnknownFields(r, obj, options, $"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: ");
             var errors = KindSupport.ValidateMetadata(r, obj, null).Concat(KindSupport.Validate(r, obj, null)).ToList();

@@ -27,6 +27,13 @@ public static class ServerCommand
                 return 2;
             }
 
+            var cidr = parse.GetValue(serviceCidr)!;
+            if (!System.Net.IPNetwork.TryParse(cidr, out _))
+            {
+                Console.Error.WriteLine($"capstan: --service-cidr {cidr} is not a CIDR such as 10.43.0.0/16");
+                return 2;
+            }
+
             var config = new ServerConfig
             {
                 DataDir = DataDirectory.Resolve(parse.GetValue(dataDir)),

@@ -53,7 +53,7 @@ public sealed partial class GetTests(CapstanServerFixture server) : ServerTest(s
         Assert.Contains(namespaces.Lines, l => l.StartsWith(ns + " ", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "ClusterIP allocation is missing: kubectl get svc shows CLUSTER-IP <none> and spec.clusterIP is unset")]
+    [Fact]
     public async Task Get_Service_HasAllocatedClusterIp()
     {
         var ns = await NamespaceWithWebAppAsync();
