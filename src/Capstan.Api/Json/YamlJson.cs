@@ -6,28 +6,46 @@ using YamlDotNet.RepresentationModel;
 
 namespace Capstan.Api.Json;
 
-/// <summary>YAML to JSON the way Kubernetes reads manifests: plain scalars become booleans, numbers or null where YAML says so; quoted ones stay strings.</summary>
+/// <summary>
+/// YAML to JSON the way Kubernetes reads YAML bodies: plain scalars are typed as YAML 1.1 types them (yes/no/on/off are
+/// booleans, 0x1F is a number), quoted or !!str-tagged ones stay strings; a key given twice in one mapping is an error.
+/// </summary>
 public static partial class YamlJson
 {
-    /// <summary>Parses one YAML document; throws <see cref="YamlJsonException"/> on malformed input.</summary>
-    public static JsonNode? Parse(string yaml)
+    private const int MaxDepth = 256;
+
+    private static readonly HashSet<string> Nulls = new(StringComparer.Ordinal) { "", "~", "null", "Null", "NULL" };
+    private static readonly HashSet<string> Trues = new(StringComparer.Ordinal) { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON" };
+    private static readonly HashSet<string> Falses = new(StringComparer.Ordinal) { "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF" };
+
+    /// <summary>Parses one YAML document (null when there is none); throws <see cref="YamlJsonException"/> on malformed input.</summary>
+    public static JsonNode? Parse(string yaml) => ParseDocuments(yaml) switch
+    {
+        [] => null,
+        [var only] => only,
+        _ => throw new YamlJsonException("yaml: expected a single document, found several"),
+    };
+
+    /// <summary>Parses every document of a YAML stream.</summary>
+    public static IReadOnlyList<JsonNode?> ParseDocuments(string yaml)
     {
         var stream = new YamlStream();
         try
         {
             stream.Load(new StringReader(yaml));
         }
-        catch (YamlException ex)
+        catch (Exception e) when (e is YamlException or ArgumentException)
         {
-            throw new YamlJsonException($"yaml: line {ex.Start.Line}: {ex.Message}", ex);
+            var line = e is YamlException y ? $"line {y.Start.Line}: " : "";
+            throw new YamlJsonException($"yaml: {line}{e.Message}", e);
         }
 
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode, 0);
+        return stream.Documents.Select(d => Convert(d.RootNode, 0)).ToList();
     }
 
     private static JsonNode? Convert(YamlNode node, int depth)
     {
-        if (depth > 256)
+        if (depth > MaxDepth)
         {
             throw new YamlJsonException("yaml: document nested too deeply");
         }
@@ -36,69 +54,70 @@ public static partial class YamlJson
         {
             case YamlMappingNode map:
                 var obj = new JsonObject();
-                foreach (var (k, v) in map.Children)
+                foreach (var (key, value) in map.Children)
                 {
-                    var key = k is YamlScalarNode ks ? ks.Value ?? "" : throw new YamlJsonException("yaml: mapping keys must be scalars");
-                    obj[key] = Convert(v, depth + 1);
+                    var name = key is YamlScalarNode s ? s.Value ?? string.Empty : throw new YamlJsonException("yaml: mapping keys must be scalars");
+                    if (obj.ContainsKey(name))
+                    {
+                        throw new YamlJsonException($"yaml: the key \"{name}\" is given twice");
+                    }
+
+                    obj[name] = Convert(value, depth + 1);
                 }
 
                 return obj;
             case YamlSequenceNode seq:
-                var arr = new JsonArray();
-                foreach (var item in seq.Children)
-                {
-                    arr.Add(Convert(item, depth + 1));
-                }
-
-                return arr;
+                return new JsonArray(seq.Children.Select(c => Convert(c, depth + 1)).ToArray());
             case YamlScalarNode scalar:
                 return Scalar(scalar);
             default:
-                return null;
+                throw new YamlJsonException("yaml: unsupported node");
         }
     }
 
     private static JsonNode? Scalar(YamlScalarNode scalar)
     {
-        var value = scalar.Value ?? "";
-        if (scalar.Style != ScalarStyle.Plain && scalar.Style != ScalarStyle.Any)
+        var text = scalar.Value ?? string.Empty;
+        var tag = scalar.Tag.IsEmpty || scalar.Tag.IsNonSpecific ? null : scalar.Tag.Value;
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any) || tag is "tag:yaml.org,2002:str" or "!!str")
         {
-            return JsonValue.Create(value);
+            return JsonValue.Create(text);
         }
 
-        if (!scalar.Tag.IsEmpty && !scalar.Tag.IsNonSpecific && scalar.Tag.Value == "tag:yaml.org,2002:str")
+        if (Nulls.Contains(text))
         {
-            return JsonValue.Create(value);
+            return null;
         }
 
-        switch (value)
+        if (Trues.Contains(text) || Falses.Contains(text))
         {
-            case "" or "~" or "null" or "Null" or "NULL":
-                return null;
-            case "true" or "True" or "TRUE":
-                return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
-                return JsonValue.Create(false);
+            return JsonValue.Create(Trues.Contains(text));
         }
 
-        if (IntPattern().IsMatch(value) && long.TryParse(value.Replace("_", ""), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+        var digits = text.Replace("_", string.Empty, StringComparison.Ordinal);
+        if (DecimalInteger().IsMatch(digits) && long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
         {
-            return JsonValue.Create(l);
+            return JsonValue.Create(integer);
         }
 
-        if (FloatPattern().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        if (digits.StartsWith("0x", StringComparison.Ordinal) && long.TryParse(digits[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex))
         {
-            return JsonValue.Create(d);
+            return JsonValue.Create(hex);
         }
 
-        return JsonValue.Create(value);
+        if (Float().IsMatch(digits) && double.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
+        {
+            return JsonValue.Create(real);
+        }
+
+        return JsonValue.Create(text);
     }
 
-    [GeneratedRegex(@"^[-+]?(0|[1-9][0-9_]*)$")]
-    private static partial Regex IntPattern();
+    [GeneratedRegex(@"^[-+]?(0|[1-9][0-9]*)\z")]
+    private static partial Regex DecimalInteger();
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
-    private static partial Regex FloatPattern();
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\z")]
+    private static partial Regex Float();
 }
 
 public sealed class YamlJsonException(string message, Exception? inner = null) : Exception(message, inner);

@@ -28,22 +28,22 @@ public static partial class NameFormats
     private const string LabelValueErrMsg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
     private const string ConfigMapKeyErrMsg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
 
-    [GeneratedRegex("^" + Dns1123LabelFmt + "$")]
+    [GeneratedRegex("^" + Dns1123LabelFmt + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123LabelRegex();
 
-    [GeneratedRegex("^" + Dns1123SubdomainFmt + "$")]
+    [GeneratedRegex("^" + Dns1123SubdomainFmt + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1123SubdomainRegex();
 
-    [GeneratedRegex("^" + Dns1035LabelFmt + "$")]
+    [GeneratedRegex("^" + Dns1035LabelFmt + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex Dns1035LabelRegex();
 
-    [GeneratedRegex("^" + QualifiedNameFmt + "$")]
+    [GeneratedRegex("^" + QualifiedNameFmt + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex QualifiedNameRegex();
 
-    [GeneratedRegex("^" + LabelValueFmt + "$")]
+    [GeneratedRegex("^" + LabelValueFmt + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex LabelValueRegex();
 
-    [GeneratedRegex("^" + ConfigMapKeyFmt + "$")]
+    [GeneratedRegex("^" + ConfigMapKeyFmt + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex ConfigMapKeyRegex();
 
     public static string EmptyError() => "must be non-empty";
