@@ -76,14 +76,20 @@ public sealed partial class ResourceEndpoint
             return;
         }
 
+        var asMetadata = WantsPartialMetadata(http);
+        if (asMetadata)
+        {
+            items = items.Select(b => JsonSerializer.SerializeToUtf8Bytes(PartialObjectMetadata(ObjectCodec.Parse(b)), ObjectCodec.Compact)).ToList();
+        }
+
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         using var buffer = new MemoryStream(items.Sum(i => i.Length + 1) + 256);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("kind", r.ListKind);
-            w.WriteString("apiVersion", r.GroupVersion);
+            w.WriteString("kind", asMetadata ? "PartialObjectMetadataList" : r.ListKind);
+            w.WriteString("apiVersion", asMetadata ? "meta.k8s.io/v1" : r.GroupVersion);
             w.WriteStartObject("metadata");
             w.WriteString("resourceVersion", rv);
             if (nextToken is not null)

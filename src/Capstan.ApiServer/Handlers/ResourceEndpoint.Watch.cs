@@ -23,6 +23,7 @@ public sealed partial class ResourceEndpoint
         var prefix = name.Length > 0 ? r.StorageKey(ns, name) : ns.Length > 0 ? r.NamespacePrefix(ns) : r.StoragePrefix;
         var exact = name.Length > 0;
         var asTable = WantsTable(http);
+        var asMetadata = !asTable && WantsPartialMetadata(http);
         var includeObject = IncludeObject(http);
 
         long? after;
@@ -208,6 +209,11 @@ public sealed partial class ResourceEndpoint
         // `kubectl get -w` asks for Tables: each event then carries a one-row Table with the kind's columns, as in the list.
         byte[] Payload(CachedObject obj)
         {
+            if (asMetadata)
+            {
+                return JsonSerializer.SerializeToUtf8Bytes(PartialObjectMetadata(ObjectCodec.Parse(obj.Json)), ObjectCodec.Compact);
+            }
+
             if (!asTable)
             {
                 return obj.Json;

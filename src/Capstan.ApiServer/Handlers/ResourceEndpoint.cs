@@ -388,8 +388,25 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
     private static bool WantsTable(HttpContext http) =>
         http.Request.Headers.Accept.ToString().Contains("as=Table", StringComparison.Ordinal);
 
+    /// <summary>Metadata-only clients (the garbage collector) ask for as=PartialObjectMetadata(List) and get just each object's metadata.</summary>
+    private static bool WantsPartialMetadata(HttpContext http) =>
+        http.Request.Headers.Accept.ToString().Contains("as=PartialObjectMetadata", StringComparison.Ordinal);
+
+    private static JsonObject PartialObjectMetadata(JsonObject obj) => new()
+    {
+        ["kind"] = "PartialObjectMetadata",
+        ["apiVersion"] = "meta.k8s.io/v1",
+        ["metadata"] = obj["metadata"]?.DeepClone(),
+    };
+
     private async Task WriteObjectAsync(HttpContext http, ResourceInfo r, int code, JsonObject obj, IEnumerable<string> warnings)
     {
+        if (WantsPartialMetadata(http) && !WantsTable(http))
+        {
+            await ResponseWriter.WriteAsync(http, code, PartialObjectMetadata(obj), warnings).ConfigureAwait(false);
+            return;
+        }
+
         if (WantsTable(http))
         {
             var table = KindConversions.ToTable(r, [obj], IncludeObject(http), ObjectMeta.ResourceVersion(obj), null, store.Time.GetUtcNow());

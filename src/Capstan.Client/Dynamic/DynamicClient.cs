@@ -42,7 +42,7 @@ public sealed class DynamicClient
     }
 
     /// <summary>Lists every page of a collection; <paramref name="ns"/> null or empty lists across namespaces.</summary>
-    public async Task<ObjectList> ListAsync(ApiResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct)
+    public async Task<ObjectList> ListAsync(ApiResource resource, string? ns, string? labelSelector, string? fieldSelector, CancellationToken ct, bool metadataOnly = false)
     {
         var items = new List<JsonObject>();
         string? continueToken = null;
@@ -53,7 +53,7 @@ public sealed class DynamicClient
             Append(query, "labelSelector", labelSelector);
             Append(query, "fieldSelector", fieldSelector);
             Append(query, "continue", continueToken);
-            using var response = await SendAsync(HttpMethod.Get, resource.CollectionPath(ns) + query, null, streaming: false, ct).ConfigureAwait(false);
+            using var response = await SendAsync(HttpMethod.Get, resource.CollectionPath(ns) + query, null, streaming: false, ct, metadataOnly ? MetadataListAccept : null).ConfigureAwait(false);
             var list = await ReadObjectAsync(response, ct).ConfigureAwait(false);
             var kind = resource.Kind;
             if (list["items"] is JsonArray array)
@@ -67,6 +67,11 @@ public sealed class DynamicClient
                         item.Remove("kind");
                         item.Insert(0, "apiVersion", resource.ApiVersion);
                         item.Insert(1, "kind", kind);
+                        if (metadataOnly)
+                        {
+                            (item["metadata"] as JsonObject)?.Remove("managedFields");
+                        }
+
                         items.Add(item);
                     }
                 }
@@ -88,14 +93,14 @@ public sealed class DynamicClient
     /// </summary>
     public async IAsyncEnumerable<WatchEvent> WatchAsync(
         ApiResource resource, string? ns, string resourceVersion, int timeoutSeconds, string? labelSelector, string? fieldSelector,
-        [EnumeratorCancellation] CancellationToken ct)
+        [EnumeratorCancellation] CancellationToken ct, bool metadataOnly = false)
     {
         var query = new StringBuilder("?watch=true&allowWatchBookmarks=true");
         Append(query, "resourceVersion", resourceVersion);
         Append(query, "timeoutSeconds", timeoutSeconds.ToString(CultureInfo.InvariantCulture));
         Append(query, "labelSelector", labelSelector);
         Append(query, "fieldSelector", fieldSelector);
-        using var response = await SendAsync(HttpMethod.Get, resource.CollectionPath(ns) + query, null, streaming: true, ct).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, resource.CollectionPath(ns) + query, null, streaming: true, ct, metadataOnly ? MetadataAccept : null).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         while (true)
@@ -126,6 +131,14 @@ public sealed class DynamicClient
                 _ => WatchEventKind.Error,
             };
             ev.Remove("object");
+            if (metadataOnly && kind != WatchEventKind.Bookmark && kind != WatchEventKind.Error)
+            {
+                // PartialObjectMetadata says nothing of the resource; give the cached object its real apiVersion and kind.
+                obj["apiVersion"] = resource.ApiVersion;
+                obj["kind"] = resource.Kind;
+                (obj["metadata"] as JsonObject)?.Remove("managedFields");
+            }
+
             yield return new WatchEvent(kind, obj);
         }
     }
@@ -207,7 +220,10 @@ public sealed class DynamicClient
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, bool streaming, CancellationToken ct)
+    private const string MetadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    private const string MetadataAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, bool streaming, CancellationToken ct, string? accept = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(_kubernetes.BaseUri, path))
         {
@@ -220,6 +236,11 @@ public sealed class DynamicClient
         {
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
             request.Content.Headers.ContentType = Json;
+        }
+
+        if (accept is not null)
+        {
+            request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
         }
 
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

@@ -99,7 +99,7 @@ public sealed partial class DynamicInformer
 
     private async Task ListAndWatchAsync(CancellationToken ct)
     {
-        var list = await _client.ListAsync(Resource, _options.Namespace, _options.LabelSelector, _options.FieldSelector, ct).ConfigureAwait(false);
+        var list = await _client.ListAsync(Resource, _options.Namespace, _options.LabelSelector, _options.FieldSelector, ct, _options.MetadataOnly).ConfigureAwait(false);
         var delta = Cache.Replace(list.Items);
         lock (_dispatchLock)
         {
@@ -129,7 +129,7 @@ public sealed partial class DynamicInformer
         {
             // Like client-go, ask the server to end each watch after 5-10 minutes so connections are rebalanced; resume from the last version.
             var timeout = 300 + Random.Shared.Next(300);
-            await foreach (var ev in _client.WatchAsync(Resource, _options.Namespace, LastSyncResourceVersion, timeout, _options.LabelSelector, _options.FieldSelector, ct).ConfigureAwait(false))
+            await foreach (var ev in _client.WatchAsync(Resource, _options.Namespace, LastSyncResourceVersion, timeout, _options.LabelSelector, _options.FieldSelector, ct, _options.MetadataOnly).ConfigureAwait(false))
             {
                 Apply(ev);
             }

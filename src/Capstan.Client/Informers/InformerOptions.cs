@@ -9,6 +9,12 @@ public sealed record InformerOptions
 
     public string? FieldSelector { get; init; }
 
+    /// <summary>
+    /// Ask for PartialObjectMetadata and drop managedFields: the cache then holds only what ownership and finalizer logic
+    /// reads, a fraction of the full objects' memory.
+    /// </summary>
+    public bool MetadataOnly { get; init; }
+
     /// <summary>First wait after a failed list or watch; doubles (with jitter) up to <see cref="MaxBackoff"/>.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(800);
 

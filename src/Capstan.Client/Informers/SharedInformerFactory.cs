@@ -25,14 +25,16 @@ public sealed class SharedInformerFactory : IAsyncDisposable
 
     public DynamicClient Client { get; }
 
-    public DynamicInformer For(ApiResource resource)
+    /// <summary>The shared informer of <paramref name="resource"/>; metadata-only informers (the garbage collector's) cache just each object's metadata.</summary>
+    public DynamicInformer For(ApiResource resource, bool metadataOnly = false)
     {
         lock (_lock)
         {
-            if (!_informers.TryGetValue(resource.ToString(), out var informer))
+            var key = metadataOnly ? resource + "#metadata" : resource.ToString();
+            if (!_informers.TryGetValue(key, out var informer))
             {
-                informer = new DynamicInformer(Client, resource, null, _loggerFactory.CreateLogger<DynamicInformer>(), _time);
-                _informers[resource.ToString()] = informer;
+                informer = new DynamicInformer(Client, resource, new InformerOptions { MetadataOnly = metadataOnly }, _loggerFactory.CreateLogger<DynamicInformer>(), _time);
+                _informers[key] = informer;
                 if (_stop is not null)
                 {
                     _running.Add(Task.Run(() => informer.RunAsync(_stop.Token), CancellationToken.None));

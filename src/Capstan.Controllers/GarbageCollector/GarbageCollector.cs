@@ -96,7 +96,7 @@ public sealed partial class GarbageCollector : Controller
                 continue;
             }
 
-            var informer = _factory.For(resource);
+            var informer = _factory.For(resource, metadataOnly: true);
             informer.AddEventHandler(new ResourceEventHandler
             {
                 OnAdd = obj => OnUpsert(resource, obj),
