@@ -67,7 +67,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = Http.BodyReader.MaxBodyBytes + 1;
+            k.Limits.MaxRequestBodySize = Http.BodyReader.MaxDrainBytes;
             k.Limits.MinRequestBodyDataRate = null;
             k.Limits.Http2.MaxStreamsPerConnection = 1000;
             k.AddServerHeader = false;

@@ -10,6 +10,9 @@ public static class BodyReader
 {
     public const int MaxBodyBytes = 3 * 1024 * 1024;
 
+    /// <summary>Bodies up to this size are read and discarded before a 413; larger ones end the connection.</summary>
+    public const int MaxDrainBytes = 64 * 1024 * 1024;
+
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct) =>
         (await ReadObjectWithDuplicatesAsync(request, ct).ConfigureAwait(false)).Object;
 
@@ -36,6 +39,12 @@ public static class BodyReader
     {
         if (request.ContentLength > MaxBodyBytes)
         {
+            // Read the rest first (Kestrel bounds it at MaxDrainBytes) so the client finishes sending and sees the 413.
+            var discard = new byte[64 * 1024];
+            while (await request.Body.ReadAsync(discard, ct).ConfigureAwait(false) > 0)
+            {
+            }
+
             throw ApiException.TooLarge("request entity too large: limit is 3145728");
         }
 
