@@ -30,6 +30,11 @@ internal static class ProtobufJsonDecoder
     public static JsonObject DecodeObject(ReadOnlyMemory<byte> body)
     {
         var envelope = ProtobufEnvelope.Parse(body);
+        if (envelope.Kind.Length == 0)
+        {
+            throw new FormatException("the envelope names no kind");
+        }
+
         var name = ProtoSchema.FindRoot(envelope.ApiVersion, envelope.Kind)
             ?? throw new NotSupportedException($"no protobuf schema for {envelope.ApiVersion}, Kind={envelope.Kind}");
         var obj = new JsonObject { ["kind"] = envelope.Kind };
