@@ -50,6 +50,7 @@ internal static partial class ProtoSchema
         ("autoscaling/v1/Scale", "autoscaling.v1.Scale"),
         ("v1/Binding", "core.v1.Binding"),
         ("authentication.k8s.io/v1/TokenRequest", "authentication.v1.TokenRequest"),
+        ("autoscaling/v1/HorizontalPodAutoscaler", "autoscaling.v1.HorizontalPodAutoscaler"),
         ("meta.k8s.io/v1/DeleteOptions", "meta.v1.DeleteOptions"),
     ];
 
@@ -108,6 +109,10 @@ internal static partial class ProtoSchema
         ("authorization.v1.SubjectAccessReviewSpec", "1:resourceAttributes:authorization.v1.ResourceAttributes:po 2:nonResourceAttributes:authorization.v1.NonResourceAttributes:po 3:user:string:o 4:groups:string:ro 5:extra:string>authorization.v1.ExtraValue:o 6:uid:string:o"),
         ("authorization.v1.SubjectAccessReviewStatus", "1:allowed:bool 2:reason:string:o 3:evaluationError:string:o 4:denied:bool:o"),
         ("authorization.v1.SubjectRulesReviewStatus", "1:resourceRules:authorization.v1.ResourceRule:r 2:nonResourceRules:authorization.v1.NonResourceRule:r 3:incomplete:bool 4:evaluationError:string:o"),
+        ("autoscaling.v1.CrossVersionObjectReference", "1:kind:string 2:name:string 3:apiVersion:string:o"),
+        ("autoscaling.v1.HorizontalPodAutoscaler", "1:metadata:meta.v1.ObjectMeta:o 2:spec:autoscaling.v1.HorizontalPodAutoscalerSpec:o 3:status:autoscaling.v1.HorizontalPodAutoscalerStatus:o"),
+        ("autoscaling.v1.HorizontalPodAutoscalerSpec", "1:scaleTargetRef:autoscaling.v1.CrossVersionObjectReference 2:minReplicas:int32:po 3:maxReplicas:int32 4:targetCPUUtilizationPercentage:int32:po"),
+        ("autoscaling.v1.HorizontalPodAutoscalerStatus", "1:observedGeneration:int64:po 2:lastScaleTime:meta.v1.Time:po 3:currentReplicas:int32 4:desiredReplicas:int32 5:currentCPUUtilizationPercentage:int32:po"),
         ("autoscaling.v1.Scale", "1:metadata:meta.v1.ObjectMeta:o 2:spec:autoscaling.v1.ScaleSpec:o 3:status:autoscaling.v1.ScaleStatus:o"),
         ("autoscaling.v1.ScaleSpec", "1:replicas:int32:o"),
         ("autoscaling.v1.ScaleStatus", "1:replicas:int32 2:selector:string:o"),

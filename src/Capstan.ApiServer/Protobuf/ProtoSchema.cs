@@ -25,6 +25,10 @@ internal static partial class ProtoSchema
 
     public static ProtoMessage? FindMessage(string name) => Messages.Value.GetValueOrDefault(name);
 
+    public static IEnumerable<ProtoMessage> AllMessages => Messages.Value.Values;
+
+    public static bool IsSpecial(string name) => name is Time or MicroTime or Duration or Quantity or IntOrString or RawExtension or FieldsV1;
+
     /// <summary>The message of a top-level object by its envelope's apiVersion and kind. DeleteOptions is accepted
     /// under any group version, as Kubernetes registers it in every one.</summary>
     public static string? FindRoot(string apiVersion, string kind)

@@ -10,8 +10,9 @@ namespace Capstan.ApiServer.Protobuf;
 /// Presence follows the wire, corrected by the Go field facts in <see cref="ProtoSchema"/>: Go's protobuf marshaller writes every
 /// non-pointer scalar even when zero, while encoding/json leaves a zero out when the field is omitempty; so a zero ("", 0, false,
 /// empty bytes) of a non-pointer omitempty field is dropped, and everything else on the wire is kept (a pointer set to 0, a
-/// non-omitempty zero such as a port). Absent fields stay absent (Go would print null for a non-omitempty nil slice or map;
-/// we leave those out, which Kubernetes' JSON decoding treats the same). Structs are always written by Go, so messages are always kept.
+/// non-omitempty zero such as a port). An absent slice, map or pointer that is not omitempty becomes null, as Go prints a nil one;
+/// other absent fields stay absent (Go's marshaller never leaves out a non-pointer field). Structs are always written by Go, so
+/// messages are always kept.
 /// The types with their own JSON marshallers (Time, MicroTime, Duration, Quantity, IntOrString, RawExtension, FieldsV1, named
 /// []string) are converted by name; unknown fields are skipped.
 /// </para>
@@ -63,7 +64,7 @@ internal static class ProtobufJsonDecoder
         var reader = new WireReader(bytes);
         while (reader.TryReadTag(out var number, out var wire))
         {
-            if (!message.Fields.TryGetValue(number, out var field) || (field.MessageName is { } m && ProtoSchema.FindMessage(m) is null && !IsSpecial(m)))
+            if (!message.Fields.TryGetValue(number, out var field) || (field.MessageName is { } m && ProtoSchema.FindMessage(m) is null && !ProtoSchema.IsSpecial(m)))
             {
                 reader.Skip(wire);
                 continue;
@@ -108,6 +109,17 @@ internal static class ProtobufJsonDecoder
                 {
                     target[field.JsonName] = value;
                 }
+            }
+        }
+
+        // Go writes nil slices, maps and pointers as null unless omitempty; protobuf cannot tell nil from empty, and Go
+        // decodes an absent repeated field as nil, so an absent one becomes null.
+        foreach (var field in message.Fields.Values)
+        {
+            if (!field.OmitEmpty && !field.Inline && (field.Repeated || field.IsMap || field.Pointer || field.Type == ProtoType.Bytes)
+                && !target.ContainsKey(field.JsonName))
+            {
+                target[field.JsonName] = null;
             }
         }
     }
@@ -375,9 +387,6 @@ internal static class ProtobufJsonDecoder
 
     private static string ReadStringField(ReadOnlyMemory<byte> bytes, int field) =>
         System.Text.Encoding.UTF8.GetString(ReadBytesField(bytes, field).Span);
-
-    private static bool IsSpecial(string name) => name is ProtoSchema.Time or ProtoSchema.MicroTime or ProtoSchema.Duration
-        or ProtoSchema.Quantity or ProtoSchema.IntOrString or ProtoSchema.RawExtension or ProtoSchema.FieldsV1;
 
     private static bool IsNumeric(ProtoType type) => type is not (ProtoType.String or ProtoType.Bytes or ProtoType.Message);
 

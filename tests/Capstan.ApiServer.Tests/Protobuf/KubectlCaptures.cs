@@ -1,7 +1,7 @@
 namespace Capstan.ApiServer.Tests.Protobuf;
 
 /// <summary>
-/// Request bodies captured from kubectl v1.32 (application/vnd.kubernetes.protobuf) with, for each, the JSON that
+/// Request bodies captured from kubectl v1.32 (application/vnd.kubernetes.protobuf) with, for each create, the JSON that
 /// "kubectl ... --dry-run=client -o json" prints for the same command: Go's JSON encoding of the same object.
 /// </summary>
 internal static class KubectlCaptures
@@ -108,6 +108,81 @@ internal static class KubectlCaptures
             "kubectl create secret docker-registry sec-dr -n pbtest --docker-username=u --docker-password=p --docker-server=r.io",
             "6b3873000a0c0a02763112065365637265741295010a1c0a067365632d647212001a0670627465737422002a0032003800420012550a112e646f636b6572636f6e6669676a736f6e12407b226175746873223a7b22722e696f223a7b22757365726e616d65223a2275222c2270617373776f7264223a2270222c2261757468223a2264547077227d7d7d1a1e6b756265726e657465732e696f2f646f636b6572636f6e6669676a736f6e1a002200",
             """{"kind":"Secret","apiVersion":"v1","metadata":{"name":"sec-dr","namespace":"pbtest","creationTimestamp":null},"data":{".dockerconfigjson":"eyJhdXRocyI6eyJyLmlvIjp7InVzZXJuYW1lIjoidSIsInBhc3N3b3JkIjoicCIsImF1dGgiOiJkVHB3In19fQ=="},"type":"kubernetes.io/dockerconfigjson"}"""),
+        (
+            "CreateConfigMapBinaryFile",
+            "kubectl create configmap cm-bin -n pbtest --from-file=bin.dat --from-file=file.txt",
+            "6b3873000a0f0a0276311209436f6e6669674d617012f3020a1c0a06636d2d62696e12001a0670627465737422002a0032003800420012180a0866696c652e747874120c68656c6c6f0a776f726c640a1ab8020a0762696e2e64617412ac0262cad27e22731d0848a19cdf12c704e92c38204810e709de3135caf951ff23f80b80094a568291b0d35748ed56a6da153fbe0f01ae5dccc38b5a14bfc0ef812b913aa4ec259d89ae8be85b2ff3ff9d279ed718da18f50e5baa485f49f828bede64339b8d6d137c23caee1deb2f5a314d69f03e92876db5f8823661d83db51e085d2789c7f1b4a6114fcc6df30bd6a3a02deba21eca386ec22a262d61473692af56315be6386ef0cd47fa1fc46cb08c0222444b00af1a4418898a2d547e6084b9cbd1d2b058d47c0c20f7c27af7aaedd1ae67ee57636241d63901940c91e934bbac3bf542022997059c68f83f636f977dac09b997bf91d4bcd1e8cb596d75be320bfe4bb34759643b8627cdc77e475c24a056760545f8064d0af85e19292ba307408c9e02b77a001c0bb8c1d51a002200",
+            """{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm-bin","namespace":"pbtest","creationTimestamp":null},"data":{"file.txt":"hello\nworld\n"},"binaryData":{"bin.dat":"YsrSfiJzHQhIoZzfEscE6Sw4IEgQ5wneMTXK+VH/I/gLgAlKVoKRsNNXSO1WptoVP74PAa5dzMOLWhS/wO+BK5E6pOwlnYmui+hbL/P/nSee1xjaGPUOW6pIX0n4KL7eZDObjW0TfCPK7h3rL1oxTWnwPpKHbbX4gjZh2D21HghdJ4nH8bSmEU/MbfML1qOgLeuiHso4bsIqJi1hRzaSr1YxW+Y4bvDNR/ofxGywjAIiREsArxpEGImKLVR+YIS5y9HSsFjUfAwg98J696rt0a5n7ldjYkHWOQGUDJHpNLusO/VCAimXBZxo+D9jb5d9rAm5l7+R1LzR6MtZbXW+Mgv+S7NHWWQ7hifNx35HXCSgVnYFRfgGTQr4XhkpK6MHQIyeArd6ABwLuMHV"}}"""),
+        (
+            "CreateSecretBinaryFile",
+            "kubectl create secret generic sec-bin -n pbtest --from-file=bin.dat --type=Opaque",
+            "6b3873000a0c0a027631120653656372657412e2020a1d0a077365632d62696e12001a0670627465737422002a0032003800420012b8020a0762696e2e64617412ac0262cad27e22731d0848a19cdf12c704e92c38204810e709de3135caf951ff23f80b80094a568291b0d35748ed56a6da153fbe0f01ae5dccc38b5a14bfc0ef812b913aa4ec259d89ae8be85b2ff3ff9d279ed718da18f50e5baa485f49f828bede64339b8d6d137c23caee1deb2f5a314d69f03e92876db5f8823661d83db51e085d2789c7f1b4a6114fcc6df30bd6a3a02deba21eca386ec22a262d61473692af56315be6386ef0cd47fa1fc46cb08c0222444b00af1a4418898a2d547e6084b9cbd1d2b058d47c0c20f7c27af7aaedd1ae67ee57636241d63901940c91e934bbac3bf542022997059c68f83f636f977dac09b997bf91d4bcd1e8cb596d75be320bfe4bb34759643b8627cdc77e475c24a056760545f8064d0af85e19292ba307408c9e02b77a001c0bb8c1d51a064f70617175651a002200",
+            """{"kind":"Secret","apiVersion":"v1","metadata":{"name":"sec-bin","namespace":"pbtest","creationTimestamp":null},"data":{"bin.dat":"YsrSfiJzHQhIoZzfEscE6Sw4IEgQ5wneMTXK+VH/I/gLgAlKVoKRsNNXSO1WptoVP74PAa5dzMOLWhS/wO+BK5E6pOwlnYmui+hbL/P/nSee1xjaGPUOW6pIX0n4KL7eZDObjW0TfCPK7h3rL1oxTWnwPpKHbbX4gjZh2D21HghdJ4nH8bSmEU/MbfML1qOgLeuiHso4bsIqJi1hRzaSr1YxW+Y4bvDNR/ofxGywjAIiREsArxpEGImKLVR+YIS5y9HSsFjUfAwg98J696rt0a5n7ldjYkHWOQGUDJHpNLusO/VCAimXBZxo+D9jb5d9rAm5l7+R1LzR6MtZbXW+Mgv+S7NHWWQ7hifNx35HXCSgVnYFRfgGTQr4XhkpK6MHQIyeArd6ABwLuMHV"},"type":"Opaque"}"""),
+        (
+            "CreateServiceLoadBalancer",
+            "kubectl create service loadbalancer svc-lb -n pbtest --tcp=443:8443",
+            "6b3873000a0d0a027631120753657276696365127d0a2b0a067376632d6c6212001a0670627465737422002a003200380042005a0d0a0361707012067376632d6c62124a0a1d0a083434332d38343433120354435018bb032207080010fb411a002800120d0a0361707012067376632d6c621a00220c4c6f616442616c616e6365723a00420052005a00600068001a020a001a002200",
+            """{"kind":"Service","apiVersion":"v1","metadata":{"name":"svc-lb","namespace":"pbtest","creationTimestamp":null,"labels":{"app":"svc-lb"}},"spec":{"ports":[{"name":"443-8443","protocol":"TCP","port":443,"targetPort":8443}],"selector":{"app":"svc-lb"},"type":"LoadBalancer"},"status":{"loadBalancer":{}}}"""),
+        (
+            "CreateServiceExternalName",
+            "kubectl create service externalname svc-x -n pbtest --external-name=example.com",
+            "6b3873000a0d0a02763112075365727669636512660a290a057376632d7812001a0670627465737422002a003200380042005a0c0a0361707012057376632d781235120c0a0361707012057376632d781a00220c45787465726e616c4e616d653a004200520b6578616d706c652e636f6d5a00600068001a020a001a002200",
+            """{"kind":"Service","apiVersion":"v1","metadata":{"name":"svc-x","namespace":"pbtest","creationTimestamp":null,"labels":{"app":"svc-x"}},"spec":{"selector":{"app":"svc-x"},"type":"ExternalName","externalName":"example.com"},"status":{"loadBalancer":{}}}"""),
+        (
+            "CreatePodDisruptionBudgetPercent",
+            "kubectl create pdb pdb2 -n pbtest --selector=app=x --max-unavailable=50%",
+            "6b3873000a200a09706f6c6963792f76311213506f6444697372757074696f6e42756467657412410a1a0a047064623212001a0670627465737422002a003200380042001217120a0a080a036170701201781a09080110001a033530251a0a080018002000280030001a002200",
+            """{"kind":"PodDisruptionBudget","apiVersion":"policy/v1","metadata":{"name":"pdb2","namespace":"pbtest","creationTimestamp":null},"spec":{"selector":{"matchLabels":{"app":"x"}},"maxUnavailable":"50%"},"status":{"disruptionsAllowed":0,"currentHealthy":0,"desiredHealthy":0,"expectedPods":0}}"""),
+        (
+            "CreateIngressTlsClassDefaultBackend",
+            "kubectl create ingress ing2 -n pbtest --class=nginx --rule=a.com/*=svc-c:80,tls=sec-tls --annotation=x=y --default-backend=svc-c:http",
+            "6b3873000a1f0a146e6574776f726b696e672e6b38732e696f2f76311207496e67726573731283010a220a04696e673212001a0670627465737422002a0032003800420062060a017812017912590a1322110a057376632d6312080a0468747470100012100a05612e636f6d12077365632d746c731a290a05612e636f6d12200a1e0a1c0a012f120f220d0a057376632d6312040a0010501a0650726566697822056e67696e781a020a001a002200",
+            """{"kind":"Ingress","apiVersion":"networking.k8s.io/v1","metadata":{"name":"ing2","namespace":"pbtest","creationTimestamp":null,"annotations":{"x":"y"}},"spec":{"ingressClassName":"nginx","defaultBackend":{"service":{"name":"svc-c","port":{"name":"http"}}},"tls":[{"hosts":["a.com"],"secretName":"sec-tls"}],"rules":[{"host":"a.com","http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"svc-c","port":{"number":80}}}}]}}]},"status":{"loadBalancer":{}}}"""),
+        (
+            "CreateDeploymentTwoImages",
+            "kubectl create deployment multi -n pbtest --image=nginx --image=redis",
+            "6b3873000a150a07617070732f7631120a4465706c6f796d656e7412df010a290a056d756c746912001a0670627465737422002a003200380042005a0c0a0361707012056d756c746912a3010801120e0a0c0a0361707012056d756c74691a86010a1e0a0012001a0022002a003200380042005a0c0a0361707012056d756c7469126412220a056e67696e7812056e67696e782a0042006a007200800100880100900100a2010012220a057265646973120572656469732a0042006a007200800100880100900100a201001a00320042004a0052005800600068008201008a01009a0100c2010022020a00280038001a0c0800100018002000280038001a002200",
+            """{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"multi","namespace":"pbtest","creationTimestamp":null,"labels":{"app":"multi"}},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"multi"}},"template":{"metadata":{"creationTimestamp":null,"labels":{"app":"multi"}},"spec":{"containers":[{"name":"nginx","image":"nginx","resources":{}},{"name":"redis","image":"redis","resources":{}}]}},"strategy":{}},"status":{}}"""),
+        (
+            "CreateCronJobRestartNever",
+            "kubectl create cronjob cj2 -n pbtest --image=busybox --schedule=0 * * * * --restart=Never",
+            "6b3873000a130a0862617463682f7631120743726f6e4a6f6212a1010a190a03636a3212001a0670627465737422002a003200380042001281010a0930202a202a202a202a1a002a720a130a03636a3212001a0022002a00320038004200125b32590a100a0012001a0022002a00320038004200124512220a03636a32120762757379626f782a0042006a007200800100880100900100a201001a054e65766572320042004a0052005800600068008201008a01009a0100c201001a001a002200",
+            """{"kind":"CronJob","apiVersion":"batch/v1","metadata":{"name":"cj2","namespace":"pbtest","creationTimestamp":null},"spec":{"schedule":"0 * * * *","jobTemplate":{"metadata":{"name":"cj2","creationTimestamp":null},"spec":{"template":{"metadata":{"creationTimestamp":null},"spec":{"containers":[{"name":"cj2","image":"busybox","resources":{}}],"restartPolicy":"Never"}}}}},"status":{}}"""),
+        (
+            "CreateJobFromCronJob",
+            "kubectl create job job-from -n pbtest --from=cronjob/cj1",
+            "6b3873000a0f0a0862617463682f763112034a6f6212c7020a8d010a086a6f622d66726f6d12001a0670627465737422002a00320038004200622b0a2163726f6e6a6f622e6b756265726e657465732e696f2f696e7374616e746961746512066d616e75616c6a400a0743726f6e4a6f621a03636a31222438376237643734352d376661622d346461622d626539362d3037663333326565646532382a0862617463682f7631300112aa0132a7010a100a0012001a0022002a00320038004200129201124a0a03636a31120762757379626f781a046563686f1a0268692a0042006a142f6465762f7465726d696e6174696f6e2d6c6f677206416c77617973800100880100900100a2010446696c651a094f6e4661696c757265201e320c436c7573746572466972737442004a00520058006000680072008201008a01009a011164656661756c742d7363686564756c6572c201001a082000280030003a001a002200",
+            """{"kind":"Job","apiVersion":"batch/v1","metadata":{"name":"job-from","namespace":"pbtest","creationTimestamp":null,"annotations":{"cronjob.kubernetes.io/instantiate":"manual"},"ownerReferences":[{"apiVersion":"batch/v1","kind":"CronJob","name":"cj1","uid":"87b7d745-7fab-4dab-be96-07f332eede28","controller":true}]},"spec":{"template":{"metadata":{"creationTimestamp":null},"spec":{"containers":[{"name":"cj1","image":"busybox","command":["echo","hi"],"resources":{},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"Always"}],"restartPolicy":"OnFailure","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","securityContext":{},"schedulerName":"default-scheduler"}}},"status":{}}"""),
+        (
+            "CreatePriorityClassNoPreemption",
+            "kubectl create priorityclass pc2 --value=5 --preemption-policy=Never",
+            "6b3873000a250a147363686564756c696e672e6b38732e696f2f7631120d5072696f72697479436c61737312220a130a0370633212001a0022002a003200380042001005180022002a054e657665721a002200",
+            """{"kind":"PriorityClass","apiVersion":"scheduling.k8s.io/v1","metadata":{"name":"pc2","creationTimestamp":null},"value":5,"preemptionPolicy":"Never"}"""),
+        (
+            "CreateQuotaScopes",
+            "kubectl create quota q2 -n pbtest --hard=pods=1 --scopes=BestEffort",
+            "6b3873000a130a027631120d5265736f7572636551756f746112370a180a02713212001a0670627465737422002a0032003800420012190a0b0a04706f647312030a0131120a426573744566666f72741a001a002200",
+            """{"kind":"ResourceQuota","apiVersion":"v1","metadata":{"name":"q2","namespace":"pbtest","creationTimestamp":null},"spec":{"hard":{"pods":"1"},"scopes":["BestEffort"]},"status":{}}"""),
+        (
+            "CreateRoleResourceNames",
+            "kubectl create role r2 -n pbtest --verb=get --resource=secrets --resource-name=a --resource-name=b",
+            "6b3873000a240a1c726261632e617574686f72697a6174696f6e2e6b38732e696f2f76311204526f6c6512320a180a02723212001a0670627465737422002a0032003800420012160a0367657412001a07736563726574732201612201621a002200",
+            """{"kind":"Role","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"r2","namespace":"pbtest","creationTimestamp":null},"rules":[{"verbs":["get"],"apiGroups":[""],"resources":["secrets"],"resourceNames":["a","b"]}]}"""),
+        (
+            "CreateClusterRoleNonResourceUrl",
+            "kubectl create clusterrole cr2 --verb=get --non-resource-url=/logs/*",
+            "6b3873000a2b0a1c726261632e617574686f72697a6174696f6e2e6b38732e696f2f7631120b436c7573746572526f6c6512250a130a0363723212001a0022002a00320038004200120e0a036765742a072f6c6f67732f2a1a002200",
+            """{"kind":"ClusterRole","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"cr2","creationTimestamp":null},"rules":[{"verbs":["get"],"nonResourceURLs":["/logs/*"]}]}"""),
+        (
+            "CreateClusterRoleAggregation",
+            "kubectl create clusterrole cr3 --aggregation-rule=foo=bar",
+            "6b3873000a2b0a1c726261632e617574686f72697a6174696f6e2e6b38732e696f2f7631120b436c7573746572526f6c6512250a130a0363723312001a0022002a003200380042001a0e0a0c0a0a0a03666f6f12036261721a002200",
+            """{"kind":"ClusterRole","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"cr3","creationTimestamp":null},"rules":null,"aggregationRule":{"clusterRoleSelectors":[{"matchLabels":{"foo":"bar"}}]}}"""),
+        (
+            "CreateHorizontalPodAutoscalerV1",
+            "kubectl autoscale deployment web -n pbtest --min=1 --max=3 --cpu-percent=80",
+            "6b3873000a290a0e6175746f7363616c696e672f76311217486f72697a6f6e74616c506f644175746f7363616c6572123f0a130a0377656212001a0022002a0032003800420012220a1a0a0a4465706c6f796d656e7412037765621a07617070732f76311001180320501a04180020001a002200",
+            """{"kind":"HorizontalPodAutoscaler","apiVersion":"autoscaling/v1","metadata":{"name":"web","creationTimestamp":null},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"web","apiVersion":"apps/v1"},"minReplicas":1,"maxReplicas":3,"targetCPUUtilizationPercentage":80},"status":{"currentReplicas":0,"desiredReplicas":0}}"""),
     ];
 
     /// <summary>kubectl auth can-i list pods -n pbtest.</summary>
@@ -115,4 +190,13 @@ internal static class KubectlCaptures
 
     /// <summary>kubectl create token sa1 -n pbtest --duration=10m.</summary>
     public const string TokenRequest = "6b3873000a280a1861757468656e7469636174696f6e2e6b38732e696f2f7631120c546f6b656e52657175657374121d0a100a0012001a0022002a00320038004200120320d8041a040a0012001a002200";
+
+    /// <summary>kubectl create token sa1 -n pbtest --duration=10m --audience=x.</summary>
+    public const string TokenRequestWithAudience = "6b3873000a280a1861757468656e7469636174696f6e2e6b38732e696f2f7631120c546f6b656e5265717565737412200a100a0012001a0022002a0032003800420012060a017820d8041a040a0012001a002200";
+
+    /// <summary>kubectl auth can-i --list -n pbtest.</summary>
+    public const string SelfSubjectRulesReview = "6b3873000a310a17617574686f72697a6174696f6e2e6b38732e696f2f7631121653656c665375626a65637452756c657352657669657712220a100a0012001a0022002a0032003800420012080a067062746573741a04180022001a002200";
+
+    /// <summary>kubectl auth whoami.</summary>
+    public const string SelfSubjectReview = "6b3873000a2d0a1861757468656e7469636174696f6e2e6b38732e696f2f7631121153656c665375626a656374526576696577121a0a100a0012001a0022002a0032003800420012060a040a0012001a002200";
 }

@@ -49,8 +49,39 @@ public sealed class ProtobufJsonDecoderTests
         JsonAssert.Equal(
             """
             {"kind":"TokenRequest","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":null},
-             "spec":{"expirationSeconds":600},"status":{"token":"","expirationTimestamp":null}}
+             "spec":{"audiences":null,"boundObjectRef":null,"expirationSeconds":600},"status":{"token":"","expirationTimestamp":null}}
             """,
+            json);
+    }
+
+    [Fact]
+    public void DecodeObject_KubectlCreateTokenWithAudience_KeepsAudiences()
+    {
+        var json = ProtobufJsonDecoder.DecodeObject(Convert.FromHexString(KubectlCaptures.TokenRequestWithAudience));
+
+        JsonAssert.Equal("""["x"]""", json["spec"]?["audiences"]);
+    }
+
+    [Fact]
+    public void DecodeObject_KubectlAuthCanIList_DecodesSelfSubjectRulesReview()
+    {
+        var json = ProtobufJsonDecoder.DecodeObject(Convert.FromHexString(KubectlCaptures.SelfSubjectRulesReview));
+
+        JsonAssert.Equal(
+            """
+            {"kind":"SelfSubjectRulesReview","apiVersion":"authorization.k8s.io/v1","metadata":{"creationTimestamp":null},
+             "spec":{"namespace":"pbtest"},"status":{"resourceRules":null,"nonResourceRules":null,"incomplete":false}}
+            """,
+            json);
+    }
+
+    [Fact]
+    public void DecodeObject_KubectlAuthWhoami_DecodesSelfSubjectReview()
+    {
+        var json = ProtobufJsonDecoder.DecodeObject(Convert.FromHexString(KubectlCaptures.SelfSubjectReview));
+
+        JsonAssert.Equal(
+            """{"kind":"SelfSubjectReview","apiVersion":"authentication.k8s.io/v1","metadata":{"creationTimestamp":null},"status":{"userInfo":{}}}""",
             json);
     }
 
