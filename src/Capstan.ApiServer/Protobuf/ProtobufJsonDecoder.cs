@@ -28,7 +28,9 @@ internal static class ProtobufJsonDecoder
     /// Decodes an enveloped ("k8s\0" + runtime.Unknown) object. <see cref="FormatException"/> for malformed bytes,
     /// <see cref="NotSupportedException"/> for a kind without a schema.
     /// </summary>
-    public static JsonObject DecodeObject(ReadOnlyMemory<byte> body)
+    public static JsonObject DecodeObject(ReadOnlyMemory<byte> body) => DecodeObject(body, 0);
+
+    private static JsonObject DecodeObject(ReadOnlyMemory<byte> body, int depth)
     {
         var envelope = ProtobufEnvelope.Parse(body);
         if (envelope.Kind.Length == 0)
@@ -44,7 +46,7 @@ internal static class ProtobufJsonDecoder
             obj["apiVersion"] = envelope.ApiVersion;
         }
 
-        DecodeInto(obj, envelope.Raw, Message(name), 0);
+        DecodeInto(obj, envelope.Raw, Message(name), depth);
         return obj;
     }
 
@@ -329,12 +331,7 @@ internal static class ProtobufJsonDecoder
 
         if (ProtobufEnvelope.HasMagic(raw.Span))
         {
-            if (depth > MaxDepth)
-            {
-                throw new FormatException("nested too deeply");
-            }
-
-            return DecodeObject(raw);
+            return DecodeObject(raw, depth + 1);
         }
 
         try

@@ -258,6 +258,35 @@ public sealed class ProtobufJsonDecoderTests
     }
 
     [Fact]
+    public void DecodeObject_RawExtensionHoldingProtobuf_DecodesTheEmbeddedObject()
+    {
+        var inner = new ProtoWriter().Message(1, new ProtoWriter().String(1, "cm")).MapEntry(2, "k", "v").Envelope("v1", "ConfigMap");
+        var body = new ProtoWriter().Message(1, new ProtoWriter().String(1, "r")).Message(2, new ProtoWriter().Bytes(1, inner)).Varint(3, 1)
+            .Envelope("apps/v1", "ControllerRevision");
+
+        JsonAssert.Equal(
+            """
+            {"kind":"ControllerRevision","apiVersion":"apps/v1","metadata":{"name":"r"},"revision":1,
+             "data":{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm"},"data":{"k":"v"}}}
+            """,
+            ProtobufJsonDecoder.DecodeObject(body));
+    }
+
+    [Fact]
+    public void Decode_DeeplyNestedRawExtensions_Is400()
+    {
+        var body = new ProtoWriter().Envelope("apps/v1", "ControllerRevision");
+        for (var i = 0; i < 500; i++)
+        {
+            body = new ProtoWriter().Message(2, new ProtoWriter().Bytes(1, body)).Envelope("apps/v1", "ControllerRevision");
+        }
+
+        var ex = Assert.Throws<ApiException>(() => ProtobufBodies.Decode(body));
+
+        Assert.Equal(400, ex.Code);
+    }
+
+    [Fact]
     public void Decode_UnknownKind_Is415()
     {
         var body = new ProtoWriter().Envelope("example.com/v1", "Widget");
