@@ -6,9 +6,6 @@ namespace Capstan.E2E.Edit;
 [Trait("Category", "Slow")]
 public sealed class EditTests(CapstanServerFixture server) : ServerTest(server), IClassFixture<CapstanServerFixture>
 {
-    private const string ProtobufBodies =
-        "kubectl's typed create commands send application/vnd.kubernetes.protobuf bodies; the server answers 415 UnsupportedMediaType";
-
     private async Task<string> NamespaceWithWebAppAsync()
     {
         var ns = await Server.CreateNamespaceAsync();
@@ -274,7 +271,7 @@ public sealed class EditTests(CapstanServerFixture server) : ServerTest(server),
         Assert.Equal(["configmap/web-config", "secret/web-secret"], (await Kubectl.RunAsync("get", "-n", ns, "configmaps,secrets", "-o", "name")).EnsureSuccess().Lines);
     }
 
-    [Fact(Skip = ProtobufBodies)]
+    [Fact]
     public async Task CreateNamespace_Generator_Created()
     {
         var name = "gen-" + Guid.NewGuid().ToString("N")[..8];
@@ -285,7 +282,7 @@ public sealed class EditTests(CapstanServerFixture server) : ServerTest(server),
         Assert.Equal(name, (await Kubectl.RunAsync("get", "namespace", name, "-o", "jsonpath={.metadata.name}")).EnsureSuccess().Stdout);
     }
 
-    [Fact(Skip = ProtobufBodies)]
+    [Fact]
     public async Task CreateConfigMapAndSecret_FromLiteral_ValuesReadable()
     {
         var ns = await Server.CreateNamespaceAsync();
@@ -302,7 +299,7 @@ public sealed class EditTests(CapstanServerFixture server) : ServerTest(server),
         Assert.Equal("Opaque", await JsonPathAsync(ns, "secret/sec", "{.type}"));
     }
 
-    [Fact(Skip = ProtobufBodies)]
+    [Fact]
     public async Task CreateConfigMap_DryRunServer_NothingStored()
     {
         var ns = await Server.CreateNamespaceAsync();
