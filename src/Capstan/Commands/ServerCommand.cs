@@ -16,9 +16,10 @@ public static class ServerCommand
         var port = new Option<int>("--https-listen-port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var sans = new Option<string[]>("--tls-san") { Description = "Extra subject alternative name (IP or DNS) for the serving certificate; repeatable", AllowMultipleArgumentsPerToken = false };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "CIDR Services get their ClusterIPs from", DefaultValueFactory = _ => "10.43.0.0/16" };
+        var disableControllers = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers (namespace deletion, garbage collection) in this server" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, logLevel };
         command.SetAction(async (parse, ct) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
@@ -42,6 +43,7 @@ public static class ServerCommand
                 TlsSans = parse.GetValue(sans) ?? [],
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 LogLevel = parse.GetValue(logLevel),
+                DisableControllerManager = parse.GetValue(disableControllers),
             };
             return await RunAsync(config, ct).ConfigureAwait(false);
         });

@@ -85,7 +85,10 @@ public sealed class CapstanServer : IAsyncDisposable
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
                 api.Address, started.ElapsedMilliseconds, pki.KubeconfigPath);
             var server = new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
-            server.StartControllers();
+            if (!config.DisableControllerManager)
+            {
+                server.StartControllers();
+            }
             return server;
         }
         catch

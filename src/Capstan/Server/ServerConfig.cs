@@ -16,5 +16,8 @@ public sealed record ServerConfig
     /// <summary>The ClusterIP of the `kubernetes` Service: the first address of the service CIDR.</summary>
     public string ServiceCidr { get; init; } = "10.43.0.0/16";
 
+    /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
+    public bool DisableControllerManager { get; init; }
+
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }
