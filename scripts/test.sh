@@ -21,7 +21,8 @@ failed=0
 log=$(mktemp)
 for project in tests/*/*.csproj; do
   echo "=== $project"
-  dotnet test "$project" -c Release --no-build -nologo "${filter[@]}" 2>&1 | tee "$log"
+  # A hung test host is killed after 10 minutes of silence and counted as a failure, never left to stall CI.
+  timeout 25m dotnet test "$project" -c Release --no-build -nologo --blame-hang-timeout 10m --blame-hang-dump-type none "${filter[@]}" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   # The summary line: "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: ..."
   line=$(grep -E "^(Passed|Failed)!" "$log" | tail -1)

@@ -167,9 +167,10 @@ public sealed class CapstanServer : IAsyncDisposable
             await _controllersStop.CancelAsync().ConfigureAwait(false);
             try
             {
-                await _controllers.ConfigureAwait(false);
+                // Controllers stop at cancellation; the bound keeps a stuck one from holding up shutdown.
+                await _controllers.WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
             }
 
