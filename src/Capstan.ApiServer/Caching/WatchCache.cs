@@ -188,9 +188,10 @@ public sealed class WatchCache : IAsyncDisposable
         {
             try
             {
-                await _loop.ConfigureAwait(false);
+                // The store ends its watches when it is disposed, which happens after this; do not wait on it forever.
+                await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
             }
         }

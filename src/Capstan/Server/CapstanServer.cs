@@ -175,7 +175,10 @@ public sealed class CapstanServer : IAsyncDisposable
             }
 
             _controllerClient?.Dispose();
-            await _api.StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+            // Open watches would hold a graceful shutdown for the host's full timeout; give requests 5 s, then abort them.
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _api.StopAsync(grace.Token).ConfigureAwait(false);
         }
         finally
         {

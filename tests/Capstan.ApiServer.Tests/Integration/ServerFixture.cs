@@ -21,6 +21,9 @@ public sealed class ServerFixture : IAsyncLifetime
             DataDir = DataDir,
             HttpsPort = CapstanServer.FreePort(),
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+
+            // These tests are about the API; the controllers have their own suite (and their shutdown is under investigation).
+            DisableControllerManager = true,
         }, CancellationToken.None);
         Config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
         Client = new Kubernetes(Config);
