@@ -23,6 +23,9 @@ public sealed class ApiRouter(
 
     public List<IExtraEndpoint> Extras { get; } = [];
 
+    /// <summary>Serves the CA bundle at <c>/cacerts</c> without authentication (agents pin it against their join token).</summary>
+    public Func<HttpContext, Task>? CaBundle { get; set; }
+
     public async Task HandleAsync(HttpContext http)
     {
         try
@@ -79,6 +82,9 @@ public sealed class ApiRouter(
                 return;
             case "/version":
                 await ResponseWriter.WriteAsync(http, 200, VersionInfo.ToJson()).ConfigureAwait(false);
+                return;
+            case NodeIdentityEndpoint.CaPath when CaBundle is not null:
+                await CaBundle(http).ConfigureAwait(false);
                 return;
         }
 

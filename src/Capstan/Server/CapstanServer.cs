@@ -79,6 +79,9 @@ public sealed class CapstanServer : IAsyncDisposable
                 authenticator,
                 loggerFactory,
                 ct).ConfigureAwait(false);
+            var identity = new NodeIdentityEndpoint(pki);
+            api.Router.Extras.Add(identity);
+            api.Router.CaBundle = identity.WriteCaAsync;
             await Bootstrap.EnsureAsync(api.Store, BootstrapRbac(), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
             await api.StartAsync(ct).ConfigureAwait(false);
             api.MarkReady();
