@@ -51,6 +51,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var cache = new WatchCache(store, registry, loggerFactory.CreateLogger<WatchCache>());
         await cache.StartAsync(ct).ConfigureAwait(false);
         var resourceStore = new ResourceStore(store, cache, TimeProvider.System, new Allocation.ServiceAllocator(options.ServiceCidr));
+        resourceStore.Admission.Add(new Admission.DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
         var security = new ClusterSecurity(authenticator, (user, request) =>

@@ -17,4 +17,10 @@ public sealed class ApiServerOptions
 
     /// <summary>The address clients are told to use in discovery (host:port).</summary>
     public string AdvertiseAddress { get; set; } = "127.0.0.1:6443";
+
+    /// <summary>tolerationSeconds of the not-ready toleration added to new pods (kube-apiserver's --default-not-ready-toleration-seconds).</summary>
+    public long DefaultNotReadyTolerationSeconds { get; set; } = 300;
+
+    /// <summary>tolerationSeconds of the unreachable toleration added to new pods (kube-apiserver's --default-unreachable-toleration-seconds).</summary>
+    public long DefaultUnreachableTolerationSeconds { get; set; } = 300;
 }

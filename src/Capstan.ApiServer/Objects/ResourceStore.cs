@@ -35,6 +35,9 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
 
     public TimeProvider Time => time;
 
+    /// <summary>Mutating admission run on every create, after defaulting and before validation.</summary>
+    public List<Admission.IMutatingAdmission> Admission { get; } = [];
+
     public async Task<JsonObject> GetAsync(ResourceInfo r, string ns, string name, CancellationToken ct)
     {
         await cache.SyncAsync(ct).ConfigureAwait(false);
@@ -114,6 +117,11 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             CheckFieldTypes(r, obj, $"{r.Kind} in version \"{r.Version}\" cannot be handled as a {r.Kind}: ");
             KindSupport.Default(r, obj);
             KindSupport.PrepareForCreate(r, obj);
+            foreach (var admission in Admission)
+            {
+                admission.AdmitCreate(r, obj);
+            }
+
             if (services is not null && r.Group.Length == 0 && r.Kind == "Service")
             {
                 await cache.SyncAsync(ct).ConfigureAwait(false);

@@ -17,9 +17,11 @@ public static class ServerCommand
         var sans = new Option<string[]>("--tls-san") { Description = "Extra subject alternative name (IP or DNS) for the serving certificate; repeatable", AllowMultipleArgumentsPerToken = false };
         var serviceCidr = new Option<string>("--service-cidr") { Description = "CIDR Services get their ClusterIPs from", DefaultValueFactory = _ => "10.43.0.0/16" };
         var disableControllers = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers (namespace deletion, garbage collection) in this server" };
+        var notReady = new Option<long>("--default-not-ready-toleration-seconds") { Description = "Seconds new pods tolerate a NotReady node before eviction", DefaultValueFactory = _ => 3 };
+        var unreachable = new Option<long>("--default-unreachable-toleration-seconds") { Description = "Seconds new pods tolerate an unreachable node before eviction", DefaultValueFactory = _ => 3 };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, notReady, unreachable, logLevel };
         command.SetAction(async (parse, ct) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
@@ -44,6 +46,8 @@ public static class ServerCommand
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 LogLevel = parse.GetValue(logLevel),
                 DisableControllerManager = parse.GetValue(disableControllers),
+                DefaultNotReadyTolerationSeconds = parse.GetValue(notReady),
+                DefaultUnreachableTolerationSeconds = parse.GetValue(unreachable),
             };
             return await RunAsync(config, ct).ConfigureAwait(false);
         });

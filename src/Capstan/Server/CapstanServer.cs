@@ -73,6 +73,8 @@ public sealed class CapstanServer : IAsyncDisposable
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
                     ServiceCidr = config.ServiceCidr,
+                    DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
+                    DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",
                 },
                 store,

@@ -19,5 +19,13 @@ public sealed record ServerConfig
     /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
     public bool DisableControllerManager { get; init; }
 
+    /// <summary>
+    /// How long new pods tolerate a NotReady or unreachable node before they are evicted and replaced. Kubernetes defaults
+    /// to 300 s; Capstan's 3 s, with the node lifecycle's grace period, replaces a dead node's pods within 15 s.
+    /// </summary>
+    public long DefaultNotReadyTolerationSeconds { get; init; } = 3;
+
+    public long DefaultUnreachableTolerationSeconds { get; init; } = 3;
+
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }
