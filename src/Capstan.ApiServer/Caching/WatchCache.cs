@@ -55,7 +55,11 @@ public sealed class WatchCache : IAsyncDisposable
             cache.ResetFloor(all.Revision);
         }
 
-        _loop = Task.Run(() => RunAsync(all.Revision, _stop.Token), CancellationToken.None);
+        // The first watch is opened here, not on the loop's thread: on an empty store the range read says revision 0, which
+        // to the store means "from now", so writes made before a later subscription (the bootstrap objects) would be lost.
+        var first = _store.WatchAsync("/registry/", all.Revision, _stop.Token).GetAsyncEnumerator(_stop.Token);
+        var firstMove = first.MoveNextAsync();
+        _loop = Task.Run(() => RunAsync(all.Revision, first, firstMove, _stop.Token), CancellationToken.None);
     }
 
     /// <summary>Waits until the cache has applied <paramref name="revision"/> (for reads that must see a write that already happened).</summary>
@@ -89,9 +93,26 @@ public sealed class WatchCache : IAsyncDisposable
     /// <summary>Waits until the cache has caught up with every write the store has acknowledged so far.</summary>
     public Task SyncAsync(CancellationToken cancellationToken) => WaitForRevisionAsync(_store.CurrentRevision, cancellationToken);
 
-    private async Task RunAsync(long fromRevision, CancellationToken cancellationToken)
+    private async Task RunAsync(long fromRevision, IAsyncEnumerator<WatchEvent> first, ValueTask<bool> firstMove, CancellationToken cancellationToken)
     {
         var after = fromRevision;
+        try
+        {
+            after = await DrainAsync(first, firstMove, after).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "watch cache: store watch ended at revision {Revision}; resuming", after);
+        }
+        finally
+        {
+            await first.DisposeAsync().ConfigureAwait(false);
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -113,6 +134,18 @@ public sealed class WatchCache : IAsyncDisposable
                 await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task<long> DrainAsync(IAsyncEnumerator<WatchEvent> watch, ValueTask<bool> move, long after)
+    {
+        while (await move.ConfigureAwait(false))
+        {
+            Apply(watch.Current);
+            after = watch.Current.Revision;
+            move = watch.MoveNextAsync();
+        }
+
+        return after;
     }
 
     private void Apply(WatchEvent ev)
