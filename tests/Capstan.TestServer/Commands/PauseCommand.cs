@@ -11,6 +11,8 @@ internal static class PauseCommand
         _ = options;
         using var done = new ManualResetEventSlim();
         using var termination = TerminationHandler.Install(TimeSpan.Zero, ignore: false, exit: _ => done.Set());
+        // Said once the handlers are in place: a SIGTERM before this line would still get the default action (exit 143).
+        Console.Out.WriteLine("paused");
         done.Wait();
         return 0;
     }

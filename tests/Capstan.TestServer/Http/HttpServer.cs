@@ -11,6 +11,9 @@ internal sealed class HttpServer : IDisposable
     /// <summary>An idle kept-alive connection is closed after this long, so that abandoned clients cannot pile up.</summary>
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
 
+    private const int SolSocket = 1;
+    private const int SoReuseAddr = 2;
+
     private readonly Socket _listener;
     private readonly Router _router;
 
@@ -28,8 +31,14 @@ internal sealed class HttpServer : IDisposable
         var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // A restarted container must be able to bind its port again while old connections sit in TIME_WAIT.
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // A restarted container must be able to bind its port again while old connections sit in TIME_WAIT. Plain
+            // SO_REUSEADDR: .NET's ReuseAddress option also sets SO_REUSEPORT on Linux, which would let a second server
+            // share a taken port silently instead of failing.
+            if (OperatingSystem.IsLinux())
+            {
+                listener.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            }
+
             listener.Bind(endPoint);
             listener.Listen(512);
         }
