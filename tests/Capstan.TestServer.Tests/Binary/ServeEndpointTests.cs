@@ -118,7 +118,7 @@ public sealed class ServeEndpointTests
         using var client = server.CreateClient();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(client, HttpMethod.Get, "/readyz"));
-        await server.WaitForLineAsync(l => l.EndsWith(" ready", StringComparison.Ordinal));
+        await server.WaitForLineAsync(l => l.EndsWith("ready by --ready-after", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, HttpMethod.Get, "/readyz"));
     }
 

@@ -24,7 +24,7 @@ internal static class ServeCommand
             timers.After(readyAfter, () =>
             {
                 probes.Ready = true;
-                ServerLog.Line("ready");
+                ServerLog.Line("ready by --ready-after");
             });
         }
 

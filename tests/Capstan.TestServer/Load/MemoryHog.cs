@@ -1,14 +1,17 @@
+using System.Runtime.InteropServices;
+
 namespace Capstan.TestServer.Load;
 
 /// <summary>
 /// Allocates memory and keeps it for the life of the process, touching every page so that it is resident and counts
-/// against a cgroup memory limit (what OOM-kill tests need).
+/// against a cgroup memory limit. Native memory, not managed arrays: the GC caps its heap below a cgroup limit and
+/// would throw OutOfMemoryException, where OOM tests need the kernel's OOM killer to end the process.
 /// </summary>
 internal sealed class MemoryHog
 {
     private const int ChunkBytes = 1024 * 1024;
     private const int PageBytes = 4096;
-    private readonly List<byte[]> _chunks = [];
+    private readonly List<nint> _chunks = [];
     private readonly Lock _lock = new();
 
     public int HeldMiB
@@ -27,12 +30,10 @@ internal sealed class MemoryHog
     {
         for (var i = 0; i < mebibytes; i++)
         {
-            // Pinned chunks live outside the compacting heap: the GC never copies them, and uninitialised ones are
-            // untouched pages until written.
-            var chunk = GC.AllocateUninitializedArray<byte>(ChunkBytes, pinned: true);
-            for (var offset = 0; offset < chunk.Length; offset += PageBytes)
+            var chunk = Marshal.AllocHGlobal(ChunkBytes);
+            for (var offset = 0; offset < ChunkBytes; offset += PageBytes)
             {
-                chunk[offset] = 1;
+                Marshal.WriteByte(chunk, offset, 1);
             }
 
             lock (_lock)
