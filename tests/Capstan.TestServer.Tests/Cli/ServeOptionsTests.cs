@@ -34,12 +34,13 @@ public sealed class ServeOptionsTests
     public void Parse_EveryFlag_Read()
     {
         var options = ServeOptions.Parse(
-            ["--port=9090", "--udp-port", "9091", "--ready-after", "1.5", "--fail-health-after", "3", "--exit-after", "4",
+            ["--port=9090", "--udp-port", "9091", "--grpc-port", "9092", "--ready-after", "1.5", "--fail-health-after", "3", "--exit-after", "4",
              "--exit-code", "17", "--term-delay", "0.25", "--ignore-term"],
             podIp: null);
 
         Assert.Equal(9090, options.Port);
         Assert.Equal(9091, options.UdpPort);
+        Assert.Equal(9092, options.GrpcPort);
         Assert.Equal(TimeSpan.FromSeconds(1.5), options.ReadyAfter);
         Assert.Equal(TimeSpan.FromSeconds(3), options.FailHealthAfter);
         Assert.Equal(TimeSpan.FromSeconds(4), options.ExitAfter);

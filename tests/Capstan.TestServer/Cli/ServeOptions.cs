@@ -13,6 +13,9 @@ internal sealed record ServeOptions
 
     public int? UdpPort { get; init; }
 
+    /// <summary>Port of the gRPC health service (cleartext HTTP/2), for grpc probes; null: none.</summary>
+    public int? GrpcPort { get; init; }
+
     /// <summary>Readiness starts false and turns true after this long; null: ready at once.</summary>
     public TimeSpan? ReadyAfter { get; init; }
 
@@ -48,6 +51,7 @@ internal sealed record ServeOptions
                 "--port" => options with { Port = reader.IntValue(flag, 0, 65535) },
                 "--address" => options with { Address = ParseAddress(flag, reader.Value(flag)) },
                 "--udp-port" => options with { UdpPort = reader.IntValue(flag, 0, 65535) },
+                "--grpc-port" => options with { GrpcPort = reader.IntValue(flag, 0, 65535) },
                 "--ready-after" => options with { ReadyAfter = reader.SecondsValue(flag) },
                 "--fail-health-after" => options with { FailHealthAfter = reader.SecondsValue(flag) },
                 "--exit-after" => options with { ExitAfter = reader.SecondsValue(flag) },

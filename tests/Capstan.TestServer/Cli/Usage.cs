@@ -4,7 +4,7 @@ internal static class Usage
 {
     public const string Text = """
         usage:
-          capstan-testserver serve [--port 8080] [--address IP] [--udp-port N]
+          capstan-testserver serve [--port 8080] [--address IP] [--udp-port N] [--grpc-port N]
                                    [--ready-after S] [--fail-health-after S]
                                    [--exit-after S [--exit-code N]]
                                    [--term-delay S] [--ignore-term]
@@ -25,6 +25,8 @@ internal static class Usage
           POST /memory?mb=N        allocates, touches and keeps N MiB
           GET  /stats              {"pid":..,"rssBytes":..,"cpuSeconds":..,"heldMiB":..}
           UDP (--udp-port): "hostname", "echo MSG", "clientip" each answered with one datagram.
+          gRPC (--grpc-port, cleartext HTTP/2): grpc.health.v1.Health/Check; service "" or "liveness" follows
+            /healthz, "readiness" follows /readyz, others NOT_FOUND. Prints "grpc listening on IP:PORT".
           SIGTERM/SIGINT: exit 0 (after --term-delay S), or ignored with --ignore-term.
         pause: sleeps until SIGTERM or SIGINT, then exits 0.
         exit: exits with CODE, after S seconds if given.

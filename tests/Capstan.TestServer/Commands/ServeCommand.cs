@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Capstan.TestServer.Cli;
 using Capstan.TestServer.Endpoints;
+using Capstan.TestServer.Grpc;
 using Capstan.TestServer.Http;
 using Capstan.TestServer.Lifecycle;
 using Capstan.TestServer.Load;
@@ -47,6 +48,7 @@ internal static class ServeCommand
         }
 
         UdpResponder? udp = null;
+        GrpcHealthServer? grpc = null;
         HttpServer server;
         try
         {
@@ -56,22 +58,31 @@ internal static class ServeCommand
                 ServerLog.Raw($"udp listening on {udp.LocalEndPoint}");
             }
 
+            if (options.GrpcPort is { } grpcPort)
+            {
+                grpc = GrpcHealthServer.Listen(new IPEndPoint(options.Address, grpcPort), probes);
+                ServerLog.Raw($"grpc listening on {grpc.LocalEndPoint}");
+            }
+
             server = HttpServer.Listen(new IPEndPoint(options.Address, options.Port), router);
         }
         catch (SocketException e)
         {
-            Console.Error.WriteLine($"capstan-testserver: cannot listen on {options.Address}:{options.Port}: {e.Message}");
+            Console.Error.WriteLine($"capstan-testserver: cannot listen on {options.Address}: {e.Message}");
             udp?.Dispose();
+            grpc?.Dispose();
             return 1;
         }
 
         using (server)
         using (udp)
+        using (grpc)
         {
             ServerLog.Raw($"listening on {server.LocalEndPoint}");
             var udpTask = udp?.RunAsync(CancellationToken.None) ?? Task.CompletedTask;
+            var grpcTask = grpc?.RunAsync(CancellationToken.None) ?? Task.CompletedTask;
             server.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
-            udpTask.GetAwaiter().GetResult();
+            Task.WaitAll(udpTask, grpcTask);
         }
 
         return 0;

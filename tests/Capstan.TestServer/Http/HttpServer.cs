@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Capstan.TestServer.Endpoints;
 using Capstan.TestServer.Lifecycle;
+using Capstan.TestServer.Sockets;
 
 namespace Capstan.TestServer.Http;
 
@@ -10,9 +11,6 @@ internal sealed class HttpServer : IDisposable
 {
     /// <summary>An idle kept-alive connection is closed after this long, so that abandoned clients cannot pile up.</summary>
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
-
-    private const int SolSocket = 1;
-    private const int SoReuseAddr = 2;
 
     private readonly Socket _listener;
     private readonly Router _router;
@@ -25,31 +23,7 @@ internal sealed class HttpServer : IDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
-    /// <summary>Binds and listens at once, so that a connection made after this returns is queued, not refused.</summary>
-    public static HttpServer Listen(IPEndPoint endPoint, Router router)
-    {
-        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            // A restarted container must be able to bind its port again while old connections sit in TIME_WAIT. Plain
-            // SO_REUSEADDR: .NET's ReuseAddress option also sets SO_REUSEPORT on Linux, which would let a second server
-            // share a taken port silently instead of failing.
-            if (OperatingSystem.IsLinux())
-            {
-                listener.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            }
-
-            listener.Bind(endPoint);
-            listener.Listen(512);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
-
-        return new HttpServer(listener, router);
-    }
+    public static HttpServer Listen(IPEndPoint endPoint, Router router) => new(ListeningSocket.Open(endPoint), router);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
