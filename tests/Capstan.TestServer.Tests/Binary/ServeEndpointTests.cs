@@ -177,6 +177,25 @@ public sealed class ServeEndpointTests
     }
 
     [Fact]
+    public async Task Post_ExpectContinue_Answers100ThenReadsBody()
+    {
+        await using var server = await TestServerProcess.ServeAsync();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(server.EndPoint!);
+        await using var stream = new NetworkStream(socket);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"));
+        Assert.Equal("HTTP/1.1 100 Continue", await reader.ReadLineAsync());
+        Assert.Equal("", await reader.ReadLineAsync());
+        await stream.WriteAsync("body"u8.ToArray());
+
+        Assert.Equal("HTTP/1.1 200 OK", await reader.ReadLineAsync());
+        Assert.EndsWith("\r\n\r\nbody", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MemoryAndCpu_Requested_ShowInStats()
     {
         await using var server = await TestServerProcess.ServeAsync();

@@ -57,6 +57,21 @@ internal static class HttpRequestParser
         };
     }
 
+    /// <summary>Whether the head carries "Expect: 100-continue" (RFC 9110 section 10.1.1).</summary>
+    public static bool ExpectsContinue(ReadOnlySpan<byte> head)
+    {
+        foreach (var line in Encoding.Latin1.GetString(head).Split("\r\n"))
+        {
+            if (line.StartsWith("Expect:", StringComparison.OrdinalIgnoreCase)
+                && line.AsSpan("Expect:".Length).Trim().Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The Content-Length of a request head, 0 without one.</summary>
     public static int ContentLength(ReadOnlySpan<byte> head, int max)
     {

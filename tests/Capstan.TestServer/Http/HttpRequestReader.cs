@@ -34,6 +34,12 @@ internal sealed class HttpRequestReader(Stream stream, EndPoint? remote, EndPoin
         var head = _buffer.AsSpan(_start, headLength);
         var bodyLength = HttpRequestParser.ContentLength(head, MaxBodyBytes);
         var bodyStart = _start + headLength + HeadEnd.Length;
+        if (_end - bodyStart < bodyLength && HttpRequestParser.ExpectsContinue(head))
+        {
+            // curl sends "Expect: 100-continue" with larger bodies and would otherwise wait a second before sending it.
+            await stream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+
         while (_end - bodyStart < bodyLength)
         {
             var consumed = bodyStart - _start;
