@@ -38,27 +38,8 @@ internal sealed class GrpcHealthServer : IDisposable
         _ => (GrpcHealth.StatusNotFound, 0),
     };
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                continue;
-            }
-
-            _ = ServeConnectionAsync(client);
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        ListeningSocket.AcceptAllAsync(_listener, ServeConnectionAsync, cancellationToken);
 
     public void Dispose() => _listener.Dispose();
 

@@ -33,4 +33,27 @@ internal static class ListeningSocket
             throw;
         }
     }
+
+    /// <summary>Accepts connections until cancelled, handing each to <paramref name="serve"/> without waiting for it.</summary>
+    public static async Task AcceptAllAsync(Socket listener, Func<Socket, Task> serve, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                continue;
+            }
+
+            _ = serve(client);
+        }
+    }
 }
