@@ -112,12 +112,21 @@ public sealed class ServeEndpointTests
     }
 
     [Fact]
-    public async Task Readyz_ReadyAfter_NotReadyThenReady()
+    public async Task Readyz_ReadyAfterNotElapsed_NotReadyButHealthy()
     {
-        await using var server = await TestServerProcess.ServeAsync("--ready-after", "0.5");
+        await using var server = await TestServerProcess.ServeAsync("--ready-after", "3600");
         using var client = server.CreateClient();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(client, HttpMethod.Get, "/readyz"));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, HttpMethod.Get, "/healthz"));
+    }
+
+    [Fact]
+    public async Task Readyz_ReadyAfterElapsed_Ready()
+    {
+        await using var server = await TestServerProcess.ServeAsync("--ready-after", "0.2");
+        using var client = server.CreateClient();
+
         await server.WaitForLineAsync(l => l.EndsWith("ready by --ready-after", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, HttpMethod.Get, "/readyz"));
     }
