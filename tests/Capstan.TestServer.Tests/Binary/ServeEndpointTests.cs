@@ -211,7 +211,7 @@ public sealed class ServeEndpointTests
         using var client = server.CreateClient();
 
         using var memory = await client.PostAsync("/memory?mb=32", null);
-        using var cpu = await client.PostAsync("/cpu?millis=300&duration=5", null);
+        using var cpu = await client.PostAsync("/cpu?millis=300&duration=600", null);
         using var stats = JsonDocument.Parse(await client.GetStringAsync("/stats"));
 
         Assert.Equal(HttpStatusCode.OK, memory.StatusCode);
