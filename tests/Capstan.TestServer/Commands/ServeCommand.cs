@@ -10,7 +10,7 @@ using Capstan.TestServer.Udp;
 
 namespace Capstan.TestServer.Commands;
 
-/// <summary><c>serve</c>: the HTTP (and optional UDP) server, until a signal, a request or a timer ends the process.</summary>
+/// <summary><c>serve</c>: the HTTP server (and optional UDP and gRPC health ones), until a signal, a request or a timer ends the process.</summary>
 internal static class ServeCommand
 {
     public static int Run(ServeOptions options)
