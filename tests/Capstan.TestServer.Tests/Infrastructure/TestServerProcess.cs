@@ -118,11 +118,15 @@ public sealed class TestServerProcess : IAsyncDisposable
 
     public void Signal(int signal) => Signals.Send(_process.Id, signal);
 
-    /// <summary>The exit code; for a signal, 128 + its number as .NET reports it.</summary>
+    /// <summary>
+    /// The exit code (for a signal, 128 + its number as .NET reports it), once stdout has been read to its end too, so
+    /// that <see cref="Lines"/> holds everything the process printed.
+    /// </summary>
     public async Task<int> WaitForExitAsync()
     {
         using var timeout = new CancellationTokenSource(Timeout);
         await _process.WaitForExitAsync(timeout.Token);
+        await _stdoutClosed.Task.WaitAsync(timeout.Token);
         return _process.ExitCode;
     }
 
