@@ -88,7 +88,11 @@ public sealed class ApiRouter(
                 return;
         }
 
-        var authn = await security.AuthenticateAsync(http).ConfigureAwait(false);
+        // In-process callers (the controllers inside `capstan server`) carry an identity the server gave them; they are
+        // authorised like everyone else below.
+        var authn = http.Features.Get<InProcessIdentityFeature>() is { } inProcess
+            ? AuthenticationResult.Success(inProcess.User, "in-process")
+            : await security.AuthenticateAsync(http).ConfigureAwait(false);
         if (!authn.IsAuthenticated || authn.User.IsAnonymous)
         {
             throw ApiException.Unauthorized();

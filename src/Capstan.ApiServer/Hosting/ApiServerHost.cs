@@ -102,6 +102,16 @@ public sealed class ApiServerHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>
+    /// An API client that reaches this server in memory, through the same request pipeline as network clients but without
+    /// socket or TLS, authenticated as <paramref name="user"/> and authorised by RBAC like any other user.
+    /// </summary>
+    public k8s.Kubernetes CreateInProcessClient(UserInfo user) =>
+        new(new k8s.KubernetesClientConfiguration { Host = InProcessBaseUri }, new InProcessHandler(Router.HandleAsync, user));
+
+    /// <summary>The base URI of in-process clients; no request to it ever leaves the process.</summary>
+    public const string InProcessBaseUri = "http://capstan.in-process/";
+
     public async Task StartAsync(CancellationToken ct)
     {
         await _app.StartAsync(ct).ConfigureAwait(false);

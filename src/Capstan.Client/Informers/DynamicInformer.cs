@@ -19,6 +19,7 @@ public sealed partial class DynamicInformer
     private readonly TimeProvider _time;
     private readonly Lock _dispatchLock = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CompactMetadata? _compact;
     private ResourceEventHandler[] _handlers = [];
 
     public DynamicInformer(DynamicClient client, ApiResource resource, InformerOptions? options, ILogger logger, TimeProvider? time = null)
@@ -28,6 +29,7 @@ public sealed partial class DynamicInformer
         _options = options ?? new InformerOptions();
         _logger = logger;
         _time = time ?? TimeProvider.System;
+        _compact = _options.MetadataOnly ? new CompactMetadata(resource) : null;
     }
 
     public ApiResource Resource { get; }
@@ -100,7 +102,7 @@ public sealed partial class DynamicInformer
     private async Task ListAndWatchAsync(CancellationToken ct)
     {
         var list = await _client.ListAsync(Resource, _options.Namespace, _options.LabelSelector, _options.FieldSelector, ct, _options.MetadataOnly).ConfigureAwait(false);
-        var delta = Cache.Replace(list.Items);
+        var delta = Cache.Replace(_compact is null ? list.Items : list.Items.Select(_compact.Project));
         lock (_dispatchLock)
         {
             foreach (var obj in delta.Deleted)
@@ -139,6 +141,11 @@ public sealed partial class DynamicInformer
     private void Apply(WatchEvent ev)
     {
         var obj = ev.Object;
+        if (_compact is not null && ev.Kind is WatchEventKind.Added or WatchEventKind.Modified or WatchEventKind.Deleted)
+        {
+            obj = _compact.Project(obj);
+        }
+
         switch (ev.Kind)
         {
             case WatchEventKind.Error:

@@ -10,8 +10,10 @@ public sealed record InformerOptions
     public string? FieldSelector { get; init; }
 
     /// <summary>
-    /// Ask for PartialObjectMetadata and drop managedFields: the cache then holds only what ownership and finalizer logic
-    /// reads, a fraction of the full objects' memory.
+    /// Ask for PartialObjectMetadata and keep only apiVersion, kind and the metadata that ownership, finalizer and selector
+    /// logic reads (name, namespace, uid, resourceVersion, generation, labels, ownerReferences, finalizers,
+    /// deletionTimestamp, deletionGracePeriodSeconds; not annotations, managedFields or timestamps): handlers and the
+    /// cache see that projection, a fraction of the full objects' memory.
     /// </summary>
     public bool MetadataOnly { get; init; }
 

@@ -121,14 +121,20 @@ public sealed class CapstanServer : IAsyncDisposable
         }
     }
 
-    // The controllers reach the API as any client does, with the admin credentials, over loopback TLS.
+    // The controllers reach the API in memory, as system:kube-controller-manager (RBAC, admission and validation apply).
     private void StartControllers()
     {
-        var clientConfig = KubernetesClientConfiguration.BuildConfigFromConfigFile(Pki.KubeconfigPath);
-        clientConfig.Host = Address.ToString();
-        _controllerClient = new Kubernetes(clientConfig);
+        _controllerClient = CreateInProcessClient(SystemUsers.KubeControllerManager);
         _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions(), _loggerFactory, _controllersStop.Token);
     }
+
+    /// <summary>
+    /// An API client for code running inside this server (controller manager, scheduler, embedded node agent): it calls the
+    /// API server's request pipeline in memory, with no socket or TLS, authenticated as <paramref name="userName"/> in
+    /// <paramref name="groups"/> and authorised, admitted and validated like any request. The caller disposes it.
+    /// </summary>
+    public Kubernetes CreateInProcessClient(string userName, params string[] groups) =>
+        _api.CreateInProcessClient(new UserInfo(userName, groups));
 
     /// <summary>A free loopback port, for tests and benchmarks that start servers side by side.</summary>
     public static int FreePort()

@@ -1,0 +1,201 @@
+using System.IO.Pipelines;
+using System.Net;
+using Capstan.ApiServer.Security;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Capstan.ApiServer.Hosting;
+
+/// <summary>
+/// An HTTP handler that serves requests by calling the API server's request pipeline in this process: no socket, no TLS.
+/// The request is authenticated as the fixed <see cref="UserInfo"/> given here (through a request feature no network client
+/// can set) and then goes through everything a network request does: authorisation, admission, validation.
+/// Response bodies stream through a pipe, so watches deliver events as they happen; disposing the response (or cancelling
+/// before the headers arrive) aborts the request, which ends a watch.
+/// <para>It is a <see cref="DelegatingHandler"/> that never calls its inner handler, so it can be given to
+/// <c>new k8s.Kubernetes(config, handler)</c>, which only accepts delegating handlers.</para>
+/// </summary>
+public sealed class InProcessHandler : DelegatingHandler
+{
+    // Backpressure like a socket's buffers: a reader that stops reading stops the writer (a watch then falls behind and is closed).
+    private static readonly PipeOptions s_pipeOptions = new(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false);
+
+    private readonly RequestDelegate _pipeline;
+    private readonly UserInfo _user;
+
+    public InProcessHandler(RequestDelegate pipeline, UserInfo user)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(user);
+        _pipeline = pipeline;
+        _user = user;
+    }
+
+    /// <summary>Who every request through this handler is, as authenticated (with <c>system:authenticated</c>).</summary>
+    public UserInfo User => _user;
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(request, cancellationToken).GetAwaiter().GetResult();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var uri = request.RequestUri ?? throw new InvalidOperationException("the request has no URI");
+        if (!uri.IsAbsoluteUri)
+        {
+            throw new InvalidOperationException("the request URI must be absolute");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var body = request.Content is null ? Stream.Null : await request.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        IHeaderDictionary headers = new HeaderDictionary();
+        headers.Host = uri.Authority;
+        foreach (var (name, values) in request.Headers)
+        {
+            headers.Append(name, values.ToArray());
+        }
+
+        if (request.Content is not null)
+        {
+            foreach (var (name, values) in request.Content.Headers)
+            {
+                headers[name] = values.ToArray();
+            }
+        }
+
+        var aborted = new CancellationTokenSource();
+        var pipe = new Pipe(s_pipeOptions);
+        var response = new InProcessResponseFeature(pipe);
+        var features = new FeatureCollection();
+        features.Set<IHttpRequestFeature>(new HttpRequestFeature
+        {
+            Protocol = "HTTP/1.1",
+            Scheme = uri.Scheme,
+            Method = request.Method.Method,
+            PathBase = "",
+            Path = PathString.FromUriComponent(uri).Value ?? "/",
+            QueryString = uri.Query,
+            RawTarget = uri.PathAndQuery,
+            Headers = headers,
+            Body = body,
+        });
+        features.Set<IHttpResponseFeature>(response);
+        features.Set<IHttpResponseBodyFeature>(response);
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = aborted.Token });
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
+        {
+            ConnectionId = "in-process",
+            LocalIpAddress = IPAddress.Loopback,
+            RemoteIpAddress = IPAddress.Loopback,
+        });
+        features.Set(new InProcessIdentityFeature(_user));
+        var context = new DefaultHttpContext(features);
+
+        var run = Task.Run(async () =>
+        {
+            Exception? error = null;
+            try
+            {
+                await _pipeline(context).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                error = ex;
+            }
+
+            await response.FinishAsync(error).ConfigureAwait(false);
+            await body.DisposeAsync().ConfigureAwait(false);
+        }, CancellationToken.None);
+
+        try
+        {
+            await response.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await aborted.CancelAsync().ConfigureAwait(false);
+            await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+            _ = run.ContinueWith(_ => aborted.Dispose(), TaskScheduler.Default);
+            throw;
+        }
+
+        var message = new HttpResponseMessage((HttpStatusCode)response.StatusCode)
+        {
+            RequestMessage = request,
+            Version = HttpVersion.Version11,
+            Content = new StreamContent(new ResponseStream(pipe.Reader, aborted, run)),
+        };
+        if (response.ReasonPhrase is not null)
+        {
+            message.ReasonPhrase = response.ReasonPhrase;
+        }
+
+        foreach (var (name, values) in response.Headers)
+        {
+            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        return message;
+    }
+
+    /// <summary>The response body as the caller reads it; disposing it early aborts the request (RequestAborted fires).</summary>
+    private sealed class ResponseStream(PipeReader reader, CancellationTokenSource aborted, Task run) : Stream
+    {
+        private readonly Stream _inner = reader.AsStream(leaveOpen: true);
+        private int _disposed;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => _inner.Read(buffer);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            _inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            _inner.ReadAsync(buffer, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                // If the server is still writing (a watch), this is the client hanging up.
+                if (!run.IsCompleted)
+                {
+                    aborted.Cancel();
+                }
+
+                reader.Complete();
+                _ = run.ContinueWith(_ => aborted.Dispose(), TaskScheduler.Default);
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
