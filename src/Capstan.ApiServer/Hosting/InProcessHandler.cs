@@ -73,7 +73,7 @@ public sealed class InProcessHandler : DelegatingHandler
             Scheme = uri.Scheme,
             Method = request.Method.Method,
             PathBase = "",
-            Path = PathString.FromUriComponent(uri).Value ?? "/",
+            Path = DecodePath(uri.AbsolutePath),
             QueryString = uri.Query,
             RawTarget = uri.PathAndQuery,
             Headers = headers,
@@ -139,6 +139,23 @@ public sealed class InProcessHandler : DelegatingHandler
         }
 
         return message;
+    }
+
+    /// <summary>Percent-decodes a path as Kestrel does: everything but <c>%2F</c>, which would otherwise become a separator.</summary>
+    private static string DecodePath(string rawPath)
+    {
+        if (!rawPath.Contains('%', StringComparison.Ordinal))
+        {
+            return rawPath;
+        }
+
+        var parts = rawPath.Split("%2F", StringSplitOptions.None);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            parts[i] = string.Join("%2f", parts[i].Split("%2f").Select(Uri.UnescapeDataString));
+        }
+
+        return string.Join("%2F", parts);
     }
 
     /// <summary>The response body as the caller reads it; disposing it early aborts the request (RequestAborted fires).</summary>

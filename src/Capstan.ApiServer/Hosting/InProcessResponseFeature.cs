@@ -93,14 +93,18 @@ internal sealed class InProcessResponseFeature : IHttpResponseFeature, IHttpResp
     /// <summary>The request ended: start the response if nothing did, end the body, run the completion callbacks.</summary>
     public async Task FinishAsync(Exception? error)
     {
-        if (error is not null && !HasStarted)
+        var wasStarted = HasStarted;
+        if (error is not null && !wasStarted)
         {
+            // Nothing was sent yet: answer 500 as Kestrel does, with an empty body.
             StatusCode = 500;
             Headers.Clear();
         }
 
         await StartAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync(HasStarted && error is not null ? error : null).ConfigureAwait(false);
+
+        // A failure after the headers went out can only cut the body short: the reader sees the error.
+        await _writer.CompleteAsync(wasStarted ? error : null).ConfigureAwait(false);
         if (_onCompleted is { } callbacks)
         {
             for (var i = callbacks.Count - 1; i >= 0; i--)
