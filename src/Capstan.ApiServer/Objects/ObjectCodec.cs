@@ -46,15 +46,21 @@ public static class ObjectCodec
         meta["resourceVersion"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>(0, StringComparer.Ordinal);
+
     public static CachedObject ToCached(string key, JsonObject obj, long revision)
     {
         var meta = obj["metadata"] as JsonObject;
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (meta?["labels"] is JsonObject l)
+
+        // Most objects have no labels; they share one empty map instead of holding one each in the watch cache.
+        IReadOnlyDictionary<string, string> labels = NoLabels;
+        if (meta?["labels"] is JsonObject { Count: > 0 } l)
         {
+            var map = new Dictionary<string, string>(l.Count, StringComparer.Ordinal);
+            labels = map;
             foreach (var (k, v) in l)
             {
-                labels[k] = v?.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v?.ToJsonString() ?? "";
+                map[k] = v?.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : v?.ToJsonString() ?? "";
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Capstan.Client.Dynamic;
 
@@ -6,6 +7,8 @@ namespace Capstan.Client.Cache;
 /// <summary>
 /// A thread-safe store of objects by "namespace/name" key with named secondary indexes (by namespace, by owner uid...).
 /// Objects handed out are shared: callers copy before changing them.
+/// <para>A serialized cache keeps each object as its UTF-8 JSON and hands out a fresh parse on every read: a quarter of
+/// the memory of a JsonObject tree for small objects (metadata-only informers hold thousands), for a parse per read.</para>
 /// </summary>
 public sealed class IndexedCache
 {
@@ -16,12 +19,21 @@ public sealed class IndexedCache
     public const string OwnerUidIndex = "ownerUid";
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, JsonObject> _items = new(StringComparer.Ordinal);
+    // JsonObject, or its UTF-8 JSON (byte[]) when _serialized.
+    private readonly Dictionary<string, object> _items = new(StringComparer.Ordinal);
+    private readonly bool _serialized;
     private readonly Dictionary<string, Func<JsonObject, IEnumerable<string>>> _indexers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _indices = new(StringComparer.Ordinal);
 
     public IndexedCache()
+        : this(serialized: false)
     {
+    }
+
+    /// <param name="serialized">Keep objects as JSON bytes and parse them on each read (see the class remarks).</param>
+    public IndexedCache(bool serialized)
+    {
+        _serialized = serialized;
         AddIndexer(NamespaceIndex, o => o.GetNamespace() is { Length: > 0 } ns ? [ns] : []);
         AddIndexer(OwnerUidIndex, o => o.GetOwnerReferences().Select(r => r.Uid));
     }
@@ -49,9 +61,9 @@ public sealed class IndexedCache
 
             var index = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             _indices[name] = index;
-            foreach (var (key, obj) in _items)
+            foreach (var (key, stored) in _items)
             {
-                foreach (var value in indexer(obj))
+                foreach (var value in indexer(Materialize(stored)))
                 {
                     Add(index, value, key);
                 }
@@ -63,7 +75,7 @@ public sealed class IndexedCache
     {
         lock (_lock)
         {
-            return _items.GetValueOrDefault(key);
+            return _items.TryGetValue(key, out var stored) ? Materialize(stored) : null;
         }
     }
 
@@ -71,7 +83,7 @@ public sealed class IndexedCache
     {
         lock (_lock)
         {
-            return [.. _items.Values];
+            return [.. _items.Values.Select(Materialize)];
         }
     }
 
@@ -93,7 +105,7 @@ public sealed class IndexedCache
                 throw new ArgumentException($"no index named {indexName}", nameof(indexName));
             }
 
-            return index.TryGetValue(value, out var keys) ? [.. keys.Select(k => _items[k])] : [];
+            return index.TryGetValue(value, out var keys) ? [.. keys.Select(k => Materialize(_items[k]))] : [];
         }
     }
 
@@ -104,7 +116,7 @@ public sealed class IndexedCache
         lock (_lock)
         {
             var old = RemoveLocked(key);
-            _items[key] = obj;
+            _items[key] = Store(obj);
             IndexLocked(key, obj);
             return old;
         }
@@ -144,7 +156,7 @@ public sealed class IndexedCache
             foreach (var (key, obj) in fresh)
             {
                 var old = RemoveLocked(key);
-                _items[key] = obj;
+                _items[key] = Store(obj);
                 IndexLocked(key, obj);
                 if (old is null)
                 {
@@ -162,11 +174,12 @@ public sealed class IndexedCache
 
     private JsonObject? RemoveLocked(string key)
     {
-        if (!_items.Remove(key, out var old))
+        if (!_items.Remove(key, out var stored))
         {
             return null;
         }
 
+        var old = Materialize(stored);
         foreach (var (name, indexer) in _indexers)
         {
             var index = _indices[name];
@@ -193,6 +206,11 @@ public sealed class IndexedCache
             }
         }
     }
+
+    private object Store(JsonObject obj) => _serialized ? JsonSerializer.SerializeToUtf8Bytes(obj) : obj;
+
+    private static JsonObject Materialize(object stored) =>
+        stored as JsonObject ?? (JsonObject)JsonNode.Parse((byte[])stored)!;
 
     private static void Add(Dictionary<string, HashSet<string>> index, string value, string key)
     {

@@ -30,11 +30,13 @@ public sealed partial class DynamicInformer
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _compact = _options.MetadataOnly ? new CompactMetadata(resource) : null;
+        Cache = new IndexedCache(serialized: _options.MetadataOnly);
     }
 
     public ApiResource Resource { get; }
 
-    public IndexedCache Cache { get; } = new();
+    /// <summary>The objects; for a metadata-only informer each read parses a fresh copy (see <see cref="IndexedCache"/>).</summary>
+    public IndexedCache Cache { get; }
 
     /// <summary>True once the first list has been applied to the cache.</summary>
     public bool HasSynced => _synced.Task.IsCompleted;
