@@ -23,12 +23,15 @@ public sealed class ApiServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly WatchCache _cache;
+    private readonly ILoggerFactory _loggerFactory;
+    private IdleMemoryTrimmer? _trimmer;
     private volatile bool _ready;
 
-    private ApiServerHost(WebApplication app, WatchCache cache, ResourceStore store, ApiRouter router)
+    private ApiServerHost(WebApplication app, WatchCache cache, ResourceStore store, ApiRouter router, ILoggerFactory loggerFactory)
     {
         _app = app;
         _cache = cache;
+        _loggerFactory = loggerFactory;
         Store = store;
         Router = router;
     }
@@ -98,7 +101,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         router.Extras.Add(new OpenApiEndpoint(registry));
         router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
         app.Run(router.HandleAsync);
-        host = new ApiServerHost(app, cache, resourceStore, router);
+        host = new ApiServerHost(app, cache, resourceStore, router, loggerFactory);
         return host;
     }
 
@@ -115,6 +118,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         await _app.StartAsync(ct).ConfigureAwait(false);
+        _trimmer ??= new IdleMemoryTrimmer(_loggerFactory.CreateLogger<IdleMemoryTrimmer>());
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
         var first = addresses?.Addresses.FirstOrDefault();
         if (first is not null)
@@ -131,6 +135,11 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_trimmer is not null)
+        {
+            await _trimmer.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.DisposeAsync().ConfigureAwait(false);
         await _cache.DisposeAsync().ConfigureAwait(false);
     }
