@@ -24,6 +24,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly WatchCache _cache;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly CancellationTokenSource _inProcessStop = new();
     private IdleMemoryTrimmer? _trimmer;
     private volatile bool _ready;
 
@@ -110,7 +111,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     /// socket or TLS, authenticated as <paramref name="user"/> and authorised by RBAC like any other user.
     /// </summary>
     public k8s.Kubernetes CreateInProcessClient(UserInfo user) =>
-        new(new k8s.KubernetesClientConfiguration { Host = InProcessBaseUri }, new InProcessHandler(Router.HandleAsync, user));
+        new(new k8s.KubernetesClientConfiguration { Host = InProcessBaseUri }, new InProcessHandler(Router.HandleAsync, user, _inProcessStop.Token));
 
     /// <summary>The base URI of in-process clients; no request to it ever leaves the process.</summary>
     public const string InProcessBaseUri = "http://capstan.in-process/";
@@ -130,6 +131,9 @@ public sealed class ApiServerHost : IAsyncDisposable
     public async Task StopAsync(CancellationToken ct)
     {
         _ready = false;
+
+        // In-process requests never pass through Kestrel: end their watches here.
+        await _inProcessStop.CancelAsync().ConfigureAwait(false);
         await _app.StopAsync(ct).ConfigureAwait(false);
     }
 
@@ -140,7 +144,9 @@ public sealed class ApiServerHost : IAsyncDisposable
             await _trimmer.DisposeAsync().ConfigureAwait(false);
         }
 
+        await _inProcessStop.CancelAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _cache.DisposeAsync().ConfigureAwait(false);
+        _inProcessStop.Dispose();
     }
 }

@@ -22,13 +22,18 @@ public sealed class InProcessHandler : DelegatingHandler
 
     private readonly RequestDelegate _pipeline;
     private readonly UserInfo _user;
+    private readonly CancellationToken _serverStopping;
 
-    public InProcessHandler(RequestDelegate pipeline, UserInfo user)
+    /// <param name="pipeline">The server's request pipeline (<see cref="ApiRouter.HandleAsync"/>).</param>
+    /// <param name="user">Who every request is.</param>
+    /// <param name="serverStopping">Aborts every request in flight (open watches) when the server stops, as Kestrel does for its connections.</param>
+    public InProcessHandler(RequestDelegate pipeline, UserInfo user, CancellationToken serverStopping = default)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(user);
         _pipeline = pipeline;
         _user = user;
+        _serverStopping = serverStopping;
     }
 
     /// <summary>Who every request through this handler is, as authenticated (with <c>system:authenticated</c>).</summary>
@@ -47,6 +52,12 @@ public sealed class InProcessHandler : DelegatingHandler
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (_serverStopping.IsCancellationRequested)
+        {
+            // What a network client would see: nobody listening any more.
+            throw new HttpRequestException(HttpRequestError.ConnectionError, "the API server has stopped");
+        }
+
         var body = request.Content is null ? Stream.Null : await request.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         IHeaderDictionary headers = new HeaderDictionary();
         headers.Host = uri.Authority;
@@ -63,7 +74,7 @@ public sealed class InProcessHandler : DelegatingHandler
             }
         }
 
-        var aborted = new CancellationTokenSource();
+        var aborted = CancellationTokenSource.CreateLinkedTokenSource(_serverStopping);
         var pipe = new Pipe(s_pipeOptions);
         var response = new InProcessResponseFeature(pipe);
         var features = new FeatureCollection();

@@ -147,4 +147,33 @@ public sealed class InProcessHandlerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         await aborted.Task.WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task ServerStopping_AbortsOpenRequestsAndRefusesNewOnes()
+    {
+        using var stopping = new CancellationTokenSource();
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = new HttpClient(new InProcessHandler(
+            async http =>
+            {
+                await http.Response.StartAsync();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    aborted.SetResult();
+                }
+            },
+            new UserInfo("tester"),
+            stopping.Token)) { BaseAddress = new Uri("http://in-process/") };
+        using var cts = new CancellationTokenSource(Patience);
+        using var response = await client.GetAsync("watch", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+
+        await stopping.CancelAsync();
+        await aborted.Task.WaitAsync(Patience);
+        Assert.Equal("", await response.Content.ReadAsStringAsync(cts.Token));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("again", cts.Token));
+    }
 }
