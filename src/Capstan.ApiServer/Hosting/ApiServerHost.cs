@@ -119,7 +119,10 @@ public sealed class ApiServerHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         await _app.StartAsync(ct).ConfigureAwait(false);
-        _trimmer ??= new IdleMemoryTrimmer(_loggerFactory.CreateLogger<IdleMemoryTrimmer>());
+        if (Environment.GetEnvironmentVariable(IdleMemoryTrimmer.DisableVariable) != "1")
+        {
+            _trimmer ??= new IdleMemoryTrimmer(_loggerFactory.CreateLogger<IdleMemoryTrimmer>());
+        }
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
         var first = addresses?.Addresses.FirstOrDefault();
         if (first is not null)

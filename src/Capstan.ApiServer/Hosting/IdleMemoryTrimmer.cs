@@ -16,6 +16,9 @@ internal sealed partial class IdleMemoryTrimmer : IAsyncDisposable
     public const long BurstBytes = 32L * 1024 * 1024;
     public const long QuietBytes = 512L * 1024;
 
+    /// <summary>Set to 1 to turn trimming off (for memory experiments, e.g. the benchmark's --capstan-env).</summary>
+    public const string DisableVariable = "CAPSTAN_DISABLE_IDLE_TRIM";
+
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
