@@ -74,7 +74,7 @@ public sealed class InProcessHandler : DelegatingHandler
             }
         }
 
-        var aborted = CancellationTokenSource.CreateLinkedTokenSource(_serverStopping);
+        var aborted = new RequestAbort(_serverStopping);
         var pipe = new Pipe(s_pipeOptions);
         var response = new InProcessResponseFeature(pipe);
         var features = new FeatureCollection();
@@ -114,8 +114,16 @@ public sealed class InProcessHandler : DelegatingHandler
                 error = ex;
             }
 
-            await response.FinishAsync(error).ConfigureAwait(false);
-            await body.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await response.FinishAsync(error).ConfigureAwait(false);
+                await body.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                // The request is over whether or not the caller ever disposes the response.
+                aborted.Finish();
+            }
         }, CancellationToken.None);
 
         try
@@ -124,9 +132,8 @@ public sealed class InProcessHandler : DelegatingHandler
         }
         catch (OperationCanceledException)
         {
-            await aborted.CancelAsync().ConfigureAwait(false);
+            aborted.Cancel();
             await pipe.Reader.CompleteAsync().ConfigureAwait(false);
-            _ = run.ContinueWith(_ => aborted.Dispose(), TaskScheduler.Default);
             throw;
         }
 
@@ -134,7 +141,7 @@ public sealed class InProcessHandler : DelegatingHandler
         {
             RequestMessage = request,
             Version = HttpVersion.Version11,
-            Content = new StreamContent(new ResponseStream(pipe.Reader, aborted, run)),
+            Content = new StreamContent(new ResponseStream(pipe.Reader, aborted)),
         };
         if (response.ReasonPhrase is not null)
         {
@@ -169,8 +176,43 @@ public sealed class InProcessHandler : DelegatingHandler
         return string.Join("%2F", parts);
     }
 
+    /// <summary>
+    /// RequestAborted of one request: cancelled when the caller hangs up or the server stops, released as soon as the
+    /// request ends (its registration on the server's stop token must not outlive it).
+    /// </summary>
+    private sealed class RequestAbort(CancellationToken serverStopping)
+    {
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
+        private int _finished;
+
+        public CancellationToken Token => _cts.Token;
+
+        public void Cancel()
+        {
+            if (Volatile.Read(ref _finished) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                _cts.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request ended meanwhile: nothing left to abort.
+            }
+        }
+
+        public void Finish()
+        {
+            Volatile.Write(ref _finished, 1);
+            _cts.Dispose();
+        }
+    }
+
     /// <summary>The response body as the caller reads it; disposing it early aborts the request (RequestAborted fires).</summary>
-    private sealed class ResponseStream(PipeReader reader, CancellationTokenSource aborted, Task run) : Stream
+    private sealed class ResponseStream(PipeReader reader, RequestAbort aborted) : Stream
     {
         private readonly Stream _inner = reader.AsStream(leaveOpen: true);
         private int _disposed;
@@ -214,13 +256,8 @@ public sealed class InProcessHandler : DelegatingHandler
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 // If the server is still writing (a watch), this is the client hanging up.
-                if (!run.IsCompleted)
-                {
-                    aborted.Cancel();
-                }
-
+                aborted.Cancel();
                 reader.Complete();
-                _ = run.ContinueWith(_ => aborted.Dispose(), TaskScheduler.Default);
             }
 
             base.Dispose(disposing);
