@@ -63,7 +63,7 @@ internal static class TestObjects
         },
     };
 
-    public static NodeInfo NodeInfo(V1Node node) => Framework.NodeInfo.FromNode(Json(node));
+    public static NodeInfo NodeInfo(V1Node node) => Capstan.Scheduler.Framework.NodeInfo.FromNode(Json(node));
 
     public static NodeInfo NodeInfo(string name, string cpu = "4", string memory = "8Gi") => NodeInfo(Node(name, cpu, memory));
 }
