@@ -65,6 +65,11 @@ public static partial class ControllerManager
             controllers.Add(new GarbageCollector.GarbageCollector(informers, loggerFactory, options.GarbageCollectorWorkers, options.TimeProvider));
         }
 
+        if (options.EnableReplicaSetController)
+        {
+            controllers.Add(new ReplicaSet.ReplicaSetController(informers, loggerFactory, options.ReplicaSetWorkers, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

@@ -13,7 +13,12 @@ public sealed record ControllerManagerOptions
 
     public bool EnableGarbageCollector { get; init; } = true;
 
+    public bool EnableReplicaSetController { get; init; } = true;
+
     public int NamespaceWorkers { get; init; } = 2;
+
+    /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>
+    public int ReplicaSetWorkers { get; init; } = 5;
 
     public int GarbageCollectorWorkers { get; init; } = 4;
 

@@ -32,6 +32,9 @@ public sealed class ControllersFixture : IAsyncLifetime
             DataDir = DataDir,
             HttpsPort = CapstanServer.FreePort(),
             LogLevel = LogLevel.Warning,
+
+            // The fixture runs the controller manager itself; a second one inside the server would race it (double creates).
+            DisableControllerManager = true,
         }, CancellationToken.None);
         Config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
         Client = new Kubernetes(Config);
