@@ -70,6 +70,11 @@ public static partial class ControllerManager
             controllers.Add(new ReplicaSet.ReplicaSetController(informers, loggerFactory, options.ReplicaSetWorkers, options.TimeProvider));
         }
 
+        if (options.EnableDeploymentController)
+        {
+            controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

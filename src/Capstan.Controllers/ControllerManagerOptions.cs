@@ -15,10 +15,15 @@ public sealed record ControllerManagerOptions
 
     public bool EnableReplicaSetController { get; init; } = true;
 
+    public bool EnableDeploymentController { get; init; } = true;
+
     public int NamespaceWorkers { get; init; } = 2;
 
     /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>
     public int ReplicaSetWorkers { get; init; } = 5;
+
+    /// <summary>Kubernetes' --concurrent-deployment-syncs.</summary>
+    public int DeploymentWorkers { get; init; } = 5;
 
     public int GarbageCollectorWorkers { get; init; } = 4;
 

@@ -196,7 +196,7 @@ public sealed partial class ReplicaSetController : Controller
 
     private async Task UpdateStatusAsync(JsonObject rs, JsonObject status, CancellationToken ct)
     {
-        if (!ReplicaSetStatusCalculator.Differs(rs, status))
+        if (!StatusDiff.Differs(rs, status))
         {
             return;
         }

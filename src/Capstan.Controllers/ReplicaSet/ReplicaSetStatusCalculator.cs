@@ -65,24 +65,6 @@ internal static class ReplicaSetStatusCalculator
         return status;
     }
 
-    /// <summary>True when <paramref name="status"/> says something the stored status does not.</summary>
-    public static bool Differs(JsonObject rs, JsonObject status) => !JsonNode.DeepEquals(Normalize(rs["status"] as JsonObject), Normalize(status));
-
-    private static JsonObject Normalize(JsonObject? status)
-    {
-        var copy = status?.DeepCopy() ?? new JsonObject();
-        foreach (var key in copy.Select(p => p.Key).ToList())
-        {
-            if (copy[key] is null || (JsonAccess.AsLong(copy[key]) == 0 && key != "replicas") || (copy[key] is JsonArray { Count: 0 }))
-            {
-                copy.Remove(key);
-            }
-        }
-
-        copy.SetDefault("replicas", 0);
-        return copy;
-    }
-
     private static void AddIfPositive(JsonObject status, string field, long value)
     {
         if (value > 0)
