@@ -408,7 +408,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(record.WorkingDir);
         Field(stdin);
         Field(sandbox.InitPid.ToString());
-        Field((_syscalls?.Setns ?? 0).ToString());
+        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
         Field(string.Join('\n', CgroupV1.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
@@ -639,7 +639,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
     private async Task<(int Pid, long StartTime)> StartPodInitAsync(string hostname, CancellationToken ct)
     {
-        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", "private", _perl, _podInitPath, hostname], ct)
+        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", "private", _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString()], ct)
             .ConfigureAwait(false);
         if (code != 0 || !stdout.StartsWith("ok ", StringComparison.Ordinal))
         {
