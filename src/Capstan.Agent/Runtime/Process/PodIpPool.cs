@@ -3,8 +3,8 @@ using System.Net;
 namespace Capstan.Agent.Runtime.Process;
 
 /// <summary>
-/// IPv4 addresses of a CIDR handed to sandboxes, skipping those ending in .0, .1 and .255 (network, gateway-looking and
-/// broadcast-looking addresses). Allocation moves round-robin from the last address given, so a released IP is not handed
+/// IPv4 addresses of a CIDR handed to sandboxes, skipping those ending in .0 and .1 (network- and gateway-looking)
+/// and the CIDR's broadcast address. Allocation moves round-robin from the last address given, so a released IP is not handed
 /// out again at once. Not thread-safe: callers hold their lock.
 /// </summary>
 public sealed class PodIpPool
@@ -57,7 +57,7 @@ public sealed class PodIpPool
         {
             _next = _next >= _last ? _first : _next + 1;
             var low = _next & 0xFF;
-            if (low is 0 or 1 or 255 || _used.Contains(_next))
+            if (low is 0 or 1 || _next == _last || _used.Contains(_next))
             {
                 continue;
             }
