@@ -72,6 +72,7 @@ public sealed class CapstanServer : IAsyncDisposable
                     BindAddress = config.BindAddress,
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
+                    KubeletClientCertificate = pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",
                 },
