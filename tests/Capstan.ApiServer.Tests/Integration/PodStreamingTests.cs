@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Capstan.Agent.Streaming;
+using Capstan.Agent.Streaming.Tests.Fakes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Capstan.ApiServer.Tests.Integration;
+
+/// <summary>
+/// pods/log and pods/exec through the API server to an agent streaming server (with a fake pod directory and a
+/// runtime whose exec runs local processes), driven by the real kubectl.
+/// </summary>
+public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IAsyncLifetime
+{
+    private const string Kubectl = "/usr/bin/kubectl";
+    private const string Node = "stream-node";
+
+    private readonly FakePodDirectory _pods = new();
+    private readonly ShellRuntime _runtime = new();
+    private readonly string _logDir = Directory.CreateTempSubdirectory("capstan-pod-logs-").FullName;
+    private AgentStreamingServer _agent = null!;
+
+    private Kubernetes Client => fixture.Client;
+
+    public async Task InitializeAsync()
+    {
+        _agent = await AgentStreamingServer.StartAsync(
+            new AgentStreamingOptions { ListenAddress = IPAddress.Loopback, Port = 0, ClientCaCertificate = fixture.Server.Pki.CaCertificate, LogPollInterval = TimeSpan.FromMilliseconds(50) },
+            _pods, _runtime, NullLoggerFactory.Instance, CancellationToken.None);
+
+        // One node per test class instance would collide across tests; the fixture's server is shared, so upsert.
+        var node = new V1Node { Metadata = new V1ObjectMeta { Name = Node } };
+        try
+        {
+            await Client.CreateNodeAsync(node);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+        }
+
+        var current = await Client.ReadNodeAsync(Node);
+        current.Status = new V1NodeStatus
+        {
+            Addresses = [new V1NodeAddress { Address = "127.0.0.1", Type = "InternalIP" }],
+            DaemonEndpoints = new V1NodeDaemonEndpoints { KubeletEndpoint = new V1DaemonEndpoint { Port = _agent.Port } },
+        };
+        await Client.ReplaceNodeStatusAsync(current, Node);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _agent.DisposeAsync();
+        Directory.Delete(_logDir, recursive: true);
+    }
+
+    private async Task<string> CreateRunningPodAsync(string name, params string[] containers)
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                NodeName = Node,
+                Containers = containers.Select(c => new V1Container { Name = c, Image = "test" }).ToList(),
+            },
+        };
+        await Client.CreateNamespacedPodAsync(pod, "default");
+        var created = await Client.ReadNamespacedPodAsync(name, "default");
+        created.Status = new V1PodStatus
+        {
+            Phase = "Running",
+            ContainerStatuses = containers.Select(c => new V1ContainerStatus
+            {
+                Name = c,
+                Image = "test",
+                ImageID = "",
+                Ready = true,
+                RestartCount = 0,
+                State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = DateTime.UtcNow } },
+            }).ToList(),
+        };
+        await Client.ReplaceNamespacedPodStatusAsync(created, name, "default");
+        var logPath = Path.Combine(_logDir, name + ".log");
+        foreach (var container in containers)
+        {
+            _pods.Set("default", name, container, new ContainerRef(name + "-" + container, logPath, Running: true, Tty: false, Stdin: true));
+        }
+
+        return logPath;
+    }
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(string? stdin, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Kubectl)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--kubeconfig");
+        start.ArgumentList.Add(fixture.Server.KubeconfigPath);
+        start.ArgumentList.Add("--server");
+        start.ArgumentList.Add(fixture.Server.Address.ToString().TrimEnd('/'));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task KubectlLogs_TailAndTimestamps_PrintsTheLastLines()
+    {
+        var logPath = await CreateRunningPodAsync("logs-pod", "app");
+        await File.WriteAllTextAsync(logPath,
+            "2026-11-25T10:00:01.100000000Z stdout F one\n2026-11-25T10:00:02.200000000Z stderr F two\n2026-11-25T10:00:03.300000000Z stdout F three\n");
+
+        var all = await KubectlAsync(null, "logs", "logs-pod");
+        Assert.True(all.ExitCode == 0, all.Stderr);
+        Assert.Equal("one\ntwo\nthree\n", all.Stdout);
+
+        var tail = await KubectlAsync(null, "logs", "logs-pod", "--tail=2", "--timestamps");
+        Assert.True(tail.ExitCode == 0, tail.Stderr);
+        Assert.Equal("2026-11-25T10:00:02.2Z two\n2026-11-25T10:00:03.3Z three\n", tail.Stdout);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task KubectlExec_CommandExitingWith3_PrintsOutputAndExitsWith3()
+    {
+        await CreateRunningPodAsync("exec-pod", "app");
+        var result = await KubectlAsync(null, "exec", "exec-pod", "--", "sh", "-c", "echo hi; exit 3");
+        Assert.Equal("hi\n", result.Stdout);
+        Assert.Equal(3, result.ExitCode);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task KubectlExecInteractive_Stdin_ReachesTheCommand()
+    {
+        await CreateRunningPodAsync("exec-stdin-pod", "app");
+        var result = await KubectlAsync("hello from stdin\n", "exec", "-i", "exec-stdin-pod", "--", "cat");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal("hello from stdin\n", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Log_SeveralContainersNoneNamed_Is400ListingThem()
+    {
+        await CreateRunningPodAsync("two-containers", "a", "b");
+        using var response = await Client.HttpClient.GetAsync(new Uri(Client.BaseUri, "api/v1/namespaces/default/pods/two-containers/log"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("a container name must be specified for pod two-containers, choose one of: [a b]", (string?)status["message"]);
+    }
+
+    [Fact]
+    public async Task Log_UnknownPod_Is404()
+    {
+        using var response = await Client.HttpClient.GetAsync(new Uri(Client.BaseUri, "api/v1/namespaces/default/pods/nope/log"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("NotFound", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["reason"]);
+    }
+
+    [Fact]
+    public async Task Log_UnscheduledPod_Is400WaitingToStart()
+    {
+        await Client.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "pending-pod" },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "test" }] },
+        }, "default");
+        using var response = await Client.HttpClient.GetAsync(new Uri(Client.BaseUri, "api/v1/namespaces/default/pods/pending-pod/log"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("container \"app\" in pod \"pending-pod\" is waiting to start: ContainerCreating", (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["message"]);
+    }
+
+    [Fact]
+    public async Task Exec_WithoutUpgrade_Is400()
+    {
+        await CreateRunningPodAsync("exec-plain", "app");
+        using var response = await Client.HttpClient.PostAsync(new Uri(Client.BaseUri, "api/v1/namespaces/default/pods/exec-plain/exec?command=true"), null);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+}
