@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Capstan.Agent.Streaming.Spdy;
 using Capstan.Agent.Streaming.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -223,5 +224,83 @@ public sealed class AgentStreamingServerTests : IAsyncLifetime
         using var http = Http(node);
         using var response = await http.GetAsync("/containerLogs/default/web/app");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PortForward_SpdyOverWebSocket_CopiesAConnectionToThePodPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var echo = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            await using var stream = client.GetStream();
+            var buffer = new byte[100];
+            var read = await stream.ReadAtLeastAsync(buffer, 4);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("echo:" + Encoding.ASCII.GetString(buffer, 0, read)));
+        });
+
+        var (socket, protocol) = await RawWebSocketClient.ConnectAsync(_server.Port, "/portForward/default/web", _client, "SPDY/3.1+portforward.k8s.io");
+        using var _ = socket;
+        Assert.Equal("SPDY/3.1+portforward.k8s.io", protocol);
+        using var spdy = new SpdyConnection(new WebSocketStream(socket));
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await spdy.SendSynStreamAsync(1, [new("streamtype", "error"), new("port", portText), new("requestid", "0")], CancellationToken.None);
+        await spdy.SendSynStreamAsync(3, [new("streamtype", "data"), new("port", portText), new("requestid", "0")], CancellationToken.None);
+        await spdy.SendDataAsync(3, "ping"u8.ToArray(), fin: false, CancellationToken.None);
+
+        var replies = new List<uint>();
+        var received = new StringBuilder();
+        var dataFinished = false;
+        while (!dataFinished)
+        {
+            var frame = (await spdy.ReadFrameAsync(CancellationToken.None))!;
+            if (frame.IsControl)
+            {
+                Assert.Equal(SpdyFrameType.SynReply, frame.Type);
+                Assert.Empty(spdy.SynReplyHeaders(frame));
+                replies.Add(frame.StreamId);
+            }
+            else if (frame.StreamId == 3)
+            {
+                received.Append(Encoding.ASCII.GetString(frame.Payload));
+                dataFinished = frame.Fin;
+            }
+        }
+
+        await echo;
+        Assert.Equal([1u, 3u], replies);
+        Assert.Equal("echo:ping", received.ToString());
+    }
+
+    [Fact]
+    public async Task PortForward_NothingListening_ReportsOnTheErrorStream()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        listener.Stop();
+
+        var (socket, _) = await RawWebSocketClient.ConnectAsync(_server.Port, "/portForward/default/web", _client, "SPDY/3.1+portforward.k8s.io");
+        using var disposeSocket = socket;
+        using var spdy = new SpdyConnection(new WebSocketStream(socket));
+        await spdy.SendSynStreamAsync(1, [new("streamtype", "error"), new("port", port), new("requestid", "7")], CancellationToken.None);
+        await spdy.SendSynStreamAsync(3, [new("streamtype", "data"), new("port", port), new("requestid", "7")], CancellationToken.None);
+        var error = new StringBuilder();
+        while (true)
+        {
+            var frame = (await spdy.ReadFrameAsync(CancellationToken.None))!;
+            if (!frame.IsControl && frame.StreamId == 1)
+            {
+                error.Append(Encoding.UTF8.GetString(frame.Payload));
+                if (frame.Fin)
+                {
+                    break;
+                }
+            }
+        }
+
+        Assert.Contains($"error forwarding port {port} to pod default/web", error.ToString());
     }
 }
