@@ -86,7 +86,6 @@ public sealed class ApiServerHost : IAsyncDisposable
         });
 
         var app = builder.Build();
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         ApiServerHost? host = null;
         var router = new ApiRouter(
             registry,

@@ -1,4 +1,4 @@
-using System.Net.WebSockets;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -196,42 +196,32 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
     }
 
     /// <summary>Exec, attach and port-forward: opens the WebSocket to the agent first, so that the client is answered
-    /// with the subprotocol the agent chose, then relays messages both ways.</summary>
+    /// with the subprotocol the agent chose (or with the agent's refusal), then relays messages both ways.</summary>
     private async Task ProxyStreamAsync(HttpContext http, Uri target, string nodeName, CancellationToken ct)
     {
-        if (!http.WebSockets.IsWebSocketRequest)
+        if (!WebSocketAccept.IsWebSocketRequest(http))
         {
             throw ApiException.BadRequest("Upgrade request required: exec, attach and port-forward are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io; SPDY/3.1+portforward.k8s.io for port-forward)");
         }
 
-        using var backend = new ClientWebSocket();
-        backend.Options.ClientCertificates.Add(_clientCertificate!);
-        backend.Options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        backend.Options.CollectHttpResponseDetails = true;
-        backend.Options.KeepAliveInterval = TimeSpan.FromSeconds(30);
-        foreach (var protocol in http.WebSockets.WebSocketRequestedProtocols)
-        {
-            backend.Options.AddSubProtocol(protocol);
-        }
-
-        var wss = new UriBuilder(target) { Scheme = "wss" }.Uri;
+        AgentWebSocketClient.Outcome outcome;
         try
         {
-            await backend.ConnectAsync(wss, ct).ConfigureAwait(false);
+            outcome = await AgentWebSocketClient.ConnectAsync(target, _clientCertificate!, WebSocketAccept.RequestedProtocols(http), ct).ConfigureAwait(false);
         }
-        catch (WebSocketException ex)
+        catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {
-            var code = (int)backend.HttpStatusCode;
-            if (code is >= 400 and < 600)
-            {
-                throw new ApiException(code, code switch { 404 => "NotFound", 400 => "BadRequest", 403 => "Forbidden", _ => "InternalError" },
-                    $"the agent on node \"{nodeName}\" refused the stream ({code}): {ex.Message}");
-            }
-
             throw Unreachable(nodeName, target, ex.Message);
         }
 
-        using var client = await http.WebSockets.AcceptWebSocketAsync(backend.SubProtocol).ConfigureAwait(false);
+        if (outcome.Socket is null)
+        {
+            await RelayErrorAsync(http, outcome.StatusCode, new MemoryStream(Encoding.UTF8.GetBytes(outcome.Body)), ct).ConfigureAwait(false);
+            return;
+        }
+
+        using var backend = outcome.Socket;
+        using var client = await WebSocketAccept.AcceptAsync(http, outcome.Protocol).ConfigureAwait(false);
         await WebSocketRelay.RunAsync(client, backend, ct).ConfigureAwait(false);
     }
 

@@ -56,7 +56,9 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         Directory.Delete(_logDir, recursive: true);
     }
 
-    private async Task<string> CreateRunningPodAsync(string name, params string[] containers)
+    private async Task<string> CreateRunningPodAsync(string name, params string[] containers) => await CreateRunningPodAsync(name, stdin: false, containers);
+
+    private async Task<string> CreateRunningPodAsync(string name, bool stdin, params string[] containers)
     {
         var pod = new V1Pod
         {
@@ -64,7 +66,7 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
             Spec = new V1PodSpec
             {
                 NodeName = Node,
-                Containers = containers.Select(c => new V1Container { Name = c, Image = "test" }).ToList(),
+                Containers = containers.Select(c => new V1Container { Name = c, Image = "test", Stdin = stdin, StdinOnce = stdin }).ToList(),
             },
         };
         await Client.CreateNamespacedPodAsync(pod, "default");
@@ -198,5 +200,69 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         await CreateRunningPodAsync("exec-plain", "app");
         using var response = await Client.HttpClient.PostAsync(new Uri(Client.BaseUri, "api/v1/namespaces/default/pods/exec-plain/exec?command=true"), null);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task KubectlAttach_Stdin_ReachesTheContainerAndItsOutputComesBack()
+    {
+        await CreateRunningPodAsync("attach-pod", stdin: true, "app");
+        _runtime.StartAttachable("attach-pod-app", "sh", "-c", "read l; echo got $l");
+        var result = await KubectlAsync("x\n", "attach", "-i", "attach-pod");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("got x", result.Stdout);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task KubectlPortForward_ForwardsALocalPortToThePod()
+    {
+        await CreateRunningPodAsync("forward-pod", "app");
+        using var pod = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        pod.Start();
+        var podPort = ((IPEndPoint)pod.LocalEndpoint).Port;
+        var echo = Task.Run(async () =>
+        {
+            using var connection = await pod.AcceptTcpClientAsync();
+            await using var stream = connection.GetStream();
+            var buffer = new byte[64];
+            var read = await stream.ReadAtLeastAsync(buffer, 5);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("echo:" + System.Text.Encoding.ASCII.GetString(buffer, 0, read)));
+        });
+
+        var localPort = Capstan.Server.CapstanServer.FreePort();
+        var start = new ProcessStartInfo(Kubectl)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--kubeconfig", fixture.Server.KubeconfigPath, "--server", fixture.Server.Address.ToString().TrimEnd('/'), "port-forward", "pod/forward-pod", $"{localPort}:{podPort}" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var kubectl = Process.Start(start)!;
+        var stderr = kubectl.StandardError.ReadToEndAsync();
+        try
+        {
+            // kubectl says "Forwarding from 127.0.0.1:<port> -> <port>" once it listens.
+            var line = await kubectl.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(line is not null && line.StartsWith("Forwarding from", StringComparison.Ordinal), line ?? await stderr);
+
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, localPort);
+            await using var stream = client.GetStream();
+            await stream.WriteAsync("hello"u8.ToArray());
+            var reply = new byte[64];
+            var read = await stream.ReadAtLeastAsync(reply, "echo:hello".Length, throwOnEndOfStream: false).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("echo:hello", System.Text.Encoding.ASCII.GetString(reply, 0, read));
+            await echo;
+        }
+        finally
+        {
+            kubectl.Kill(entireProcessTree: true);
+            await kubectl.WaitForExitAsync();
+        }
     }
 }

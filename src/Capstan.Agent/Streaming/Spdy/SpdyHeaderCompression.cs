@@ -9,7 +9,7 @@ namespace Capstan.Agent.Streaming.Spdy;
 /// stream per direction primed with <see cref="SpdyDictionary"/>. .NET's zlib has no preset dictionary, so the
 /// inflater is primed by feeding it a stored block holding the dictionary ahead of the peer's deflate data (same
 /// window contents, so the peer's back-references into the dictionary resolve); our own blocks are stored
-/// (uncompressed) deflate blocks, which need no dictionary and which every inflater reads.
+/// (uncompressed) deflate blocks followed by an empty one (a sync flush), which need no dictionary and which every inflater reads.
 /// </summary>
 internal sealed class SpdyHeaderCompression : IDisposable
 {
@@ -112,6 +112,10 @@ internal sealed class SpdyHeaderCompression : IDisposable
         }
         while (offset < payload.Length);
 
+        // An empty stored block ends every header block, as a zlib sync flush does: Go's inflater delivers a stored
+        // block's data only once it has read the next block's header, and a read past the frame's end would be an
+        // error it keeps for the rest of the connection.
+        output.Write([0x00, 0x00, 0x00, 0xFF, 0xFF]);
         return output.ToArray();
     }
 
