@@ -265,4 +265,56 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
             await kubectl.WaitForExitAsync();
         }
     }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task KubectlLogsFollow_StreamsNewLinesUntilTheContainerExits()
+    {
+        var logPath = await CreateRunningPodAsync("follow-pod", "app");
+        await File.WriteAllTextAsync(logPath, "2026-11-25T10:00:01Z stdout F before\n");
+        var start = new ProcessStartInfo(Kubectl)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--kubeconfig", fixture.Server.KubeconfigPath, "--server", fixture.Server.Address.ToString().TrimEnd('/'), "logs", "-f", "follow-pod" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var kubectl = Process.Start(start)!;
+        var stderr = kubectl.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.Equal("before", await kubectl.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            await File.AppendAllTextAsync(logPath, "2026-11-25T10:00:02Z stdout F after\n");
+            Assert.Equal("after", await kubectl.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+
+            // The container exits: the stream ends and kubectl with it.
+            _pods.Set("default", "follow-pod", "app", new ContainerRef("follow-pod-app", logPath, Running: false, Tty: false, Stdin: false));
+            Assert.Null(await kubectl.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+            await kubectl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(kubectl.ExitCode == 0, await stderr);
+        }
+        finally
+        {
+            if (!kubectl.HasExited)
+            {
+                kubectl.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("GET", "exec", "create")]
+    [InlineData("POST", "exec", "create")]
+    [InlineData("GET", "attach", "create")]
+    [InlineData("GET", "portforward", "create")]
+    [InlineData("GET", "log", "get")]
+    public void Authorizable_StreamingSubresources_NeedCreateExceptLog(string method, string subresource, string verb)
+    {
+        var info = Capstan.ApiServer.Http.RequestInfo.Parse(method, $"/api/v1/namespaces/default/pods/p/{subresource}", watchQuery: false);
+        Assert.Equal(verb, Capstan.ApiServer.Streaming.PodStreamEndpoint.Authorizable(info).Verb);
+    }
 }
