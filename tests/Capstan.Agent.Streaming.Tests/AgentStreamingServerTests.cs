@@ -303,4 +303,33 @@ public sealed class AgentStreamingServerTests : IAsyncLifetime
 
         Assert.Contains($"error forwarding port {port} to pod default/web", error.ToString());
     }
+
+    [Fact]
+    public async Task PortForward_ChannelProtocol_SendsThePortsThenCopiesData()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var echo = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            await using var stream = client.GetStream();
+            var buffer = new byte[100];
+            var read = await stream.ReadAtLeastAsync(buffer, 4);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("echo:" + Encoding.ASCII.GetString(buffer, 0, read)));
+        });
+
+        using var socket = await ConnectAsync($"/portForward/default/web?port={port}", "v4.channel.k8s.io");
+        var buffer = new byte[1024];
+        var portBytes = new[] { (byte)(port & 0xFF), (byte)(port >> 8) };
+        var first = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal(new byte[] { 0, portBytes[0], portBytes[1] }, buffer[..first.Count]);
+        var second = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        Assert.Equal(new byte[] { 1, portBytes[0], portBytes[1] }, buffer[..second.Count]);
+
+        await socket.SendAsync(RemoteCommandProtocol.Frame(0, "ping"u8), WebSocketMessageType.Binary, true, CancellationToken.None);
+        var channels = await ReadAllAsync(socket);
+        await echo;
+        Assert.Equal("echo:ping", channels[0]);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Capstan.Agent.Streaming.Spdy;
@@ -8,8 +9,9 @@ namespace Capstan.Agent.Streaming;
 public sealed partial class AgentStreamingServer
 {
     /// <summary>
-    /// Port-forward as kubectl 1.31+ does it: SPDY/3.1 tunnelled through a WebSocket (subprotocol
-    /// <c>SPDY/3.1+portforward.k8s.io</c>); connections go to the pod's IP.
+    /// Port-forward, to the pod's IP. kubectl 1.31+ tunnels SPDY/3.1 through a WebSocket (subprotocol
+    /// <c>SPDY/3.1+portforward.k8s.io</c>); client libraries use the channel protocol (<c>v4.channel.k8s.io</c>) with
+    /// the ports in <c>port</c> query parameters.
     /// </summary>
     private async Task PortForwardAsync(HttpContext http, string ns, string pod, CancellationToken ct)
     {
@@ -20,25 +22,17 @@ public sealed partial class AgentStreamingServer
             return;
         }
 
-        var requested = http.WebSockets.WebSocketRequestedProtocols
-            .SelectMany(p => p.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-        if (!http.WebSockets.IsWebSocketRequest || !requested.Contains(PortForwardSession.TunnelProtocol, StringComparer.Ordinal))
+        var requested = http.Request.Headers["Sec-WebSocket-Protocol"]
+            .SelectMany(p => (p ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            .ToList();
+        if (!http.WebSockets.IsWebSocketRequest)
         {
             await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest",
-                $"Upgrade request required: port-forward is served as a WebSocket with subprotocol {PortForwardSession.TunnelProtocol}")).ConfigureAwait(false);
+                $"Upgrade request required: port-forward is served as a WebSocket with subprotocol {PortForwardSession.TunnelProtocol} or {ChannelPortForwardSession.Protocol}")).ConfigureAwait(false);
             return;
         }
 
-        using var socket = await WebSocketAccept.AcceptAsync(http, PortForwardSession.TunnelProtocol).ConfigureAwait(false);
-        if (socket is null)
-        {
-            await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest", "malformed WebSocket upgrade")).ConfigureAwait(false);
-            return;
-        }
-
-        LogSession("port-forward", ns, pod, "", PortForwardSession.TunnelProtocol);
-        using var connection = new SpdyConnection(new WebSocketStream(socket));
-        var session = new PortForwardSession(connection, async (port, token) =>
+        async Task<Stream> ConnectAsync(int port, CancellationToken token)
         {
             var client = new TcpClient(address.AddressFamily) { NoDelay = true };
             try
@@ -51,14 +45,60 @@ public sealed partial class AgentStreamingServer
                 client.Dispose();
                 throw;
             }
-        }, $"pod {ns}/{pod}");
-        try
-        {
-            await session.RunAsync(ct).ConfigureAwait(false);
         }
-        catch (InvalidDataException ex)
+
+        var target = $"pod {ns}/{pod}";
+        if (requested.Contains(PortForwardSession.TunnelProtocol, StringComparer.Ordinal))
         {
-            LogAborted(http.Request.Path.Value ?? "", ex.Message);
+            using var socket = await WebSocketAccept.AcceptAsync(http, PortForwardSession.TunnelProtocol).ConfigureAwait(false);
+            if (socket is null)
+            {
+                await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest", "malformed WebSocket upgrade")).ConfigureAwait(false);
+                return;
+            }
+
+            LogSession("port-forward", ns, pod, "", PortForwardSession.TunnelProtocol);
+            using var connection = new SpdyConnection(new WebSocketStream(socket));
+            try
+            {
+                await new PortForwardSession(connection, ConnectAsync, target).RunAsync(ct).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                LogAborted(http.Request.Path.Value ?? "", ex.Message);
+            }
+
+            return;
         }
+
+        if (requested.Count > 0 && !requested.Contains(ChannelPortForwardSession.Protocol, StringComparer.Ordinal))
+        {
+            await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest",
+                $"none of the requested subprotocols {string.Join(", ", requested)} is supported; use {PortForwardSession.TunnelProtocol} or {ChannelPortForwardSession.Protocol}")).ConfigureAwait(false);
+            return;
+        }
+
+        var ports = new List<int>();
+        foreach (var text in http.Request.Query["port"].SelectMany(p => (p ?? "").Split(',')))
+        {
+            if (!ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
+            {
+                await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest", $"unable to parse \"{text}\" as a port")).ConfigureAwait(false);
+                return;
+            }
+
+            ports.Add(port);
+        }
+
+        if (ports.Count == 0)
+        {
+            await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest", "query parameter \"port\" is required")).ConfigureAwait(false);
+            return;
+        }
+
+        var protocol = requested.Count == 0 ? null : ChannelPortForwardSession.Protocol;
+        using var channelSocket = await http.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
+        LogSession("port-forward", ns, pod, "", protocol ?? "channel");
+        await new ChannelPortForwardSession(channelSocket, ports, ConnectAsync, target).RunAsync(ct).ConfigureAwait(false);
     }
 }

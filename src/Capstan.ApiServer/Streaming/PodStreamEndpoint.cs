@@ -102,7 +102,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
 
         var nodeName = ObjectMeta.Str(pod["spec"]?["nodeName"]);
         var node = await _store.GetAsync(_nodes, "", nodeName, ct).ConfigureAwait(false);
-        var target = new UriBuilder(NodeAgentAddress.For(node)) { Path = agentPath, Query = ForwardedQuery(query) }.Uri;
+        var target = new UriBuilder(NodeAgentAddress.For(node)) { Path = agentPath, Query = ForwardedQuery(query, request.Subresource == "portforward") }.Uri;
         LogProxy(request.Subresource, request.Namespace, request.Name, target.ToString(), user.Name);
         if (request.Subresource == "log")
         {
@@ -118,8 +118,9 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
 
     private static string Escape(string segment) => Uri.EscapeDataString(segment);
 
-    /// <summary>The query as the client sent it, less <c>container</c> (now in the path).</summary>
-    private static string ForwardedQuery(IQueryCollection query)
+    /// <summary>The query as the client sent it, less <c>container</c> (now in the path); port-forward's
+    /// <c>ports</c> become the agent's <c>port</c>, as the kubelet names them.</summary>
+    private static string ForwardedQuery(IQueryCollection query, bool portForward)
     {
         var builder = new StringBuilder();
         foreach (var (key, values) in query)
@@ -129,9 +130,10 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
                 continue;
             }
 
+            var name = portForward && key == "ports" ? "port" : key;
             foreach (var value in values)
             {
-                builder.Append(builder.Length == 0 ? "" : "&").Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value ?? ""));
+                builder.Append(builder.Length == 0 ? "" : "&").Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value ?? ""));
             }
         }
 

@@ -317,4 +317,31 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         var info = Capstan.ApiServer.Http.RequestInfo.Parse(method, $"/api/v1/namespaces/default/pods/p/{subresource}", watchQuery: false);
         Assert.Equal(verb, Capstan.ApiServer.Streaming.PodStreamEndpoint.Authorizable(info).Verb);
     }
+
+    [Fact]
+    public async Task CSharpClientPortForward_ChannelProtocol_ReachesThePod()
+    {
+        await CreateRunningPodAsync("client-forward-pod", "app");
+        using var pod = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        pod.Start();
+        var podPort = ((IPEndPoint)pod.LocalEndpoint).Port;
+        var echo = Task.Run(async () =>
+        {
+            using var connection = await pod.AcceptTcpClientAsync();
+            await using var stream = connection.GetStream();
+            var buffer = new byte[64];
+            var read = await stream.ReadAtLeastAsync(buffer, 5);
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes("echo:" + System.Text.Encoding.ASCII.GetString(buffer, 0, read)));
+        });
+
+        using var socket = await Client.WebSocketNamespacedPodPortForwardAsync("client-forward-pod", "default", [podPort], "v4.channel.k8s.io");
+        using var demux = new StreamDemuxer(socket, StreamType.PortForward);
+        demux.Start();
+        await using var stream = demux.GetStream((byte?)0, (byte?)0);
+        await stream.WriteAsync("hello"u8.ToArray());
+        var reply = new byte[64];
+        var read = await stream.ReadAtLeastAsync(reply, "echo:hello".Length, throwOnEndOfStream: false).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("echo:hello", System.Text.Encoding.ASCII.GetString(reply, 0, read));
+        await echo;
+    }
 }
