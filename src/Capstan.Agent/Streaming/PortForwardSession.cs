@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -24,8 +25,9 @@ internal sealed class PortForwardSession
     private readonly SpdyConnection _connection;
     private readonly Func<int, CancellationToken, Task<Stream>> _connect;
     private readonly string _target;
-    private readonly Dictionary<uint, Forward> _byStream = [];
-    private readonly Dictionary<string, Forward> _byRequest = new(StringComparer.Ordinal);
+    // Written by the read loop, pruned by finished forwards.
+    private readonly ConcurrentDictionary<uint, Forward> _byStream = new();
+    private readonly ConcurrentDictionary<string, Forward> _byRequest = new(StringComparer.Ordinal);
     private readonly List<Task> _running = [];
 
     /// <param name="connect">Opens a connection to the pod's port.</param>
@@ -73,7 +75,7 @@ internal sealed class PortForwardSession
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            foreach (var forward in _byRequest.Values)
+            foreach (var forward in _byRequest.Values.ToList())
             {
                 forward.ToPod.Writer.TryComplete();
             }
@@ -121,7 +123,21 @@ internal sealed class PortForwardSession
         if (forward is { ErrorStream: not null, DataStream: not null } && !forward.Started)
         {
             forward.Started = true;
-            _running.Add(Task.Run(() => ForwardAsync(forward), CancellationToken.None));
+            _running.RemoveAll(t => t.IsCompleted);
+            _running.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await ForwardAsync(forward).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Frames still arriving for these streams are dropped.
+                    _byRequest.TryRemove(requestId, out _);
+                    _byStream.TryRemove(forward.ErrorStream!.Value, out _);
+                    _byStream.TryRemove(forward.DataStream!.Value, out _);
+                }
+            }, CancellationToken.None));
         }
     }
 

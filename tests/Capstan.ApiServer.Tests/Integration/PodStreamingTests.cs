@@ -344,4 +344,18 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal("echo:hello", System.Text.Encoding.ASCII.GetString(reply, 0, read));
         await echo;
     }
+
+    [Fact]
+    public async Task CSharpClientExec_V4_ReturnsOutputAndExitCode()
+    {
+        await CreateRunningPodAsync("client-exec-pod", "app");
+        var output = "";
+        var exitCode = await Client.NamespacedPodExecAsync("client-exec-pod", "default", "app", ["sh", "-c", "echo hi; exit 3"], false, async (stdin, stdout, stderr) =>
+        {
+            using var reader = new StreamReader(stdout);
+            output = await reader.ReadToEndAsync();
+        }, CancellationToken.None);
+        Assert.Equal("hi\n", output);
+        Assert.Equal(3, exitCode);
+    }
 }
