@@ -72,6 +72,7 @@ public sealed class CapstanServer : IAsyncDisposable
                     BindAddress = config.BindAddress,
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
+                    KubeletClientCertificate = pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
                     DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
                     DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
