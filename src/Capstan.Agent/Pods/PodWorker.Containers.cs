@@ -29,7 +29,8 @@ internal sealed partial class PodWorker
                 if (latest.State is ContainerState.Running or ContainerState.Created)
                 {
                     // A sidecar lets the next init container start once it has started (its startup probe passed).
-                    if (IsSidecar(init) && latest.State == ContainerState.Running && (!_probes.TryGetValue(latest.Id, out var p) || p.Started))
+                    if (IsSidecar(init) && latest.State == ContainerState.Running
+                        && (_probes.TryGetValue(latest.Id, out var p) ? p.Started : init.StartupProbe is null))
                     {
                         continue;
                     }
@@ -131,7 +132,7 @@ internal sealed partial class PodWorker
         List<KeyValuePair<string, string>> env;
         try
         {
-            env = await _ctx.Env.BuildAsync(pod, container, sandbox.Ip, _ctx.Options.NodeIp.ToString(), ct).ConfigureAwait(false);
+            env = await _ctx.Env.BuildAsync(pod, container, PodIpOf(pod, sandbox), _ctx.Options.NodeIp.ToString(), ct).ConfigureAwait(false);
         }
         catch (EnvConfigException ex)
         {
@@ -208,7 +209,7 @@ internal sealed partial class PodWorker
 
         if (container.Lifecycle?.PostStart is { } postStart)
         {
-            var outcome = await RunHookAsync(postStart, container, sandbox.Ip, id, PodGrace(pod), ct).ConfigureAwait(false);
+            var outcome = await RunHookAsync(postStart, container, PodIpOf(pod, sandbox), id, PodGrace(pod), ct).ConfigureAwait(false);
             if (outcome.Result != ProbeResult.Success)
             {
                 _ctx.Events.Pod(pod, "Warning", "FailedPostStartHook", outcome.Message, fieldPath);
@@ -270,7 +271,7 @@ internal sealed partial class PodWorker
         var started = Time.GetTimestamp();
         if (spec?.Lifecycle?.PreStop is { } preStop && grace > TimeSpan.Zero)
         {
-            var outcome = await RunHookAsync(preStop, spec, _sandbox?.Ip ?? "", running.Id, grace, ct).ConfigureAwait(false);
+            var outcome = await RunHookAsync(preStop, spec, _sandbox is null ? "" : PodIpOf(pod, _sandbox), running.Id, grace, ct).ConfigureAwait(false);
             if (outcome.Result != ProbeResult.Success)
             {
                 _ctx.Events.Pod(pod, "Warning", "FailedPreStopHook", outcome.Message, FieldPath(pod, spec));
@@ -342,7 +343,7 @@ internal sealed partial class PodWorker
             var startedAt = status.StartedAt ?? status.CreatedAt;
             var fieldPath = FieldPath(pod, spec);
             ProbeWorker? Make(ProbeKind kind, V1Probe? probe) => probe is null ? null : new ProbeWorker(
-                kind, probe, spec, sandbox.Ip, id, startedAt, _ctx.Probes, Time, () => probes.Started,
+                kind, probe, spec, PodIpOf(pod, sandbox), id, startedAt, _ctx.Probes, Time, () => probes.Started,
                 (worker, outcome, changed) =>
                 {
                     if (outcome.Result == ProbeResult.Failure)

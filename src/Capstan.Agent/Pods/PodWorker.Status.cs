@@ -21,7 +21,7 @@ internal sealed partial class PodWorker
         var phase = PodPhases.IsTerminal(pod.Status?.Phase) ? pod.Status!.Phase : PodPhases.Compute(pod.Spec, initStatuses, statuses, podIsTerminal);
         var terminal = PodPhases.IsTerminal(phase);
         var hostIp = _ctx.Options.NodeIp.ToString();
-        var podIp = sandbox?.Ip ?? pod.Status?.PodIP;
+        var podIp = sandbox is null ? pod.Status?.PodIP : PodIpOf(pod, sandbox);
 
         var conditions = new List<V1PodCondition>();
         if (!podIsTerminal || sandbox is not null)
@@ -205,8 +205,11 @@ internal sealed partial class PodWorker
             entries[name] = new PodDirectory.ContainerEntry(Ref(latest), Ref(previous));
         }
 
-        _ctx.Directory.Set(Namespace, Name, new PodDirectory.PodEntry(Uid, names, entries, sandbox.State == SandboxState.Ready ? sandbox.Ip : null));
+        _ctx.Directory.Set(Namespace, Name, new PodDirectory.PodEntry(Uid, names, entries, sandbox.State == SandboxState.Ready ? PodIpOf(pod, sandbox) : null));
     }
+
+    /// <summary>A hostNetwork pod has the node's IP; any other the one its sandbox got.</summary>
+    private string PodIpOf(V1Pod pod, PodSandbox sandbox) => pod.Spec.HostNetwork == true ? _ctx.Options.NodeIp.ToString() : sandbox.Ip;
 
     private static DateTime Seconds(DateTime t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 }

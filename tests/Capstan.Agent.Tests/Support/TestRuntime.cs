@@ -31,6 +31,9 @@ public sealed class TestRuntime : IContainerRuntime
 
     public ConcurrentQueue<ContainerConfig> Created { get; } = new();
 
+    /// <summary>Every container id ever created, with its container name (kept after removal).</summary>
+    public ConcurrentDictionary<string, string> NamesById { get; } = new();
+
     public Task<PodSandbox> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
         lock (_lock)
@@ -80,6 +83,7 @@ public sealed class TestRuntime : IContainerRuntime
     {
         var id = "c" + Interlocked.Increment(ref _nextId).ToString("x8", CultureInfo.InvariantCulture);
         Created.Enqueue(config);
+        NamesById[id] = config.Name;
         _containers[id] = new ContainerStatus(id, sandboxId, config.Name, config.Attempt, config.Image, ContainerState.Created, DateTimeOffset.UtcNow,
             null, null, 0, null, null, config.LogPath, config.Labels);
         return Task.FromResult(id);
