@@ -260,6 +260,30 @@ internal sealed partial class PodWorker
         return killed;
     }
 
+    /// <summary>
+    /// A running container whose image was changed in the spec (the one mutable container field) is killed and started
+    /// again at once, whatever the restart policy, as the kubelet does when a container's definition changes.
+    /// </summary>
+    private async Task<bool> RestartChangedAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, CancellationToken ct)
+    {
+        var changed = false;
+        foreach (var running in containers.Where(c => c.State == ContainerState.Running))
+        {
+            if (SpecOf(pod, running.Name) is not { } spec || (spec.Image ?? "") == running.Image || Latest(containers, running.Name)?.Id != running.Id)
+            {
+                continue;
+            }
+
+            _ctx.Events.Pod(pod, "Normal", "Killing", $"Container {spec.Name} definition changed, will be restarted", FieldPath(pod, spec));
+            await StopContainerAsync(pod, spec, running, PodGrace(pod), announce: false, ct).ConfigureAwait(false);
+            var kind = running.Labels.GetValueOrDefault(ContainerLabels.ContainerKind) ?? "regular";
+            await StartContainerAsync(pod, sandbox, spec, running.Attempt + 1, kind, ct).ConfigureAwait(false);
+            changed = true;
+        }
+
+        return changed;
+    }
+
     /// <summary>Runs the preStop hook within the grace period, then stops the container with what remains of it.</summary>
     private async Task StopContainerAsync(V1Pod pod, V1Container? spec, ContainerStatus running, TimeSpan grace, bool announce, CancellationToken ct)
     {

@@ -33,6 +33,7 @@ internal sealed partial class PodWorker
     private PodSandbox? _sandbox;
     private bool _initialized;
     private bool _terminal;
+    private V1PodStatus? _terminalStatus;
     private string? _lastStatus;
     private DateTime? _startTime;
     private DateTimeOffset _nextWake;
@@ -166,12 +167,22 @@ internal sealed partial class PodWorker
         {
             // A finished pod runs nothing more; what still runs (sidecars) is stopped and the sandbox released.
             await StopRemainingAsync(pod, ct).ConfigureAwait(false);
+            if (_terminalStatus is not null)
+            {
+                await PostStatusAsync(_terminalStatus, ct).ConfigureAwait(false);
+            }
+
             return false;
         }
 
         var sandbox = await EnsureSandboxAsync(pod, ct).ConfigureAwait(false);
         var containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
-        if (await KillUnhealthyAsync(pod, containers, ct).ConfigureAwait(false))
+        if (await EnforceActiveDeadlineAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (await KillUnhealthyAsync(pod, containers, ct).ConfigureAwait(false) | await RestartChangedAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
         {
             containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
         }
@@ -189,11 +200,46 @@ internal sealed partial class PodWorker
             await StopRemainingAsync(pod, ct).ConfigureAwait(false);
             containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
             status = BuildStatus(pod, sandbox, containers, podIsTerminal: true);
+            _terminalStatus = status;
         }
 
-        Publish(pod, sandbox, containers);
+        Publish(pod, _sandbox ?? sandbox, containers);
         await PostStatusAsync(status, ct).ConfigureAwait(false);
         return false;
+    }
+
+    /// <summary>
+    /// spec.activeDeadlineSeconds, counted from the pod's startTime: once passed, the kubelet kills the containers and
+    /// fails the pod with reason DeadlineExceeded.
+    /// </summary>
+    private async Task<bool> EnforceActiveDeadlineAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, CancellationToken ct)
+    {
+        if (pod.Spec.ActiveDeadlineSeconds is not { } seconds)
+        {
+            return false;
+        }
+
+        var deadline = new DateTimeOffset(_startTime ??= Now.UtcDateTime, TimeSpan.Zero) + TimeSpan.FromSeconds(seconds);
+        if (Now < deadline)
+        {
+            Soon(deadline - Now);
+            return false;
+        }
+
+        const string message = "Pod was active on the node longer than the specified deadline";
+        _ctx.Events.Pod(pod, "Normal", "DeadlineExceeded", message);
+        await StopContainersAsync(pod, containers, PodGrace(pod), ct).ConfigureAwait(false);
+        await _ctx.Runtime.StopPodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false);
+        _sandbox = sandbox with { State = SandboxState.NotReady };
+        var status = BuildStatus(pod, sandbox, await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false), podIsTerminal: true);
+        status.Phase = PodPhases.Failed;
+        status.Reason = "DeadlineExceeded";
+        status.Message = message;
+        _terminal = true;
+        _terminalStatus = status;
+        Publish(pod, _sandbox, []);
+        await PostStatusAsync(status, ct).ConfigureAwait(false);
+        return true;
     }
 
     private async Task<PodSandbox> EnsureSandboxAsync(V1Pod pod, CancellationToken ct)
@@ -224,6 +270,14 @@ internal sealed partial class PodWorker
         else
         {
             attempt = _sandbox.Attempt + 1;
+        }
+
+        // A sandbox that died (its runtime restarted, say) is replaced; its containers go with it and restart in the new one.
+        foreach (var dead in (await _ctx.Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
+            .Where(s => (s.Uid == Uid || s.Labels.GetValueOrDefault(ContainerLabels.PodUid) == Uid) && s.State != SandboxState.Ready))
+        {
+            await _ctx.Runtime.StopPodSandboxAsync(dead.Id, ct).ConfigureAwait(false);
+            await _ctx.Runtime.RemovePodSandboxAsync(dead.Id, ct).ConfigureAwait(false);
         }
 
         Directory.CreateDirectory(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));

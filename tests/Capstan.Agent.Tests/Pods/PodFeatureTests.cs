@@ -147,4 +147,32 @@ public sealed class PodFeatureTests(AgentFixture fixture) : IClassFixture<AgentF
         Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(runtime.Sandboxes.Count == 0)));
         Assert.Single(runtime.Stopped);
     }
+
+    [Fact]
+    public async Task ImageChanged_ContainerRestartedWithNewImage()
+    {
+        var runtime = new TestRuntime();
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-image"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("image", "node-image", Container("app")), "default");
+        await WaitForAsync("image", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null);
+
+        await Client.CoreV1.PatchNamespacedPodAsync(new V1Patch("[{\"op\":\"replace\",\"path\":\"/spec/containers/0/image\",\"value\":\"img:2\"}]", V1Patch.PatchType.JsonPatch), "image", "default");
+        await WaitForAsync("image", p => p.Status.ContainerStatuses[0] is { RestartCount: 1, State.Running: not null, Image: "img:2" });
+        Assert.Equal("img:2", runtime.Find("image", "app")!.Image);
+    }
+
+    [Fact]
+    public async Task ActiveDeadlineExceeded_PodFailed()
+    {
+        var runtime = new TestRuntime();
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-deadline"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        var spec = Pod("deadline", "node-deadline", Container("app"));
+        spec.Spec.ActiveDeadlineSeconds = 1;
+        await Client.CoreV1.CreateNamespacedPodAsync(spec, "default");
+
+        var pod = await WaitForAsync("deadline", p => p.Status?.Phase == "Failed");
+        Assert.Equal("DeadlineExceeded", pod.Status.Reason);
+        Assert.NotNull(pod.Status.ContainerStatuses[0].State.Terminated);
+        Assert.Single(runtime.Stopped);
+    }
 }
