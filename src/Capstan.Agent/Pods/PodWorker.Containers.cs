@@ -229,6 +229,14 @@ internal sealed partial class PodWorker
         foreach (var old in older)
         {
             await _ctx.Runtime.RemoveContainerAsync(old.Id, ct).ConfigureAwait(false);
+            try
+            {
+                // The runtime removes its state; the log files are the agent's.
+                File.Delete(old.LogPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+            }
         }
     }
 

@@ -33,6 +33,7 @@ internal sealed partial class PodWorker
     private PodSandbox? _sandbox;
     private bool _initialized;
     private bool _terminal;
+    private bool _done;
     private V1PodStatus? _terminalStatus;
     private string? _lastStatus;
     private DateTime? _startTime;
@@ -129,7 +130,6 @@ internal sealed partial class PodWorker
         }
     }
 
-    private bool _done;
 
     /// <summary>One pass; returns true when the worker is finished (the pod is gone and cleaned up).</summary>
     private async Task<bool> SyncAsync(CancellationToken ct)
@@ -219,7 +219,7 @@ internal sealed partial class PodWorker
             return false;
         }
 
-        var deadline = new DateTimeOffset(_startTime ??= Now.UtcDateTime, TimeSpan.Zero) + TimeSpan.FromSeconds(seconds);
+        var deadline = new DateTimeOffset(_startTime ??= Seconds(Now.UtcDateTime), TimeSpan.Zero) + TimeSpan.FromSeconds(seconds);
         if (Now < deadline)
         {
             Soon(deadline - Now);

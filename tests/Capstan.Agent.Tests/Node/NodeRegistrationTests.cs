@@ -46,6 +46,8 @@ public sealed class NodeRegistrationTests(AgentFixture fixture) : IClassFixture<
         var first = await fixture.Client.CoordinationV1.ReadNamespacedLeaseAsync("node-lease", "kube-node-lease");
         Assert.Equal("node-lease", first.Spec.HolderIdentity);
         Assert.Equal(40, first.Spec.LeaseDurationSeconds);
+        var raw = await new Capstan.Client.Dynamic.DynamicClient(fixture.Client).GetPathAsync("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-lease", CancellationToken.None);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$", raw["spec"]!["renewTime"]!.GetValue<string>());
         var node = await fixture.Client.CoreV1.ReadNodeAsync("node-lease");
         Assert.Equal(node.Metadata.Uid, Assert.Single(first.Metadata.OwnerReferences).Uid);
         Assert.True(await AgentFixture.EventuallyAsync(async () =>
