@@ -5,6 +5,7 @@ using Capstan.Agent.Pods;
 using Capstan.Agent.Probes;
 using Capstan.Agent.Runtime;
 using Capstan.Agent.Streaming;
+using Capstan.Agent.Volumes;
 using k8s;
 using Microsoft.Extensions.Logging;
 
@@ -64,12 +65,13 @@ public sealed class NodeAgent : IAsyncDisposable
             var leaseLoop = Task.Run(() => lease.RunAsync(stop.Token), CancellationToken.None);
 
             var allocatable = NodeStatusBuilder.Allocatable(options, machine);
-            var env = new EnvBuilder(new ApiConfigSource(client), new NodeAllocatable(
+            var configSource = new ApiConfigSource(client);
+            var env = new EnvBuilder(configSource, new NodeAllocatable(
                 (long)(allocatable["cpu"].ToDecimal() * 1000m),
                 (long)allocatable["memory"].ToDecimal(),
                 (long)allocatable["ephemeral-storage"].ToDecimal()));
             var directory = new PodDirectory();
-            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, loggerFactory.CreateLogger<PodWorker>());
+            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env), loggerFactory.CreateLogger<PodWorker>());
             workers = new PodWorkers(context, loggerFactory);
             await workers.StartAsync(ct).ConfigureAwait(false);
             return new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Capstan.Agent.Env;
 using Capstan.Agent.Probes;
 using Capstan.Agent.Runtime;
+using Capstan.Agent.Volumes;
 using k8s.Models;
 
 namespace Capstan.Agent.Pods;
@@ -495,13 +496,7 @@ internal sealed partial class PodWorker
         foreach (var volumeMount in container.VolumeMounts ?? [])
         {
             var volume = pod.Spec.Volumes?.FirstOrDefault(v => v.Name == volumeMount.Name);
-            string? hostPath = volume switch
-            {
-                { EmptyDir: not null } => _ctx.Options.EmptyDirPath(Uid, volume.Name),
-                { HostPath: not null } => volume.HostPath.Path,
-                _ => null,
-            };
-            if (hostPath is null)
+            if (volume is null || _ctx.Volumes.HostPath(Uid, volume) is not { } hostPath)
             {
                 continue;
             }
@@ -509,13 +504,13 @@ internal sealed partial class PodWorker
             if (!string.IsNullOrEmpty(volumeMount.SubPath))
             {
                 hostPath = Path.Combine(hostPath, volumeMount.SubPath);
-                if (volume!.EmptyDir is not null)
+                if (volume.EmptyDir is not null)
                 {
                     Directory.CreateDirectory(hostPath);
                 }
             }
 
-            mounts.Add(new Mount(hostPath, volumeMount.MountPath, volumeMount.ReadOnlyProperty == true));
+            mounts.Add(new Mount(hostPath, volumeMount.MountPath, volumeMount.ReadOnlyProperty == true || PodVolumes.IsReadOnly(volume)));
         }
 
         return mounts;

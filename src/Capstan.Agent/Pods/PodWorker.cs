@@ -1,5 +1,6 @@
 using System.Net;
 using Capstan.Agent.Runtime;
+using Capstan.Agent.Volumes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -34,6 +35,8 @@ internal sealed partial class PodWorker
     private bool _initialized;
     private bool _terminal;
     private bool _done;
+    private bool _volumesReady;
+    private DateTimeOffset _volumesRefreshAt;
     private V1PodStatus? _terminalStatus;
     private string? _lastStatus;
     private DateTime? _startTime;
@@ -187,7 +190,7 @@ internal sealed partial class PodWorker
             containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
         }
 
-        if (await StartStepAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
+        if (await EnsureVolumesAsync(pod, sandbox, ct).ConfigureAwait(false) && await StartStepAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
         {
             containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
         }
@@ -281,13 +284,6 @@ internal sealed partial class PodWorker
         }
 
         Directory.CreateDirectory(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));
-        foreach (var volume in pod.Spec.Volumes ?? [])
-        {
-            if (volume.EmptyDir is not null)
-            {
-                Directory.CreateDirectory(_ctx.Options.EmptyDirPath(Uid, volume.Name));
-            }
-        }
 
         _sandbox = await _ctx.Runtime.RunPodSandboxAsync(new PodSandboxConfig(
             Namespace,
@@ -304,6 +300,38 @@ internal sealed partial class PodWorker
             }), ct).ConfigureAwait(false);
         _initialized = false;
         return _sandbox;
+    }
+
+    /// <summary>
+    /// Sets up the pod's volumes before its first container starts, and refreshes ConfigMap, Secret and downward API
+    /// files every minute after; returns false while a volume cannot be set up (the pod waits in ContainerCreating).
+    /// </summary>
+    private async Task<bool> EnsureVolumesAsync(V1Pod pod, PodSandbox sandbox, CancellationToken ct)
+    {
+        if (_volumesReady && Now < _volumesRefreshAt)
+        {
+            return true;
+        }
+
+        try
+        {
+            await _ctx.Volumes.SetUpAsync(pod, PodIpOf(pod, sandbox), ct).ConfigureAwait(false);
+            _volumesReady = true;
+        }
+        catch (VolumeSetupException ex) when (!_volumesReady)
+        {
+            _ctx.Events.Pod(pod, "Warning", "FailedMount", ex.Message);
+            Soon(TimeSpan.FromSeconds(2));
+            return false;
+        }
+        catch (VolumeSetupException)
+        {
+            // Running containers keep the files they have, as in Kubernetes, until the source is back.
+        }
+
+        _volumesRefreshAt = Now + TimeSpan.FromMinutes(1);
+        Soon(TimeSpan.FromMinutes(1));
+        return true;
     }
 
     private void Soon(TimeSpan delay)

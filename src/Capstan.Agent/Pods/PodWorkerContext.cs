@@ -2,6 +2,7 @@ using Capstan.Agent.Env;
 using Capstan.Agent.Events;
 using Capstan.Agent.Probes;
 using Capstan.Agent.Runtime;
+using Capstan.Agent.Volumes;
 using k8s;
 using Microsoft.Extensions.Logging;
 
@@ -16,4 +17,5 @@ internal sealed record PodWorkerContext(
     ProbeHandlers Probes,
     EnvBuilder Env,
     PodDirectory Directory,
+    PodVolumes Volumes,
     ILogger Logger);
