@@ -99,8 +99,13 @@ public sealed class PodLifecycleTests(AgentFixture fixture) : IClassFixture<Agen
         Assert.Equal("Running", pod.Status.Phase);
         Assert.Equal("False", pod.Status.Conditions.Single(c => c.Type == "Ready").Status);
 
-        // The back-off ends and the container runs again.
+        // The back-off ends and the container runs again; its repeated events are aggregated into one with a count.
         await WaitForAsync("crash", p => p.Status.ContainerStatuses[0] is { RestartCount: 2, State.Running: not null });
+        Assert.True(await AgentFixture.EventuallyAsync(async () =>
+        {
+            var started = (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == "crash" && e.Reason == "Started").ToList();
+            return started.Count == 1 && started[0].Count == 3;
+        }));
         Assert.True(await AgentFixture.EventuallyAsync(async () =>
             (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Any(e => e.InvolvedObject.Name == "crash" && e.Reason == "BackOff"
                 && e.Message == $"Back-off restarting failed container app in pod crash_default({pod.Metadata.Uid})")));
