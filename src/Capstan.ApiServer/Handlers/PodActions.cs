@@ -22,7 +22,7 @@ public static class PodActions
             }
 
             var now = store.Time.GetUtcNow();
-            await store.UpdateAsync(r, ns, name, "", pod =>
+            await store.UpdateAsync(r, ns, name, "binding", pod =>
             {
                 var spec = pod["spec"] as JsonObject ?? new JsonObject();
                 var assigned = ObjectMeta.Str(spec["nodeName"]);

@@ -419,8 +419,15 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             KindSupport.PrepareForUpdate(r, updated, old);
         }
 
+        // pods/binding only sets spec.nodeName, which the pod's update rules forbid to everyone else (Kubernetes' binding
+        // registry writes it without the update validation, too).
         var errors = KindSupport.ValidateMetadata(r, updated, old)
-            .Concat(subresource == "status" ? KindSupport.ValidateStatus(r, updated, old) : KindSupport.Validate(r, updated, old))
+            .Concat(subresource switch
+            {
+                "status" => KindSupport.ValidateStatus(r, updated, old),
+                "binding" => [],
+                _ => KindSupport.Validate(r, updated, old),
+            })
             .ToList();
         if (errors.Count > 0)
         {

@@ -11,12 +11,14 @@ namespace Capstan.Agent;
 /// <summary>One running node agent: its container runtime, the kubelet logic and the streaming server the API server proxies to.</summary>
 public sealed class AgentHost : IAsyncDisposable
 {
+    private readonly FileStream _lock;
     private readonly IContainerRuntime _runtime;
     private readonly NodeAgent _agent;
     private readonly AgentStreamingServer _streaming;
 
-    private AgentHost(IContainerRuntime runtime, NodeAgent agent, AgentStreamingServer streaming)
+    private AgentHost(FileStream dataDirLock, IContainerRuntime runtime, NodeAgent agent, AgentStreamingServer streaming)
     {
+        _lock = dataDirLock;
         _runtime = runtime;
         _agent = agent;
         _streaming = streaming;
@@ -31,10 +33,12 @@ public sealed class AgentHost : IAsyncDisposable
     public static async Task<AgentHost> StartAsync(
         IKubernetes client, AgentConfig config, X509Certificate2 clusterCa, X509Certificate2? servingCertificate, ILoggerFactory loggerFactory, CancellationToken ct)
     {
-        var runtime = CreateRuntime(config);
+        var dataDirLock = TakeLock(config.DataDir);
+        IContainerRuntime? runtime = null;
         NodeAgent? agent = null;
         try
         {
+            runtime = CreateRuntime(config);
             agent = await NodeAgent.StartAsync(client, new AgentOptions
             {
                 NodeName = config.NodeName,
@@ -51,7 +55,7 @@ public sealed class AgentHost : IAsyncDisposable
                 ServingCertificate = servingCertificate,
                 ClientCaCertificate = clusterCa,
             }, agent.PodDirectory, runtime, loggerFactory, ct).ConfigureAwait(false);
-            return new AgentHost(runtime, agent, streaming);
+            return new AgentHost(dataDirLock, runtime, agent, streaming);
         }
         catch
         {
@@ -60,8 +64,29 @@ public sealed class AgentHost : IAsyncDisposable
                 await agent.DisposeAsync().ConfigureAwait(false);
             }
 
-            await DisposeRuntimeAsync(runtime).ConfigureAwait(false);
+            if (runtime is not null)
+            {
+                await DisposeRuntimeAsync(runtime).ConfigureAwait(false);
+            }
+
+            await dataDirLock.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    // Two agents over one runtime state dir would fight over the same processes and pod IPs.
+    private static FileStream TakeLock(string dataDir)
+    {
+        var agentDir = Path.Combine(dataDir, "agent");
+        Directory.CreateDirectory(agentDir);
+        var path = Path.Combine(agentDir, "agent.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new AgentDataDirInUseException($"another agent (or a server with its agent) is using the data dir {dataDir} (lock {path} is held); pass a different --data-dir");
         }
     }
 
@@ -81,6 +106,7 @@ public sealed class AgentHost : IAsyncDisposable
         await _streaming.DisposeAsync().ConfigureAwait(false);
         await _agent.DisposeAsync().ConfigureAwait(false);
         await DisposeRuntimeAsync(_runtime).ConfigureAwait(false);
+        await _lock.DisposeAsync().ConfigureAwait(false);
     }
 
     private static async ValueTask DisposeRuntimeAsync(IContainerRuntime runtime)
@@ -96,3 +122,5 @@ public sealed class AgentHost : IAsyncDisposable
         }
     }
 }
+
+public sealed class AgentDataDirInUseException(string message) : Exception(message);
