@@ -51,10 +51,7 @@ public sealed class NodeLifecycleControllerTests(ControllersFixture fixture) : I
 
         // The agent comes back: lease renewed and Ready posted again; the taints go.
         await FakeKubelet.RenewLeaseAsync(Client, node);
-        var back = await Client.ReadNodeAsync(node);
-        var now = DateTime.UtcNow;
-        back.Status.Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", LastHeartbeatTime = now, LastTransitionTime = now }];
-        await Client.ReplaceNodeStatusAsync(back, node);
+        await FakeKubelet.PostNodeReadyAsync(Client, node);
         Assert.True(await ControllersFixture.EventuallyAsync(async () =>
             (await Client.ReadNodeAsync(node)).Spec.Taints?.Any(t => t.Key.StartsWith("node.kubernetes.io/", StringComparison.Ordinal)) != true));
     }
