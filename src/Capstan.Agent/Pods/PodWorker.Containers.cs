@@ -199,8 +199,11 @@ internal sealed partial class PodWorker
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _waiting.Remove(container.Name);
+            // A container that never started is removed so the next pass creates it again (Kubernetes: RunContainerError).
+            _waiting[container.Name] = ("RunContainerError", ex.Message);
             _ctx.Events.Pod(pod, "Warning", "Failed", $"Error: {ex.Message}", fieldPath);
+            await _ctx.Runtime.RemoveContainerAsync(id, ct).ConfigureAwait(false);
+            Soon(TimeSpan.FromSeconds(2));
             return true;
         }
 

@@ -175,4 +175,19 @@ public sealed class PodFeatureTests(AgentFixture fixture) : IClassFixture<AgentF
         Assert.NotNull(pod.Status.ContainerStatuses[0].State.Terminated);
         Assert.Single(runtime.Stopped);
     }
+
+    [Fact]
+    public async Task FailedStart_RunContainerError_ThenRetried()
+    {
+        var runtime = new TestRuntime();
+        var fail = true;
+        runtime.FailStart = name => Volatile.Read(ref fail) ? "exec: \"/bin/app\": no such file" : null;
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-runerr"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("runerr", "node-runerr", Container("app")), "default");
+
+        var pod = await WaitForAsync("runerr", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "RunContainerError");
+        Assert.Equal("exec: \"/bin/app\": no such file", pod.Status.ContainerStatuses[0].State.Waiting.Message);
+        Volatile.Write(ref fail, false);
+        await WaitForAsync("runerr", p => p.Status.ContainerStatuses[0].State.Running is not null);
+    }
 }
