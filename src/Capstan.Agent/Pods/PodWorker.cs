@@ -28,6 +28,7 @@ internal sealed partial class PodWorker
     private readonly Dictionary<string, ContainerProbes> _probes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Status, DateTime Transition)> _conditions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _backOffReported = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _logTails = new(StringComparer.Ordinal);
     private readonly Action<PodWorker> _onDone;
     private V1Pod _pod;
     private volatile bool _gone;

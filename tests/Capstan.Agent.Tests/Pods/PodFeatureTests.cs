@@ -190,4 +190,23 @@ public sealed class PodFeatureTests(AgentFixture fixture) : IClassFixture<AgentF
         Volatile.Write(ref fail, false);
         await WaitForAsync("runerr", p => p.Status.ContainerStatuses[0].State.Running is not null);
     }
+
+    [Fact]
+    public async Task FallbackToLogsOnError_FailedContainerMessageIsLogTail()
+    {
+        var runtime = new TestRuntime();
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-termmsg"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        var container = Container("app");
+        container.TerminationMessagePolicy = "FallbackToLogsOnError";
+        var spec = Pod("termmsg", "node-termmsg", container);
+        spec.Spec.RestartPolicy = "Never";
+        await Client.CoreV1.CreateNamespacedPodAsync(spec, "default");
+        await WaitForAsync("termmsg", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null);
+
+        var logPath = runtime.Created.Single().LogPath;
+        File.WriteAllLines(logPath, ["2026-01-01T00:00:00.000000000Z stdout F starting", "2026-01-01T00:00:01.000000000Z stderr P fatal: ", "2026-01-01T00:00:01.000000000Z stderr F disk full"]);
+        runtime.Exit("termmsg", "app", 2);
+        var pod = await WaitForAsync("termmsg", p => p.Status.Phase == "Failed");
+        Assert.Equal("starting\nfatal: disk full\n", pod.Status.ContainerStatuses[0].State.Terminated.Message);
+    }
 }
