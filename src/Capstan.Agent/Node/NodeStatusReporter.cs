@@ -12,7 +12,7 @@ namespace Capstan.Agent.Node;
 /// Registers the Node (create, or update labels and status when it already exists) and then posts its status every
 /// NodeStatusUpdateFrequency when it changed, and at least every NodeStatusReportFrequency as a heartbeat.
 /// </summary>
-public sealed partial class NodeStatusReporter
+internal sealed partial class NodeStatusReporter
 {
     private readonly IKubernetes _client;
     private readonly AgentOptions _options;

@@ -7,7 +7,7 @@ namespace Capstan.Agent.Probes;
 /// then probes every periodSeconds, feeding outcomes through the thresholds. Liveness and readiness wait for the startup
 /// probe (when there is one) to succeed; the startup probe stops once it has.
 /// </summary>
-public sealed class ProbeWorker : IAsyncDisposable
+internal sealed class ProbeWorker : IAsyncDisposable
 {
     private readonly V1Probe _probe;
     private readonly V1Container _container;
