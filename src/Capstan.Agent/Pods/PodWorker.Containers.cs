@@ -378,6 +378,15 @@ internal sealed partial class PodWorker
             var probes = new ContainerProbes(spec.Name);
             var startedAt = status.StartedAt ?? status.CreatedAt;
             var fieldPath = FieldPath(pod, spec);
+            // A container adopted from a previous agent keeps what was reported for it, so a restarted agent causes no readiness blip.
+            var reported = (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? [])
+                .FirstOrDefault(s => s.Name == spec.Name && s.ContainerID == ContainerId(status));
+            ProbeResult? Initial(ProbeKind kind) => kind switch
+            {
+                ProbeKind.Startup when reported?.Started == true => ProbeResult.Success,
+                ProbeKind.Readiness when reported?.Ready == true => ProbeResult.Success,
+                _ => null,
+            };
             ProbeWorker? Make(ProbeKind kind, V1Probe? probe) => probe is null ? null : new ProbeWorker(
                 kind, probe, spec, PodIpOf(pod, sandbox), id, startedAt, _ctx.Probes, Time, () => probes.Started,
                 (worker, outcome, changed) =>
@@ -391,7 +400,8 @@ internal sealed partial class PodWorker
                     {
                         _wake.Set();
                     }
-                });
+                },
+                Initial(kind));
 
             probes.Startup = Make(ProbeKind.Startup, spec.StartupProbe);
 
