@@ -264,8 +264,15 @@ internal sealed partial class PodWorker
             if (existing is { State: SandboxState.Ready })
             {
                 _sandbox = existing;
-                _initialized |= (await _ctx.Runtime.ListContainersAsync(existing.Id, ct).ConfigureAwait(false))
-                    .Any(c => c.Labels.GetValueOrDefault(ContainerLabels.ContainerKind) == "regular");
+                var adopted = await _ctx.Runtime.ListContainersAsync(existing.Id, ct).ConfigureAwait(false);
+                _initialized |= adopted.Any(c => c.Labels.GetValueOrDefault(ContainerLabels.ContainerKind) == "regular");
+
+                // Created but never started: the previous agent stopped between the two steps; create it again.
+                foreach (var stale in adopted.Where(c => c.State == ContainerState.Created))
+                {
+                    await _ctx.Runtime.RemoveContainerAsync(stale.Id, ct).ConfigureAwait(false);
+                }
+
                 return existing;
             }
 
