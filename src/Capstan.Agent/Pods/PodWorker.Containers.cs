@@ -208,6 +208,7 @@ internal sealed partial class PodWorker
         }
 
         _waiting.Remove(container.Name);
+        LogStarted(container.Name, attempt, Namespace, Name, id);
         _ctx.Events.Pod(pod, "Normal", "Started", $"Started container {container.Name}", fieldPath);
         await RemoveOldInstancesAsync(sandbox, container.Name, attempt, ct).ConfigureAwait(false);
 
@@ -304,6 +305,7 @@ internal sealed partial class PodWorker
             _ctx.Events.Pod(pod, "Normal", "Killing", $"Stopping container {spec.Name}", FieldPath(pod, spec));
         }
 
+        LogStopping(running.Id, Namespace, Name, grace.TotalSeconds);
         var started = Time.GetTimestamp();
         if (spec?.Lifecycle?.PreStop is { } preStop && grace > TimeSpan.Zero)
         {

@@ -236,6 +236,12 @@ internal sealed partial class PodWorker
         {
             // Gone or replaced by a new pod of the same name: the informer will tell this worker.
         }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest)
+        {
+            // Retrying the same status cannot help; report it once and post again when the status changes.
+            LogStatusRejected(Namespace, Name, ex.Response.Content);
+            _lastStatus = json;
+        }
     }
 
     /// <summary>Tells the streaming server which runtime containers serve this pod now.</summary>

@@ -368,4 +368,13 @@ internal sealed partial class PodWorker
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "sync of pod {Namespace}/{Name} failed; retrying")]
     private partial void LogSyncFailed(Exception ex, string @namespace, string name);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "the API server rejected the status of pod {Namespace}/{Name}: {Response}")]
+    private partial void LogStatusRejected(string @namespace, string name, string response);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "started container {Container} (attempt {Attempt}) of pod {Namespace}/{Name} as {ContainerId}")]
+    private partial void LogStarted(string container, int attempt, string @namespace, string name, string containerId);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "stopping container {ContainerId} of pod {Namespace}/{Name} with a grace period of {GraceSeconds} s")]
+    private partial void LogStopping(string containerId, string @namespace, string name, double graceSeconds);
 }
