@@ -22,6 +22,9 @@ public sealed record AgentOptions
     /// <summary>Extra node labels (e.g. from --node-label).</summary>
     public IReadOnlyDictionary<string, string> NodeLabels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Taints the Node is registered with (the kubelet's --register-with-taints); applied only when the agent creates the Node.</summary>
+    public IReadOnlyList<k8s.Models.V1Taint> RegisterWithTaints { get; init; } = [];
+
     public TimeSpan NodeStatusUpdateFrequency { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Status is posted at least this often even when nothing changed (Kubernetes' nodeStatusReportFrequency).</summary>

@@ -14,7 +14,7 @@ namespace Capstan.Agent.Events;
 /// repeat of an event (same object, type, reason and message) bumps the existing one's count and lastTimestamp
 /// instead of creating another, so a crash-looping container yields one BackOff event, not thousands.
 /// </summary>
-public sealed partial class EventRecorder : IAsyncDisposable
+internal sealed partial class EventRecorder : IAsyncDisposable
 {
     private readonly IKubernetes _client;
     private readonly string _nodeName;

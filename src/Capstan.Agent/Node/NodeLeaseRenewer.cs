@@ -10,7 +10,7 @@ namespace Capstan.Agent.Node;
 /// Keeps the Lease kube-node-lease/&lt;node&gt; renewed: the node lifecycle controller reads it as the node's heartbeat.
 /// The lease is owned by the Node, so it goes when the Node is deleted.
 /// </summary>
-public sealed partial class NodeLeaseRenewer
+internal sealed partial class NodeLeaseRenewer
 {
     public const string LeaseNamespace = "kube-node-lease";
 

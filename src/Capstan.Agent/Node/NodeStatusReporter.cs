@@ -12,7 +12,7 @@ namespace Capstan.Agent.Node;
 /// Registers the Node (create, or update labels and status when it already exists) and then posts its status every
 /// NodeStatusUpdateFrequency when it changed, and at least every NodeStatusReportFrequency as a heartbeat.
 /// </summary>
-public sealed partial class NodeStatusReporter
+internal sealed partial class NodeStatusReporter
 {
     private readonly IKubernetes _client;
     private readonly AgentOptions _options;
@@ -51,7 +51,7 @@ public sealed partial class NodeStatusReporter
                     Labels = NodeStatusBuilder.Labels(_options, _machine),
                     Annotations = new Dictionary<string, string> { ["node.alpha.kubernetes.io/ttl"] = "0", ["volumes.kubernetes.io/controller-managed-attach-detach"] = "true" },
                 },
-                Spec = new V1NodeSpec(),
+                Spec = new V1NodeSpec { Taints = _options.RegisterWithTaints.Count == 0 ? null : [.. _options.RegisterWithTaints] },
             }, cancellationToken: ct).ConfigureAwait(false);
             LogRegistered(_options.NodeName);
         }

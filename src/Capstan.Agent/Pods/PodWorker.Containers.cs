@@ -199,12 +199,16 @@ internal sealed partial class PodWorker
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _waiting.Remove(container.Name);
+            // A container that never started is removed so the next pass creates it again (Kubernetes: RunContainerError).
+            _waiting[container.Name] = ("RunContainerError", ex.Message);
             _ctx.Events.Pod(pod, "Warning", "Failed", $"Error: {ex.Message}", fieldPath);
+            await _ctx.Runtime.RemoveContainerAsync(id, ct).ConfigureAwait(false);
+            Soon(TimeSpan.FromSeconds(2));
             return true;
         }
 
         _waiting.Remove(container.Name);
+        LogStarted(container.Name, attempt, Namespace, Name, id);
         _ctx.Events.Pod(pod, "Normal", "Started", $"Started container {container.Name}", fieldPath);
         await RemoveOldInstancesAsync(sandbox, container.Name, attempt, ct).ConfigureAwait(false);
 
@@ -301,6 +305,7 @@ internal sealed partial class PodWorker
             _ctx.Events.Pod(pod, "Normal", "Killing", $"Stopping container {spec.Name}", FieldPath(pod, spec));
         }
 
+        LogStopping(running.Id, Namespace, Name, grace.TotalSeconds);
         var started = Time.GetTimestamp();
         if (spec?.Lifecycle?.PreStop is { } preStop && grace > TimeSpan.Zero)
         {
@@ -375,6 +380,15 @@ internal sealed partial class PodWorker
             var probes = new ContainerProbes(spec.Name);
             var startedAt = status.StartedAt ?? status.CreatedAt;
             var fieldPath = FieldPath(pod, spec);
+            // A container adopted from a previous agent keeps what was reported for it, so a restarted agent causes no readiness blip.
+            var reported = (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? [])
+                .FirstOrDefault(s => s.Name == spec.Name && s.ContainerID == ContainerId(status));
+            ProbeResult? Initial(ProbeKind kind) => kind switch
+            {
+                ProbeKind.Startup when reported?.Started == true => ProbeResult.Success,
+                ProbeKind.Readiness when reported?.Ready == true => ProbeResult.Success,
+                _ => null,
+            };
             ProbeWorker? Make(ProbeKind kind, V1Probe? probe) => probe is null ? null : new ProbeWorker(
                 kind, probe, spec, PodIpOf(pod, sandbox), id, startedAt, _ctx.Probes, Time, () => probes.Started,
                 (worker, outcome, changed) =>
@@ -388,7 +402,8 @@ internal sealed partial class PodWorker
                     {
                         _wake.Set();
                     }
-                });
+                },
+                Initial(kind));
 
             probes.Startup = Make(ProbeKind.Startup, spec.StartupProbe);
 

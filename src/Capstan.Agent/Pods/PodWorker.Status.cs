@@ -106,7 +106,7 @@ internal sealed partial class PodWorker
             status.Ready = !isInit || IsSidecar(spec) ? probes?.Ready ?? (spec.StartupProbe is null && spec.ReadinessProbe is null) : false;
             if (previous is not null)
             {
-                status.LastState = new V1ContainerState { Terminated = Terminated(previous) };
+                status.LastState = new V1ContainerState { Terminated = Terminated(previous, spec) };
             }
 
             return status;
@@ -122,28 +122,76 @@ internal sealed partial class PodWorker
         if (!podIsTerminal && _waiting.TryGetValue(spec.Name, out var waiting))
         {
             status.State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = waiting.Reason, Message = waiting.Message } };
-            status.LastState = new V1ContainerState { Terminated = Terminated(latest) };
+            status.LastState = new V1ContainerState { Terminated = Terminated(latest, spec) };
             return status;
         }
 
-        status.State = new V1ContainerState { Terminated = Terminated(latest) };
+        status.State = new V1ContainerState { Terminated = Terminated(latest, spec) };
         if (previous is not null)
         {
-            status.LastState = new V1ContainerState { Terminated = Terminated(previous) };
+            status.LastState = new V1ContainerState { Terminated = Terminated(previous, spec) };
         }
 
         return status;
     }
 
-    private V1ContainerStateTerminated Terminated(ContainerStatus c) => new()
+    private V1ContainerStateTerminated Terminated(ContainerStatus c, V1Container spec) => new()
     {
         ExitCode = c.ExitCode,
         Reason = c.Reason ?? (c.ExitCode == 0 ? "Completed" : "Error"),
-        Message = c.Message,
+        Message = string.IsNullOrEmpty(c.Message) && c.ExitCode != 0 && spec.TerminationMessagePolicy == "FallbackToLogsOnError" ? LogTail(c) : c.Message,
         StartedAt = c.StartedAt is { } s ? Seconds(s.UtcDateTime) : null,
         FinishedAt = c.FinishedAt is { } f ? Seconds(f.UtcDateTime) : null,
         ContainerID = ContainerId(c),
     };
+
+    /// <summary>
+    /// terminationMessagePolicy FallbackToLogsOnError: a failed container's message is the end of its log (at most 80
+    /// lines and 2048 bytes, as the kubelet takes), read once per container instance.
+    /// </summary>
+    private string? LogTail(ContainerStatus c)
+    {
+        if (_logTails.TryGetValue(c.Id, out var cached))
+        {
+            return cached;
+        }
+
+        string? tail = null;
+        try
+        {
+            if (File.Exists(c.LogPath))
+            {
+                // CRI log lines: "<timestamp> <stream> <P|F> <text>"; partial (P) lines join the next one.
+                var text = new System.Text.StringBuilder();
+                foreach (var line in File.ReadLines(c.LogPath).TakeLast(80))
+                {
+                    var parts = line.Split(' ', 4);
+                    if (parts.Length == 4)
+                    {
+                        text.Append(parts[3]);
+                        if (parts[2] != "P")
+                        {
+                            text.Append('\n');
+                        }
+                    }
+                }
+
+                var all = text.ToString();
+                tail = all.Length > 2048 ? all[^2048..] : all;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        if (_logTails.Count > 16)
+        {
+            _logTails.Clear();
+        }
+
+        _logTails[c.Id] = tail;
+        return tail;
+    }
 
     private string ContainerId(ContainerStatus c) => $"{_ctx.Runtime.Name}://{c.Id}";
 
@@ -187,6 +235,12 @@ internal sealed partial class PodWorker
         catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
             // Gone or replaced by a new pod of the same name: the informer will tell this worker.
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.UnprocessableEntity or HttpStatusCode.BadRequest)
+        {
+            // Retrying the same status cannot help; report it once and post again when the status changes.
+            LogStatusRejected(Namespace, Name, ex.Response.Content);
+            _lastStatus = json;
         }
     }
 

@@ -28,6 +28,7 @@ internal sealed partial class PodWorker
     private readonly Dictionary<string, ContainerProbes> _probes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Status, DateTime Transition)> _conditions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _backOffReported = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _logTails = new(StringComparer.Ordinal);
     private readonly Action<PodWorker> _onDone;
     private V1Pod _pod;
     private volatile bool _gone;
@@ -263,8 +264,15 @@ internal sealed partial class PodWorker
             if (existing is { State: SandboxState.Ready })
             {
                 _sandbox = existing;
-                _initialized |= (await _ctx.Runtime.ListContainersAsync(existing.Id, ct).ConfigureAwait(false))
-                    .Any(c => c.Labels.GetValueOrDefault(ContainerLabels.ContainerKind) == "regular");
+                var adopted = await _ctx.Runtime.ListContainersAsync(existing.Id, ct).ConfigureAwait(false);
+                _initialized |= adopted.Any(c => c.Labels.GetValueOrDefault(ContainerLabels.ContainerKind) == "regular");
+
+                // Created but never started: the previous agent stopped between the two steps; create it again.
+                foreach (var stale in adopted.Where(c => c.State == ContainerState.Created))
+                {
+                    await _ctx.Runtime.RemoveContainerAsync(stale.Id, ct).ConfigureAwait(false);
+                }
+
                 return existing;
             }
 
@@ -360,4 +368,13 @@ internal sealed partial class PodWorker
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "sync of pod {Namespace}/{Name} failed; retrying")]
     private partial void LogSyncFailed(Exception ex, string @namespace, string name);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "the API server rejected the status of pod {Namespace}/{Name}: {Response}")]
+    private partial void LogStatusRejected(string @namespace, string name, string response);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "started container {Container} (attempt {Attempt}) of pod {Namespace}/{Name} as {ContainerId}")]
+    private partial void LogStarted(string container, int attempt, string @namespace, string name, string containerId);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "stopping container {ContainerId} of pod {Namespace}/{Name} with a grace period of {GraceSeconds} s")]
+    private partial void LogStopping(string containerId, string @namespace, string name, double graceSeconds);
 }

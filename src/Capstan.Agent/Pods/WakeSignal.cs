@@ -1,7 +1,7 @@
 namespace Capstan.Agent.Pods;
 
 /// <summary>An auto-reset wake-up for one worker loop: any number of <see cref="Set"/> calls before a wait end one wait.</summary>
-public sealed class WakeSignal
+internal sealed class WakeSignal
 {
     private readonly Lock _lock = new();
     private bool _signaled;

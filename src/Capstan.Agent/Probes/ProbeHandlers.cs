@@ -94,6 +94,9 @@ public sealed class ProbeHandlers : IDisposable
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*"));
+
+        // Each probe uses a fresh connection, as the kubelet's (keep-alives off): a server that stops accepting must fail it.
+        request.Headers.ConnectionClose = true;
         foreach (var header in action.HttpHeaders ?? [])
         {
             if (string.Equals(header.Name, "Host", StringComparison.OrdinalIgnoreCase))

@@ -7,7 +7,7 @@ namespace Capstan.Agent.Probes;
 /// then probes every periodSeconds, feeding outcomes through the thresholds. Liveness and readiness wait for the startup
 /// probe (when there is one) to succeed; the startup probe stops once it has.
 /// </summary>
-public sealed class ProbeWorker : IAsyncDisposable
+internal sealed class ProbeWorker : IAsyncDisposable
 {
     private readonly V1Probe _probe;
     private readonly V1Container _container;
@@ -24,8 +24,9 @@ public sealed class ProbeWorker : IAsyncDisposable
 
     /// <param name="started">Whether the container counts as started (its startup probe passed); liveness and readiness probe only then.</param>
     /// <param name="onOutcome">Called after every probe with the outcome and whether the result changed.</param>
+    /// <param name="initial">The result before the first probe; by default Kubernetes' (see below). An adopted container starts from what was reported.</param>
     public ProbeWorker(ProbeKind kind, V1Probe probe, V1Container container, string podIp, string containerId, DateTimeOffset startedAt,
-        ProbeHandlers handlers, TimeProvider time, Func<bool> started, Action<ProbeWorker, ProbeOutcome, bool> onOutcome)
+        ProbeHandlers handlers, TimeProvider time, Func<bool> started, Action<ProbeWorker, ProbeOutcome, bool> onOutcome, ProbeResult? initial = null)
     {
         Kind = kind;
         _probe = probe;
@@ -42,7 +43,7 @@ public sealed class ProbeWorker : IAsyncDisposable
         _threshold = new ProbeThreshold(
             kind == ProbeKind.Readiness ? probe.SuccessThreshold ?? 1 : 1,
             probe.FailureThreshold ?? 3,
-            kind switch { ProbeKind.Liveness => ProbeResult.Success, ProbeKind.Readiness => ProbeResult.Failure, _ => ProbeResult.Unknown });
+            initial ?? kind switch { ProbeKind.Liveness => ProbeResult.Success, ProbeKind.Readiness => ProbeResult.Failure, _ => ProbeResult.Unknown });
     }
 
     public ProbeKind Kind { get; }
@@ -51,7 +52,16 @@ public sealed class ProbeWorker : IAsyncDisposable
 
     public V1Probe Probe => _probe;
 
-    public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token));
+    /// <summary>Starts probing; a startup probe that already passed (an adopted container's) does not run again.</summary>
+    public void Start()
+    {
+        if (Kind == ProbeKind.Startup && _threshold.Current == ProbeResult.Success)
+        {
+            return;
+        }
+
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
 
     private async Task RunAsync(CancellationToken ct)
     {

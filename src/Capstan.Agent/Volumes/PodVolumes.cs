@@ -9,7 +9,7 @@ namespace Capstan.Agent.Volumes;
 /// (a plain directory, medium Memory too), hostPath (the host path itself), and configMap, secret, downwardAPI and
 /// projected volumes, whose files are written from the API and rewritten when their content changes.
 /// </summary>
-public sealed class PodVolumes(AgentOptions options, IConfigSource config, EnvBuilder env)
+internal sealed class PodVolumes(AgentOptions options, IConfigSource config, EnvBuilder env)
 {
     private const int DefaultMode = 0b110_100_100; // 0644
 

@@ -175,4 +175,38 @@ public sealed class PodFeatureTests(AgentFixture fixture) : IClassFixture<AgentF
         Assert.NotNull(pod.Status.ContainerStatuses[0].State.Terminated);
         Assert.Single(runtime.Stopped);
     }
+
+    [Fact]
+    public async Task FailedStart_RunContainerError_ThenRetried()
+    {
+        var runtime = new TestRuntime();
+        var fail = true;
+        runtime.FailStart = name => Volatile.Read(ref fail) ? "exec: \"/bin/app\": no such file" : null;
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-runerr"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("runerr", "node-runerr", Container("app")), "default");
+
+        var pod = await WaitForAsync("runerr", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "RunContainerError");
+        Assert.Equal("exec: \"/bin/app\": no such file", pod.Status.ContainerStatuses[0].State.Waiting.Message);
+        Volatile.Write(ref fail, false);
+        await WaitForAsync("runerr", p => p.Status.ContainerStatuses[0].State.Running is not null);
+    }
+
+    [Fact]
+    public async Task FallbackToLogsOnError_FailedContainerMessageIsLogTail()
+    {
+        var runtime = new TestRuntime();
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-termmsg"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        var container = Container("app");
+        container.TerminationMessagePolicy = "FallbackToLogsOnError";
+        var spec = Pod("termmsg", "node-termmsg", container);
+        spec.Spec.RestartPolicy = "Never";
+        await Client.CoreV1.CreateNamespacedPodAsync(spec, "default");
+        await WaitForAsync("termmsg", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null);
+
+        var logPath = runtime.Created.Single().LogPath;
+        File.WriteAllLines(logPath, ["2026-01-01T00:00:00.000000000Z stdout F starting", "2026-01-01T00:00:01.000000000Z stderr P fatal: ", "2026-01-01T00:00:01.000000000Z stderr F disk full"]);
+        runtime.Exit("termmsg", "app", 2);
+        var pod = await WaitForAsync("termmsg", p => p.Status.Phase == "Failed");
+        Assert.Equal("starting\nfatal: disk full\n", pod.Status.ContainerStatuses[0].State.Terminated.Message);
+    }
 }

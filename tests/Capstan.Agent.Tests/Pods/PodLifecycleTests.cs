@@ -267,4 +267,30 @@ public sealed class PodLifecycleTests(AgentFixture fixture) : IClassFixture<Agen
         Assert.DoesNotContain(runtime.Sandboxes, s => s.Id == orphan.Id);
         Assert.True(second.PodDirectory.FindContainer("default", "adopt", "app", previous: false)!.Running);
     }
+
+    [Fact]
+    public async Task RestartedAgent_KeepsAdoptedContainerReady_WhileProbesStartOver()
+    {
+        var runtime = new TestRuntime();
+        var options = fixture.Options("node-keepready");
+        var agent = await NodeAgent.StartAsync(Client, options, runtime, fixture.LoggerFactory, CancellationToken.None);
+        var container = Container("app", "/bin/app");
+        container.ReadinessProbe = new V1Probe { Exec = new V1ExecAction { Command = ["check"] }, PeriodSeconds = 1, FailureThreshold = 100 };
+        await Client.CoreV1.CreateNamespacedPodAsync(Pod("keepready", "node-keepready", container), "default");
+        await WaitForAsync("keepready", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.Ready == true);
+        await agent.DisposeAsync();
+
+        // From now on every probe fails, but below the failure threshold: the adopted container must stay ready.
+        var probes = 0;
+        runtime.ExecHandler = (_, _) =>
+        {
+            Interlocked.Increment(ref probes);
+            return new ExecSyncResult(1, [], [], false);
+        };
+        await using var second = await NodeAgent.StartAsync(Client, options, runtime, fixture.LoggerFactory, CancellationToken.None);
+        Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(Volatile.Read(ref probes) >= 2)));
+        var pod = await Client.CoreV1.ReadNamespacedPodAsync("keepready", "default");
+        Assert.True(pod.Status.ContainerStatuses[0].Ready);
+        Assert.Equal("True", pod.Status.Conditions.Single(c => c.Type == "Ready").Status);
+    }
 }

@@ -40,9 +40,16 @@ public sealed class ProbeHandlersTests : IAsyncLifetime
             _seenHeader = ctx.Request.Headers["X-Probe"];
             return Results.StatusCode(code);
         });
-        _app.MapGet("/slow", async () =>
+        _app.MapGet("/slow", async (HttpContext ctx) =>
         {
-            await Task.Delay(5000);
+            try
+            {
+                await Task.Delay(5000, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
             return Results.Ok();
         });
         _app.MapPost("/grpc.health.v1.Health/Check", async (HttpContext ctx) =>

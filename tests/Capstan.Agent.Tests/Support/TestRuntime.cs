@@ -25,6 +25,9 @@ public sealed class TestRuntime : IContainerRuntime
     /// <summary>Answers exec probes and hooks; by default every command exits 0.</summary>
     public Func<ContainerStatus, IReadOnlyList<string>, ExecSyncResult> ExecHandler { get; set; } = (_, _) => new ExecSyncResult(0, [], [], false);
 
+    /// <summary>When it returns a message for a container name, starting that container fails with it.</summary>
+    public Func<string, string?> FailStart { get; set; } = _ => null;
+
     public ConcurrentQueue<string> Started { get; } = new();
 
     public ConcurrentQueue<(string Id, TimeSpan Grace)> Stopped { get; } = new();
@@ -92,6 +95,11 @@ public sealed class TestRuntime : IContainerRuntime
     public Task StartContainerAsync(string containerId, CancellationToken ct)
     {
         var c = _containers[containerId];
+        if (FailStart(c.Name) is { } failure)
+        {
+            throw new InvalidOperationException(failure);
+        }
+
         _containers[containerId] = c with { State = ContainerState.Running, StartedAt = DateTimeOffset.UtcNow };
         Started.Enqueue(c.Name);
         ContainerChanged?.Invoke(this, new ContainerEvent(ContainerEventKind.Started, containerId, c.SandboxId, c.Labels));
