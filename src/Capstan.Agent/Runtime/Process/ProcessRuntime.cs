@@ -407,6 +407,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(_options.MaxLogFiles.ToString());
         Field(record.WorkingDir);
         Field(stdin);
+        Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
         Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
         Field(string.Join('\n', CgroupV1.ProcsFiles(record.CgroupDirs)));
