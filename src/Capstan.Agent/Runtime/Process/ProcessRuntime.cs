@@ -459,6 +459,11 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         string text;
         try
         {
+            if (!File.Exists(path))
+            {
+                return;
+            }
+
             text = File.ReadAllText(path);
         }
         catch (IOException)
@@ -477,6 +482,8 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             ApplyExit(entry, text);
         }
 
+        // Processes the container left behind in its cgroup end with it, as under containerd.
+        CgroupV1.KillAll(entry.Record.CgroupDirs);
         entry.Exited.TrySetResult();
         Raise(ContainerEventKind.Exited, entry);
     }

@@ -134,7 +134,8 @@ sub pump {
   syswrite($master, $chunk) if $n;
 }
 while (1) {
-  if (!$done) { my $r = waitpid($child, 1); if ($r == $child) { $status = $?; $done = 1; } }
+  # When the main process ends, so does the container: what it left in its process group goes too.
+  if (!$done) { my $r = waitpid($child, 1); if ($r == $child) { $status = $?; $done = 1; kill 'KILL', -$child; } }
   last if $done && !%open;
   my $rin = ''; vec($rin, fileno($fh{$_}), 1) = 1 for keys %open;
   vec($rin, fileno($fifo), 1) = 1 if $fifo && !$done;

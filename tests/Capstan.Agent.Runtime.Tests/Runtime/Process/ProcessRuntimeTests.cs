@@ -254,6 +254,18 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal("stdout F line-299", (await RuntimeHarness.ReadLogAsync(config.LogPath))[^1]);
     }
 
+    [Fact]
+    public async Task StartContainer_MainProcessExits_BackgroundChildrenKilled()
+    {
+        var marker = Path.Combine(_harness.Root, "child-survived");
+        var (_, id, _) = await _harness.RunAsync($"(sleep 1; touch {marker}) & exit 0");
+
+        await _harness.WaitExitedAsync(id);
+        await Task.Delay(1500);
+
+        Assert.False(File.Exists(marker), "a background child outlived its container");
+    }
+
     internal static async Task WaitForLogAsync(string path, string content)
     {
         for (var i = 0; i < 1500; i++)
