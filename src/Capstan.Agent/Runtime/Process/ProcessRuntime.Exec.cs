@@ -141,6 +141,7 @@ public sealed partial class ProcessRuntime
             sandbox = _sandboxes[entry.Record.SandboxId];
         }
 
+        EnsurePodInitAlive(sandbox);
         if (ptySlave.Length > 0 && _syscalls is null)
         {
             throw new NotSupportedException("exec with a TTY is not supported on this CPU architecture");

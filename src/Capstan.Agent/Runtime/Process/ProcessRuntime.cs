@@ -384,6 +384,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     {
         var config = record.Config;
         var dir = Path.Combine(_containerDir, record.Id);
+        EnsurePodInitAlive(sandbox);
         Directory.CreateDirectory(Path.GetDirectoryName(config.LogPath)!);
         var stdin = "";
         if (config.Stdin)
@@ -694,6 +695,15 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct).ConfigureAwait(false);
         return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+
+    /// <summary>The pod's namespaces are entered through its init's pid: a dead init (its pid maybe reused) means a dead sandbox.</summary>
+    private static void EnsurePodInitAlive(SandboxRecord sandbox)
+    {
+        if (sandbox.InitPid > 0 && !ProcStat.IsAlive(sandbox.InitPid, sandbox.InitStartTime))
+        {
+            throw new InvalidOperationException($"sandbox {sandbox.Id} is not ready: its namespaces are gone (the pod init exited)");
+        }
     }
 
     private void Raise(ContainerEventKind kind, ContainerEntry entry) =>

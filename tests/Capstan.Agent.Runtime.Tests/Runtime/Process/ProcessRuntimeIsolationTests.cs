@@ -116,6 +116,26 @@ public sealed class ProcessRuntimeIsolationTests(ITestOutputHelper output) : IDi
         Assert.Contains(pid, await File.ReadAllLinesAsync(Path.Combine(memory, "cgroup.procs")));
     }
 
+    [Fact]
+    public async Task Namespaces_PodInitKilled_SandboxNotReadyAndContainersExited()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var (sandbox, id, _) = await _harness.RunAsync("exec sleep 100");
+        var init = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_harness.Options.StateDirectory, "sandboxes", sandbox.Id, "sandbox.json")))
+            .RootElement.GetProperty("InitPid").GetInt32();
+
+        Libc.kill(init, Libc.SIGKILL);
+
+        Assert.Equal(137, (await _harness.WaitExitedAsync(id)).ExitCode);
+        Assert.Equal(SandboxState.NotReady, (await Runtime.ListPodSandboxesAsync(CancellationToken.None)).Single().State);
+        var next = await Runtime.CreateContainerAsync(sandbox.Id, _harness.Container("true", "next"), CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Runtime.StartContainerAsync(next, CancellationToken.None));
+    }
+
     private bool NamespacesOrNote()
     {
         if (!Runtime.NamespacesEnabled)
