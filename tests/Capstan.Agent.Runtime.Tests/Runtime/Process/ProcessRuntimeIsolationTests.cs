@@ -77,6 +77,24 @@ public sealed class ProcessRuntimeIsolationTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public async Task Namespaces_ExecSync_SeesThePodsMountsAndHostname()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var volume = Directory.CreateDirectory(Path.Combine(_harness.Root, "volume")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(volume, "data.txt"), "mounted\n");
+        var target = Path.Combine(_harness.Root, "inside", "vol");
+        var (_, id, _) = await _harness.RunAsync("exec sleep 100", pod: "exec-ns", change: c => c with { Mounts = [new Mount(volume, target, ReadOnly: true)] });
+
+        var result = await Runtime.ExecSyncAsync(id, ["sh", "-c", $"cat {target}/data.txt; hostname"], TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.Equal("mounted\nexec-ns\n", System.Text.Encoding.UTF8.GetString(result.Stdout));
+    }
+
+    [Fact]
     public async Task Cgroups_MemoryLimitExceeded_OomKilled()
     {
         if (!Runtime.CgroupsEnabled)
