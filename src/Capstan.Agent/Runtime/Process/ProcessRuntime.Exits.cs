@@ -65,17 +65,18 @@ public sealed partial class ProcessRuntime
     {
         var newline = text.IndexOf('\n');
         var head = (newline < 0 ? text : text[..newline]).Split(' ');
+        // head: exit code, signal (0: none), finished unix ns.
         var message = newline < 0 ? "" : text[(newline + 1)..];
         entry.State = ContainerState.Exited;
         entry.ExitCode = int.Parse(head[0]);
-        var signal = int.Parse(head[1]);
         entry.FinishedAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(head[2]) / 1_000_000);
         entry.Message = message.Length == 0 ? null : message;
         entry.Reason = entry.ExitCode switch
         {
             0 => "Completed",
             128 when entry.Pid == 0 || entry.Message is not null => "StartError",
-            _ when signal == Libc.SIGKILL && CgroupV1.WasOomKilled(entry.Record.CgroupDirs) => "OOMKilled",
+            // As containerd reports it: any OOM kill in the container's cgroup, not only of its main process.
+            _ when CgroupV1.WasOomKilled(entry.Record.CgroupDirs) => "OOMKilled",
             _ => "Error",
         };
     }
