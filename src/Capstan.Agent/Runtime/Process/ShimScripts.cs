@@ -68,6 +68,8 @@ if ($child == 0) {
     if ($stdin ne '') { open(STDIN, '<', $stdin) or $fail->("stdin"); close $keeper; } else { open(STDIN, '<', '/dev/null'); }
     open(STDOUT, '>&', $out_w) or $fail->("stdout"); open(STDERR, '>&', $err_w) or $fail->("stderr");
   }
+  # As runc does, a missing working directory is created.
+  unless (-d $cwd) { my $p = ''; for (grep { length } split m{/}, $cwd) { $p .= "/$_"; mkdir $p; } }
   chdir($cwd) or $fail->("chdir $cwd");
   %ENV = (); for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
   $SIG{$_} = 'DEFAULT' for keys %SIG;

@@ -143,6 +143,17 @@ public sealed class ProcessRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task StartContainer_MissingWorkingDir_CreatedAsRuncDoes()
+    {
+        var dir = Path.Combine(_harness.Root, "not", "yet");
+
+        var (_, id, config) = await _harness.RunAsync("pwd", change: c => c with { WorkingDir = dir });
+        await _harness.WaitExitedAsync(id);
+
+        Assert.Equal(["stdout F " + dir], await RuntimeHarness.ReadLogAsync(config.LogPath));
+    }
+
+    [Fact]
     public async Task RunPodSandbox_TwoPods_DifferentIpsAndOneConnectsToTheOther()
     {
         const string Server = """exec perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "$ENV{POD_IP}:8080", Listen => 5, ReuseAddr => 1) or die "bind: $!"; print "listening\n"; $| = 1; $c = $s->accept; print $c "hello from $ENV{POD_IP}\n"; close $c'""";
