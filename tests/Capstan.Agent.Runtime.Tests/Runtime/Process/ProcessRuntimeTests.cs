@@ -206,7 +206,8 @@ public sealed class ProcessRuntimeTests : IDisposable
     public async Task NewRuntime_AfterAgentDeath_ReadoptsRunningContainerAndSeesItsExitCode()
     {
         var go = Path.Combine(_harness.Root, "go");
-        var (sandbox, id, _) = await _harness.RunAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 42");
+        var (sandbox, id, _) = await _harness.RunAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 42",
+            change: c => c with { Env = [new("KEPT", "yes")], Resources = new ContainerResources(100, 200, 256 * 1024 * 1024) });
         _harness.Runtime.Dispose();
 
         var second = _harness.Open();
@@ -215,6 +216,8 @@ public sealed class ProcessRuntimeTests : IDisposable
         var status = await second.ContainerStatusAsync(id, CancellationToken.None);
         Assert.Equal(ContainerState.Running, status!.State);
         Assert.Equal(sandbox.Ip, (await second.ListPodSandboxesAsync(CancellationToken.None)).Single().Ip);
+        var exec = await second.ExecSyncAsync(id, ["sh", "-c", "echo $KEPT"], TimeSpan.FromSeconds(20), CancellationToken.None);
+        Assert.Equal("yes\n", System.Text.Encoding.UTF8.GetString(exec.Stdout));
         await File.WriteAllTextAsync(go, "");
 
         status = await _harness.WaitExitedAsync(id, second);
