@@ -34,6 +34,8 @@ pipe(my $rep_r, my $rep_w) or die;
 my $p0 = fork(); die "fork: $!" unless defined $p0;
 if ($p0) { close $rep_w; my $m = do { local $/; <$rep_r> }; print $m // "err shim exited"; exit 0; }
 close $rep_r;
+# The launcher (or the agent behind it) may be gone by the time the shim reports: no SIGPIPE for that.
+$SIG{PIPE} = 'IGNORE';
 if ($nr_setsid) { syscall($nr_setsid) } else { require POSIX; POSIX::setsid() }
 open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
 sub report { my $m = shift; syswrite($rep_w, $m); close $rep_w; }
