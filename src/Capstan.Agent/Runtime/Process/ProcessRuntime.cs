@@ -424,7 +424,9 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         }
 
         File.WriteAllText(Path.Combine(dir, "spec"), spec.ToString());
-        var (code, stdout, stderr) = await RunAsync(_perl, [_shimPath, dir, Path.Combine(_exitDir, record.Id)], ct).ConfigureAwait(false);
+        // Not cancellable once launched: the container may already run, and a start takes milliseconds.
+        ct.ThrowIfCancellationRequested();
+        var (code, stdout, stderr) = await RunAsync(_perl, [_shimPath, dir, Path.Combine(_exitDir, record.Id)], CancellationToken.None).ConfigureAwait(false);
         if (code != 0 || stdout.Length == 0)
         {
             throw new InvalidOperationException($"container shim failed (exit {code}): {stderr.Trim()}");
