@@ -76,7 +76,9 @@ internal sealed class CgroupV1
             }
         }
 
-        if (_cpuBase is not null)
+        // Joining a v1 cgroup costs the starting process milliseconds (a write lock over every task's cgroup membership),
+        // so the cpu group exists only for containers with cpu resources; the memory group always does, to kill and account.
+        if (_cpuBase is not null && (resources.CpuRequestMillis is not null || resources.CpuLimitMillis is not null))
         {
             var dir = Path.Combine(_cpuBase, containerId);
             Directory.CreateDirectory(dir);

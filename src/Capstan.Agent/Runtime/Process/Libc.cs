@@ -8,6 +8,7 @@ internal static class Libc
     public const int SIGKILL = 9;
     public const int SIGUSR1 = 10;
     public const int SIGTERM = 15;
+    public const int SIGWINCH = 28;
     public const int O_WRONLY = 0x1;
     public const int O_RDWR = 0x2;
     public const int O_NOCTTY = 0x100;

@@ -80,33 +80,41 @@ public sealed partial class ProcessRuntime
     }
 
     /// <summary>
-    /// Output is the container's log from now on, stripped of the CRI prefix; stdin is the FIFO the shim keeps open for a
-    /// container created with Stdin. Containers run without a terminal, so <paramref name="tty"/> only merges nothing: the
-    /// streams stay separate.
+    /// Output is the container's log from now on, stripped of the CRI prefix (a TTY container's terminal output is all
+    /// stdout); stdin is the FIFO the shim keeps open for a container created with Stdin, copied into the terminal for a
+    /// TTY container. Resize reaches a TTY container's terminal through the shim.
     /// </summary>
     public Task<IStreamSession> AttachAsync(string containerId, bool tty, CancellationToken ct)
     {
         var entry = RunningContainer(containerId);
+        var dir = Path.Combine(_containerDir, containerId);
         Stream? stdin = null;
         if (entry.Record.Config.Stdin)
         {
-            stdin = FifoWriter.Open(Path.Combine(_containerDir, containerId, "stdin"));
+            stdin = FifoWriter.Open(Path.Combine(dir, "stdin"));
         }
 
         var shimPid = entry.ShimPid;
         var shimStart = entry.ShimStartTime;
-        Action? onClose = entry.Record.Config.StdinOnce && stdin is not null
-            ? () =>
+        void Signal(int signal)
+        {
+            if (ProcStat.IsAlive(shimPid, shimStart))
             {
-                // stdinOnce: the first attach ends the container's stdin. The shim drops its keeper end of the FIFO on USR1.
-                if (ProcStat.IsAlive(shimPid, shimStart))
-                {
-                    Libc.kill(shimPid, Libc.SIGUSR1);
-                }
+                Libc.kill(shimPid, signal);
+            }
+        }
+
+        // stdinOnce: the first attach ends the container's stdin. The shim drops its keeper end of the FIFO on USR1.
+        Action? onClose = entry.Record.Config.StdinOnce && stdin is not null ? () => Signal(Libc.SIGUSR1) : null;
+        Action<ushort, ushort>? resize = entry.Record.Config.Tty
+            ? (columns, rows) =>
+            {
+                File.WriteAllText(Path.Combine(dir, "winsize"), $"{rows} {columns}\n");
+                Signal(Libc.SIGWINCH);
             }
             : null;
         var exitCode = entry.Exited.Task.ContinueWith(_ => entry.ExitCode, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return Task.FromResult<IStreamSession>(new AttachSession(entry.Record.Config.LogPath, stdin, exitCode, onClose));
+        return Task.FromResult<IStreamSession>(new AttachSession(entry.Record.Config.LogPath, stdin, entry.Record.Config.Tty, exitCode, onClose, resize));
     }
 
     private ContainerEntry RunningContainer(string containerId)
@@ -133,6 +141,7 @@ public sealed partial class ProcessRuntime
             sandbox = _sandboxes[entry.Record.SandboxId];
         }
 
+        EnsurePodInitAlive(sandbox);
         if (ptySlave.Length > 0 && _syscalls is null)
         {
             throw new NotSupportedException("exec with a TTY is not supported on this CPU architecture");

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Capstan.Agent.Runtime.Process;
 
 /// <summary>
-/// Reads or writes a pty master with blocking read/write on a pool thread. EIO on read means every slave descriptor is
-/// closed (the command exited): the end of the stream. The <see cref="Pty"/> owns the descriptor.
+/// Reads or writes a pty master with blocking read/write on a pool thread (one per reading session: sessions are few).
+/// EIO on read means every slave descriptor is closed (the command exited): the end of the stream. The <see cref="Pty"/>
+/// owns the descriptor.
 /// </summary>
 internal sealed class PtyStream(Pty pty, bool read) : Stream
 {
@@ -41,7 +42,7 @@ internal sealed class PtyStream(Pty pty, bool read) : Stream
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        Task.Factory.StartNew(() => Read(buffer, offset, count), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task.Run(() => Read(buffer, offset, count), cancellationToken);
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {

@@ -11,12 +11,14 @@ internal static class ShimScripts
 {
     /// <summary>
     /// The container shim, one per container, in its own session so it outlives the agent. argv: container dir, exit file.
-    /// Reads &lt;dir&gt;/spec (NUL-separated: log path, max bytes, max files, cwd, stdin FIFO, pod init pid, "setns setsid
+    /// Reads &lt;dir&gt;/spec (NUL-separated: log path, max bytes, max files, cwd, stdin FIFO, tty (1/0), pod init pid, "setns setsid
     /// clock_gettime" syscall numbers, cgroup.procs files, argc, argv..., env...). Forks the container process (into the pod's
     /// namespaces and its cgroups, in a process group of its own), prints "ok &lt;pid&gt;" or "err &lt;message&gt;" once it has
     /// exec'd, writes &lt;dir&gt;/pid ("shim-pid shim-start-time container-pid"), copies stdout/stderr to the log in the CRI
     /// format with rotation, forwards TERM/INT/HUP/QUIT, closes its stdin keeper on USR1 (stdinOnce), and at the end writes
     /// "&lt;exit code&gt; &lt;signal&gt; &lt;finished unix ns&gt;\n&lt;message&gt;" to the exit file (tmp + rename).
+    /// With tty, the process gets a pseudo-terminal in a session of its own: the shim logs the terminal's output as stdout,
+    /// copies the stdin FIFO into it, and applies &lt;dir&gt;/winsize on WINCH.
     /// </summary>
     public const string Shim = """
 # Capstan container shim (see ShimScripts.Shim). No modules: POSIX alone would triple the start-up time.
@@ -24,7 +26,7 @@ use strict; use warnings;
 my ($dir, $exitfile) = @ARGV;
 open(my $sf, '<', "$dir/spec") or die "spec: $!"; binmode $sf; my $spec = do { local $/; <$sf> }; close $sf;
 my @f = split /\0/, $spec, -1;
-my ($log, $maxbytes, $maxfiles, $cwd, $stdin, $initpid, $sys, $cgprocs, $argc) = splice(@f, 0, 9);
+my ($log, $maxbytes, $maxfiles, $cwd, $stdin, $tty, $initpid, $sys, $cgprocs, $argc) = splice(@f, 0, 10);
 my ($nr_setns, $nr_setsid, $nr_clock) = split / /, $sys;
 my @argv = splice(@f, 0, $argc); pop @f if @f && $f[-1] eq '';
 my @env = @f;
@@ -32,11 +34,20 @@ pipe(my $rep_r, my $rep_w) or die;
 my $p0 = fork(); die "fork: $!" unless defined $p0;
 if ($p0) { close $rep_w; my $m = do { local $/; <$rep_r> }; print $m // "err shim exited"; exit 0; }
 close $rep_r;
+# The launcher (or the agent behind it) may be gone by the time the shim reports: no SIGPIPE for that.
+$SIG{PIPE} = 'IGNORE';
 if ($nr_setsid) { syscall($nr_setsid) } else { require POSIX; POSIX::setsid() }
 open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
 sub report { my $m = shift; syswrite($rep_w, $m); close $rep_w; }
-my $keeper;
+my ($keeper, $fifo, $master, $slave);
 if ($stdin ne '') { open($keeper, '+<', $stdin) or do { report("err stdin: $!"); exit 1 }; }
+if ($tty) {
+  # A pseudo-terminal by hand (no IO::Pty in perl-base): unlock (TIOCSPTLCK), get its number (TIOCGPTN), 80x24.
+  sysopen($master, '/dev/ptmx', 2 | 0x100) or do { report("err ptmx: $!"); exit 1 };
+  my $n = pack('i', 0); ioctl($master, 0x40045431, $n); ioctl($master, 0x80045430, $n) or do { report("err pty: $!"); exit 1 };
+  $slave = '/dev/pts/' . unpack('i', $n); my $ws = pack('S4', 24, 80, 0, 0); ioctl($master, 0x5414, $ws);
+  if ($stdin ne '') { sysopen($fifo, $stdin, 0 | 0x800) or do { report("err stdin: $!"); exit 1 }; }
+}
 pipe(my $out_r, my $out_w) or die; pipe(my $err_r, my $err_w) or die; pipe(my $st_r, my $st_w) or die;
 my %fds;
 if ($initpid) {
@@ -49,9 +60,18 @@ if ($child == 0) {
   my $fail = sub { syswrite($st_w, "$_[0]: $!"); exit 127 };
   for my $p (split /\n/, $cgprocs) { open(my $c, '>', $p) or $fail->("cgroup $p"); syswrite($c, "0") or $fail->("cgroup $p"); close $c; }
   if ($initpid) { for my $ns (qw(ipc uts mnt)) { syscall($nr_setns, fileno($fds{$ns}), 0) == 0 or $fail->("setns $ns"); } }
-  setpgrp(0, 0);
-  if ($stdin ne '') { open(STDIN, '<', $stdin) or $fail->("stdin"); close $keeper; } else { open(STDIN, '<', '/dev/null'); }
-  open(STDOUT, '>&', $out_w) or $fail->("stdout"); open(STDERR, '>&', $err_w) or $fail->("stderr");
+  if ($tty) {
+    close $master; close $fifo if $fifo; close $keeper if $keeper;
+    syscall($nr_setsid) if $nr_setsid;
+    open(my $t, '+<', $slave) or $fail->("open $slave");
+    open(STDIN, '<&', $t) or $fail->("stdin"); open(STDOUT, '>&', $t) or $fail->("stdout"); open(STDERR, '>&', $t) or $fail->("stderr"); close $t;
+  } else {
+    setpgrp(0, 0);
+    if ($stdin ne '') { open(STDIN, '<', $stdin) or $fail->("stdin"); close $keeper; } else { open(STDIN, '<', '/dev/null'); }
+    open(STDOUT, '>&', $out_w) or $fail->("stdout"); open(STDERR, '>&', $err_w) or $fail->("stderr");
+  }
+  # As runc does, a missing working directory is created.
+  unless (-d $cwd) { my $p = ''; for (grep { length } split m{/}, $cwd) { $p .= "/$_"; mkdir $p; } }
   chdir($cwd) or $fail->("chdir $cwd");
   %ENV = (); for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
   $SIG{$_} = 'DEFAULT' for keys %SIG;
@@ -76,6 +96,8 @@ my $done = 0; my $status;
 $SIG{CHLD} = sub { };
 for my $s (qw(TERM INT HUP QUIT)) { $SIG{$s} = sub { kill $s, $child unless $done } }
 $SIG{USR1} = sub { close $keeper if $keeper; undef $keeper };
+# Attach resized the terminal: <dir>/winsize holds "rows cols".
+$SIG{WINCH} = sub { if ($master && open(my $w, '<', "$dir/winsize")) { my ($r, $c) = split ' ', scalar <$w>; my $ws = pack('S4', $r, $c, 0, 0); ioctl($master, 0x5414, $ws); } };
 my ($lf, $size); my $cached = -1; my $prefix = '';
 sub openlog { open($lf, '>>', $log) or die "log: $!"; binmode $lf; $size = -s $lf // 0; }
 openlog();
@@ -94,7 +116,7 @@ sub emit {
   rotate() if $size > 0 && $size + length($line) > $maxbytes;
   syswrite($lf, $line); $size += length $line;
 }
-my %buf = (stdout => '', stderr => ''); my %fh = (stdout => $out_r, stderr => $err_r); my $max = 16384;
+my %buf = (stdout => '', stderr => ''); my %fh = (stdout => $tty ? $master : $out_r, stderr => $err_r); my $max = 16384;
 sub drain {
   my ($name) = @_; my $h = $fh{$name}; my $n = sysread($h, my $chunk, 65536);
   if (!$n) { return 0 if !defined $n && $! == 4; return -1 }
@@ -107,14 +129,24 @@ sub drain {
   }
   return 1;
 }
-my %open = (stdout => 1, stderr => 1);
+my %open = $tty ? (stdout => 1) : (stdout => 1, stderr => 1);
+close $err_r if $tty;
+sub pump {
+  # The attacher's input, from the FIFO into the terminal; at its end (stdinOnce) an EOF character.
+  my $n = sysread($fifo, my $chunk, 65536);
+  if (defined $n && $n == 0 && !$keeper) { syswrite($master, "\x04"); close $fifo; undef $fifo; return; }
+  syswrite($master, $chunk) if $n;
+}
 while (1) {
-  if (!$done) { my $r = waitpid($child, 1); if ($r == $child) { $status = $?; $done = 1; } }
+  # When the main process ends, so does the container: what it left in its process group goes too.
+  if (!$done) { my $r = waitpid($child, 1); if ($r == $child) { $status = $?; $done = 1; kill 'KILL', -$child; } }
   last if $done && !%open;
   my $rin = ''; vec($rin, fileno($fh{$_}), 1) = 1 for keys %open;
+  vec($rin, fileno($fifo), 1) = 1 if $fifo && !$done;
   my $n = select(my $rout = $rin, undef, undef, $done ? 0.05 : 1);
   if ($n < 0) { next; }
   if ($n == 0) { last if $done; next; }
+  pump() if $fifo && vec($rout, fileno($fifo), 1);
   for my $name (keys %open) { next unless vec($rout, fileno($fh{$name}), 1); delete $open{$name} if drain($name) < 0; }
 }
 for my $name (qw(stdout stderr)) { emit($name, 'P', $buf{$name}) if length $buf{$name}; }

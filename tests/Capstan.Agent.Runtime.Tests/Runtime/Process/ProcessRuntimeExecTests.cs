@@ -116,4 +116,22 @@ public sealed class ProcessRuntimeExecTests : IDisposable
         Assert.Equal("finishing\n", await new StreamReader(session.Stdout!).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(6, await session.Completion.WaitAsync(TimeSpan.FromSeconds(20)));
     }
+
+    [Fact]
+    public async Task Attach_TtyContainer_TerminalInputOutputAndResize()
+    {
+        var (_, id, config) = await _harness.RunAsync("[ -t 0 ] && echo ready; read a; stty size; echo got:$a; exit 5",
+            change: c => c with { Stdin = true, Tty = true });
+        await ProcessRuntimeTests.WaitForLogAsync(config.LogPath, "ready");
+
+        await using var session = await _harness.Runtime.AttachAsync(id, tty: true, CancellationToken.None);
+        Assert.Null(session.Stderr);
+        session.Resize(120, 50);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("hello\n"));
+
+        var output = await new StreamReader(session.Stdout!).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("50 120", output);
+        Assert.Contains("got:hello", output);
+        Assert.Equal(5, await session.Completion.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
 }

@@ -77,6 +77,24 @@ public sealed class ProcessRuntimeIsolationTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public async Task Namespaces_ExecSync_SeesThePodsMountsAndHostname()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var volume = Directory.CreateDirectory(Path.Combine(_harness.Root, "volume")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(volume, "data.txt"), "mounted\n");
+        var target = Path.Combine(_harness.Root, "inside", "vol");
+        var (_, id, _) = await _harness.RunAsync("exec sleep 100", pod: "exec-ns", change: c => c with { Mounts = [new Mount(volume, target, ReadOnly: true)] });
+
+        var result = await Runtime.ExecSyncAsync(id, ["sh", "-c", $"cat {target}/data.txt; hostname"], TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.Equal("mounted\nexec-ns\n", System.Text.Encoding.UTF8.GetString(result.Stdout));
+    }
+
+    [Fact]
     public async Task Cgroups_MemoryLimitExceeded_OomKilled()
     {
         if (!Runtime.CgroupsEnabled)
@@ -114,6 +132,26 @@ public sealed class ProcessRuntimeIsolationTests(ITestOutputHelper output) : IDi
         Assert.Equal((64 * 1024 * 1024).ToString(), (await File.ReadAllTextAsync(Path.Combine(memory, "memory.limit_in_bytes"))).Trim());
         var pid = (await File.ReadAllTextAsync(Path.Combine(_harness.Options.StateDirectory, "containers", id, "pid"))).Split(' ')[2].Trim();
         Assert.Contains(pid, await File.ReadAllLinesAsync(Path.Combine(memory, "cgroup.procs")));
+    }
+
+    [Fact]
+    public async Task Namespaces_PodInitKilled_SandboxNotReadyAndContainersExited()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var (sandbox, id, _) = await _harness.RunAsync("exec sleep 100");
+        var init = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_harness.Options.StateDirectory, "sandboxes", sandbox.Id, "sandbox.json")))
+            .RootElement.GetProperty("InitPid").GetInt32();
+
+        Libc.kill(init, Libc.SIGKILL);
+
+        Assert.Equal(137, (await _harness.WaitExitedAsync(id)).ExitCode);
+        Assert.Equal(SandboxState.NotReady, (await Runtime.ListPodSandboxesAsync(CancellationToken.None)).Single().State);
+        var next = await Runtime.CreateContainerAsync(sandbox.Id, _harness.Container("true", "next"), CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Runtime.StartContainerAsync(next, CancellationToken.None));
     }
 
     private bool NamespacesOrNote()

@@ -143,6 +143,17 @@ public sealed class ProcessRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task StartContainer_MissingWorkingDir_CreatedAsRuncDoes()
+    {
+        var dir = Path.Combine(_harness.Root, "not", "yet");
+
+        var (_, id, config) = await _harness.RunAsync("pwd", change: c => c with { WorkingDir = dir });
+        await _harness.WaitExitedAsync(id);
+
+        Assert.Equal(["stdout F " + dir], await RuntimeHarness.ReadLogAsync(config.LogPath));
+    }
+
+    [Fact]
     public async Task RunPodSandbox_TwoPods_DifferentIpsAndOneConnectsToTheOther()
     {
         const string Server = """exec perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "$ENV{POD_IP}:8080", Listen => 5, ReuseAddr => 1) or die "bind: $!"; print "listening\n"; $| = 1; $c = $s->accept; print $c "hello from $ENV{POD_IP}\n"; close $c'""";
@@ -195,7 +206,8 @@ public sealed class ProcessRuntimeTests : IDisposable
     public async Task NewRuntime_AfterAgentDeath_ReadoptsRunningContainerAndSeesItsExitCode()
     {
         var go = Path.Combine(_harness.Root, "go");
-        var (sandbox, id, _) = await _harness.RunAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 42");
+        var (sandbox, id, _) = await _harness.RunAsync($"while [ ! -e {go} ]; do sleep 0.02; done; exit 42",
+            change: c => c with { Env = [new("KEPT", "yes")], Resources = new ContainerResources(100, 200, 256 * 1024 * 1024) });
         _harness.Runtime.Dispose();
 
         var second = _harness.Open();
@@ -204,6 +216,8 @@ public sealed class ProcessRuntimeTests : IDisposable
         var status = await second.ContainerStatusAsync(id, CancellationToken.None);
         Assert.Equal(ContainerState.Running, status!.State);
         Assert.Equal(sandbox.Ip, (await second.ListPodSandboxesAsync(CancellationToken.None)).Single().Ip);
+        var exec = await second.ExecSyncAsync(id, ["sh", "-c", "echo $KEPT"], TimeSpan.FromSeconds(20), CancellationToken.None);
+        Assert.Equal("yes\n", System.Text.Encoding.UTF8.GetString(exec.Stdout));
         await File.WriteAllTextAsync(go, "");
 
         status = await _harness.WaitExitedAsync(id, second);
@@ -252,6 +266,18 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal(3, files.Length);
         Assert.All(files, f => Assert.True(new FileInfo(f).Length <= 2000, $"{f} has {new FileInfo(f).Length} bytes"));
         Assert.Equal("stdout F line-299", (await RuntimeHarness.ReadLogAsync(config.LogPath))[^1]);
+    }
+
+    [Fact]
+    public async Task StartContainer_MainProcessExits_BackgroundChildrenKilled()
+    {
+        var marker = Path.Combine(_harness.Root, "child-survived");
+        var (_, id, _) = await _harness.RunAsync($"(sleep 1; touch {marker}) & exit 0");
+
+        await _harness.WaitExitedAsync(id);
+        await Task.Delay(1500);
+
+        Assert.False(File.Exists(marker), "a background child outlived its container");
     }
 
     internal static async Task WaitForLogAsync(string path, string content)
