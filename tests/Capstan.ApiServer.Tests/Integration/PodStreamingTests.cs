@@ -213,11 +213,14 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Contains("got x", result.Stdout);
     }
 
-    [Fact]
+    [Theory]
     [Trait("Category", "Slow")]
-    public async Task KubectlPortForward_ForwardsALocalPortToThePod()
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task KubectlPortForward_ForwardsALocalPortToThePod(bool websockets)
     {
-        await CreateRunningPodAsync("forward-pod", "app");
+        var podName = websockets ? "forward-pod" : "forward-spdy-pod";
+        await CreateRunningPodAsync(podName, "app");
         using var pod = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         pod.Start();
         var podPort = ((IPEndPoint)pod.LocalEndpoint).Port;
@@ -237,10 +240,13 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--kubeconfig", fixture.Server.KubeconfigPath, "--server", fixture.Server.Address.ToString().TrimEnd('/'), "port-forward", "pod/forward-pod", $"{localPort}:{podPort}" })
+        foreach (var argument in new[] { "--kubeconfig", fixture.Server.KubeconfigPath, "--server", fixture.Server.Address.ToString().TrimEnd('/'), "port-forward", "pod/" + podName, $"{localPort}:{podPort}" })
         {
             start.ArgumentList.Add(argument);
         }
+
+        // Without WebSockets kubectl speaks SPDY/3.1 over a plain HTTP upgrade.
+        start.Environment["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = websockets ? "true" : "false";
 
         using var kubectl = Process.Start(start)!;
         var stderr = kubectl.StandardError.ReadToEndAsync();
