@@ -109,7 +109,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
         {
             await ProxyLogsAsync(http, target, nodeName, ct).ConfigureAwait(false);
         }
-        else if (request.Subresource == "portforward" && IsSpdyUpgrade(http))
+        else if (IsSpdyUpgrade(http))
         {
             await ProxySpdyAsync(http, target, nodeName, ct).ConfigureAwait(false);
         }
@@ -208,7 +208,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
     {
         if (!WebSocketAccept.IsWebSocketRequest(http))
         {
-            throw ApiException.BadRequest("Upgrade request required: exec, attach and port-forward are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io; SPDY/3.1+portforward.k8s.io for port-forward)");
+            throw ApiException.BadRequest("Upgrade request required: exec, attach and port-forward are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io; SPDY/3.1+portforward.k8s.io for port-forward) or SPDY/3.1");
         }
 
         AgentUpgradeClient.WebSocketOutcome outcome;
@@ -236,7 +236,8 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
         http.Request.Headers.Upgrade.ToString().StartsWith("SPDY/3.1", StringComparison.OrdinalIgnoreCase)
         && http.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true;
 
-    /// <summary>Port-forward's SPDY fallback (<c>Upgrade: SPDY/3.1</c>): the upgraded connections are spliced byte for byte.</summary>
+    /// <summary>The SPDY fallback of exec, attach and port-forward (<c>Upgrade: SPDY/3.1</c>, what kubectl sends when the
+    /// WebSocket upgrade is refused, and what clients before 1.30 send): the upgraded connections are spliced byte for byte.</summary>
     private async Task ProxySpdyAsync(HttpContext http, Uri target, string nodeName, CancellationToken ct)
     {
         AgentUpgradeClient.Upgrade upgrade;
