@@ -22,6 +22,12 @@ public sealed partial class AgentStreamingServer
             return;
         }
 
+        if (IsSpdyUpgrade(http))
+        {
+            await SpdyPortForwardAsync(http, ns, pod, address, ct).ConfigureAwait(false);
+            return;
+        }
+
         var requested = http.Request.Headers["Sec-WebSocket-Protocol"]
             .SelectMany(p => (p ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             .ToList();
@@ -32,20 +38,7 @@ public sealed partial class AgentStreamingServer
             return;
         }
 
-        async Task<Stream> ConnectAsync(int port, CancellationToken token)
-        {
-            var client = new TcpClient(address.AddressFamily) { NoDelay = true };
-            try
-            {
-                await client.ConnectAsync(address, port, token).ConfigureAwait(false);
-                return client.GetStream();
-            }
-            catch
-            {
-                client.Dispose();
-                throw;
-            }
-        }
+        Task<Stream> ConnectAsync(int port, CancellationToken token) => ConnectToPodAsync(address, port, token);
 
         var target = $"pod {ns}/{pod}";
         if (requested.Contains(PortForwardSession.TunnelProtocol, StringComparer.Ordinal))
@@ -100,5 +93,53 @@ public sealed partial class AgentStreamingServer
         using var channelSocket = await http.WebSockets.AcceptWebSocketAsync(protocol).ConfigureAwait(false);
         LogSession("port-forward", ns, pod, "", protocol ?? "channel");
         await new ChannelPortForwardSession(channelSocket, ports, ConnectAsync, target).RunAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The SPDY fallback kubectl uses when the WebSocket upgrade is refused (or KUBECTL_PORT_FORWARD_WEBSOCKETS=false):
+    /// <c>Upgrade: SPDY/3.1</c> with <c>X-Stream-Protocol-Version: portforward.k8s.io</c>.</summary>
+    private static bool IsSpdyUpgrade(HttpContext http) =>
+        http.Request.Headers.Upgrade.ToString().StartsWith("SPDY/3.1", StringComparison.OrdinalIgnoreCase);
+
+    private async Task SpdyPortForwardAsync(HttpContext http, string ns, string pod, IPAddress address, CancellationToken ct)
+    {
+        var versions = http.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries));
+        var upgrade = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>();
+        if (!versions.Contains(PortForwardSession.Protocol, StringComparer.Ordinal) || upgrade is not { IsUpgradableRequest: true })
+        {
+            await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest",
+                $"unable to upgrade: X-Stream-Protocol-Version must include {PortForwardSession.Protocol}")).ConfigureAwait(false);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status101SwitchingProtocols;
+        http.Response.Headers.Connection = "Upgrade";
+        http.Response.Headers.Upgrade = "SPDY/3.1";
+        http.Response.Headers["X-Stream-Protocol-Version"] = PortForwardSession.Protocol;
+        await using var transport = await upgrade.UpgradeAsync().ConfigureAwait(false);
+        LogSession("port-forward", ns, pod, "", "SPDY/3.1");
+        using var connection = new SpdyConnection(transport);
+        try
+        {
+            await new PortForwardSession(connection, (port, token) => ConnectToPodAsync(address, port, token), $"pod {ns}/{pod}").RunAsync(ct).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            LogAborted(http.Request.Path.Value ?? "", ex.Message);
+        }
+    }
+
+    private static async Task<Stream> ConnectToPodAsync(IPAddress address, int port, CancellationToken ct)
+    {
+        var client = new TcpClient(address.AddressFamily) { NoDelay = true };
+        try
+        {
+            await client.ConnectAsync(address, port, ct).ConfigureAwait(false);
+            return client.GetStream();
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
     }
 }

@@ -224,6 +224,13 @@ public sealed partial class AgentStreamingServer : IAsyncDisposable
         }
 
         var target = await RunningContainerAsync(http, ns, pod, container).ConfigureAwait(false);
+        if (target is not null && IsSpdyUpgrade(http))
+        {
+            await SpdyRemoteCommandAsync(http, request.Stdin, request.Stdout, request.Stderr, request.Tty,
+                token => _runtime.ExecAsync(target.ContainerId, request, token), command, ct).ConfigureAwait(false);
+            return;
+        }
+
         var protocol = target is null ? null : await NegotiateAsync(http).ConfigureAwait(false);
         if (target is null || protocol is null)
         {
@@ -240,6 +247,14 @@ public sealed partial class AgentStreamingServer : IAsyncDisposable
     {
         var tty = Flag(http.Request.Query, "tty");
         var target = await RunningContainerAsync(http, ns, pod, container).ConfigureAwait(false);
+        if (target is not null && IsSpdyUpgrade(http))
+        {
+            var query = http.Request.Query;
+            await SpdyRemoteCommandAsync(http, Flag(query, "stdin"), Flag(query, "stdout"), Flag(query, "stderr"), tty,
+                token => _runtime.AttachAsync(target.ContainerId, tty && target.Tty, token), command: null, ct).ConfigureAwait(false);
+            return;
+        }
+
         var protocol = target is null ? null : await NegotiateAsync(http).ConfigureAwait(false);
         if (target is null || protocol is null)
         {
@@ -268,6 +283,29 @@ public sealed partial class AgentStreamingServer : IAsyncDisposable
         }
 
         return target;
+    }
+
+    /// <summary>Exec or attach over an upgraded SPDY/3.1 connection (the client's fallback from WebSocket).</summary>
+    private async Task SpdyRemoteCommandAsync(HttpContext http, bool stdin, bool stdout, bool stderr, bool tty,
+        Func<CancellationToken, Task<IStreamSession>> start, IReadOnlyList<string>? command, CancellationToken ct)
+    {
+        var offered = http.Request.Headers["X-Stream-Protocol-Version"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries)).ToHashSet(StringComparer.Ordinal);
+        var version = SpdyRemoteCommandSession.Versions.FirstOrDefault(offered.Contains);
+        var upgrade = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>();
+        if (version is null || upgrade is not { IsUpgradableRequest: true })
+        {
+            await WriteStatusAsync(http, ExecStatus.Failure(400, "BadRequest",
+                $"unable to upgrade: X-Stream-Protocol-Version must include {string.Join(" or ", SpdyRemoteCommandSession.Versions)}")).ConfigureAwait(false);
+            return;
+        }
+
+        http.Response.StatusCode = StatusCodes.Status101SwitchingProtocols;
+        http.Response.Headers.Connection = "Upgrade";
+        http.Response.Headers.Upgrade = "SPDY/3.1";
+        http.Response.Headers["X-Stream-Protocol-Version"] = version;
+        await using var transport = await upgrade.UpgradeAsync().ConfigureAwait(false);
+        using var connection = new Spdy.SpdyConnection(transport);
+        await new SpdyRemoteCommandSession(connection, stdin, stdout, stderr, tty).RunAsync(start, command, ct).ConfigureAwait(false);
     }
 
     /// <summary>The channel protocol for a WebSocket request, or null after answering a request that cannot be served.</summary>

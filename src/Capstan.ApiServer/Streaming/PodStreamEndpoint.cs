@@ -8,6 +8,7 @@ using Capstan.ApiServer.Http;
 using Capstan.ApiServer.Objects;
 using Capstan.ApiServer.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Capstan.ApiServer.Streaming;
@@ -108,6 +109,10 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
         {
             await ProxyLogsAsync(http, target, nodeName, ct).ConfigureAwait(false);
         }
+        else if (IsSpdyUpgrade(http))
+        {
+            await ProxySpdyAsync(http, target, nodeName, ct).ConfigureAwait(false);
+        }
         else
         {
             await ProxyStreamAsync(http, target, nodeName, ct).ConfigureAwait(false);
@@ -203,13 +208,13 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
     {
         if (!WebSocketAccept.IsWebSocketRequest(http))
         {
-            throw ApiException.BadRequest("Upgrade request required: exec, attach and port-forward are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io; SPDY/3.1+portforward.k8s.io for port-forward)");
+            throw ApiException.BadRequest("Upgrade request required: exec, attach and port-forward are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io; SPDY/3.1+portforward.k8s.io for port-forward) or SPDY/3.1");
         }
 
-        AgentWebSocketClient.Outcome outcome;
+        AgentUpgradeClient.WebSocketOutcome outcome;
         try
         {
-            outcome = await AgentWebSocketClient.ConnectAsync(target, _clientCertificate!, WebSocketAccept.RequestedProtocols(http), ct).ConfigureAwait(false);
+            outcome = await AgentUpgradeClient.ConnectWebSocketAsync(target, _clientCertificate!, WebSocketAccept.RequestedProtocols(http), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {
@@ -225,6 +230,59 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
         using var backend = outcome.Socket;
         using var client = await WebSocketAccept.AcceptAsync(http, outcome.Protocol).ConfigureAwait(false);
         await WebSocketRelay.RunAsync(client, backend, ct).ConfigureAwait(false);
+    }
+
+    private static bool IsSpdyUpgrade(HttpContext http) =>
+        http.Request.Headers.Upgrade.ToString().StartsWith("SPDY/3.1", StringComparison.OrdinalIgnoreCase)
+        && http.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true;
+
+    /// <summary>The SPDY fallback of exec, attach and port-forward (<c>Upgrade: SPDY/3.1</c>, what kubectl sends when the
+    /// WebSocket upgrade is refused, and what clients before 1.30 send): the upgraded connections are spliced byte for byte.</summary>
+    private async Task ProxySpdyAsync(HttpContext http, Uri target, string nodeName, CancellationToken ct)
+    {
+        AgentUpgradeClient.Upgrade upgrade;
+        try
+        {
+            upgrade = await AgentUpgradeClient.UpgradeAsync(target, _clientCertificate!, "POST",
+            [
+                new("Connection", "Upgrade"),
+                new("Upgrade", "SPDY/3.1"),
+                new("X-Stream-Protocol-Version", string.Join(", ", http.Request.Headers["X-Stream-Protocol-Version"].Select(v => v ?? ""))),
+            ], ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            throw Unreachable(nodeName, target, ex.Message);
+        }
+
+        if (upgrade.Stream is null)
+        {
+            await RelayErrorAsync(http, upgrade.StatusCode, new MemoryStream(Encoding.UTF8.GetBytes(upgrade.Body)), ct).ConfigureAwait(false);
+            return;
+        }
+
+        await using var backend = upgrade.Stream;
+        http.Response.StatusCode = StatusCodes.Status101SwitchingProtocols;
+        http.Response.Headers.Connection = "Upgrade";
+        http.Response.Headers.Upgrade = "SPDY/3.1";
+        if (upgrade.Headers.TryGetValue("X-Stream-Protocol-Version", out var version))
+        {
+            http.Response.Headers["X-Stream-Protocol-Version"] = version;
+        }
+
+        await using var client = await http.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync().ConfigureAwait(false);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var up = client.CopyToAsync(backend, stop.Token);
+        var down = backend.CopyToAsync(client, stop.Token);
+        await Task.WhenAny(up, down).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(up, down).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
     }
 
     private static ApiException Unreachable(string nodeName, Uri target, string why) =>

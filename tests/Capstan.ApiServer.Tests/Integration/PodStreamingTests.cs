@@ -94,7 +94,10 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         return logPath;
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(string? stdin, params string[] arguments)
+    private Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(string? stdin, params string[] arguments) =>
+        KubectlAsync(stdin, websockets: true, arguments);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(string? stdin, bool websockets, params string[] arguments)
     {
         var start = new ProcessStartInfo(Kubectl)
         {
@@ -112,6 +115,8 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
             start.ArgumentList.Add(argument);
         }
 
+        // Without WebSockets kubectl falls back to SPDY/3.1 over a plain HTTP upgrade, as clients before 1.30 do.
+        start.Environment["KUBECTL_REMOTE_COMMAND_WEBSOCKETS"] = websockets ? "true" : "false";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -143,22 +148,28 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal("2026-11-25T10:00:02.2Z two\n2026-11-25T10:00:03.3Z three\n", tail.Stdout);
     }
 
-    [Fact]
+    [Theory]
     [Trait("Category", "Slow")]
-    public async Task KubectlExec_CommandExitingWith3_PrintsOutputAndExitsWith3()
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task KubectlExec_CommandExitingWith3_PrintsOutputAndExitsWith3(bool websockets)
     {
-        await CreateRunningPodAsync("exec-pod", "app");
-        var result = await KubectlAsync(null, "exec", "exec-pod", "--", "sh", "-c", "echo hi; exit 3");
+        var pod = websockets ? "exec-pod" : "exec-spdy-pod";
+        await CreateRunningPodAsync(pod, "app");
+        var result = await KubectlAsync(null, websockets, "exec", pod, "--", "sh", "-c", "echo hi; exit 3");
         Assert.Equal("hi\n", result.Stdout);
         Assert.Equal(3, result.ExitCode);
     }
 
-    [Fact]
+    [Theory]
     [Trait("Category", "Slow")]
-    public async Task KubectlExecInteractive_Stdin_ReachesTheCommand()
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task KubectlExecInteractive_Stdin_ReachesTheCommand(bool websockets)
     {
-        await CreateRunningPodAsync("exec-stdin-pod", "app");
-        var result = await KubectlAsync("hello from stdin\n", "exec", "-i", "exec-stdin-pod", "--", "cat");
+        var pod = websockets ? "exec-stdin-pod" : "exec-stdin-spdy-pod";
+        await CreateRunningPodAsync(pod, "app");
+        var result = await KubectlAsync("hello from stdin\n", websockets, "exec", "-i", pod, "--", "cat");
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Equal("hello from stdin\n", result.Stdout);
     }
@@ -213,11 +224,14 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Contains("got x", result.Stdout);
     }
 
-    [Fact]
+    [Theory]
     [Trait("Category", "Slow")]
-    public async Task KubectlPortForward_ForwardsALocalPortToThePod()
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task KubectlPortForward_ForwardsALocalPortToThePod(bool websockets)
     {
-        await CreateRunningPodAsync("forward-pod", "app");
+        var podName = websockets ? "forward-pod" : "forward-spdy-pod";
+        await CreateRunningPodAsync(podName, "app");
         using var pod = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         pod.Start();
         var podPort = ((IPEndPoint)pod.LocalEndpoint).Port;
@@ -237,10 +251,13 @@ public sealed class PodStreamingTests(ServerFixture fixture) : IClassFixture<Ser
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--kubeconfig", fixture.Server.KubeconfigPath, "--server", fixture.Server.Address.ToString().TrimEnd('/'), "port-forward", "pod/forward-pod", $"{localPort}:{podPort}" })
+        foreach (var argument in new[] { "--kubeconfig", fixture.Server.KubeconfigPath, "--server", fixture.Server.Address.ToString().TrimEnd('/'), "port-forward", "pod/" + podName, $"{localPort}:{podPort}" })
         {
             start.ArgumentList.Add(argument);
         }
+
+        // Without WebSockets kubectl speaks SPDY/3.1 over a plain HTTP upgrade.
+        start.Environment["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = websockets ? "true" : "false";
 
         using var kubectl = Process.Start(start)!;
         var stderr = kubectl.StandardError.ReadToEndAsync();

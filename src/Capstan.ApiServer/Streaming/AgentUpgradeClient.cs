@@ -9,20 +9,48 @@ using System.Text;
 namespace Capstan.ApiServer.Streaming;
 
 /// <summary>
-/// Opens a WebSocket to a node agent with a hand-written handshake over TLS (client certificate presented, server
-/// certificate not verified). ClientWebSocket would not do: it refuses subprotocols that are not RFC tokens
-/// (kubectl's port-forward tunnel asks for <c>SPDY/3.1+portforward.k8s.io</c>), and it drops the body of a refusal,
-/// which carries the agent's Status.
+/// Opens an upgraded connection (WebSocket, or SPDY/3.1 for port-forward) to a node agent with a hand-written
+/// HTTP/1.1 handshake over TLS (client certificate presented, server certificate not verified). ClientWebSocket would
+/// not do: it refuses subprotocols that are not RFC tokens (kubectl's port-forward tunnel asks for
+/// <c>SPDY/3.1+portforward.k8s.io</c>), and it drops the body of a refusal, which carries the agent's Status.
 /// </summary>
-internal static class AgentWebSocketClient
+internal static class AgentUpgradeClient
 {
     private const int MaxHead = 16 * 1024;
     private const int MaxErrorBody = 64 * 1024;
 
-    /// <summary>Either the open socket and the subprotocol the agent chose, or the agent's refusal (status code and body).</summary>
-    public sealed record Outcome(WebSocket? Socket, string? Protocol, int StatusCode, string Body);
+    /// <summary>The upgraded stream and the agent's 101 headers, or the agent's refusal (status code and body).</summary>
+    public sealed record Upgrade(Stream? Stream, int StatusCode, IReadOnlyDictionary<string, string> Headers, string Body);
 
-    public static async Task<Outcome> ConnectAsync(Uri target, X509Certificate2 clientCertificate, IReadOnlyList<string> protocols, CancellationToken ct)
+    /// <summary>Either the open socket and the subprotocol the agent chose, or the agent's refusal.</summary>
+    public sealed record WebSocketOutcome(WebSocket? Socket, string? Protocol, int StatusCode, string Body);
+
+    public static async Task<WebSocketOutcome> ConnectWebSocketAsync(Uri target, X509Certificate2 clientCertificate, IReadOnlyList<string> protocols, CancellationToken ct)
+    {
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("Upgrade", "websocket"),
+            new("Connection", "Upgrade"),
+            new("Sec-WebSocket-Version", "13"),
+            new("Sec-WebSocket-Key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))),
+        };
+        if (protocols.Count > 0)
+        {
+            headers.Add(new("Sec-WebSocket-Protocol", string.Join(", ", protocols)));
+        }
+
+        var upgrade = await UpgradeAsync(target, clientCertificate, "GET", headers, ct).ConfigureAwait(false);
+        if (upgrade.Stream is null)
+        {
+            return new WebSocketOutcome(null, null, upgrade.StatusCode, upgrade.Body);
+        }
+
+        upgrade.Headers.TryGetValue("Sec-WebSocket-Protocol", out var chosen);
+        var socket = WebSocket.CreateFromStream(upgrade.Stream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        return new WebSocketOutcome(socket, string.IsNullOrEmpty(chosen) ? null : chosen, 101, "");
+    }
+
+    public static async Task<Upgrade> UpgradeAsync(Uri target, X509Certificate2 clientCertificate, string method, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct)
     {
         var tcp = new TcpClient { NoDelay = true };
         SslStream? tls = null;
@@ -38,32 +66,27 @@ internal static class AgentWebSocketClient
                 ApplicationProtocols = [SslApplicationProtocol.Http11],
             }, ct).ConfigureAwait(false);
 
-            var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
             var request = new StringBuilder()
-                .Append("GET ").Append(target.PathAndQuery).Append(" HTTP/1.1\r\n")
-                .Append("Host: ").Append(target.Authority).Append("\r\n")
-                .Append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n")
-                .Append("Sec-WebSocket-Key: ").Append(key).Append("\r\n");
-            if (protocols.Count > 0)
+                .Append(method).Append(' ').Append(target.PathAndQuery).Append(" HTTP/1.1\r\n")
+                .Append("Host: ").Append(target.Authority).Append("\r\n");
+            foreach (var (name, value) in headers)
             {
-                request.Append("Sec-WebSocket-Protocol: ").Append(string.Join(", ", protocols)).Append("\r\n");
+                request.Append(name).Append(": ").Append(value).Append("\r\n");
             }
 
-            request.Append("\r\n");
+            request.Append("Content-Length: 0\r\n\r\n");
             await tls.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), ct).ConfigureAwait(false);
 
-            var (status, headers) = await ReadHeadAsync(tls, ct).ConfigureAwait(false);
+            var (status, responseHeaders) = await ReadHeadAsync(tls, ct).ConfigureAwait(false);
             if (status != 101)
             {
-                var body = await ReadBodyAsync(tls, headers, ct).ConfigureAwait(false);
+                var body = await ReadBodyAsync(tls, responseHeaders, ct).ConfigureAwait(false);
                 tls.Dispose();
                 tcp.Dispose();
-                return new Outcome(null, null, status, body);
+                return new Upgrade(null, status, responseHeaders, body);
             }
 
-            headers.TryGetValue("sec-websocket-protocol", out var chosen);
-            var socket = WebSocket.CreateFromStream(tls, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.FromSeconds(30) });
-            return new Outcome(socket, string.IsNullOrEmpty(chosen) ? null : chosen, 101, "");
+            return new Upgrade(tls, 101, responseHeaders, "");
         }
         catch
         {
@@ -73,7 +96,7 @@ internal static class AgentWebSocketClient
         }
     }
 
-    /// <summary>Reads the response head byte by byte, so nothing of the WebSocket stream that follows is consumed.</summary>
+    /// <summary>Reads the response head byte by byte, so nothing of the upgraded stream that follows is consumed.</summary>
     private static async Task<(int Status, Dictionary<string, string> Headers)> ReadHeadAsync(Stream stream, CancellationToken ct)
     {
         var head = new List<byte>(512);
@@ -82,7 +105,7 @@ internal static class AgentWebSocketClient
         {
             if (head.Count > MaxHead || await stream.ReadAsync(one, ct).ConfigureAwait(false) == 0)
             {
-                throw new IOException("the agent closed the connection during the WebSocket handshake");
+                throw new IOException("the agent closed the connection during the upgrade handshake");
             }
 
             head.Add(one[0]);
