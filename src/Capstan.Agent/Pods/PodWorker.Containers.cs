@@ -435,7 +435,40 @@ internal sealed partial class PodWorker
             containers.AddRange(await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false));
         }
 
-        await StopContainersAsync(pod, containers, grace, ct).ConfigureAwait(false);
+        while (true)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            lock (_teardownLock)
+            {
+                _teardownStop = stop;
+                _teardownGrace = grace;
+            }
+
+            try
+            {
+                await StopContainersAsync(pod, containers, grace, stop.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // Interrupted by a shorter grace period: stop what still runs with the new one.
+                pod = Volatile.Read(ref _pod);
+                var shorter = _gone ? ForceGrace : TimeSpan.FromSeconds(Math.Max(0, pod.Metadata.DeletionGracePeriodSeconds ?? 0));
+                grace = shorter < grace ? shorter : grace;
+                containers.Clear();
+                foreach (var sandbox in sandboxes)
+                {
+                    containers.AddRange(await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false));
+                }
+            }
+            finally
+            {
+                lock (_teardownLock)
+                {
+                    _teardownStop = null;
+                }
+            }
+        }
         foreach (var probes in _probes.Values)
         {
             await probes.DisposeAsync().ConfigureAwait(false);

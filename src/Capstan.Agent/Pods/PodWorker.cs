@@ -20,6 +20,9 @@ internal sealed partial class PodWorker
     private const string PodInitializing = "PodInitializing";
     private const string CrashLoopBackOff = "CrashLoopBackOff";
 
+    /// <summary>What containers of a force-deleted pod get (the kubelet's minimum grace period).</summary>
+    private static readonly TimeSpan ForceGrace = TimeSpan.FromSeconds(2);
+
     private readonly PodWorkerContext _ctx;
     private readonly ILogger _logger;
     private readonly WakeSignal _wake = new();
@@ -30,6 +33,9 @@ internal sealed partial class PodWorker
     private readonly HashSet<string> _backOffReported = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _logTails = new(StringComparer.Ordinal);
     private readonly Action<PodWorker> _onDone;
+    private readonly Lock _teardownLock = new();
+    private CancellationTokenSource? _teardownStop;
+    private TimeSpan _teardownGrace;
     private V1Pod _pod;
     private volatile bool _gone;
     private PodSandbox? _sandbox;
@@ -76,6 +82,11 @@ internal sealed partial class PodWorker
     public void Update(V1Pod pod)
     {
         Volatile.Write(ref _pod, pod);
+        if (pod.Metadata.DeletionGracePeriodSeconds is { } grace)
+        {
+            InterruptTeardown(TimeSpan.FromSeconds(grace));
+        }
+
         _wake.Set();
     }
 
@@ -83,7 +94,20 @@ internal sealed partial class PodWorker
     public void MarkGone()
     {
         _gone = true;
+        InterruptTeardown(ForceGrace);
         _wake.Set();
+    }
+
+    /// <summary>A deletion with a shorter grace period (or a force deletion) cuts short the graceful stops under way.</summary>
+    private void InterruptTeardown(TimeSpan grace)
+    {
+        lock (_teardownLock)
+        {
+            if (_teardownStop is not null && grace < _teardownGrace)
+            {
+                _teardownStop.Cancel();
+            }
+        }
     }
 
     public void Wake() => _wake.Set();
@@ -141,7 +165,7 @@ internal sealed partial class PodWorker
         var pod = Volatile.Read(ref _pod);
         if (_gone)
         {
-            await TeardownAsync(pod, TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+            await TeardownAsync(pod, ForceGrace, ct).ConfigureAwait(false);
             _done = true;
             return true;
         }

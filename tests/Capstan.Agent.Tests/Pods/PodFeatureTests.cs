@@ -209,4 +209,21 @@ public sealed class PodFeatureTests(AgentFixture fixture) : IClassFixture<AgentF
         var pod = await WaitForAsync("termmsg", p => p.Status.Phase == "Failed");
         Assert.Equal("starting\nfatal: disk full\n", pod.Status.ContainerStatuses[0].State.Terminated.Message);
     }
+
+    [Fact]
+    public async Task SecondDeleteWithShorterGrace_CutsTheStopShort()
+    {
+        var runtime = new TestRuntime { IgnoreSigterm = true };
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-regrace"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        var spec = Pod("regrace", "node-regrace", Container("app"));
+        spec.Spec.TerminationGracePeriodSeconds = 300;
+        await Client.CoreV1.CreateNamespacedPodAsync(spec, "default");
+        await WaitForAsync("regrace", p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Running is not null);
+
+        await Client.CoreV1.DeleteNamespacedPodAsync("regrace", "default");
+        Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(runtime.Stopped.Any(s => s.Grace > TimeSpan.FromSeconds(200)))));
+        await Client.CoreV1.DeleteNamespacedPodAsync("regrace", "default", new V1DeleteOptions { GracePeriodSeconds = 1 });
+        Assert.True(await GoneAsync("regrace"));
+        Assert.Contains(runtime.Stopped, s => s.Grace <= TimeSpan.FromSeconds(1));
+    }
 }

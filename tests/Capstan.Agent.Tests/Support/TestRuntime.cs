@@ -106,15 +106,21 @@ public sealed class TestRuntime : IContainerRuntime
         return Task.CompletedTask;
     }
 
-    public Task StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct)
+    /// <summary>When set, a stopped container ignores SIGTERM: StopContainerAsync takes the whole grace period (or until cancelled).</summary>
+    public bool IgnoreSigterm { get; set; }
+
+    public async Task StopContainerAsync(string containerId, TimeSpan gracePeriod, CancellationToken ct)
     {
         Stopped.Enqueue((containerId, gracePeriod));
-        if (_containers.TryGetValue(containerId, out var c) && c.State == ContainerState.Running)
+        if (IgnoreSigterm)
         {
-            SetExited(containerId, 143, "Error");
+            await Task.Delay(gracePeriod, ct);
         }
 
-        return Task.CompletedTask;
+        if (_containers.TryGetValue(containerId, out var c) && c.State == ContainerState.Running)
+        {
+            SetExited(containerId, IgnoreSigterm ? 137 : 143, "Error");
+        }
     }
 
     public Task RemoveContainerAsync(string containerId, CancellationToken ct)
