@@ -57,6 +57,7 @@ public sealed partial class ProcessRuntime
 
         // Processes the container left behind in its cgroup end with it, as under containerd.
         CgroupV1.KillAll(entry.Record.CgroupDirs);
+        Log.Exited(_logger, containerId, entry.Record.Config.Name, entry.ExitCode, entry.Reason);
         entry.Exited.TrySetResult();
         Raise(ContainerEventKind.Exited, entry);
     }
@@ -157,6 +158,7 @@ public sealed partial class ProcessRuntime
                     entry.FinishedAt = _time.GetUtcNow();
                 }
 
+                Log.ShimDied(_logger, entry.Record.Id, entry.Record.Config.Name);
                 entry.Exited.TrySetResult();
                 Raise(ContainerEventKind.Exited, entry);
             }
