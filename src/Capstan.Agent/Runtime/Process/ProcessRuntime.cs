@@ -47,6 +47,9 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             throw new PlatformNotSupportedException("the process runtime needs Linux");
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLogFileBytes, 1024, nameof(options.MaxLogFileBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLogFiles, 1, nameof(options.MaxLogFiles));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero, nameof(options.PollInterval));
         _options = options;
         _time = options.TimeProvider;
         _logger = logger ?? NullLogger<ProcessRuntime>.Instance;
