@@ -12,7 +12,7 @@ public sealed partial class ProcessRuntime
         [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Pod namespaces were asked for but are unavailable ({Why}): pods run as plain host processes")]
         public static partial void NoNamespaces(ILogger logger, string why);
 
-        [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "cgroup limits were asked for but no cgroup v1 memory or cpu hierarchy is writable: containers run without limits")]
+        [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "cgroup limits were asked for but no writable cgroup v1 or v2 hierarchy with memory or cpu was found: containers run without limits")]
         public static partial void NoCgroups(ILogger logger);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Container {ContainerId} ({Name}) exited with {ExitCode} ({Reason})")]

@@ -30,7 +30,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     private readonly string _execPath;
     private readonly string _perl;
     private readonly PodIpPool _ips;
-    private readonly CgroupV1? _cgroups;
+    private readonly ICgroupHierarchy? _cgroups;
     private readonly SyscallNumbers? _syscalls;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SandboxRecord> _sandboxes = [];
@@ -80,7 +80,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             }
         }
 
-        _cgroups = options.UseCgroups ? CgroupV1.TryCreate() : null;
+        _cgroups = options.UseCgroups ? (ICgroupHierarchy?)CgroupV2.TryCreate() ?? CgroupV1.TryCreate() : null;
         if (options.UseCgroups && _cgroups is null)
         {
             Log.NoCgroups(_logger);
@@ -361,7 +361,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             _containers.Remove(containerId);
         }
 
-        CgroupV1.Remove(entry.Record.CgroupDirs);
+        CgroupTree.Remove(entry.Record.CgroupDirs);
         TryDeleteDirectory(Path.Combine(_containerDir, containerId));
         TryDeleteFile(Path.Combine(_exitDir, containerId));
     }
@@ -435,7 +435,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
         Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
-        Field(string.Join('\n', CgroupV1.ProcsFiles(record.CgroupDirs)));
+        Field(string.Join('\n', CgroupTree.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
         {
