@@ -3,10 +3,9 @@ namespace Capstan.Agent.Runtime.Process;
 /// <summary>
 /// Per-container cgroups on the cgroup v1 memory and cpu hierarchies, under &lt;the agent's own cgroup&gt;/capstan so that
 /// limits the agent itself runs under still apply. The memory group also lists a container's processes (to kill them
-/// all) and tells an OOM kill (memory.oom_control's oom_kill counter, else memory.failcnt).
-/// Under systemd, run the agent with KillMode=process, or a restart of the unit kills the pods.
+/// all). Under systemd, run the agent with KillMode=process, or a restart of the unit kills the pods.
 /// </summary>
-internal sealed class CgroupV1
+internal sealed class CgroupV1 : ICgroupHierarchy
 {
     private const long CfsPeriodMicros = 100_000;
     private readonly string? _memoryBase;
@@ -17,10 +16,6 @@ internal sealed class CgroupV1
         _memoryBase = memoryBase;
         _cpuBase = cpuBase;
     }
-
-    public bool HasMemory => _memoryBase is not null;
-
-    public bool HasCpu => _cpuBase is not null;
 
     /// <summary>Null when neither controller is mounted as cgroup v1 or writable here.</summary>
     public static CgroupV1? TryCreate(string root = "/sys/fs/cgroup")
@@ -99,102 +94,7 @@ internal sealed class CgroupV1
         return dirs;
     }
 
-    public static IEnumerable<string> ProcsFiles(IReadOnlyList<string> dirs) => dirs.Select(d => Path.Combine(d, "cgroup.procs"));
-
-    public static IReadOnlyList<int> Pids(IReadOnlyList<string> dirs)
-    {
-        var pids = new HashSet<int>();
-        foreach (var file in ProcsFiles(dirs))
-        {
-            try
-            {
-                foreach (var line in File.ReadAllLines(file))
-                {
-                    if (int.TryParse(line, out var pid))
-                    {
-                        pids.Add(pid);
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return [.. pids];
-    }
-
-    public static void KillAll(IReadOnlyList<string> dirs)
-    {
-        foreach (var pid in Pids(dirs))
-        {
-            Libc.kill(pid, Libc.SIGKILL);
-        }
-    }
-
-    public static bool WasOomKilled(IReadOnlyList<string> dirs)
-    {
-        foreach (var dir in dirs)
-        {
-            var control = Path.Combine(dir, "memory.oom_control");
-            if (!File.Exists(control))
-            {
-                continue;
-            }
-
-            try
-            {
-                foreach (var line in File.ReadAllLines(control))
-                {
-                    if (line.StartsWith("oom_kill ", StringComparison.Ordinal))
-                    {
-                        return long.Parse(line[9..]) > 0;
-                    }
-                }
-
-                return long.Parse(File.ReadAllText(Path.Combine(dir, "memory.failcnt")).Trim()) > 0;
-            }
-            catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Kills what is left and removes the groups (rmdir fails while a process remains, so a few tries).</summary>
-    public static void Remove(IReadOnlyList<string> dirs)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            KillAll(dirs);
-            var left = false;
-            foreach (var dir in dirs)
-            {
-                try
-                {
-                    if (Directory.Exists(dir))
-                    {
-                        Directory.Delete(dir);
-                    }
-                }
-                catch (IOException)
-                {
-                    left = true;
-                }
-            }
-
-            if (!left)
-            {
-                return;
-            }
-
-            Thread.Sleep(10);
-        }
-    }
-
-    private static void TryWrite(string path, string value)
+    internal static void TryWrite(string path, string value)
     {
         try
         {

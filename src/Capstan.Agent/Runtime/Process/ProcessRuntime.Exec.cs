@@ -158,7 +158,7 @@ public sealed partial class ProcessRuntime
         info.ArgumentList.Add(sandbox.InitPid.ToString());
         info.ArgumentList.Add(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.Prctl}" : "0 0 0");
         info.ArgumentList.Add(entry.Record.WorkingDir);
-        info.ArgumentList.Add(string.Join('\n', CgroupV1.ProcsFiles(entry.Record.CgroupDirs)));
+        info.ArgumentList.Add(string.Join('\n', CgroupTree.ProcsFiles(entry.Record.CgroupDirs)));
         info.ArgumentList.Add(ptySlave);
         foreach (var arg in command)
         {

@@ -56,7 +56,8 @@ public sealed partial class ProcessRuntime
         }
 
         // Processes the container left behind in its cgroup end with it, as under containerd.
-        CgroupV1.KillAll(entry.Record.CgroupDirs);
+        CgroupTree.KillAll(entry.Record.CgroupDirs);
+        Log.Exited(_logger, containerId, entry.Record.Config.Name, entry.ExitCode, entry.Reason);
         entry.Exited.TrySetResult();
         Raise(ContainerEventKind.Exited, entry);
     }
@@ -76,7 +77,7 @@ public sealed partial class ProcessRuntime
             0 => "Completed",
             128 when entry.Pid == 0 || entry.Message is not null => "StartError",
             // As containerd reports it: any OOM kill in the container's cgroup, not only of its main process.
-            _ when CgroupV1.WasOomKilled(entry.Record.CgroupDirs) => "OOMKilled",
+            _ when CgroupTree.WasOomKilled(entry.Record.CgroupDirs) => "OOMKilled",
             _ => "Error",
         };
     }
@@ -90,7 +91,7 @@ public sealed partial class ProcessRuntime
             Libc.kill(entry.Pid, Libc.SIGKILL);
         }
 
-        CgroupV1.KillAll(entry.Record.CgroupDirs);
+        CgroupTree.KillAll(entry.Record.CgroupDirs);
     }
 
     private async Task<bool> WaitExitedAsync(IReadOnlyList<ContainerEntry> entries, TimeSpan timeout, CancellationToken ct)
@@ -157,6 +158,7 @@ public sealed partial class ProcessRuntime
                     entry.FinishedAt = _time.GetUtcNow();
                 }
 
+                Log.ShimDied(_logger, entry.Record.Id, entry.Record.Config.Name);
                 entry.Exited.TrySetResult();
                 Raise(ContainerEventKind.Exited, entry);
             }

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SysProcess = System.Diagnostics.Process;
 using SysProcessStartInfo = System.Diagnostics.ProcessStartInfo;
 
@@ -19,6 +21,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
     private readonly ProcessRuntimeOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly string _sandboxDir;
     private readonly string _containerDir;
     private readonly string _exitDir;
@@ -27,7 +30,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     private readonly string _execPath;
     private readonly string _perl;
     private readonly PodIpPool _ips;
-    private readonly CgroupV1? _cgroups;
+    private readonly ICgroupHierarchy? _cgroups;
     private readonly SyscallNumbers? _syscalls;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SandboxRecord> _sandboxes = [];
@@ -37,15 +40,19 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     private readonly Task _poller;
     private int _isDisposed;
 
-    public ProcessRuntime(ProcessRuntimeOptions options)
+    public ProcessRuntime(ProcessRuntimeOptions options, ILogger<ProcessRuntime>? logger = null)
     {
         if (!OperatingSystem.IsLinux())
         {
             throw new PlatformNotSupportedException("the process runtime needs Linux");
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLogFileBytes, 1024, nameof(options.MaxLogFileBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLogFiles, 1, nameof(options.MaxLogFiles));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PollInterval, TimeSpan.Zero, nameof(options.PollInterval));
         _options = options;
         _time = options.TimeProvider;
+        _logger = logger ?? NullLogger<ProcessRuntime>.Instance;
         _ips = new PodIpPool(options.PodCidr);
         _perl = FindExecutable("perl") ?? throw new InvalidOperationException("the process runtime needs perl (Debian: perl-base) for its container shim");
         _sandboxDir = Path.Combine(options.StateDirectory, "sandboxes");
@@ -61,8 +68,23 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         _podInitPath = WriteScript(binDir, "pod-init.pl", ShimScripts.PodInit);
         _execPath = WriteScript(binDir, "exec.pl", ShimScripts.Exec);
         _syscalls = SyscallNumbers.ForCurrentArchitecture();
-        NamespacesEnabled = options.UseNamespaces && _syscalls is not null && FindExecutable("unshare") is not null && ProbeNamespaces();
-        _cgroups = options.UseCgroups ? CgroupV1.TryCreate() : null;
+        if (options.UseNamespaces)
+        {
+            var why = _syscalls is null ? $"no syscall numbers for {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}"
+                : FindExecutable("unshare") is null ? "util-linux unshare is not installed"
+                : !ProbeNamespaces() ? "unshare -m -u -i -p failed" : null;
+            NamespacesEnabled = why is null;
+            if (why is not null)
+            {
+                Log.NoNamespaces(_logger, why);
+            }
+        }
+
+        _cgroups = options.UseCgroups ? (ICgroupHierarchy?)CgroupV2.TryCreate() ?? CgroupV1.TryCreate() : null;
+        if (options.UseCgroups && _cgroups is null)
+        {
+            Log.NoCgroups(_logger);
+        }
 
         Load();
         _exitWatcher = new FileSystemWatcher(_exitDir) { NotifyFilter = NotifyFilters.FileName, IncludeSubdirectories = false };
@@ -70,6 +92,8 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         _exitWatcher.Renamed += (_, e) => OnExitFileEvent(e.Name);
         _exitWatcher.EnableRaisingEvents = true;
         _poller = Task.Run(PollAsync);
+        Log.Started(_logger, options.StateDirectory, options.PodCidr, NamespacesEnabled, CgroupsEnabled, _containers.Count,
+            _containers.Values.Count(c => c.State == ContainerState.Running));
     }
 
     public string Name => "process";
@@ -337,7 +361,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             _containers.Remove(containerId);
         }
 
-        CgroupV1.Remove(entry.Record.CgroupDirs);
+        CgroupTree.Remove(entry.Record.CgroupDirs);
         TryDeleteDirectory(Path.Combine(_containerDir, containerId));
         TryDeleteFile(Path.Combine(_exitDir, containerId));
     }
@@ -411,7 +435,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
         Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
-        Field(string.Join('\n', CgroupV1.ProcsFiles(record.CgroupDirs)));
+        Field(string.Join('\n', CgroupTree.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
         {

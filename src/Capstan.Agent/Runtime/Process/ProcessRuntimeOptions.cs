@@ -16,7 +16,7 @@ public sealed record ProcessRuntimeOptions(string StateDirectory)
     /// <summary>Private mount, PID, UTS and IPC namespaces per pod; needs root on Linux and util-linux <c>unshare</c>.</summary>
     public bool UseNamespaces { get; init; } = ProcessRuntimeDefaults.IsRootOnLinux;
 
-    /// <summary>cgroup v1 memory and cpu limits per container; needs root.</summary>
+    /// <summary>Memory and cpu limits per container through cgroup v2 (unified) or v1; needs root.</summary>
     public bool UseCgroups { get; init; } = ProcessRuntimeDefaults.IsRootOnLinux;
 
     /// <summary>How often running containers are checked for shims that died without writing an exit status (exits are otherwise seen at once).</summary>
