@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using Capstan.Agent;
 using k8s;
@@ -52,17 +51,7 @@ public static class AgentCommand
 
     private static async Task<int> RunAsync(Uri server, string token, AgentConfig config, LogLevel logLevel, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        });
+        using var signal = new ShutdownSignal(ct);
 
         var agentDir = Path.Combine(config.DataDir, "agent");
         Directory.CreateDirectory(agentDir);
@@ -76,43 +65,58 @@ public static class AgentCommand
             }));
         var logger = loggerFactory.CreateLogger("capstan.agent");
         string kubeconfig;
-        try
-        {
-            kubeconfig = await AgentJoin.EnsureKubeconfigAsync(server, token, config.NodeName, agentDir, stop.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AgentJoinException or HttpRequestException)
-        {
-            Console.Error.WriteLine($"capstan: cannot join {server}: {ex.Message}");
-            return 1;
-        }
-
-        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        using var ca = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "ca.crt")));
         AgentHost host;
-        try
+        X509Certificate2? ca = null;
+        Kubernetes? client = null;
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
         {
-            host = await AgentHost.StartAsync(client, config, ca, null, loggerFactory, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            return 0;
-        }
-        catch (AgentDataDirInUseException ex)
-        {
-            Console.Error.WriteLine($"capstan: {ex.Message}");
-            return 1;
-        }
-
-        logger.LogInformation("capstan agent {Node} joined {Server}; streaming port {Port}", config.NodeName, server, host.StreamingPort);
-        await using (host.ConfigureAwait(false))
-        {
+            // A refused token or a CA that does not match is final; a server that does not answer yet is waited for.
             try
             {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+                kubeconfig = await AgentJoin.EnsureKubeconfigAsync(server, token, config.NodeName, agentDir, signal.Token).ConfigureAwait(false);
+                client ??= new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+                ca ??= X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "ca.crt")));
+                host = await AgentHost.StartAsync(client, config, ca, null, loggerFactory, signal.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (OperationCanceledException) when (signal.Token.IsCancellationRequested)
+            {
+                return 0;
+            }
+            catch (AgentJoinException ex)
+            {
+                Console.Error.WriteLine($"capstan: cannot join {server}: {ex.Message}");
+                return 1;
+            }
+            catch (AgentDataDirInUseException ex)
+            {
+                Console.Error.WriteLine($"capstan: {ex.Message}");
+                return 1;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or k8s.Autorest.HttpOperationException or IOException or TaskCanceledException)
+            {
+                logger.LogWarning("cannot reach {Server} yet ({Error}); retrying in {Delay} s", server, ex.Message, delay.TotalSeconds);
+            }
+
+            try
+            {
+                await Task.Delay(delay, signal.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
+                return 0;
             }
+
+            delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 15));
+        }
+
+        using var clientHandle = client;
+        using var caHandle = ca;
+        logger.LogInformation("capstan agent {Node} joined {Server}; streaming port {Port}", config.NodeName, server, host.StreamingPort);
+        await using (host.ConfigureAwait(false))
+        {
+            await signal.WaitAsync().ConfigureAwait(false);
 
             Console.Error.WriteLine("capstan: agent shutting down (its pods keep running)");
         }

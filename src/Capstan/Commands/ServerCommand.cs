@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Capstan.Server;
 using Microsoft.Extensions.Logging;
 
@@ -85,22 +84,12 @@ public static class ServerCommand
 
     private static async Task<int> RunAsync(ServerConfig config, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            stop.Cancel();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
-        {
-            ctx.Cancel = true;
-            stop.Cancel();
-        });
+        using var signal = new ShutdownSignal(ct);
 
         CapstanServer server;
         try
         {
-            server = await CapstanServer.StartAsync(config, stop.Token).ConfigureAwait(false);
+            server = await CapstanServer.StartAsync(config, signal.Token).ConfigureAwait(false);
         }
         catch (DataDirInUseException ex)
         {
@@ -110,13 +99,7 @@ public static class ServerCommand
 
         await using (server.ConfigureAwait(false))
         {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await signal.WaitAsync().ConfigureAwait(false);
 
             Console.Error.WriteLine("capstan: shutting down");
         }
