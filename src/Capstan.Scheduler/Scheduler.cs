@@ -21,6 +21,7 @@ internal sealed partial class Scheduler : IDisposable
     private readonly PodBinder _binder;
     private readonly EventRecorder _recorder;
     private readonly ILogger _logger;
+    private int _binding;
 
     public Scheduler(k8s.IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory)
     {
@@ -52,10 +53,16 @@ internal sealed partial class Scheduler : IDisposable
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return;
+                break;
             }
 
             ScheduleOne(queued, ct);
+        }
+
+        // Bindings are cancelled with ct; let them settle so none outlives the scheduler (and its client).
+        for (var i = 0; i < 500 && Volatile.Read(ref _binding) > 0; i++)
+        {
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -94,6 +101,7 @@ internal sealed partial class Scheduler : IDisposable
 
     private async Task BindAsync(QueuedPod queued, PodInfo pod, string node, CancellationToken ct)
     {
+        Interlocked.Increment(ref _binding);
         try
         {
             var outcome = await _binder.BindAsync(pod.Namespace, pod.Name, pod.Uid, node, ct).ConfigureAwait(false);
@@ -121,6 +129,10 @@ internal sealed partial class Scheduler : IDisposable
             LogBindFailed(ex, pod.Key, node);
             Cache.Forget(pod.Uid);
             Queue.AddBackoff(queued);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _binding);
         }
     }
 
@@ -191,7 +203,6 @@ internal sealed partial class Scheduler : IDisposable
     public void Dispose()
     {
         Queue.Dispose();
-        _binder.Dispose();
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "{Pod} is unschedulable: {Message}")]
