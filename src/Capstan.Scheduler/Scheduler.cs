@@ -181,6 +181,14 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
+        if (pod.IsSchedulingGated)
+        {
+            // kube-scheduler's SchedulingGates: not queued until the gates are gone (the update that removes them queues it).
+            Queue.Delete(pod.Key);
+            _recorder.RecordGated(pod);
+            return;
+        }
+
         Queue.Update(pod);
     }
 
@@ -204,13 +212,4 @@ internal sealed partial class Scheduler : IDisposable
     {
         Queue.Dispose();
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "{Pod} is unschedulable: {Message}")]
-    private partial void LogUnschedulable(string pod, string message);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "bound {Pod} to {Node}")]
-    private partial void LogBound(string pod, string node);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "binding {Pod} to {Node} failed; retrying after back-off")]
-    private partial void LogBindFailed(Exception ex, string pod, string node);
 }

@@ -98,6 +98,31 @@ public sealed class SchedulerTests : IDisposable
         await Task.CompletedTask;
     }
 
+    [Fact]
+    public async Task SchedulingGates_PodWaitsWithConditionUntilGatesRemoved()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n")));
+        var pod = Pod("gated");
+        pod.Spec.SchedulingGates = [new V1PodSchedulingGate { Name = "example.com/wait" }];
+        var loop = _scheduler.RunAsync(_stop.Token);
+        var recorder = _scheduler.RunRecorderAsync(_stop.Token);
+
+        _scheduler.OnPodAdd(Json(pod));
+
+        Assert.Null(_scheduler.Queue.StateOf("default/gated"));
+        Assert.True(await EventuallyAsync(() => _api.Requests.Any(r => r.Method == "PATCH" && r.Body.Contains("SchedulingGated", StringComparison.Ordinal))));
+        Assert.DoesNotContain(_api.Requests, r => r.Path.EndsWith("/events", StringComparison.Ordinal));
+
+        var old = Json(pod);
+        pod.Spec.SchedulingGates = null;
+        _scheduler.OnPodUpdate(old, Json(pod));
+
+        Assert.True(await EventuallyAsync(() => _api.Bindings.Count == 1));
+        _stop.Cancel();
+        await loop;
+        await recorder;
+    }
+
     private static async Task<bool> EventuallyAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500; i++)
