@@ -21,6 +21,7 @@ internal sealed partial class Scheduler : IDisposable
     private readonly PodBinder _binder;
     private readonly EventRecorder _recorder;
     private readonly ILogger _logger;
+    private int _binding;
 
     public Scheduler(k8s.IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory)
     {
@@ -52,10 +53,16 @@ internal sealed partial class Scheduler : IDisposable
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                return;
+                break;
             }
 
             ScheduleOne(queued, ct);
+        }
+
+        // Bindings are cancelled with ct; let them settle so none outlives the scheduler (and its client).
+        for (var i = 0; i < 500 && Volatile.Read(ref _binding) > 0; i++)
+        {
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -94,6 +101,7 @@ internal sealed partial class Scheduler : IDisposable
 
     private async Task BindAsync(QueuedPod queued, PodInfo pod, string node, CancellationToken ct)
     {
+        Interlocked.Increment(ref _binding);
         try
         {
             var outcome = await _binder.BindAsync(pod.Namespace, pod.Name, pod.Uid, node, ct).ConfigureAwait(false);
@@ -121,6 +129,10 @@ internal sealed partial class Scheduler : IDisposable
             LogBindFailed(ex, pod.Key, node);
             Cache.Forget(pod.Uid);
             Queue.AddBackoff(queued);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _binding);
         }
     }
 
@@ -169,6 +181,14 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
+        if (pod.IsSchedulingGated)
+        {
+            // kube-scheduler's SchedulingGates: not queued until the gates are gone (the update that removes them queues it).
+            Queue.Delete(pod.Key);
+            _recorder.RecordGated(pod);
+            return;
+        }
+
         Queue.Update(pod);
     }
 
@@ -191,15 +211,5 @@ internal sealed partial class Scheduler : IDisposable
     public void Dispose()
     {
         Queue.Dispose();
-        _binder.Dispose();
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "{Pod} is unschedulable: {Message}")]
-    private partial void LogUnschedulable(string pod, string message);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "bound {Pod} to {Node}")]
-    private partial void LogBound(string pod, string node);
-
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "binding {Pod} to {Node} failed; retrying after back-off")]
-    private partial void LogBindFailed(Exception ex, string pod, string node);
 }

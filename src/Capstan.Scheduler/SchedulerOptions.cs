@@ -19,7 +19,7 @@ public sealed record SchedulerOptions
     public TimeSpan UnschedulableTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How many bindings are written at once.</summary>
-    public int BindConcurrency { get; init; } = 16;
+    public int BindConcurrency { get; init; } = 32;
 
     /// <summary>Record a Normal "Scheduled" event for each pod placed, as kube-scheduler does.</summary>
     public bool RecordScheduledEvents { get; init; } = true;

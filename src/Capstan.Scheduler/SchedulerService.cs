@@ -38,7 +38,4 @@ public static partial class SchedulerService
 
         await recorder.ConfigureAwait(false);
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "scheduler {SchedulerName} started with {Nodes} nodes")]
-    private static partial void LogStarted(ILogger logger, string schedulerName, int nodes);
 }

@@ -6,9 +6,10 @@ using k8s.Models;
 namespace Capstan.Scheduler.Binding;
 
 /// <summary>Writes bindings (POST pods/{name}/binding), a bounded number at once so a burst of decisions is bound in parallel.</summary>
-internal sealed class PodBinder : IDisposable
+internal sealed class PodBinder
 {
     private readonly IKubernetes _client;
+    // Never disposed: bindings still finishing when the scheduler stops release their slot after it.
     private readonly SemaphoreSlim _slots;
 
     public PodBinder(IKubernetes client, int concurrency)
@@ -40,6 +41,4 @@ internal sealed class PodBinder : IDisposable
             _slots.Release();
         }
     }
-
-    public void Dispose() => _slots.Dispose();
 }

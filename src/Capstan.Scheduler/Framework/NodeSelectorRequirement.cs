@@ -10,9 +10,12 @@ public sealed record NodeSelectorRequirement(string Key, string Operator, IReadO
     public static NodeSelectorRequirement Parse(JsonObject o) => new(o.StrOrEmpty("key"), o.StrOrEmpty("operator"), o.Strings("values"));
 
     /// <summary>Whether <paramref name="labels"/> satisfy the requirement (a missing label fails In, Gt and Lt, and passes NotIn).</summary>
-    public bool Matches(IReadOnlyDictionary<string, string> labels)
+    public bool Matches(IReadOnlyDictionary<string, string> labels) =>
+        MatchesValue(labels.TryGetValue(Key, out var value), value);
+
+    /// <summary>Whether a key that is <paramref name="present"/> with <paramref name="value"/> satisfies the requirement.</summary>
+    public bool MatchesValue(bool present, string? value)
     {
-        var present = labels.TryGetValue(Key, out var value);
         switch (Operator)
         {
             case "In":

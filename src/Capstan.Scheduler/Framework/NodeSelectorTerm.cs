@@ -30,7 +30,7 @@ public sealed record NodeSelectorTerm(IReadOnlyList<NodeSelectorRequirement> Mat
 
         foreach (var requirement in MatchFields)
         {
-            if (requirement.Key != "metadata.name" || !requirement.Matches(new Dictionary<string, string>(StringComparer.Ordinal) { ["metadata.name"] = nodeName }))
+            if (requirement.Key != "metadata.name" || !requirement.MatchesValue(true, nodeName))
             {
                 return false;
             }

@@ -40,6 +40,7 @@ public sealed class PodInfo
             ? []
             : [.. nodeAffinity.Items("preferredDuringSchedulingIgnoredDuringExecution")
                 .Select(p => new PreferredSchedulingTerm((int)(p.Item.Long("weight") ?? 0), NodeSelectorTerm.Parse(p.Item.Obj("preference") ?? new JsonObject())))];
+        IsSchedulingGated = spec?.HasEntries("schedulingGates") == true;
         Tolerations = Toleration.ParseAll(spec);
         HostPorts = ParseHostPorts(spec);
         var scheduled = status?.Items("conditions").Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "PodScheduled");
@@ -64,6 +65,9 @@ public sealed class PodInfo
     public string Phase { get; }
 
     public bool IsDeleting { get; }
+
+    /// <summary>spec.schedulingGates is not empty: the pod waits until they are all removed.</summary>
+    public bool IsSchedulingGated { get; }
 
     public int Priority { get; }
 

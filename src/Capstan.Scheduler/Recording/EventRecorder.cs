@@ -26,7 +26,7 @@ internal sealed partial class EventRecorder
     private readonly string _instance;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<(PodInfo Pod, string Message)> _failures = Channel.CreateUnbounded<(PodInfo, string)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(PodInfo Pod, string Reason, string Message)> _failures = Channel.CreateUnbounded<(PodInfo, string, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<(PodInfo Pod, string Node)> _placements = Channel.CreateUnbounded<(PodInfo, string)>();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
@@ -41,7 +41,18 @@ internal sealed partial class EventRecorder
         _logger = logger;
     }
 
-    public void RecordFailure(PodInfo pod, string message) => _failures.Writer.TryWrite((pod, message));
+    public const string SchedulingGatedMessage = "Scheduling is blocked due to non-empty scheduling gates";
+
+    public void RecordFailure(PodInfo pod, string message) => _failures.Writer.TryWrite((pod, "Unschedulable", message));
+
+    /// <summary>PodScheduled=False with reason SchedulingGated (no event, as kube-scheduler), unless the pod already says so.</summary>
+    public void RecordGated(PodInfo pod)
+    {
+        if (pod.ScheduledCondition is not ("False", "SchedulingGated", SchedulingGatedMessage))
+        {
+            _failures.Writer.TryWrite((pod, "SchedulingGated", SchedulingGatedMessage));
+        }
+    }
 
     public void RecordScheduled(PodInfo pod, string node) => _placements.Writer.TryWrite((pod, node));
 
@@ -61,12 +72,16 @@ internal sealed partial class EventRecorder
     {
         try
         {
-            await foreach (var (pod, message) in _failures.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var (pod, reason, message) in _failures.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 try
                 {
-                    await WriteFailureEventAsync(pod, message, ct).ConfigureAwait(false);
-                    await WriteConditionAsync(pod, message, ct).ConfigureAwait(false);
+                    if (reason == "Unschedulable")
+                    {
+                        await WriteFailureEventAsync(pod, message, ct).ConfigureAwait(false);
+                    }
+
+                    await WriteConditionAsync(pod, reason, message, ct).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -135,9 +150,9 @@ internal sealed partial class EventRecorder
         }
     }
 
-    private async Task WriteConditionAsync(PodInfo pod, string message, CancellationToken ct)
+    private async Task WriteConditionAsync(PodInfo pod, string reason, string message, CancellationToken ct)
     {
-        if (pod.ScheduledCondition is { } current && current == ("False", "Unschedulable", message))
+        if (pod.ScheduledCondition is { } current && current == ("False", reason, message))
         {
             return;
         }
@@ -146,7 +161,7 @@ internal sealed partial class EventRecorder
         {
             ["type"] = "PodScheduled",
             ["status"] = "False",
-            ["reason"] = "Unschedulable",
+            ["reason"] = reason,
             ["message"] = message,
             ["lastProbeTime"] = null,
         };
@@ -208,9 +223,6 @@ internal sealed partial class EventRecorder
     }
 
     private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "could not record the scheduling outcome of {Pod}")]
-    private partial void LogWriteFailed(Exception ex, string pod);
 
     private sealed class Series(string eventName, string message)
     {

@@ -29,6 +29,8 @@ public sealed class SchedulerFixture : IAsyncLifetime
 
     public Kubernetes Client { get; private set; } = null!;
 
+    public ILoggerFactory LoggerFactory => _loggerFactory;
+
     public async Task InitializeAsync()
     {
         Server = await CapstanServer.StartAsync(new ServerConfig
@@ -41,7 +43,7 @@ public sealed class SchedulerFixture : IAsyncLifetime
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
         Client = new Kubernetes(config);
         _schedulerClient = new Kubernetes(config);
-        _loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
+        _loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions(), _loggerFactory, _stop.Token);
     }
 
@@ -81,7 +83,7 @@ public sealed class SchedulerFixture : IAsyncLifetime
         return await Client.ReplaceNodeStatusAsync(node, name);
     }
 
-    public Task<V1Pod> CreatePodAsync(string ns, string name, string? cpu = null, string? memory = null, IDictionary<string, string>? nodeSelector = null)
+    public Task<V1Pod> CreatePodAsync(string ns, string name, string? cpu = null, string? memory = null, IDictionary<string, string>? nodeSelector = null, string? schedulerName = null)
     {
         var requests = new Dictionary<string, ResourceQuantity>();
         if (cpu is not null)
@@ -100,6 +102,7 @@ public sealed class SchedulerFixture : IAsyncLifetime
             Spec = new V1PodSpec
             {
                 NodeSelector = nodeSelector,
+                SchedulerName = schedulerName,
                 Containers = [new V1Container { Name = "c", Image = "busybox", Resources = new V1ResourceRequirements { Requests = requests } }],
             },
         }, ns);
@@ -111,7 +114,7 @@ public sealed class SchedulerFixture : IAsyncLifetime
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or 30 s pass; returns whether it held.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int pollMilliseconds = 50)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
@@ -121,7 +124,7 @@ public sealed class SchedulerFixture : IAsyncLifetime
                 return true;
             }
 
-            await Task.Delay(50);
+            await Task.Delay(pollMilliseconds);
         }
 
         return await condition();

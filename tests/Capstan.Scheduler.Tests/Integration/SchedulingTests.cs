@@ -1,10 +1,11 @@
+using Xunit.Abstractions;
 using k8s;
 using k8s.Models;
 
 namespace Capstan.Scheduler.Tests.Integration;
 
 [Trait("Category", "Slow")]
-public sealed class SchedulingTests(SchedulerFixture fixture) : IClassFixture<SchedulerFixture>
+public sealed class SchedulingTests(SchedulerFixture fixture, ITestOutputHelper output) : IClassFixture<SchedulerFixture>
 {
     private Kubernetes Client => fixture.Client;
 
@@ -13,11 +14,12 @@ public sealed class SchedulingTests(SchedulerFixture fixture) : IClassFixture<Sc
     {
         const string ns = "placement";
         await fixture.EnsureNamespaceAsync(ns);
-        await fixture.CreateNodeAsync("small-a", "1", "1Gi", labels: new Dictionary<string, string> { ["zone"] = "a" });
-        await fixture.CreateNodeAsync("big-b", "8", "16Gi", labels: new Dictionary<string, string> { ["zone"] = "b" });
+        await fixture.CreateNodeAsync("small-a", "1", "1Gi", labels: new Dictionary<string, string> { ["zone"] = "a", ["test"] = ns });
+        await fixture.CreateNodeAsync("big-b", "8", "16Gi", labels: new Dictionary<string, string> { ["zone"] = "b", ["test"] = ns });
 
-        await fixture.CreatePodAsync(ns, "wants-a", cpu: "100m", nodeSelector: new Dictionary<string, string> { ["zone"] = "a" });
-        await fixture.CreatePodAsync(ns, "needs-big", cpu: "4");
+        // The selectors keep the pods off the nodes other tests of the class make.
+        await fixture.CreatePodAsync(ns, "wants-a", cpu: "100m", nodeSelector: new Dictionary<string, string> { ["zone"] = "a", ["test"] = ns });
+        await fixture.CreatePodAsync(ns, "needs-big", cpu: "4", nodeSelector: new Dictionary<string, string> { ["test"] = ns });
 
         Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
             (await Client.ReadNamespacedPodAsync("wants-a", ns)).Spec.NodeName == "small-a"
@@ -35,7 +37,8 @@ public sealed class SchedulingTests(SchedulerFixture fixture) : IClassFixture<Sc
         const string ns = "oversized";
         await fixture.EnsureNamespaceAsync(ns);
         await fixture.CreateNodeAsync("tiny", "1", "1Gi");
-        await fixture.CreatePodAsync(ns, "huge", cpu: "64", memory: "1Gi");
+        // More CPU than any node of the class offers (the giant node has 512).
+        await fixture.CreatePodAsync(ns, "huge", cpu: "100k", memory: "1Gi");
 
         Corev1Event? failed = null;
         Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
@@ -72,7 +75,8 @@ public sealed class SchedulingTests(SchedulerFixture fixture) : IClassFixture<Sc
         Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
             (await Client.ReadNamespacedPodAsync("huge", ns)).Status.Conditions?.Any(c => c.Type == "PodScheduled" && c.Status == "False") == true));
 
-        await fixture.CreateNodeAsync("giant", "128", "256Gi");
+        // Big enough for this pod, not for the one the other oversized test leaves pending.
+        await fixture.CreateNodeAsync("giant", "512", "1Ti");
         Assert.True(await SchedulerFixture.EventuallyAsync(async () => (await Client.ReadNamespacedPodAsync("huge", ns)).Spec.NodeName == "giant"));
         var condition = (await Client.ReadNamespacedPodAsync("huge", ns)).Status.Conditions.Single(c => c.Type == "PodScheduled");
         Assert.Equal("True", condition.Status);
@@ -110,5 +114,28 @@ public sealed class SchedulingTests(SchedulerFixture fixture) : IClassFixture<Sc
             var pods = (await Client.ListNamespacedPodAsync(ns)).Items;
             return pods.Count == 20 && pods.All(p => p.Spec.NodeName == "burst-node");
         }));
+    }
+
+    [Fact(Skip = SchedulerFixture.NeedsBindingFix)]
+    public async Task Schedule_HundredPods_AllBoundOnOneNode()
+    {
+        // Pods for a second scheduler that starts only once all exist, so the figure is the scheduler's alone.
+        const string ns = "hundred";
+        await fixture.EnsureNamespaceAsync(ns);
+        var selector = new Dictionary<string, string> { ["pool"] = "hundred" };
+        await fixture.CreateNodeAsync("hundred-node", "4", "8Gi", labels: selector);
+        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => fixture.CreatePodAsync(ns, $"p{i}", cpu: "10m", memory: "10Mi", nodeSelector: selector, schedulerName: "second-scheduler")));
+
+        using var stop = new CancellationTokenSource();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var scheduler = SchedulerService.RunAsync(fixture.Client, new SchedulerOptions { SchedulerName = "second-scheduler" }, fixture.LoggerFactory, stop.Token);
+        Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
+            (await Client.ListNamespacedPodAsync(ns)).Items.All(p => p.Spec.NodeName == "hundred-node"), pollMilliseconds: 5));
+        var elapsed = started.Elapsed;
+        await stop.CancelAsync();
+        await scheduler;
+
+        // Printed, not asserted: tests never assert on time.
+        output.WriteLine($"100 pods bound {elapsed.TotalMilliseconds:F0} ms after the scheduler started (informer sync included)");
     }
 }
