@@ -1,0 +1,136 @@
+using System.Globalization;
+using Capstan.Bench.Workloads.Cluster;
+using Capstan.Bench.Workloads.Measurement;
+using Capstan.Bench.Workloads.Processes;
+using Capstan.Bench.Workloads.Reporting;
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Bench.Workloads.Scenarios;
+
+/// <summary>
+/// Pod start: a Deployment of N test servers on a fresh server, per-pod create → Running and create → Ready, measured
+/// from each pod's ADDED event and from sending the create (t0). Each run uses a fresh namespace; the previous run's
+/// pods are gone before the next starts.
+/// </summary>
+public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
+{
+    private const string Name = "pod start";
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public async Task RunAsync(ScenarioReport report, CancellationToken ct)
+    {
+        List<PodStartRun> runs = [];
+        await using (var server = await CapstanProcess.StartServerAsync(options.CapstanPath, Path.Combine(options.WorkDir, "start-server"), "bench-node", ct).ConfigureAwait(false))
+        {
+            using var client = ClusterClient.Create(server.KubeconfigPath);
+            await using (var nodes = await NodeTracker.StartAsync(client, ct).ConfigureAwait(false))
+            {
+                if (!await nodes.WaitReadyAsync(server.NodeName, options.Timeout, ct).ConfigureAwait(false))
+                {
+                    report.Fail(Name, $"node {server.NodeName} not Ready within {options.Timeout.TotalSeconds} s");
+                    return;
+                }
+            }
+
+            for (var i = 1; i <= options.Runs; i++)
+            {
+                var run = await RunOnceAsync(client, $"bench-start-{i}", report, ct).ConfigureAwait(false);
+                runs.Add(run);
+                log.WriteLine(string.Create(Inv,
+                    $"  run {i}: {run.PodsReady}/{options.Replicas} Ready, all Ready after {run.AllReady:F0} ms; ADDED→Running p50 {run.AddedToRunning.Median:F0} p99 {run.AddedToRunning.Percentile(99):F0}; ADDED→Ready p50 {run.AddedToReady.Median:F0} p99 {run.AddedToReady.Percentile(99):F0}; create answered after {run.CreateAck:F0} ms"));
+                log.WriteLine(string.Create(Inv,
+                    $"    breakdown p50/p99/max (ms): t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)}"));
+                report.Note(string.Create(Inv,
+                    $"pod start run {i}: all Ready {run.AllReady:F0} ms; t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)} (p50/p99/max ms)"));
+            }
+        }
+
+        var n = runs.Count;
+        var of = n > 1 ? $", median of {n} runs" : "";
+        report.Add(Name, $"{options.Replicas} pods: ADDED → Running p50{of}", Median(runs, r => r.AddedToRunning.Median));
+        report.Add(Name, $"{options.Replicas} pods: ADDED → Running p99{of}", Median(runs, r => r.AddedToRunning.Percentile(99)), 100);
+        report.Add(Name, $"{options.Replicas} pods: ADDED → Ready p50{of}", Median(runs, r => r.AddedToReady.Median));
+        report.Add(Name, $"{options.Replicas} pods: ADDED → Ready p99{of}", Median(runs, r => r.AddedToReady.Percentile(99)));
+        report.Add(Name, $"{options.Replicas} pods: t0 → Running p50{of}", Median(runs, r => r.T0ToRunning.Median));
+        report.Add(Name, $"{options.Replicas} pods: t0 → Running p99{of}", Median(runs, r => r.T0ToRunning.Percentile(99)));
+        report.Add(Name, $"{options.Replicas} pods: t0 → Ready p50{of}", Median(runs, r => r.T0ToReady.Median));
+        report.Add(Name, $"{options.Replicas} pods: t0 → Ready p99{of}", Median(runs, r => r.T0ToReady.Percentile(99)));
+        report.Add(Name, $"t0 → all {options.Replicas} Ready{of}", Median(runs, r => r.AllReady), 5000);
+        report.AddText(Name, "  all Ready, each run", string.Join(" / ", runs.Select(r => r.AllReady.ToString("F0", Inv))));
+    }
+
+    private async Task<PodStartRun> RunOnceAsync(Kubernetes client, string ns, ScenarioReport report, CancellationToken ct)
+    {
+        var run = new PodStartRun();
+        await ClusterClient.CreateNamespaceAsync(client, ns, ct).ConfigureAwait(false);
+        await using var pods = await PodTracker.StartAsync(client, ns, ct).ConfigureAwait(false);
+        var deployment = TestServerDeployment.Create("start", options.Replicas, options.TestServerPath);
+
+        var t0 = Clock.Now;
+        await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns, cancellationToken: ct).ConfigureAwait(false);
+        run.CreateAck = Clock.Ms(t0, Clock.Now);
+        var allReady = await pods.WaitAsync(
+            p => p.Count(h => !h.Latest.Terminating && h.First(o => o.Ready) is not null) >= options.Replicas, options.Timeout, ct).ConfigureAwait(false);
+        if (!allReady)
+        {
+            report.Fail(Name, $"{ns}: not all {options.Replicas} pods Ready within {options.Timeout.TotalSeconds} s{(pods.WatchError is { } e ? $" (watch: {e})" : "")}");
+        }
+
+        var readyAt = new List<double>();
+        foreach (var pod in pods.Snapshot())
+        {
+            var added = pod.FirstSeen;
+            var scheduled = pod.First(o => o.NodeName is not null);
+            var running = pod.First(o => o.ContainersRunning);
+            var ready = pod.First(o => o.Ready);
+            run.T0ToAdded.Add(Clock.Ms(t0, added));
+            Add(run.AddedToScheduled, Clock.Ms(added, scheduled));
+            Add(run.ScheduledToRunning, Clock.Ms(scheduled, running));
+            Add(run.RunningToReady, Clock.Ms(running, ready));
+            Add(run.AddedToRunning, Clock.Ms(added, running));
+            Add(run.AddedToReady, Clock.Ms(added, ready));
+            Add(run.T0ToRunning, Clock.Ms(t0, running));
+            Add(run.T0ToReady, Clock.Ms(t0, ready));
+            if (ready is { } r)
+            {
+                readyAt.Add(Clock.Ms(t0, r));
+            }
+        }
+
+        run.PodsReady = readyAt.Count;
+        readyAt.Sort();
+        if (readyAt.Count >= options.Replicas)
+        {
+            run.AllReady = readyAt[options.Replicas - 1];
+        }
+
+        // Stop this run's pods before the next run: the machine has two cores and one agent for all of them.
+        await client.AppsV1.DeleteNamespacedDeploymentAsync(
+            "start", ns, new V1DeleteOptions { PropagationPolicy = "Background" }, cancellationToken: ct).ConfigureAwait(false);
+        var gone = await pods.WaitAsync(p => p.Count > 0 && p.All(h => h.IsDeleted), options.Timeout, ct).ConfigureAwait(false);
+        if (!gone)
+        {
+            report.Fail(Name, $"{ns}: pods still there {options.Timeout.TotalSeconds} s after deleting the Deployment");
+        }
+
+        return run;
+    }
+
+    private static void Add(LatencySamples samples, double? ms)
+    {
+        if (ms is { } v)
+        {
+            samples.Add(v);
+        }
+    }
+
+    private static string Triple(LatencySamples s) =>
+        string.Create(Inv, $"{s.Median:F0}/{s.Percentile(99):F0}/{s.Max:F0}");
+
+    private static double? Median(IReadOnlyList<PodStartRun> runs, Func<PodStartRun, double> figure)
+    {
+        var values = runs.Select(figure).Where(v => !double.IsNaN(v)).Order().ToList();
+        return values.Count == 0 ? null : values[(values.Count - 1) / 2];
+    }
+}
