@@ -27,6 +27,21 @@ public static partial class ProcessCpu
         }
     }
 
+    /// <summary>CPU time the whole machine spent busy (all cores: everything but idle and iowait), from /proc/stat.</summary>
+    public static TimeSpan? MachineBusy()
+    {
+        try
+        {
+            var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+            var busy = cpu.Take(8).Sum() - cpu[3] - cpu[4];
+            return TimeSpan.FromSeconds((double)busy / TicksPerSecond);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The 1-minute load average: other work on the machine skews every figure.</summary>
     public static string LoadAverage()
     {

@@ -29,4 +29,15 @@ public sealed class PodStartRun
     public double CreateAck { get; set; }
 
     public int PodsReady { get; set; }
+
+    /// <summary>t0 → the first pod's ADDED, and → the last requested pod's ADDED (the ReplicaSet's slow-start batches).</summary>
+    public double FirstAdded { get; set; } = double.NaN;
+
+    public double LastAdded { get; set; } = double.NaN;
+
+    /// <summary>CPU the capstan server process used from t0 until all were Ready (user + system), in ms.</summary>
+    public double ServerCpu { get; set; } = double.NaN;
+
+    /// <summary>CPU the whole machine spent in the same span (every core, every process), in ms.</summary>
+    public double MachineCpu { get; set; } = double.NaN;
 }

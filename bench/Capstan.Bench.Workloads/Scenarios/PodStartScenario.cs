@@ -35,14 +35,16 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
 
             for (var i = 1; i <= options.Runs; i++)
             {
-                var run = await RunOnceAsync(client, $"bench-start-{i}", report, ct).ConfigureAwait(false);
+                var run = await RunOnceAsync(client, server.Process.Pid, $"bench-start-{i}", report, ct).ConfigureAwait(false);
                 runs.Add(run);
                 log.WriteLine(string.Create(Inv,
                     $"  run {i}: {run.PodsReady}/{options.Replicas} Ready, all Ready after {run.AllReady:F0} ms; ADDED→Running p50 {run.AddedToRunning.Median:F0} p99 {run.AddedToRunning.Percentile(99):F0}; ADDED→Ready p50 {run.AddedToReady.Median:F0} p99 {run.AddedToReady.Percentile(99):F0}; create answered after {run.CreateAck:F0} ms"));
                 log.WriteLine(string.Create(Inv,
                     $"    breakdown p50/p99/max (ms): t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)}"));
+                log.WriteLine(string.Create(Inv,
+                    $"    first pod ADDED at {run.FirstAdded:F0} ms, last at {run.LastAdded:F0} ms; CPU from t0 to all Ready: capstan server {run.ServerCpu:F0} ms, whole machine {run.MachineCpu:F0} ms of {2 * run.AllReady:F0} ms on 2 cores"));
                 report.Note(string.Create(Inv,
-                    $"pod start run {i}: all Ready {run.AllReady:F0} ms; t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)} (p50/p99/max ms)"));
+                    $"pod start run {i}: all Ready {run.AllReady:F0} ms; first/last ADDED {run.FirstAdded:F0}/{run.LastAdded:F0} ms; server CPU {run.ServerCpu:F0} ms, machine CPU {run.MachineCpu:F0} ms; t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)} (p50/p99/max ms)"));
             }
         }
 
@@ -57,21 +59,27 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
         report.Add(Name, $"{options.Replicas} pods: t0 → Ready p50{of}", Median(runs, r => r.T0ToReady.Median));
         report.Add(Name, $"{options.Replicas} pods: t0 → Ready p99{of}", Median(runs, r => r.T0ToReady.Percentile(99)));
         report.Add(Name, $"t0 → all {options.Replicas} Ready{of}", Median(runs, r => r.AllReady), 5000);
+        report.Add(Name, $"capstan server CPU, t0 → all Ready{of}", Median(runs, r => r.ServerCpu));
         report.AddText(Name, "  all Ready, each run", string.Join(" / ", runs.Select(r => r.AllReady.ToString("F0", Inv))));
     }
 
-    private async Task<PodStartRun> RunOnceAsync(Kubernetes client, string ns, ScenarioReport report, CancellationToken ct)
+    private async Task<PodStartRun> RunOnceAsync(Kubernetes client, int serverPid, string ns, ScenarioReport report, CancellationToken ct)
     {
         var run = new PodStartRun();
         await ClusterClient.CreateNamespaceAsync(client, ns, ct).ConfigureAwait(false);
         await using var pods = await PodTracker.StartAsync(client, ns, ct).ConfigureAwait(false);
         var deployment = TestServerDeployment.Create("start", options.Replicas, options.TestServerPath);
 
+        var cpuBefore = ProcessCpu.Used(serverPid);
+        var machineBefore = ProcessCpu.MachineBusy();
         var t0 = Clock.Now;
         await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns, cancellationToken: ct).ConfigureAwait(false);
         run.CreateAck = Clock.Ms(t0, Clock.Now);
         var allReady = await pods.WaitAsync(
             p => p.Count(h => !h.Latest.Terminating && h.First(o => o.Ready) is not null) >= options.Replicas, options.Timeout, ct).ConfigureAwait(false);
+        var (cpuAfter, machineAfter) = (ProcessCpu.Used(serverPid), ProcessCpu.MachineBusy());
+        run.ServerCpu = (cpuAfter - cpuBefore)?.TotalMilliseconds ?? double.NaN;
+        run.MachineCpu = (machineAfter - machineBefore)?.TotalMilliseconds ?? double.NaN;
         if (!allReady)
         {
             report.Fail(Name, $"{ns}: not all {options.Replicas} pods Ready within {options.Timeout.TotalSeconds} s{(pods.WatchError is { } e ? $" (watch: {e})" : "")}");
@@ -99,6 +107,13 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
         }
 
         run.PodsReady = readyAt.Count;
+        var addedAt = pods.Snapshot().Select(h => Clock.Ms(t0, h.FirstSeen)).Order().ToList();
+        if (addedAt.Count > 0)
+        {
+            run.FirstAdded = addedAt[0];
+            run.LastAdded = addedAt[Math.Min(options.Replicas, addedAt.Count) - 1];
+        }
+
         readyAt.Sort();
         if (readyAt.Count >= options.Replicas)
         {
