@@ -11,6 +11,8 @@ var runs = new Option<int>("--runs") { Description = "pod-start runs (medians re
 var replicas = new Option<int>("--replicas") { Description = "replicas of the pod-start Deployment", DefaultValueFactory = _ => 100 };
 var crashes = new Option<int>("--crashes") { Description = "first crashes measured (one per pod)", DefaultValueFactory = _ => 5 };
 var nodeReplicas = new Option<int>("--node-replicas") { Description = "replicas on the node that dies", DefaultValueFactory = _ => 6 };
+var separateAgent = new Option<bool>("--separate-agent") { Description = "pod start: run the agent as its own process (server --disable-agent + capstan agent) to split the CPU figures" };
+var capstanEnv = new Option<string[]>("--capstan-env") { Description = "NAME=VALUE added to every capstan process's environment, for experiments (repeatable)" };
 var timeout = new Option<double>("--timeout") { Description = "seconds every wait is bounded by", DefaultValueFactory = _ => 60 };
 var workDir = new Option<string?>("--work-dir") { Description = "where the temporary data dirs and logs go (default: a new folder under /tmp)" };
 var keep = new Option<bool>("--keep-data") { Description = "keep the data dirs and logs afterwards" };
@@ -18,7 +20,7 @@ var only = new Option<string[]>("--only") { Description = "scenarios to run: sta
 
 var root = new RootCommand("Scenario benchmark: pod start, crash restart and node death on capstan's process runtime.")
 {
-    capstan, testServer, runs, replicas, crashes, nodeReplicas, timeout, workDir, keep, only,
+    capstan, testServer, runs, replicas, crashes, nodeReplicas, separateAgent, capstanEnv, timeout, workDir, keep, only,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -48,13 +50,15 @@ root.SetAction(async (parse, ct) =>
         Replicas = Math.Clamp(parse.GetValue(replicas), 1, 105),
         Crashes = Math.Clamp(parse.GetValue(crashes), 1, 20),
         NodeReplicas = Math.Clamp(parse.GetValue(nodeReplicas), 1, 100),
+        SeparateAgent = parse.GetValue(separateAgent),
         Timeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(timeout), 5, 600)),
         Scenarios = scenarios.Count == 0
             ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "start", "crash", "node" }
             : new HashSet<string>(scenarios, StringComparer.OrdinalIgnoreCase),
     };
 
-    Console.WriteLine($"capstan:    {options.CapstanPath}");
+    CapstanProcess.Environment = (parse.GetValue(capstanEnv) ?? []).Select(e => e.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+    Console.WriteLine($"capstan:    {options.CapstanPath}{(CapstanProcess.Environment.Count == 0 ? "" : " with " + string.Join(' ', CapstanProcess.Environment.Select(kv => $"{kv.Key}={kv.Value}")))}");
     Console.WriteLine($"testserver: {options.TestServerPath}");
     Console.WriteLine($"machine:    {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, load average {ProcessCpu.LoadAverage()}, {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC");
     Console.WriteLine($"data and logs under {options.WorkDir}{(options.KeepData ? " (kept)" : " (removed at the end; --keep-data keeps them)")}");

@@ -24,6 +24,9 @@ public sealed record WorkloadOptions
 
     public int NodeReplicas { get; init; } = 6;
 
+    /// <summary>Pod start with `--disable-agent` and a standalone `capstan agent`, so the control plane's and the agent's CPU show apart.</summary>
+    public bool SeparateAgent { get; init; }
+
     /// <summary>The bound on every wait.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -36,8 +36,12 @@ public sealed class CapstanProcess : IAsyncDisposable
 
     public string TokenPath => Path.Combine(DataDir, "token");
 
+    /// <summary>Extra environment for every capstan process this benchmark starts, for experiments (e.g. DOTNET_TieredPGO=0).</summary>
+    public static IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+
     /// <summary>Starts a server and waits until /readyz says ok and its kubeconfig is written.</summary>
-    public static async Task<CapstanProcess> StartServerAsync(string capstanPath, string dataDir, string nodeName, CancellationToken ct)
+    /// <param name="withAgent">False runs it with --disable-agent (a standalone agent then joins).</param>
+    public static async Task<CapstanProcess> StartServerAsync(string capstanPath, string dataDir, string nodeName, CancellationToken ct, bool withAgent = true)
     {
         Directory.CreateDirectory(dataDir);
         var port = FreePort.Next();
@@ -46,8 +50,9 @@ public sealed class CapstanProcess : IAsyncDisposable
         [
             "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture),
             "--agent-port", agentPort.ToString(CultureInfo.InvariantCulture), "--node-name", nodeName,
+            .. (withAgent ? Array.Empty<string>() : ["--disable-agent"]),
         ];
-        var process = ChildProcess.Start(capstanPath, args, dataDir + ".log");
+        var process = ChildProcess.Start(capstanPath, args, dataDir + ".log", Environment);
         var server = new CapstanProcess(capstanPath, process, dataDir, nodeName, port);
         try
         {
@@ -70,7 +75,7 @@ public sealed class CapstanProcess : IAsyncDisposable
             "agent", "--server", server.ServerUrl, "--token-file", server.TokenPath, "--node-name", nodeName, "--data-dir", dataDir,
             "--agent-port", FreePort.Next().ToString(CultureInfo.InvariantCulture), "--pod-cidr", podCidr, "--node-ip", "127.0.0.1",
         ];
-        return new CapstanProcess(capstanPath, ChildProcess.Start(capstanPath, args, dataDir + ".log"), dataDir, nodeName, 0);
+        return new CapstanProcess(capstanPath, ChildProcess.Start(capstanPath, args, dataDir + ".log", Environment), dataDir, nodeName, 0);
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public string LogFile { get; }
 
     /// <summary>Starts a .dll with `dotnet`, anything else directly.</summary>
-    public static ChildProcess Start(string path, IEnumerable<string> args, string logFile)
+    public static ChildProcess Start(string path, IEnumerable<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         info.ArgumentList.Add("-c");
@@ -41,6 +41,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         info.Environment["BENCH_LOG_FILE"] = logFile;

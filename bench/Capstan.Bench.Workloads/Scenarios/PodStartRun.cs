@@ -38,6 +38,15 @@ public sealed class PodStartRun
     /// <summary>CPU the capstan server process used from t0 until all were Ready (user + system), in ms.</summary>
     public double ServerCpu { get; set; } = double.NaN;
 
+    /// <summary>CPU of the standalone agent (with --separate-agent), in ms.</summary>
+    public double AgentCpu { get; set; } = double.NaN;
+
+    /// <summary>Watch events per pod this benchmark received until all were Ready (ADDED + MODIFIED: the writes to each pod).</summary>
+    public double EventsPerPod { get; set; } = double.NaN;
+
+    /// <summary>core/v1 Events in the namespace by reason, after the run.</summary>
+    public string EventReasons { get; set; } = "";
+
     /// <summary>CPU the whole machine spent in the same span (every core, every process), in ms.</summary>
     public double MachineCpu { get; set; } = double.NaN;
 }

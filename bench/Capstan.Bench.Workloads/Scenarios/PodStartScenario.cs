@@ -21,30 +21,33 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
     public async Task RunAsync(ScenarioReport report, CancellationToken ct)
     {
         List<PodStartRun> runs = [];
-        await using (var server = await CapstanProcess.StartServerAsync(options.CapstanPath, Path.Combine(options.WorkDir, "start-server"), "bench-node", ct).ConfigureAwait(false))
+        var node = "bench-node";
+        await using (var server = await CapstanProcess.StartServerAsync(options.CapstanPath, Path.Combine(options.WorkDir, "start-server"), node, ct, withAgent: !options.SeparateAgent).ConfigureAwait(false))
+        await using (var agent = options.SeparateAgent ? CapstanProcess.StartAgent(options.CapstanPath, server, Path.Combine(options.WorkDir, "start-agent"), node, "127.10.0.0/16") : null)
         {
             using var client = ClusterClient.Create(server.KubeconfigPath);
             await using (var nodes = await NodeTracker.StartAsync(client, ct).ConfigureAwait(false))
             {
-                if (!await nodes.WaitReadyAsync(server.NodeName, options.Timeout, ct).ConfigureAwait(false))
+                if (!await nodes.WaitReadyAsync(node, options.Timeout, ct).ConfigureAwait(false))
                 {
-                    report.Fail(Name, $"node {server.NodeName} not Ready within {options.Timeout.TotalSeconds} s");
+                    report.Fail(Name, $"node {node} not Ready within {options.Timeout.TotalSeconds} s");
                     return;
                 }
             }
 
             for (var i = 1; i <= options.Runs; i++)
             {
-                var run = await RunOnceAsync(client, server.Process.Pid, $"bench-start-{i}", report, ct).ConfigureAwait(false);
+                var run = await RunOnceAsync(client, server.Process.Pid, agent?.Process.Pid, $"bench-start-{i}", report, ct).ConfigureAwait(false);
                 runs.Add(run);
                 log.WriteLine(string.Create(Inv,
                     $"  run {i}: {run.PodsReady}/{options.Replicas} Ready, all Ready after {run.AllReady:F0} ms; ADDED→Running p50 {run.AddedToRunning.Median:F0} p99 {run.AddedToRunning.Percentile(99):F0}; ADDED→Ready p50 {run.AddedToReady.Median:F0} p99 {run.AddedToReady.Percentile(99):F0}; create answered after {run.CreateAck:F0} ms"));
                 log.WriteLine(string.Create(Inv,
                     $"    breakdown p50/p99/max (ms): t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)}"));
                 log.WriteLine(string.Create(Inv,
-                    $"    first pod ADDED at {run.FirstAdded:F0} ms, last at {run.LastAdded:F0} ms; CPU from t0 to all Ready: capstan server {run.ServerCpu:F0} ms, whole machine {run.MachineCpu:F0} ms of {2 * run.AllReady:F0} ms on 2 cores"));
+                    $"    first pod ADDED at {run.FirstAdded:F0} ms, last at {run.LastAdded:F0} ms; CPU from t0 to all Ready: capstan server {run.ServerCpu:F0} ms{(agent is null ? "" : $", agent {run.AgentCpu:F0} ms")}, whole machine {run.MachineCpu:F0} ms of {2 * run.AllReady:F0} ms on 2 cores"));
+                log.WriteLine(string.Create(Inv, $"    {run.EventsPerPod:F1} watch events per pod until Ready; Events: {run.EventReasons}"));
                 report.Note(string.Create(Inv,
-                    $"pod start run {i}: all Ready {run.AllReady:F0} ms; first/last ADDED {run.FirstAdded:F0}/{run.LastAdded:F0} ms; server CPU {run.ServerCpu:F0} ms, machine CPU {run.MachineCpu:F0} ms; t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)} (p50/p99/max ms)"));
+                    $"pod start run {i}: all Ready {run.AllReady:F0} ms; first/last ADDED {run.FirstAdded:F0}/{run.LastAdded:F0} ms; server CPU {run.ServerCpu:F0} ms{(agent is null ? "" : $", agent CPU {run.AgentCpu:F0} ms")}, machine CPU {run.MachineCpu:F0} ms; t0→ADDED {Triple(run.T0ToAdded)}; ADDED→scheduled {Triple(run.AddedToScheduled)}; scheduled→Running {Triple(run.ScheduledToRunning)}; Running→Ready {Triple(run.RunningToReady)} (p50/p99/max ms)"));
             }
         }
 
@@ -60,10 +63,14 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
         report.Add(Name, $"{options.Replicas} pods: t0 → Ready p99{of}", Median(runs, r => r.T0ToReady.Percentile(99)));
         report.Add(Name, $"t0 → all {options.Replicas} Ready{of}", Median(runs, r => r.AllReady), 5000);
         report.Add(Name, $"capstan server CPU, t0 → all Ready{of}", Median(runs, r => r.ServerCpu));
+        if (options.SeparateAgent)
+        {
+            report.Add(Name, $"capstan agent CPU, t0 → all Ready{of}", Median(runs, r => r.AgentCpu));
+        }
         report.AddText(Name, "  all Ready, each run", string.Join(" / ", runs.Select(r => r.AllReady.ToString("F0", Inv))));
     }
 
-    private async Task<PodStartRun> RunOnceAsync(Kubernetes client, int serverPid, string ns, ScenarioReport report, CancellationToken ct)
+    private async Task<PodStartRun> RunOnceAsync(Kubernetes client, int serverPid, int? agentPid, string ns, ScenarioReport report, CancellationToken ct)
     {
         var run = new PodStartRun();
         await ClusterClient.CreateNamespaceAsync(client, ns, ct).ConfigureAwait(false);
@@ -71,6 +78,7 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
         var deployment = TestServerDeployment.Create("start", options.Replicas, options.TestServerPath);
 
         var cpuBefore = ProcessCpu.Used(serverPid);
+        var agentBefore = agentPid is { } ap ? ProcessCpu.Used(ap) : null;
         var machineBefore = ProcessCpu.MachineBusy();
         var t0 = Clock.Now;
         await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns, cancellationToken: ct).ConfigureAwait(false);
@@ -80,6 +88,11 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
         var (cpuAfter, machineAfter) = (ProcessCpu.Used(serverPid), ProcessCpu.MachineBusy());
         run.ServerCpu = (cpuAfter - cpuBefore)?.TotalMilliseconds ?? double.NaN;
         run.MachineCpu = (machineAfter - machineBefore)?.TotalMilliseconds ?? double.NaN;
+        run.AgentCpu = agentPid is { } pid ? (ProcessCpu.Used(pid) - agentBefore)?.TotalMilliseconds ?? double.NaN : double.NaN;
+        var seen = pods.Snapshot();
+        run.EventsPerPod = seen.Count == 0 ? double.NaN : seen.Average(h => h.Observations.Count(o => o.At <= (h.First(x => x.Ready) ?? long.MaxValue)));
+        var events = await client.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: ct).ConfigureAwait(false);
+        run.EventReasons = string.Join(", ", events.Items.GroupBy(e => $"{e.Source?.Component ?? e.ReportingComponent}/{e.Reason}").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"));
         if (!allReady)
         {
             report.Fail(Name, $"{ns}: not all {options.Replicas} pods Ready within {options.Timeout.TotalSeconds} s{(pods.WatchError is { } e ? $" (watch: {e})" : "")}");
