@@ -22,6 +22,7 @@ public sealed class AgentFixture : IAsyncLifetime
             DataDir = Path.Combine(DataDir, "server"),
             HttpsPort = CapstanServer.FreePort(),
             DisableControllerManager = true,
+            DisableScheduler = true,
             LogLevel = LogLevel.Warning,
         }, CancellationToken.None);
         Client = NewClient();

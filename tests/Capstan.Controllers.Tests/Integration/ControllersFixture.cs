@@ -35,6 +35,7 @@ public sealed class ControllersFixture : IAsyncLifetime
 
             // The fixture runs the controller manager itself; a second one inside the server would race it (double creates).
             DisableControllerManager = true,
+            DisableScheduler = true,
         }, CancellationToken.None);
         Config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
         Client = new Kubernetes(Config);

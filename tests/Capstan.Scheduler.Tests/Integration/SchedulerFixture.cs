@@ -11,12 +11,6 @@ namespace Capstan.Scheduler.Tests.Integration;
 /// </summary>
 public sealed class SchedulerFixture : IAsyncLifetime
 {
-    /// <summary>
-    /// POST pods/{name}/binding is rejected today: PodActions updates the pod through the ordinary update path, whose pod
-    /// validation forbids changing spec.nodeName (422). Kubernetes' binding registry skips that validation. With the one-line
-    /// server fix (a "binding" subresource that ResourceStore.PrepareUpdate does not run KindSupport.Validate for) these pass.
-    /// </summary>
-    public const string NeedsBindingFix = "needs the pods/binding fix in Capstan.ApiServer (binding currently fails pod update validation)";
 
     private readonly CancellationTokenSource _stop = new();
     private ILoggerFactory _loggerFactory = null!;
@@ -38,6 +32,7 @@ public sealed class SchedulerFixture : IAsyncLifetime
             DataDir = DataDir,
             HttpsPort = CapstanServer.FreePort(),
             DisableControllerManager = true,
+            DisableScheduler = true,
             LogLevel = LogLevel.Warning,
         }, CancellationToken.None);
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);

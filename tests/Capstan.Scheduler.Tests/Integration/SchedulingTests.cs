@@ -9,7 +9,7 @@ public sealed class SchedulingTests(SchedulerFixture fixture, ITestOutputHelper 
 {
     private Kubernetes Client => fixture.Client;
 
-    [Fact(Skip = SchedulerFixture.NeedsBindingFix)]
+    [Fact]
     public async Task Schedule_PodsWithSelectorAndRequests_BoundToMatchingNode()
     {
         const string ns = "placement";
@@ -59,14 +59,16 @@ public sealed class SchedulingTests(SchedulerFixture fixture, ITestOutputHelper 
         var tiny = await Client.ReadNodeAsync("tiny");
         tiny.Metadata.Labels["touched"] = "yes";
         await Client.ReplaceNodeAsync(tiny, "tiny");
+        var seen = "";
         Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
         {
             var events = (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=huge")).Items.Where(e => e.Reason == "FailedScheduling").ToList();
+            seen = string.Join(" | ", events.Select(e => $"{e.Count}x {e.Message}"));
             return events.Count == 1 && events[0].Count >= 2;
-        }));
+        }), seen);
     }
 
-    [Fact(Skip = SchedulerFixture.NeedsBindingFix)]
+    [Fact]
     public async Task Schedule_OversizedPod_BoundWhenBigNodeAppears()
     {
         const string ns = "waits";
@@ -82,7 +84,7 @@ public sealed class SchedulingTests(SchedulerFixture fixture, ITestOutputHelper 
         Assert.Equal("True", condition.Status);
     }
 
-    [Fact(Skip = SchedulerFixture.NeedsBindingFix)]
+    [Fact]
     public async Task Schedule_Burst_NoNodeOvercommitted()
     {
         const string ns = "burst";
@@ -116,7 +118,7 @@ public sealed class SchedulingTests(SchedulerFixture fixture, ITestOutputHelper 
         }));
     }
 
-    [Fact(Skip = SchedulerFixture.NeedsBindingFix)]
+    [Fact]
     public async Task Schedule_HundredPods_AllBoundOnOneNode()
     {
         // Pods for a second scheduler that starts only once all exist, so the figure is the scheduler's alone.
