@@ -65,6 +65,36 @@ public static partial class ControllerManager
             controllers.Add(new GarbageCollector.GarbageCollector(informers, loggerFactory, options.GarbageCollectorWorkers, options.TimeProvider));
         }
 
+        if (options.EnableReplicaSetController)
+        {
+            controllers.Add(new ReplicaSet.ReplicaSetController(informers, loggerFactory, options.ReplicaSetWorkers, options.TimeProvider));
+        }
+
+        if (options.EnableDeploymentController)
+        {
+            controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider));
+        }
+
+        if (options.EnableNodeLifecycleController)
+        {
+            controllers.Add(new NodeLifecycle.NodeLifecycleController(informers, loggerFactory, options.NodeLifecycle, options.NodeLifecycleWorkers, options.TimeProvider));
+        }
+
+        if (options.EnableTaintEvictionController)
+        {
+            controllers.Add(new NodeLifecycle.TaintEvictionController(informers, loggerFactory, options.TaintEvictionWorkers, options.TimeProvider));
+        }
+
+        if (options.EnablePodGarbageCollector)
+        {
+            controllers.Add(new PodGarbageCollector.PodGarbageCollector(informers, loggerFactory, options.PodGarbageCollector, options.TimeProvider));
+        }
+
+        if (options.EnableDisruptionController)
+        {
+            controllers.Add(new Disruption.DisruptionController(informers, loggerFactory, options.DisruptionWorkers, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

@@ -13,7 +13,39 @@ public sealed record ControllerManagerOptions
 
     public bool EnableGarbageCollector { get; init; } = true;
 
+    public bool EnableReplicaSetController { get; init; } = true;
+
+    public bool EnableDeploymentController { get; init; } = true;
+
+    public bool EnableNodeLifecycleController { get; init; } = true;
+
+    /// <summary>The taint manager: deletes pods from nodes with NoExecute taints they do not tolerate.</summary>
+    public bool EnableTaintEvictionController { get; init; } = true;
+
+    public bool EnablePodGarbageCollector { get; init; } = true;
+
+    /// <summary>Keeps PodDisruptionBudget status, which the eviction API reads.</summary>
+    public bool EnableDisruptionController { get; init; } = true;
+
     public int NamespaceWorkers { get; init; } = 2;
+
+    /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>
+    public int ReplicaSetWorkers { get; init; } = 5;
+
+    /// <summary>Kubernetes' --concurrent-deployment-syncs.</summary>
+    public int DeploymentWorkers { get; init; } = 5;
+
+    public int NodeLifecycleWorkers { get; init; } = 2;
+
+    public int TaintEvictionWorkers { get; init; } = 4;
+
+    public int DisruptionWorkers { get; init; } = 2;
+
+    /// <summary>--node-monitor-grace-period, --node-startup-grace-period and --node-monitor-period.</summary>
+    public NodeLifecycle.NodeLifecycleOptions NodeLifecycle { get; init; } = new();
+
+    /// <summary>--terminated-pod-gc-threshold and the collector's period.</summary>
+    public PodGarbageCollector.PodGarbageCollectorOptions PodGarbageCollector { get; init; } = new();
 
     public int GarbageCollectorWorkers { get; init; } = 4;
 

@@ -3,6 +3,8 @@ using Capstan.Commands;
 
 var root = new RootCommand("Capstan: a Kubernetes-compatible container orchestrator in one binary.");
 root.Subcommands.Add(ServerCommand.Create());
+root.Subcommands.Add(AgentCommand.Create());
+root.Subcommands.Add(KillAllCommand.Create());
 root.Subcommands.Add(HelperCommands.Kubeconfig());
 root.Subcommands.Add(HelperCommands.Token());
 root.Subcommands.Add(HelperCommands.Version());

@@ -100,7 +100,8 @@ public sealed class ApiRouter(
 
         var user = authn.User;
         http.Items[typeof(UserInfo)] = user;
-        var info = RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1"));
+        var info = Streaming.PodStreamEndpoint.Authorizable(
+            RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1")));
         var denied = security.Authorize(user, info);
         if (denied is not null)
         {

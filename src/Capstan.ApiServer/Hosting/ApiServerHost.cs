@@ -101,6 +101,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             loggerFactory.CreateLogger<ApiRouter>());
         router.Extras.Add(new OpenApiEndpoint(registry));
         router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
+        router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificate, loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
         app.Run(router.HandleAsync);
         host = new ApiServerHost(app, cache, resourceStore, router, loggerFactory);
         return host;

@@ -15,6 +15,9 @@ public sealed class ApiServerOptions
     /// <summary>The CIDR Services get their ClusterIPs from.</summary>
     public string ServiceCidr { get; set; } = "10.43.0.0/16";
 
+    /// <summary>Presented to node agents when proxying logs, exec, attach and port-forward; null disables those subresources.</summary>
+    public X509Certificate2? KubeletClientCertificate { get; set; }
+
     /// <summary>The address clients are told to use in discovery (host:port).</summary>
     public string AdvertiseAddress { get; set; } = "127.0.0.1:6443";
 

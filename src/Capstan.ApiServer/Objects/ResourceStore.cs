@@ -229,7 +229,9 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 return next;
             }
 
-            if (requested.Length > 0 || attempt >= MaxConflictRetries)
+            // Lost a race: read again. A resourceVersion the request itself carries is re-checked against the new
+            // revision above and fails there; one a patch merely inherited from the stored object does not.
+            if (attempt >= MaxConflictRetries)
             {
                 throw ApiException.Conflict(r.GroupResource, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
@@ -419,8 +421,15 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             KindSupport.PrepareForUpdate(r, updated, old);
         }
 
+        // pods/binding only sets spec.nodeName, which the pod's update rules forbid to everyone else (Kubernetes' binding
+        // registry writes it without the update validation, too).
         var errors = KindSupport.ValidateMetadata(r, updated, old)
-            .Concat(subresource == "status" ? KindSupport.ValidateStatus(r, updated, old) : KindSupport.Validate(r, updated, old))
+            .Concat(subresource switch
+            {
+                "status" => KindSupport.ValidateStatus(r, updated, old),
+                "binding" => [],
+                _ => KindSupport.Validate(r, updated, old),
+            })
             .ToList();
         if (errors.Count > 0)
         {

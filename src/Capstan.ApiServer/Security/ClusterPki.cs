@@ -13,6 +13,8 @@ namespace Capstan.ApiServer.Security;
 /// <item><c>server.crt</c>/<c>server.key</c>: serving certificate, 1 year; reissued when its SANs differ from the wanted ones,
 /// when it expires within 30 days, or when the CA changed.</item>
 /// <item><c>admin.crt</c>/<c>admin.key</c>: client certificate CN=system:admin, O=system:masters, 1 year; same rotation rule.</item>
+/// <item><c>apiserver-kubelet-client.crt</c>/<c>.key</c>: client certificate CN=capstan:apiserver, O=system:masters, 1 year,
+/// presented to node agents when proxying logs, exec, attach and port-forward; same rotation rule.</item>
 /// <item><c>token</c>: the node-join token (see <see cref="Security.JoinToken"/>); reissued when the CA changed.</item>
 /// <item><c>service-account.key</c>: ECDSA P-256 key signing service-account tokens; kept across starts so issued tokens stay valid.</item>
 /// <item><c>kubeconfig.yaml</c>: rewritten whenever its content would change (new admin certificate, other port).</item>
@@ -27,6 +29,9 @@ public sealed class ClusterPki : IDisposable
     public const string ServingKeyFile = "server.key";
     public const string AdminCertificateFile = "admin.crt";
     public const string AdminKeyFile = "admin.key";
+    public const string KubeletClientCertificateFile = "apiserver-kubelet-client.crt";
+    public const string KubeletClientKeyFile = "apiserver-kubelet-client.key";
+    public const string KubeletClientUser = "capstan:apiserver";
     public const string TokenFile = "token";
     public const string KubeconfigFile = "kubeconfig.yaml";
     public const string ServiceAccountKeyFile = "service-account.key";
@@ -52,6 +57,7 @@ public sealed class ClusterPki : IDisposable
         CertificateAuthority authority,
         X509Certificate2 servingCertificate,
         X509Certificate2 adminCertificate,
+        X509Certificate2 kubeletClientCertificate,
         string joinToken,
         string kubeconfigYaml,
         string serverUrl,
@@ -63,6 +69,7 @@ public sealed class ClusterPki : IDisposable
         _authority = authority;
         ServingCertificate = servingCertificate;
         AdminCertificate = adminCertificate;
+        KubeletClientCertificate = kubeletClientCertificate;
         JoinToken = joinToken;
         KubeconfigYaml = kubeconfigYaml;
         ServerUrl = serverUrl;
@@ -81,6 +88,9 @@ public sealed class ClusterPki : IDisposable
 
     /// <summary>The admin client certificate WITH its private key (CN=system:admin, O=system:masters).</summary>
     public X509Certificate2 AdminCertificate { get; }
+
+    /// <summary>The certificate the API server presents to node agents, WITH its private key (CN=capstan:apiserver, O=system:masters).</summary>
+    public X509Certificate2 KubeletClientCertificate { get; }
 
     public string JoinToken { get; }
 
@@ -153,6 +163,18 @@ public sealed class ClusterPki : IDisposable
             PemFiles.EnsureMode(PathOf(AdminKeyFile), PemFiles.Secret);
         }
 
+        var kubeletClient = PemFiles.TryLoadWithKey(PathOf(KubeletClientCertificateFile), PathOf(KubeletClientKeyFile));
+        if (kubeletClient is null || NeedsRenewal(kubeletClient, authority, now))
+        {
+            kubeletClient?.Dispose();
+            kubeletClient = authority.IssueClient(KubeletClientUser, [SystemGroups.Masters], now, LeafValidity);
+            PemFiles.Write(PathOf(KubeletClientCertificateFile), PathOf(KubeletClientKeyFile), kubeletClient);
+        }
+        else
+        {
+            PemFiles.EnsureMode(PathOf(KubeletClientKeyFile), PemFiles.Secret);
+        }
+
         var token = LoadOrCreateToken(PathOf(TokenFile), authority.Certificate);
 
         var serverUrl = "https://127.0.0.1:" + options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -169,7 +191,7 @@ public sealed class ClusterPki : IDisposable
 
         var serviceAccountKey = LoadOrCreateKey(PathOf(ServiceAccountKeyFile));
 
-        return new ClusterPki(dataDir, authority, serving, admin, token, kubeconfig, serverUrl, serviceAccountKey, options.TimeProvider)
+        return new ClusterPki(dataDir, authority, serving, admin, kubeletClient, token, kubeconfig, serverUrl, serviceAccountKey, options.TimeProvider)
         {
             CreatedCa = createdCa,
             IssuedServingCertificate = issueServing,
@@ -214,6 +236,7 @@ public sealed class ClusterPki : IDisposable
     {
         ServingCertificate.Dispose();
         AdminCertificate.Dispose();
+        KubeletClientCertificate.Dispose();
         _authority.Key.Dispose();
         ServiceAccountSigningKey.Dispose();
         _authority.Certificate.Dispose();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Capstan.Server;
 using Microsoft.Extensions.Logging;
 
@@ -19,9 +18,18 @@ public static class ServerCommand
         var disableControllers = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers (namespace deletion, garbage collection) in this server" };
         var notReady = new Option<long>("--default-not-ready-toleration-seconds") { Description = "Seconds new pods tolerate a NotReady node before eviction", DefaultValueFactory = _ => 3 };
         var unreachable = new Option<long>("--default-unreachable-toleration-seconds") { Description = "Seconds new pods tolerate an unreachable node before eviction", DefaultValueFactory = _ => 3 };
+        var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent in this server (pods run only on joined agents)" };
+        var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
+        var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
+        var agentFlags = new AgentFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, notReady, unreachable, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, notReady, unreachable, logLevel };
+        foreach (var option in agentFlags.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, ct) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(bind), out var address))
@@ -37,9 +45,29 @@ public static class ServerCommand
                 return 2;
             }
 
+            if (Durations.Parse(parse.GetValue(graceFlag)!) is not { } grace || grace <= TimeSpan.Zero)
+            {
+                Console.Error.WriteLine($"capstan: --node-monitor-grace-period {parse.GetValue(graceFlag)} is not a positive duration such as 8s");
+                return 2;
+            }
+
+            var resolvedDataDir = DataDirectory.Resolve(parse.GetValue(dataDir));
+            Capstan.Agent.AgentConfig? agent = null;
+            if (!parse.GetValue(disableAgent))
+            {
+                agent = agentFlags.Parse(parse, resolvedDataDir);
+                if (agent is null)
+                {
+                    return 2;
+                }
+            }
+
             var config = new ServerConfig
             {
-                DataDir = DataDirectory.Resolve(parse.GetValue(dataDir)),
+                DataDir = resolvedDataDir,
+                Agent = agent,
+                DisableScheduler = parse.GetValue(disableScheduler),
+                NodeMonitorGracePeriod = grace,
                 BindAddress = address,
                 HttpsPort = parse.GetValue(port),
                 TlsSans = parse.GetValue(sans) ?? [],
@@ -56,22 +84,12 @@ public static class ServerCommand
 
     private static async Task<int> RunAsync(ServerConfig config, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            stop.Cancel();
-        });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
-        {
-            ctx.Cancel = true;
-            stop.Cancel();
-        });
+        using var signal = new ShutdownSignal(ct);
 
         CapstanServer server;
         try
         {
-            server = await CapstanServer.StartAsync(config, stop.Token).ConfigureAwait(false);
+            server = await CapstanServer.StartAsync(config, signal.Token).ConfigureAwait(false);
         }
         catch (DataDirInUseException ex)
         {
@@ -81,13 +99,7 @@ public static class ServerCommand
 
         await using (server.ConfigureAwait(false))
         {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await signal.WaitAsync().ConfigureAwait(false);
 
             Console.Error.WriteLine("capstan: shutting down");
         }

@@ -5,7 +5,9 @@ using Capstan.ApiServer.Hosting;
 using Capstan.ApiServer.Security;
 using Capstan.Storage;
 using Capstan.Storage.Sqlite;
+using Capstan.Agent;
 using Capstan.Controllers;
+using Capstan.Scheduler;
 using k8s;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +25,11 @@ public sealed class CapstanServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _controllersStop = new();
     private Kubernetes? _controllerClient;
+    private Kubernetes? _schedulerClient;
+    private Kubernetes? _agentClient;
     private Task _controllers = Task.CompletedTask;
+    private Task _scheduler = Task.CompletedTask;
+    private AgentHost? _agent;
 
     private CapstanServer(ServerConfig config, FileStream dataDirLock, ClusterPki pki, IStore store, ApiServerHost api, ILoggerFactory loggerFactory)
     {
@@ -72,6 +78,7 @@ public sealed class CapstanServer : IAsyncDisposable
                     BindAddress = config.BindAddress,
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
+                    KubeletClientCertificate = pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
                     DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
                     DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
@@ -94,6 +101,25 @@ public sealed class CapstanServer : IAsyncDisposable
             {
                 server.StartControllers();
             }
+
+            if (!config.DisableScheduler)
+            {
+                server.StartScheduler();
+            }
+
+            if (config.Agent is { } agentConfig)
+            {
+                try
+                {
+                    await server.StartAgentAsync(agentConfig, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
             return server;
         }
         catch
@@ -125,7 +151,26 @@ public sealed class CapstanServer : IAsyncDisposable
     private void StartControllers()
     {
         _controllerClient = CreateInProcessClient(SystemUsers.KubeControllerManager);
-        _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions(), _loggerFactory, _controllersStop.Token);
+        _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions
+        {
+            NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
+        }, _loggerFactory, _controllersStop.Token);
+    }
+
+    private void StartScheduler()
+    {
+        _schedulerClient = CreateInProcessClient(SystemUsers.KubeScheduler);
+        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions(), _loggerFactory, _controllersStop.Token);
+    }
+
+    // The embedded agent is a node like any other, system:node:<name>, reaching the API in memory. Its streaming port
+    // gets a serving certificate from the cluster CA.
+    private async Task StartAgentAsync(AgentConfig agentConfig, CancellationToken ct)
+    {
+        _agentClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + agentConfig.NodeName, SystemGroups.Nodes, SystemGroups.Authenticated);
+        var sans = new[] { agentConfig.NodeIp.ToString(), agentConfig.NodeName, "localhost", "127.0.0.1" }.Distinct().ToArray();
+        var serving = Pki.IssueServingCertificate(agentConfig.NodeName, sans, TimeSpan.FromDays(365));
+        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -175,17 +220,24 @@ public sealed class CapstanServer : IAsyncDisposable
     {
         try
         {
+            if (_agent is not null)
+            {
+                await _agent.DisposeAsync().ConfigureAwait(false);
+            }
+
             await _controllersStop.CancelAsync().ConfigureAwait(false);
             try
             {
                 // Controllers stop at cancellation; the bound keeps a stuck one from holding up shutdown.
-                await _controllers.WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+                await Task.WhenAll(_controllers, _scheduler).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
             }
 
             _controllerClient?.Dispose();
+            _schedulerClient?.Dispose();
+            _agentClient?.Dispose();
 
             // Open watches would hold a graceful shutdown for the host's full timeout; give requests 5 s, then abort them.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -19,6 +19,15 @@ public sealed record ServerConfig
     /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
     public bool DisableControllerManager { get; init; }
 
+    /// <summary>Run without the scheduler (pods stay Pending unless something else binds them), as k3s's --disable-scheduler.</summary>
+    public bool DisableScheduler { get; init; }
+
+    /// <summary>The embedded node agent; null runs none (`--disable-agent`).</summary>
+    public Capstan.Agent.AgentConfig? Agent { get; init; }
+
+    /// <summary>A node whose Lease is this old is unreachable (Kubernetes' --node-monitor-grace-period, 40 s there).</summary>
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(8);
+
     /// <summary>
     /// How long new pods tolerate a NotReady or unreachable node before they are evicted and replaced. Kubernetes defaults
     /// to 300 s; Capstan's 3 s, with the node lifecycle's grace period, replaces a dead node's pods within 15 s.

@@ -24,6 +24,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
             // These tests are about the API; the controllers have their own suite (and their shutdown is under investigation).
             DisableControllerManager = true,
+            DisableScheduler = true,
         }, CancellationToken.None);
         Config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
         Client = new Kubernetes(Config);

@@ -32,12 +32,27 @@ public sealed class ControllersFixture : IAsyncLifetime
             DataDir = DataDir,
             HttpsPort = CapstanServer.FreePort(),
             LogLevel = LogLevel.Warning,
+
+            // The fixture runs the controller manager itself; a second one inside the server would race it (double creates).
+            DisableControllerManager = true,
+            DisableScheduler = true,
         }, CancellationToken.None);
         Config = KubernetesClientConfiguration.BuildConfigFromConfigFile(Server.KubeconfigPath);
         Client = new Kubernetes(Config);
         _controllerClient = new Kubernetes(Config);
         _loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
-        _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions(), _loggerFactory, _stop.Token);
+        // Short periods keep the node failure and pod GC tests quick, and a low threshold lets them see terminated pods collected.
+        var options = new ControllerManagerOptions
+        {
+            NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = TimeSpan.FromSeconds(3) },
+            PodGarbageCollector = new Capstan.Controllers.PodGarbageCollector.PodGarbageCollectorOptions
+            {
+                TerminatedPodThreshold = 3,
+                Period = TimeSpan.FromSeconds(1),
+                OrphanQuarantine = TimeSpan.FromSeconds(1),
+            },
+        };
+        _controllers = ControllerManager.RunAsync(_controllerClient, options, _loggerFactory, _stop.Token);
     }
 
     public async Task DisposeAsync()

@@ -11,7 +11,7 @@ namespace Capstan.E2E.Infrastructure;
 /// Disposal stops it with SIGTERM (SIGKILL after 10 s), deletes the data dir and fails the class when the log shows a
 /// 500 ("internal error"), since bad input must never produce one.
 /// </summary>
-public sealed class CapstanServerFixture : IAsyncLifetime
+public class CapstanServerFixture : IAsyncLifetime
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
@@ -41,7 +41,7 @@ public sealed class CapstanServerFixture : IAsyncLifetime
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "capstan.dll"));
-        foreach (var a in new[] { "server", "--data-dir", DataDir, "--https-listen-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { "server", "--data-dir", DataDir, "--https-listen-port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(ServerArguments()))
         {
             info.ArgumentList.Add(a);
         }
@@ -77,6 +77,9 @@ public sealed class CapstanServerFixture : IAsyncLifetime
         throw new TimeoutException($"capstan server not ready within {ReadyTimeout}; last readyz: {last}; log:\n{ReadLog()}");
     }
 
+    /// <summary>Flags beyond the data dir and port. The API suites run without the node agent: their pods are objects only.</summary>
+    protected virtual IEnumerable<string> ServerArguments() => ["--disable-agent"];
+
     /// <summary>Creates a namespace with a unique name from a manifest (JSON on the wire) and returns its name.</summary>
     public async Task<string> CreateNamespaceAsync(string prefix = "e2e")
     {
@@ -111,7 +114,7 @@ public sealed class CapstanServerFixture : IAsyncLifetime
         return reader.ReadToEnd();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_server is { } server)
         {
@@ -171,7 +174,7 @@ public sealed class CapstanServerFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,0 +1,21 @@
+using Capstan.Agent.Env;
+using Capstan.Agent.Events;
+using Capstan.Agent.Probes;
+using Capstan.Agent.Runtime;
+using Capstan.Agent.Volumes;
+using k8s;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Agent.Pods;
+
+/// <summary>What every pod worker shares.</summary>
+internal sealed record PodWorkerContext(
+    IKubernetes Client,
+    IContainerRuntime Runtime,
+    AgentOptions Options,
+    EventRecorder Events,
+    ProbeHandlers Probes,
+    EnvBuilder Env,
+    PodDirectory Directory,
+    PodVolumes Volumes,
+    ILogger Logger);

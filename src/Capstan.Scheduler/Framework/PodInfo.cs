@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Capstan.Api.Validation;
+using Capstan.Client.Dynamic;
+
+namespace Capstan.Scheduler.Framework;
+
+/// <summary>
+/// Everything the scheduler reads from one version of a pod, parsed once when the informer delivers it, so that
+/// filters and scores never touch JSON. Immutable; a new version of the pod makes a new PodInfo.
+/// </summary>
+public sealed class PodInfo
+{
+    private PodInfo(JsonObject obj)
+    {
+        Object = obj;
+        var spec = obj.Obj("spec");
+        var status = obj.Obj("status");
+        Key = obj.GetKey();
+        Namespace = obj.GetNamespace();
+        Name = obj.GetName();
+        Uid = obj.GetUid();
+        SchedulerName = spec?.StrOrEmpty("schedulerName") ?? "";
+        NodeName = spec?.StrOrEmpty("nodeName") ?? "";
+        Phase = status?.StrOrEmpty("phase") ?? "";
+        IsDeleting = obj.IsBeingDeleted();
+        Priority = (int)(spec?.Long("priority") ?? 0);
+        PreemptionPolicy = spec?.Str("preemptionPolicy") is { Length: > 0 } policy ? policy : "PreemptLowerPriority";
+        Requests = PodResources.Requests(spec);
+        NonZeroRequests = PodResources.NonZeroRequests(spec);
+        NodeSelector = spec?.Obj("nodeSelector") is { } selector
+            ? selector.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => JsonAccess.AsString(kv.Value) ?? "", StringComparer.Ordinal)
+            : null;
+        var nodeAffinity = spec?.Obj("affinity")?.Obj("nodeAffinity");
+        if (nodeAffinity?.Obj("requiredDuringSchedulingIgnoredDuringExecution") is { } required)
+        {
+            RequiredNodeAffinity = [.. required.Items("nodeSelectorTerms").Select(t => NodeSelectorTerm.Parse(t.Item))];
+        }
+
+        PreferredNodeAffinity = nodeAffinity is null
+            ? []
+            : [.. nodeAffinity.Items("preferredDuringSchedulingIgnoredDuringExecution")
+                .Select(p => new PreferredSchedulingTerm((int)(p.Item.Long("weight") ?? 0), NodeSelectorTerm.Parse(p.Item.Obj("preference") ?? new JsonObject())))];
+        IsSchedulingGated = spec?.HasEntries("schedulingGates") == true;
+        Tolerations = Toleration.ParseAll(spec);
+        HostPorts = ParseHostPorts(spec);
+        var scheduled = status?.Items("conditions").Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "PodScheduled");
+        ScheduledCondition = scheduled is null ? null : (scheduled.StrOrEmpty("status"), scheduled.StrOrEmpty("reason"), scheduled.StrOrEmpty("message"));
+    }
+
+    /// <summary>The object as the informer delivered it; shared, never changed.</summary>
+    public JsonObject Object { get; }
+
+    public string Key { get; }
+
+    public string Namespace { get; }
+
+    public string Name { get; }
+
+    public string Uid { get; }
+
+    public string SchedulerName { get; }
+
+    public string NodeName { get; }
+
+    public string Phase { get; }
+
+    public bool IsDeleting { get; }
+
+    /// <summary>spec.schedulingGates is not empty: the pod waits until they are all removed.</summary>
+    public bool IsSchedulingGated { get; }
+
+    public int Priority { get; }
+
+    public string PreemptionPolicy { get; }
+
+    public Resources Requests { get; }
+
+    public Resources NonZeroRequests { get; }
+
+    /// <summary>spec.nodeSelector, or null when absent.</summary>
+    public IReadOnlyDictionary<string, string>? NodeSelector { get; }
+
+    /// <summary>The required node affinity's terms (any one must match), or null when there is none.</summary>
+    public IReadOnlyList<NodeSelectorTerm>? RequiredNodeAffinity { get; }
+
+    public IReadOnlyList<PreferredSchedulingTerm> PreferredNodeAffinity { get; }
+
+    public IReadOnlyList<Toleration> Tolerations { get; }
+
+    public IReadOnlyList<HostPort> HostPorts { get; }
+
+    /// <summary>The PodScheduled condition's status, reason and message, or null when the pod has none.</summary>
+    public (string Status, string Reason, string Message)? ScheduledCondition { get; }
+
+    public bool IsAssigned => NodeName.Length > 0;
+
+    /// <summary>Succeeded or Failed: its resources are free again.</summary>
+    public bool IsTerminated => Phase is "Succeeded" or "Failed";
+
+    public static PodInfo From(JsonObject pod) => new(pod);
+
+    private static IReadOnlyList<HostPort> ParseHostPorts(JsonObject? spec)
+    {
+        if (spec is null)
+        {
+            return [];
+        }
+
+        List<HostPort>? ports = null;
+        var containers = spec.Items("containers").Select(c => c.Item)
+            .Concat(spec.Items("initContainers").Select(c => c.Item).Where(c => c.Str("restartPolicy") == "Always"));
+        foreach (var container in containers)
+        {
+            foreach (var (_, port) in container.Items("ports"))
+            {
+                if (port.Long("hostPort") is { } hostPort and > 0)
+                {
+                    var ip = port.Str("hostIP") is { Length: > 0 } hostIp ? hostIp : HostPort.AnyIp;
+                    var protocol = port.Str("protocol") is { Length: > 0 } p ? p : "TCP";
+                    (ports ??= []).Add(new HostPort(ip, protocol, (int)hostPort));
+                }
+            }
+        }
+
+        return ports ?? (IReadOnlyList<HostPort>)[];
+    }
+}

@@ -1,0 +1,215 @@
+using System.Text.Json.Nodes;
+using Capstan.Client.Dynamic;
+using Capstan.Scheduler.Binding;
+using Capstan.Scheduler.Cache;
+using Capstan.Scheduler.Framework;
+using Capstan.Scheduler.Queue;
+using Capstan.Scheduler.Recording;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Scheduler;
+
+/// <summary>
+/// The scheduling loop: informer events keep the cache and queue current; one loop pops a pod, decides its node under
+/// the cache lock (microseconds), assumes it there and hands the binding to the binder, then takes the next pod without
+/// waiting for the write.
+/// </summary>
+internal sealed partial class Scheduler : IDisposable
+{
+    private readonly SchedulerOptions _options;
+    private readonly SchedulingFramework _framework;
+    private readonly PodBinder _binder;
+    private readonly EventRecorder _recorder;
+    private readonly ILogger _logger;
+    private int _binding;
+
+    public Scheduler(k8s.IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        var time = options.TimeProvider ?? TimeProvider.System;
+        _logger = loggerFactory.CreateLogger<Scheduler>();
+        Cache = new SchedulerCache();
+        Queue = new SchedulingQueue(time, options.InitialBackoff, options.MaxBackoff, options.UnschedulableTimeout);
+        _framework = SchedulingFramework.CreateDefault(options.Random ?? Random.Shared);
+        _binder = new PodBinder(client, options.BindConcurrency);
+        var instance = options.InstanceName ?? $"{options.SchedulerName}-{Environment.MachineName.ToLowerInvariant()}";
+        _recorder = new EventRecorder(client, options.SchedulerName, instance, time, loggerFactory.CreateLogger<EventRecorder>());
+    }
+
+    public SchedulerCache Cache { get; }
+
+    public SchedulingQueue Queue { get; }
+
+    public Task RunRecorderAsync(CancellationToken ct) => _recorder.RunAsync(ct);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            QueuedPod queued;
+            try
+            {
+                queued = await Queue.PopAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+
+            ScheduleOne(queued, ct);
+        }
+
+        // Bindings are cancelled with ct; let them settle so none outlives the scheduler (and its client).
+        for (var i = 0; i < 500 && Volatile.Read(ref _binding) > 0; i++)
+        {
+            await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Decides one pod; the binding (and its outcome) continues in the background.</summary>
+    internal void ScheduleOne(QueuedPod queued, CancellationToken ct)
+    {
+        var pod = queued.Pod;
+        if (Cache.IsAssumed(pod.Uid))
+        {
+            // Already decided; its binding is in flight and the informer will show it bound.
+            Queue.Done(queued);
+            return;
+        }
+
+        var result = Cache.WithNodes(nodes =>
+        {
+            var r = _framework.Schedule(pod, nodes);
+            if (r.Node is { } node)
+            {
+                Cache.Assume(pod, node.Name);
+            }
+
+            return r;
+        });
+        if (result.Node is not { } chosen)
+        {
+            var message = result.Error!.Message;
+            LogUnschedulable(pod.Key, message);
+            Queue.AddUnschedulable(queued);
+            _recorder.RecordFailure(pod, message);
+            return;
+        }
+
+        _ = BindAsync(queued, pod, chosen.Name, ct);
+    }
+
+    private async Task BindAsync(QueuedPod queued, PodInfo pod, string node, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _binding);
+        try
+        {
+            var outcome = await _binder.BindAsync(pod.Namespace, pod.Name, pod.Uid, node, ct).ConfigureAwait(false);
+            if (outcome == BindOutcome.Gone)
+            {
+                Cache.Forget(pod.Uid);
+                Queue.Delete(pod.Key);
+                return;
+            }
+
+            Queue.Done(queued);
+            _recorder.Forget(pod.Uid);
+            if (_options.RecordScheduledEvents)
+            {
+                _recorder.RecordScheduled(pod, node);
+            }
+
+            LogBound(pod.Key, node);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogBindFailed(ex, pod.Key, node);
+            Cache.Forget(pod.Uid);
+            Queue.AddBackoff(queued);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _binding);
+        }
+    }
+
+    public void OnPodAdd(JsonObject obj) => OnPod(PodInfo.From(obj));
+
+    public void OnPodUpdate(JsonObject old, JsonObject obj) => OnPod(PodInfo.From(obj));
+
+    public void OnPodDelete(JsonObject obj)
+    {
+        var uid = obj.GetUid();
+        Queue.Delete(obj.GetKey());
+        _recorder.Forget(uid);
+        if (Cache.RemovePod(uid))
+        {
+            Queue.MoveAllToActiveOrBackoff();
+        }
+    }
+
+    private void OnPod(PodInfo pod)
+    {
+        if (pod.IsAssigned)
+        {
+            Queue.Delete(pod.Key);
+            if (Cache.AddOrUpdatePod(pod))
+            {
+                Queue.MoveAllToActiveOrBackoff();
+            }
+
+            return;
+        }
+
+        if (pod.IsTerminated && Cache.RemovePod(pod.Uid))
+        {
+            Queue.MoveAllToActiveOrBackoff();
+        }
+
+        if (Cache.IsAssumed(pod.Uid))
+        {
+            // Decided and being bound; the binder settles it either way.
+            return;
+        }
+
+        if (pod.SchedulerName != _options.SchedulerName || pod.IsDeleting || pod.IsTerminated)
+        {
+            Queue.Delete(pod.Key);
+            return;
+        }
+
+        if (pod.IsSchedulingGated)
+        {
+            // kube-scheduler's SchedulingGates: not queued until the gates are gone (the update that removes them queues it).
+            Queue.Delete(pod.Key);
+            _recorder.RecordGated(pod);
+            return;
+        }
+
+        Queue.Update(pod);
+    }
+
+    public void OnNodeAdd(JsonObject node)
+    {
+        Cache.AddOrUpdateNode(node);
+        Queue.MoveAllToActiveOrBackoff();
+    }
+
+    public void OnNodeUpdate(JsonObject old, JsonObject node)
+    {
+        if (Cache.AddOrUpdateNode(node, old))
+        {
+            Queue.MoveAllToActiveOrBackoff();
+        }
+    }
+
+    public void OnNodeDelete(JsonObject node) => Cache.RemoveNode(node.GetName());
+
+    public void Dispose()
+    {
+        Queue.Dispose();
+    }
+}

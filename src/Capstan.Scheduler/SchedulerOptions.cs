@@ -1,0 +1,57 @@
+namespace Capstan.Scheduler;
+
+/// <summary>Settings of the scheduler; the defaults are kube-scheduler's unless said otherwise.</summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>Only pods whose spec.schedulerName is this are scheduled.</summary>
+    public string SchedulerName { get; init; } = "default-scheduler";
+
+    /// <summary>First back-off after a failed attempt (kube-scheduler's podInitialBackoffSeconds).</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest back-off (podMaxBackoffSeconds).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// An unschedulable pod is retried after this long even if nothing in the cluster changed (kube-scheduler waits 5
+    /// minutes; Capstan one).
+    /// </summary>
+    public TimeSpan UnschedulableTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many bindings are written at once.</summary>
+    public int BindConcurrency { get; init; } = 32;
+
+    /// <summary>Record a Normal "Scheduled" event for each pod placed, as kube-scheduler does.</summary>
+    public bool RecordScheduledEvents { get; init; } = true;
+
+    public TimeProvider? TimeProvider { get; init; }
+
+    /// <summary>Breaks ties between equally scored nodes; null for a shared random source.</summary>
+    public Random? Random { get; init; }
+
+    /// <summary>Events' reportingInstance; defaults to "default-scheduler-&lt;host name&gt;".</summary>
+    public string? InstanceName { get; init; }
+
+    public void Validate()
+    {
+        if (string.IsNullOrEmpty(SchedulerName))
+        {
+            throw new ArgumentException("SchedulerName must not be empty");
+        }
+
+        if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)
+        {
+            throw new ArgumentException("InitialBackoff must be positive and MaxBackoff at least InitialBackoff");
+        }
+
+        if (UnschedulableTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("UnschedulableTimeout must be positive");
+        }
+
+        if (BindConcurrency < 1)
+        {
+            throw new ArgumentException("BindConcurrency must be at least 1");
+        }
+    }
+}

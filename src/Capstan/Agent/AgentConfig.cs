@@ -1,0 +1,29 @@
+using System.Net;
+
+namespace Capstan.Agent;
+
+/// <summary>The settings of a node agent, embedded in `capstan server` or run as `capstan agent`.</summary>
+public sealed record AgentConfig
+{
+    public required string NodeName { get; init; }
+
+    /// <summary>Agent state, pod logs and volumes live under it (&lt;data-dir&gt;/agent, &lt;data-dir&gt;/pods).</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>The node's InternalIP; the API server reaches the agent's streaming port there.</summary>
+    public IPAddress NodeIp { get; init; } = IPAddress.Loopback;
+
+    /// <summary>The agent's streaming port (logs, exec, attach, port-forward), the kubelet's 10250.</summary>
+    public int Port { get; init; } = 10250;
+
+    /// <summary>Pod IPs of the process runtime: loopback addresses route to lo with no set-up. Two agents on one machine need different ranges.</summary>
+    public string PodCidr { get; init; } = "127.10.0.0/16";
+
+    /// <summary>"process" (host processes, the default) or "fake" (pods go Running at once without processes: scale tests).</summary>
+    public string Runtime { get; init; } = "process";
+
+    /// <summary>First restart back-off of crashing containers (Kubernetes: 10 s, doubling to 5 min).</summary>
+    public TimeSpan BackOffBase { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool ControlPlane { get; init; }
+}

@@ -1,0 +1,126 @@
+using System.Security.Cryptography.X509Certificates;
+using Capstan.Agent.Runtime;
+using Capstan.Agent.Runtime.Fake;
+using Capstan.Agent.Runtime.Process;
+using Capstan.Agent.Streaming;
+using k8s;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Agent;
+
+/// <summary>One running node agent: its container runtime, the kubelet logic and the streaming server the API server proxies to.</summary>
+public sealed class AgentHost : IAsyncDisposable
+{
+    private readonly FileStream _lock;
+    private readonly IContainerRuntime _runtime;
+    private readonly NodeAgent _agent;
+    private readonly AgentStreamingServer _streaming;
+
+    private AgentHost(FileStream dataDirLock, IContainerRuntime runtime, NodeAgent agent, AgentStreamingServer streaming)
+    {
+        _lock = dataDirLock;
+        _runtime = runtime;
+        _agent = agent;
+        _streaming = streaming;
+    }
+
+    public NodeAgent Agent => _agent;
+
+    public int StreamingPort => _streaming.Port;
+
+    /// <param name="clusterCa">Clients of the streaming port must present a certificate it signed (the API server does).</param>
+    /// <param name="servingCertificate">The streaming port's certificate; a self-signed one when null.</param>
+    public static async Task<AgentHost> StartAsync(
+        IKubernetes client, AgentConfig config, X509Certificate2 clusterCa, X509Certificate2? servingCertificate, ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var dataDirLock = TakeLock(config.DataDir);
+        IContainerRuntime? runtime = null;
+        NodeAgent? agent = null;
+        try
+        {
+            runtime = CreateRuntime(config);
+            agent = await NodeAgent.StartAsync(client, new AgentOptions
+            {
+                NodeName = config.NodeName,
+                DataDir = config.DataDir,
+                NodeIp = config.NodeIp,
+                DaemonPort = config.Port,
+                ControlPlane = config.ControlPlane,
+                BackOffBase = config.BackOffBase,
+            }, runtime, loggerFactory, ct).ConfigureAwait(false);
+            var streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
+            {
+                ListenAddress = config.NodeIp,
+                Port = config.Port,
+                ServingCertificate = servingCertificate,
+                ClientCaCertificate = clusterCa,
+            }, agent.PodDirectory, runtime, loggerFactory, ct).ConfigureAwait(false);
+            return new AgentHost(dataDirLock, runtime, agent, streaming);
+        }
+        catch
+        {
+            if (agent is not null)
+            {
+                await agent.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (runtime is not null)
+            {
+                await DisposeRuntimeAsync(runtime).ConfigureAwait(false);
+            }
+
+            await dataDirLock.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // Two agents over one runtime state dir would fight over the same processes and pod IPs.
+    private static FileStream TakeLock(string dataDir)
+    {
+        var agentDir = Path.Combine(dataDir, "agent");
+        Directory.CreateDirectory(agentDir);
+        var path = Path.Combine(agentDir, "agent.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new AgentDataDirInUseException($"another agent (or a server with its agent) is using the data dir {dataDir} (lock {path} is held); pass a different --data-dir");
+        }
+    }
+
+    /// <summary>The process runtime over the agent's state dir: the same one a restarted agent re-adopts its pods from.</summary>
+    public static IContainerRuntime CreateRuntime(AgentConfig config) => config.Runtime switch
+    {
+        "process" => new ProcessRuntime(new ProcessRuntimeOptions(RuntimeStateDirectory(config.DataDir)) { PodCidr = config.PodCidr }),
+        "fake" => new FakeRuntime(config.PodCidr),
+        _ => throw new ArgumentException($"unknown runtime \"{config.Runtime}\"; use process or fake", nameof(config)),
+    };
+
+    public static string RuntimeStateDirectory(string dataDir) => Path.Combine(dataDir, "agent", "runtime");
+
+    // Stopping the agent leaves its pods running, as the kubelet does: a restarted agent adopts them.
+    public async ValueTask DisposeAsync()
+    {
+        await _streaming.DisposeAsync().ConfigureAwait(false);
+        await _agent.DisposeAsync().ConfigureAwait(false);
+        await DisposeRuntimeAsync(_runtime).ConfigureAwait(false);
+        await _lock.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async ValueTask DisposeRuntimeAsync(IContainerRuntime runtime)
+    {
+        switch (runtime)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+}
+
+public sealed class AgentDataDirInUseException(string message) : Exception(message);

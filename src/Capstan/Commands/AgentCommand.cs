@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
+using Capstan.Agent;
+using k8s;
+using Microsoft.Extensions.Logging;
+
+namespace Capstan.Commands;
+
+/// <summary>`capstan agent`: a node agent that joins an existing server with its join token.</summary>
+public static class AgentCommand
+{
+    public static Command Create()
+    {
+        var dataDir = HelperCommands.DataDirOption();
+        var server = new Option<string>("--server", "-s") { Description = "URL of the server to join, e.g. https://10.0.0.1:6443", Required = true };
+        var token = new Option<string?>("--token", "-t") { Description = "The server's join token (`capstan token` on the server)" };
+        var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the join token" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
+        var flags = new AgentFlags();
+        var command = new Command("agent", "Run a node agent that joins a server and runs the pods scheduled to this node.") { dataDir, server, token, tokenFile, logLevel };
+        foreach (var option in flags.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!Uri.TryCreate(parse.GetValue(server), UriKind.Absolute, out var serverUri) || serverUri.Scheme != "https")
+            {
+                Console.Error.WriteLine($"capstan: --server {parse.GetValue(server)} is not an https:// URL");
+                return 2;
+            }
+
+            var joinToken = parse.GetValue(token) ?? (parse.GetValue(tokenFile) is { } file && File.Exists(file) ? File.ReadAllText(file).Trim() : null);
+            if (string.IsNullOrEmpty(joinToken))
+            {
+                Console.Error.WriteLine("capstan: give the server's join token with --token or --token-file");
+                return 2;
+            }
+
+            var config = flags.Parse(parse, DataDirectory.Resolve(parse.GetValue(dataDir)));
+            if (config is null)
+            {
+                return 2;
+            }
+
+            return await RunAsync(serverUri, joinToken, config, parse.GetValue(logLevel), ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(Uri server, string token, AgentConfig config, LogLevel logLevel, CancellationToken ct)
+    {
+        using var signal = new ShutdownSignal(ct);
+
+        var agentDir = Path.Combine(config.DataDir, "agent");
+        Directory.CreateDirectory(agentDir);
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .SetMinimumLevel(logLevel)
+            .AddFilter("Microsoft.AspNetCore", logLevel > LogLevel.Warning ? logLevel : LogLevel.Warning)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            }));
+        var logger = loggerFactory.CreateLogger("capstan.agent");
+        string kubeconfig;
+        AgentHost host;
+        X509Certificate2? ca = null;
+        Kubernetes? client = null;
+        var delay = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            // A refused token or a CA that does not match is final; a server that does not answer yet is waited for.
+            try
+            {
+                kubeconfig = await AgentJoin.EnsureKubeconfigAsync(server, token, config.NodeName, agentDir, signal.Token).ConfigureAwait(false);
+                client ??= new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+                ca ??= X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "ca.crt")));
+                host = await AgentHost.StartAsync(client, config, ca, null, loggerFactory, signal.Token).ConfigureAwait(false);
+                break;
+            }
+            catch (OperationCanceledException) when (signal.Token.IsCancellationRequested)
+            {
+                return 0;
+            }
+            catch (AgentJoinException ex)
+            {
+                Console.Error.WriteLine($"capstan: cannot join {server}: {ex.Message}");
+                return 1;
+            }
+            catch (AgentDataDirInUseException ex)
+            {
+                Console.Error.WriteLine($"capstan: {ex.Message}");
+                return 1;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or k8s.Autorest.HttpOperationException or IOException or TaskCanceledException)
+            {
+                logger.LogWarning("cannot reach {Server} yet ({Error}); retrying in {Delay} s", server, ex.Message, delay.TotalSeconds);
+            }
+
+            try
+            {
+                await Task.Delay(delay, signal.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+
+            delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 15));
+        }
+
+        using var clientHandle = client;
+        using var caHandle = ca;
+        logger.LogInformation("capstan agent {Node} joined {Server}; streaming port {Port}", config.NodeName, server, host.StreamingPort);
+        await using (host.ConfigureAwait(false))
+        {
+            await signal.WaitAsync().ConfigureAwait(false);
+
+            Console.Error.WriteLine("capstan: agent shutting down (its pods keep running)");
+        }
+
+        return 0;
+    }
+}

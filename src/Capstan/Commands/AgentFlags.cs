@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Capstan.Agent;
+
+namespace Capstan.Commands;
+
+/// <summary>The node agent's flags, shared by `capstan server` (its embedded agent) and `capstan agent`.</summary>
+public sealed class AgentFlags
+{
+    public Option<string?> NodeName { get; } = new("--node-name") { Description = "Name of this node (default: the host name, lowercased)" };
+
+    public Option<string> NodeIp { get; } = new("--node-ip") { Description = "The node's address: reported as its InternalIP, the agent's streaming port listens there", DefaultValueFactory = _ => "127.0.0.1" };
+
+    public Option<int> AgentPort { get; } = new("--agent-port") { Description = "Port of the agent's log/exec/port-forward endpoint (the kubelet's 10250)", DefaultValueFactory = _ => 10250 };
+
+    public Option<string> PodCidr { get; } = new("--pod-cidr") { Description = "Pod IPs of the process runtime; inside 127.0.0.0/8 they need no network set-up. Each agent on one machine needs its own", DefaultValueFactory = _ => "127.10.0.0/16" };
+
+    public Option<string> Runtime { get; } = new("--runtime") { Description = "Container runtime: process (host processes) or fake (simulated pods, for scale tests)", DefaultValueFactory = _ => "process" };
+
+    public Option<string> BackOff { get; } = new("--crash-loop-backoff") { Description = "First restart delay of a crashing container, doubling to 5 min", DefaultValueFactory = _ => "10s" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff];
+
+    /// <summary>Null with a message on stderr when a flag is malformed.</summary>
+    public AgentConfig? Parse(ParseResult parse, string dataDir)
+    {
+        if (!IPAddress.TryParse(parse.GetValue(NodeIp), out var nodeIp))
+        {
+            return Fail($"--node-ip {parse.GetValue(NodeIp)} is not an IP address");
+        }
+
+        var cidr = parse.GetValue(PodCidr)!;
+        if (!IPNetwork.TryParse(cidr, out var network) || network.PrefixLength > 30)
+        {
+            return Fail($"--pod-cidr {cidr} is not a CIDR with room for pods, such as 127.10.0.0/16");
+        }
+
+        var runtime = parse.GetValue(Runtime)!;
+        if (runtime is not ("process" or "fake"))
+        {
+            return Fail($"--runtime {runtime} is not one of: process, fake");
+        }
+
+        if (Durations.Parse(parse.GetValue(BackOff)!) is not { } backOff || backOff <= TimeSpan.Zero)
+        {
+            return Fail($"--crash-loop-backoff {parse.GetValue(BackOff)} is not a positive duration such as 10s");
+        }
+
+        var nodeName = parse.GetValue(NodeName) ?? Dns.GetHostName().ToLowerInvariant();
+        if (Capstan.Api.Validation.NameFormats.IsDns1123Subdomain(nodeName) is { Count: > 0 } problems)
+        {
+            return Fail($"--node-name {nodeName}: {string.Join("; ", problems)}");
+        }
+
+        return new AgentConfig
+        {
+            NodeName = nodeName,
+            DataDir = dataDir,
+            NodeIp = nodeIp,
+            Port = parse.GetValue(AgentPort),
+            PodCidr = cidr,
+            Runtime = runtime,
+            BackOffBase = backOff,
+        };
+    }
+
+    private static AgentConfig? Fail(string message)
+    {
+        Console.Error.WriteLine("capstan: " + message);
+        return null;
+    }
+}
+
+/// <summary>Go-style durations as Kubernetes flags take them: 500ms, 8s, 5m, 1h, or a plain number of seconds.</summary>
+public static class Durations
+{
+    public static TimeSpan? Parse(string text)
+    {
+        text = text.Trim();
+        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+        foreach (var (suffix, seconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0)
+            {
+                return TimeSpan.FromSeconds(value * seconds);
+            }
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain >= 0 ? TimeSpan.FromSeconds(plain) : null;
+    }
+}

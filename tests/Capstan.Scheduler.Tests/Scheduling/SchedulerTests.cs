@@ -1,0 +1,140 @@
+using System.Net;
+using Capstan.Scheduler.Queue;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using static Capstan.Scheduler.Tests.TestObjects;
+
+namespace Capstan.Scheduler.Tests.Scheduling;
+
+public sealed class SchedulerTests : IDisposable
+{
+    private readonly RecordingApiHandler _api = new();
+    private readonly Kubernetes _client;
+    private readonly ManualTimeProvider _time = new();
+    private readonly Scheduler _scheduler;
+    private readonly CancellationTokenSource _stop = new();
+
+    public SchedulerTests()
+    {
+        _client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://api.invalid" }, _api);
+        _scheduler = new Scheduler(_client, new SchedulerOptions { TimeProvider = _time, Random = new Random(1), RecordScheduledEvents = false }, NullLoggerFactory.Instance);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _scheduler.Dispose();
+        _client.Dispose();
+        _stop.Dispose();
+    }
+
+    [Fact]
+    public async Task Burst_AssumedPodsCounted_NodeNeverOvercommitted()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
+        var pods = Enumerable.Range(0, 4).Select(i => Pod($"p{i}", Container(cpu: "600m"))).ToList();
+        foreach (var pod in pods)
+        {
+            _scheduler.OnPodAdd(Json(pod));
+        }
+
+        var loop = _scheduler.RunAsync(_stop.Token);
+        var recorder = _scheduler.RunRecorderAsync(_stop.Token);
+
+        Assert.True(await EventuallyAsync(() => _api.Bindings.Count == 3 && _scheduler.Queue.StateOf("default/p3") == QueuedPodState.Unschedulable));
+        Assert.True(await EventuallyAsync(() => _api.Requests.Any(r => r.Path.EndsWith("/events", StringComparison.Ordinal) && r.Body.Contains("FailedScheduling", StringComparison.Ordinal))));
+        var failure = _api.Requests.First(r => r.Path.EndsWith("/events", StringComparison.Ordinal)).Body;
+        Assert.Contains("0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.", failure, StringComparison.Ordinal);
+        Assert.True(await EventuallyAsync(() => _api.Requests.Any(r => r.Method == "PATCH" && r.Path.EndsWith("/pods/p3/status", StringComparison.Ordinal))));
+        Assert.Equal(1800, _scheduler.Cache.GetNode("n")!.Requested.MilliCpu);
+
+        // The informer shows a bound pod deleted: its room lets the waiting pod in (after its back-off).
+        var bound = pods.First(p => _api.Bindings.Any(b => b.Contains($"\"name\":\"{p.Metadata.Name}\"", StringComparison.Ordinal)));
+        bound.Spec.NodeName = "n";
+        _scheduler.OnPodUpdate(Json(bound), Json(bound));
+        _scheduler.OnPodDelete(Json(bound));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.True(await EventuallyAsync(() => _api.Bindings.Count == 4));
+        _stop.Cancel();
+        await loop;
+        await recorder;
+    }
+
+    [Fact]
+    public async Task BindFails_AssumptionForgotten_PodBacksOff()
+    {
+        _api.BindingStatus = HttpStatusCode.InternalServerError;
+        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
+        _scheduler.OnPodAdd(Json(Pod("p", Container(cpu: "1"))));
+
+        var loop = _scheduler.RunAsync(_stop.Token);
+
+        Assert.True(await EventuallyAsync(() => _scheduler.Queue.StateOf("default/p") == QueuedPodState.Backoff));
+        Assert.Equal(0, _scheduler.Cache.GetNode("n")!.Requested.MilliCpu);
+
+        _api.BindingStatus = HttpStatusCode.Created;
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await EventuallyAsync(() => _api.Bindings.Count == 2 && _scheduler.Queue.StateOf("default/p") is null));
+        _stop.Cancel();
+        await loop;
+    }
+
+    [Fact]
+    public async Task OtherSchedulerOrBoundPods_NotScheduled()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n")));
+        var foreign = Pod("foreign");
+        foreign.Spec.SchedulerName = "my-scheduler";
+        var bound = Pod("bound");
+        bound.Spec.NodeName = "n";
+        _scheduler.OnPodAdd(Json(foreign));
+        _scheduler.OnPodAdd(Json(bound));
+
+        Assert.Null(_scheduler.Queue.StateOf("default/foreign"));
+        Assert.Null(_scheduler.Queue.StateOf("default/bound"));
+        Assert.Equal(1, _scheduler.Cache.GetNode("n")!.PodCount);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task SchedulingGates_PodWaitsWithConditionUntilGatesRemoved()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n")));
+        var pod = Pod("gated");
+        pod.Spec.SchedulingGates = [new V1PodSchedulingGate { Name = "example.com/wait" }];
+        var loop = _scheduler.RunAsync(_stop.Token);
+        var recorder = _scheduler.RunRecorderAsync(_stop.Token);
+
+        _scheduler.OnPodAdd(Json(pod));
+
+        Assert.Null(_scheduler.Queue.StateOf("default/gated"));
+        Assert.True(await EventuallyAsync(() => _api.Requests.Any(r => r.Method == "PATCH" && r.Body.Contains("SchedulingGated", StringComparison.Ordinal))));
+        Assert.DoesNotContain(_api.Requests, r => r.Path.EndsWith("/events", StringComparison.Ordinal));
+
+        var old = Json(pod);
+        pod.Spec.SchedulingGates = null;
+        _scheduler.OnPodUpdate(old, Json(pod));
+
+        Assert.True(await EventuallyAsync(() => _api.Bindings.Count == 1));
+        _stop.Cancel();
+        await loop;
+        await recorder;
+    }
+
+    private static async Task<bool> EventuallyAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            if (condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return condition();
+    }
+}
