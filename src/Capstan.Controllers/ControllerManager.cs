@@ -75,6 +75,16 @@ public static partial class ControllerManager
             controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider));
         }
 
+        if (options.EnableNodeLifecycleController)
+        {
+            controllers.Add(new NodeLifecycle.NodeLifecycleController(informers, loggerFactory, options.NodeLifecycle, options.NodeLifecycleWorkers, options.TimeProvider));
+        }
+
+        if (options.EnableTaintEvictionController)
+        {
+            controllers.Add(new NodeLifecycle.TaintEvictionController(informers, loggerFactory, options.TaintEvictionWorkers, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

@@ -17,6 +17,11 @@ public sealed record ControllerManagerOptions
 
     public bool EnableDeploymentController { get; init; } = true;
 
+    public bool EnableNodeLifecycleController { get; init; } = true;
+
+    /// <summary>The taint manager: deletes pods from nodes with NoExecute taints they do not tolerate.</summary>
+    public bool EnableTaintEvictionController { get; init; } = true;
+
     public int NamespaceWorkers { get; init; } = 2;
 
     /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>
@@ -24,6 +29,13 @@ public sealed record ControllerManagerOptions
 
     /// <summary>Kubernetes' --concurrent-deployment-syncs.</summary>
     public int DeploymentWorkers { get; init; } = 5;
+
+    public int NodeLifecycleWorkers { get; init; } = 2;
+
+    public int TaintEvictionWorkers { get; init; } = 4;
+
+    /// <summary>--node-monitor-grace-period, --node-startup-grace-period and --node-monitor-period.</summary>
+    public NodeLifecycle.NodeLifecycleOptions NodeLifecycle { get; init; } = new();
 
     public int GarbageCollectorWorkers { get; init; } = 4;
 

@@ -353,7 +353,7 @@ public sealed partial class DeploymentController : Controller
                     throw;
                 }
 
-                fresh["status"] = status;
+                fresh["status"] = status.DeepClone();
                 await _client.UpdateStatusAsync(KnownResources.Deployments, fresh, ct).ConfigureAwait(false);
             }
         }

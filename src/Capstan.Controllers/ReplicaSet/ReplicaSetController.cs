@@ -204,13 +204,25 @@ public sealed partial class ReplicaSetController : Controller
         var copy = rs.DeepCopy();
         copy["status"] = status;
 
-        // A conflict (a newer ReplicaSet in the store) propagates: the retry computes the status again from the fresh cache.
         try
         {
             await _client.UpdateStatusAsync(KnownResources.ReplicaSets, copy, ct).ConfigureAwait(false);
         }
         catch (ApiRequestException ex) when (ex.IsNotFound)
         {
+        }
+        catch (ApiRequestException ex) when (ex.IsConflict)
+        {
+            // Usually the deployment controller scaling this ReplicaSet a moment ago. The counts come from pods, so they hold
+            // for the newer object as long as its generation is the one they were computed for; otherwise retry from scratch.
+            var fresh = await _client.GetAsync(KnownResources.ReplicaSets, rs.GetNamespace(), rs.GetName(), ct).ConfigureAwait(false);
+            if (fresh is null || fresh.GetUid() != rs.GetUid() || fresh["metadata"]?["generation"]?.ToJsonString() != rs["metadata"]?["generation"]?.ToJsonString())
+            {
+                throw;
+            }
+
+            fresh["status"] = status.DeepClone();
+            await _client.UpdateStatusAsync(KnownResources.ReplicaSets, fresh, ct).ConfigureAwait(false);
         }
     }
 

@@ -40,7 +40,9 @@ public sealed class ControllersFixture : IAsyncLifetime
         Client = new Kubernetes(Config);
         _controllerClient = new Kubernetes(Config);
         _loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
-        _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions(), _loggerFactory, _stop.Token);
+        // A short grace period keeps the node failure tests quick; everything else runs with the defaults.
+        var options = new ControllerManagerOptions { NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = TimeSpan.FromSeconds(3) } };
+        _controllers = ControllerManager.RunAsync(_controllerClient, options, _loggerFactory, _stop.Token);
     }
 
     public async Task DisposeAsync()

@@ -62,6 +62,25 @@ internal static class FakeKubelet
         return node;
     }
 
+    /// <summary>Posts Ready=True with a fresh heartbeat, retrying when the node lifecycle controller wrote in between.</summary>
+    public static async Task PostNodeReadyAsync(Kubernetes client, string name)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var node = await client.ReadNodeAsync(name);
+            var now = DateTime.UtcNow;
+            node.Status.Conditions = [new V1NodeCondition { Type = "Ready", Status = "True", Reason = "KubeletReady", LastHeartbeatTime = now, LastTransitionTime = now }];
+            try
+            {
+                await client.ReplaceNodeStatusAsync(node, name);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            {
+            }
+        }
+    }
+
     public static async Task RenewLeaseAsync(Kubernetes client, string name)
     {
         var lease = await client.ReadNamespacedLeaseAsync(name, "kube-node-lease");

@@ -1,0 +1,69 @@
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Controllers.Tests.Integration;
+
+[Trait("Category", "Slow")]
+public sealed class NodeLifecycleControllerTests(ControllersFixture fixture) : IClassFixture<ControllersFixture>
+{
+    private Kubernetes Client => fixture.Client;
+
+    [Fact]
+    public async Task LeaseStops_NodeUnknownAndTainted_PodsEvictedAfterTheirToleration()
+    {
+        const string ns = "node-death";
+        const string node = "dying-node";
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await FakeKubelet.RegisterNodeAsync(Client, node);
+        await CreatePodAsync(ns, "intolerant", node, null);
+        await CreatePodAsync(ns, "short", node, 1);
+        await CreatePodAsync(ns, "long", node, 3600);
+        foreach (var pod in new[] { "intolerant", "short", "long" })
+        {
+            await FakeKubelet.MarkReadyAsync(Client, ns, pod);
+        }
+
+        // The lease is never renewed: after the grace period (3 s in the fixture) the node is Unknown.
+        V1Node? seen = null;
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            seen = await Client.ReadNodeAsync(node);
+            return seen.Status.Conditions.Any(c => c.Type == "Ready" && c.Status == "Unknown")
+                && seen.Spec.Taints?.Any(t => t.Key == "node.kubernetes.io/unreachable" && t.Effect == "NoExecute") == true;
+        }));
+        var ready = seen!.Status.Conditions.Single(c => c.Type == "Ready");
+        Assert.Equal(("NodeStatusUnknown", "Kubelet stopped posting node status."), (ready.Reason, ready.Message));
+        Assert.Equal("Unknown", seen.Status.Conditions.Single(c => c.Type == "MemoryPressure").Status);
+        Assert.Contains(seen.Spec.Taints, t => t.Key == "node.kubernetes.io/unreachable" && t.Effect == "NoSchedule");
+        Assert.NotNull(seen.Spec.Taints.Single(t => t.Effect == "NoExecute").TimeAdded);
+
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var names = (await Client.ListNamespacedPodAsync(ns)).Items.Select(p => p.Metadata.Name).ToList();
+            return !names.Contains("intolerant") && !names.Contains("short");
+        }));
+        var survivor = await Client.ReadNamespacedPodAsync("long", ns);
+        Assert.Null(survivor.Metadata.DeletionTimestamp);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            (await Client.ReadNamespacedPodAsync("long", ns)).Status.Conditions.Any(c => c.Type == "Ready" && c.Status == "False")));
+        var events = await Client.CoreV1.ListNamespacedEventAsync(ns);
+        Assert.Contains(events.Items, e => e.Reason == "TaintManagerEviction" && e.Message == $"Marking for deletion Pod {ns}/intolerant");
+
+        // The agent comes back: lease renewed and Ready posted again; the taints go.
+        await FakeKubelet.RenewLeaseAsync(Client, node);
+        await FakeKubelet.PostNodeReadyAsync(Client, node);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            (await Client.ReadNodeAsync(node)).Spec.Taints?.Any(t => t.Key.StartsWith("node.kubernetes.io/", StringComparison.Ordinal)) != true));
+    }
+
+    private async Task CreatePodAsync(string ns, string name, string node, long? tolerationSeconds)
+    {
+        var spec = FakeKubelet.Spec(node);
+        if (tolerationSeconds is { } seconds)
+        {
+            spec.Tolerations = [new V1Toleration { Key = "node.kubernetes.io/unreachable", OperatorProperty = "Exists", Effect = "NoExecute", TolerationSeconds = seconds }];
+        }
+
+        await Client.CreateNamespacedPodAsync(new V1Pod { Metadata = new V1ObjectMeta { Name = name }, Spec = spec }, ns);
+    }
+}
