@@ -85,6 +85,11 @@ public static partial class ControllerManager
             controllers.Add(new NodeLifecycle.TaintEvictionController(informers, loggerFactory, options.TaintEvictionWorkers, options.TimeProvider));
         }
 
+        if (options.EnablePodGarbageCollector)
+        {
+            controllers.Add(new PodGarbageCollector.PodGarbageCollector(informers, loggerFactory, options.PodGarbageCollector, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

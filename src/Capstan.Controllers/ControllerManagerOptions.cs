@@ -22,6 +22,8 @@ public sealed record ControllerManagerOptions
     /// <summary>The taint manager: deletes pods from nodes with NoExecute taints they do not tolerate.</summary>
     public bool EnableTaintEvictionController { get; init; } = true;
 
+    public bool EnablePodGarbageCollector { get; init; } = true;
+
     public int NamespaceWorkers { get; init; } = 2;
 
     /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>
@@ -36,6 +38,9 @@ public sealed record ControllerManagerOptions
 
     /// <summary>--node-monitor-grace-period, --node-startup-grace-period and --node-monitor-period.</summary>
     public NodeLifecycle.NodeLifecycleOptions NodeLifecycle { get; init; } = new();
+
+    /// <summary>--terminated-pod-gc-threshold and the collector's period.</summary>
+    public PodGarbageCollector.PodGarbageCollectorOptions PodGarbageCollector { get; init; } = new();
 
     public int GarbageCollectorWorkers { get; init; } = 4;
 

@@ -40,8 +40,17 @@ public sealed class ControllersFixture : IAsyncLifetime
         Client = new Kubernetes(Config);
         _controllerClient = new Kubernetes(Config);
         _loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
-        // A short grace period keeps the node failure tests quick; everything else runs with the defaults.
-        var options = new ControllerManagerOptions { NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = TimeSpan.FromSeconds(3) } };
+        // Short periods keep the node failure and pod GC tests quick, and a low threshold lets them see terminated pods collected.
+        var options = new ControllerManagerOptions
+        {
+            NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = TimeSpan.FromSeconds(3) },
+            PodGarbageCollector = new Capstan.Controllers.PodGarbageCollector.PodGarbageCollectorOptions
+            {
+                TerminatedPodThreshold = 3,
+                Period = TimeSpan.FromSeconds(1),
+                OrphanQuarantine = TimeSpan.FromSeconds(1),
+            },
+        };
         _controllers = ControllerManager.RunAsync(_controllerClient, options, _loggerFactory, _stop.Token);
     }
 
