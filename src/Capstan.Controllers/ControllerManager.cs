@@ -90,6 +90,11 @@ public static partial class ControllerManager
             controllers.Add(new PodGarbageCollector.PodGarbageCollector(informers, loggerFactory, options.PodGarbageCollector, options.TimeProvider));
         }
 
+        if (options.EnableDisruptionController)
+        {
+            controllers.Add(new Disruption.DisruptionController(informers, loggerFactory, options.DisruptionWorkers, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

@@ -24,6 +24,9 @@ public sealed record ControllerManagerOptions
 
     public bool EnablePodGarbageCollector { get; init; } = true;
 
+    /// <summary>Keeps PodDisruptionBudget status, which the eviction API reads.</summary>
+    public bool EnableDisruptionController { get; init; } = true;
+
     public int NamespaceWorkers { get; init; } = 2;
 
     /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>
@@ -35,6 +38,8 @@ public sealed record ControllerManagerOptions
     public int NodeLifecycleWorkers { get; init; } = 2;
 
     public int TaintEvictionWorkers { get; init; } = 4;
+
+    public int DisruptionWorkers { get; init; } = 2;
 
     /// <summary>--node-monitor-grace-period, --node-startup-grace-period and --node-monitor-period.</summary>
     public NodeLifecycle.NodeLifecycleOptions NodeLifecycle { get; init; } = new();
