@@ -91,12 +91,12 @@ public sealed partial class NodeLifecycleController : Controller
         // A node that has not posted a Ready condition yet is left alone until its startup grace period runs out.
         if (Condition(node, "Ready")?.StrOrEmpty("status") is { Length: > 0 } readyStatus)
         {
+            // Taints first: they start the evictions, which matter more for replacing the pods than their Ready flags.
+            await ReconcileTaintsAsync(node, readyStatus, now, ct).ConfigureAwait(false);
             if (readyStatus == "Unknown")
             {
                 await MarkPodsNotReadyAsync(key, now, ct).ConfigureAwait(false);
             }
-
-            await ReconcileTaintsAsync(node, readyStatus, now, ct).ConfigureAwait(false);
         }
 
         // Nothing announces a heartbeat that does not come: look again at the deadline, and every monitor period besides.
