@@ -53,7 +53,8 @@ public static partial class ControllerManager
 
     private static async Task RunControllersAsync(IKubernetes client, ControllerManagerOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
     {
-        await using var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
+        var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
+        var logger = loggerFactory.CreateLogger(typeof(ControllerManager));
         var controllers = new List<Controller>();
         if (options.EnableNamespaceController)
         {
@@ -110,13 +111,36 @@ public static partial class ControllerManager
         }
         finally
         {
+            // Each stop is bounded and named when it overruns, so one stuck controller neither hangs shutdown nor goes unnoticed.
             foreach (var controller in controllers)
             {
-                await controller.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await controller.StopAsync(CancellationToken.None).WaitAsync(StopTimeout).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    LogStopTimeout(logger, controller.Name, StopTimeout.TotalSeconds);
+                }
+
                 controller.Dispose();
+            }
+
+            try
+            {
+                await informers.DisposeAsync().AsTask().WaitAsync(StopTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                LogStopTimeout(logger, "informers", StopTimeout.TotalSeconds);
             }
         }
     }
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{Component} did not stop within {Seconds} s; leaving it behind")]
+    private static partial void LogStopTimeout(ILogger logger, string component, double seconds);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "leader election failed; retrying")]
     private static partial void LogElectionFailed(ILogger logger, Exception ex);

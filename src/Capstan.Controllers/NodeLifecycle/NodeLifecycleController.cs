@@ -88,13 +88,16 @@ public sealed partial class NodeLifecycleController : Controller
             node = await MarkUnknownAsync(node, ready is null, now, ct).ConfigureAwait(false);
         }
 
-        var readyStatus = Condition(node, "Ready")?.StrOrEmpty("status") ?? "Unknown";
-        if (readyStatus == "Unknown")
+        // A node that has not posted a Ready condition yet is left alone until its startup grace period runs out.
+        if (Condition(node, "Ready")?.StrOrEmpty("status") is { Length: > 0 } readyStatus)
         {
-            await MarkPodsNotReadyAsync(key, now, ct).ConfigureAwait(false);
+            // Taints first: they start the evictions, which matter more for replacing the pods than their Ready flags.
+            await ReconcileTaintsAsync(node, readyStatus, now, ct).ConfigureAwait(false);
+            if (readyStatus == "Unknown")
+            {
+                await MarkPodsNotReadyAsync(key, now, ct).ConfigureAwait(false);
+            }
         }
-
-        await ReconcileTaintsAsync(node, readyStatus, now, ct).ConfigureAwait(false);
 
         // Nothing announces a heartbeat that does not come: look again at the deadline, and every monitor period besides.
         var next = deadline > now ? deadline - now : _options.NodeMonitorPeriod;

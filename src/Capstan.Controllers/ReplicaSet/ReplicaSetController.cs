@@ -159,14 +159,15 @@ public sealed partial class ReplicaSetController : Controller
             var created = await _kube.CoreV1.CreateNamespacedPodAsync(pod, rs.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
             _events.Normal(rs, "SuccessfulCreate", $"Created pod: {created.Metadata.Name}");
         }
+        catch (HttpOperationException ex) when (ex.Response.Content.Contains("because it is being terminated", StringComparison.Ordinal))
+        {
+            // A namespace being deleted refuses new pods: expected, and retrying would only spin (Kubernetes ignores it too).
+            // The pod will never be observed, so stop expecting it.
+            _expectations.CreationObserved(rs.GetKey());
+        }
         catch (HttpOperationException ex)
         {
-            // A namespace being deleted refuses new pods: expected, not worth a warning.
-            if (!ex.Response.Content.Contains("because it is being terminated", StringComparison.Ordinal))
-            {
-                _events.Warning(rs, "FailedCreate", "Error creating: " + Describe(ex));
-            }
-
+            _events.Warning(rs, "FailedCreate", "Error creating: " + Describe(ex));
             throw;
         }
     }

@@ -50,9 +50,8 @@ public sealed class DeploymentControllerTests(ControllersFixture fixture) : ICla
         var progressing = d.Status.Conditions.Single(c => c.Type == "Progressing");
         Assert.Equal(("True", $"ReplicaSet \"web-{hash}\" has successfully progressed."), (progressing.Status, progressing.Message));
 
-        var events = await Client.CoreV1.ListNamespacedEventAsync(ns);
-        Assert.Contains(events.Items, e => e.Reason == "ScalingReplicaSet" && e.Message == $"Scaled up replica set web-{hash} from 0 to 3"
-            && e.ReportingComponent == "deployment-controller");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e =>
+            e.Reason == "ScalingReplicaSet" && e.Message == $"Scaled up replica set web-{hash} from 0 to 3" && e.ReportingComponent == "deployment-controller")));
     }
 
     [Fact]

@@ -28,9 +28,9 @@ public sealed class NodeLifecycleControllerTests(ControllersFixture fixture) : I
         Assert.True(await ControllersFixture.EventuallyAsync(async () =>
         {
             seen = await Client.ReadNodeAsync(node);
-            return seen.Status.Conditions.Any(c => c.Type == "Ready" && c.Status == "Unknown")
-                && seen.Spec.Taints?.Any(t => t.Key == "node.kubernetes.io/unreachable" && t.Effect == "NoExecute") == true;
-        }));
+            return seen.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "Unknown") == true
+                && seen.Spec?.Taints?.Any(t => t.Key == "node.kubernetes.io/unreachable" && t.Effect == "NoExecute") == true;
+        }), KubernetesJson.Serialize(seen));
         var ready = seen!.Status.Conditions.Single(c => c.Type == "Ready");
         Assert.Equal(("NodeStatusUnknown", "Kubelet stopped posting node status."), (ready.Reason, ready.Message));
         Assert.Equal("Unknown", seen.Status.Conditions.Single(c => c.Type == "MemoryPressure").Status);
@@ -46,14 +46,14 @@ public sealed class NodeLifecycleControllerTests(ControllersFixture fixture) : I
         Assert.Null(survivor.Metadata.DeletionTimestamp);
         Assert.True(await ControllersFixture.EventuallyAsync(async () =>
             (await Client.ReadNamespacedPodAsync("long", ns)).Status.Conditions.Any(c => c.Type == "Ready" && c.Status == "False")));
-        var events = await Client.CoreV1.ListNamespacedEventAsync(ns);
-        Assert.Contains(events.Items, e => e.Reason == "TaintManagerEviction" && e.Message == $"Marking for deletion Pod {ns}/intolerant");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e =>
+            e.Reason == "TaintManagerEviction" && e.Message == $"Marking for deletion Pod {ns}/intolerant")));
 
         // The agent comes back: lease renewed and Ready posted again; the taints go.
         await FakeKubelet.RenewLeaseAsync(Client, node);
         await FakeKubelet.PostNodeReadyAsync(Client, node);
         Assert.True(await ControllersFixture.EventuallyAsync(async () =>
-            (await Client.ReadNodeAsync(node)).Spec.Taints?.Any(t => t.Key.StartsWith("node.kubernetes.io/", StringComparison.Ordinal)) != true));
+            (await Client.ReadNodeAsync(node)).Spec?.Taints?.Any(t => t.Key.StartsWith("node.kubernetes.io/", StringComparison.Ordinal)) != true));
     }
 
     private async Task CreatePodAsync(string ns, string name, string node, long? tolerationSeconds)

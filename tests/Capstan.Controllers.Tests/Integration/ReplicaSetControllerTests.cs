@@ -31,9 +31,10 @@ public sealed class ReplicaSetControllerTests(ControllersFixture fixture) : ICla
             var s = (await Client.ReadNamespacedReplicaSetAsync("web", ns)).Status;
             return s.Replicas == 3 && s.ReadyReplicas == 3 && s.AvailableReplicas == 3 && s.FullyLabeledReplicas == 3 && s.ObservedGeneration == 1;
         }));
-        var events = await Client.CoreV1.ListNamespacedEventAsync(ns);
-        Assert.Contains(events.Items, e => e.Reason == "SuccessfulCreate" && e.Message.StartsWith("Created pod: web-", StringComparison.Ordinal)
-            && e.ReportingComponent == "replicaset-controller" && e.InvolvedObject.Name == "web");
+        // Events are written in the background: wait for them.
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e =>
+            e.Reason == "SuccessfulCreate" && e.Message.StartsWith("Created pod: web-", StringComparison.Ordinal)
+            && e.ReportingComponent == "replicaset-controller" && e.InvolvedObject.Name == "web")));
     }
 
     [Fact]
@@ -74,8 +75,8 @@ public sealed class ReplicaSetControllerTests(ControllersFixture fixture) : ICla
             var left = await ActivePodsAsync(ns, "web");
             return left.Count == 2 && left.All(p => p.Metadata.Name != notReady);
         }));
-        var events = await Client.CoreV1.ListNamespacedEventAsync(ns);
-        Assert.Contains(events.Items, e => e.Reason == "SuccessfulDelete" && e.Message == $"Deleted pod: {notReady}");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e => e.Reason == "SuccessfulDelete" && e.Message == $"Deleted pod: {notReady}")));
     }
 
     [Fact]
