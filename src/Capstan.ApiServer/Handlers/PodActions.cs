@@ -39,12 +39,8 @@ public static class PodActions
 
                 spec["nodeName"] = node;
                 pod["spec"] = spec;
-                return pod;
-            }, options, ct).ConfigureAwait(false);
 
-            // PodScheduled=True is recorded through the status path, as the binding registry does.
-            await store.UpdateAsync(r, ns, name, "status", pod =>
-            {
+                // PodScheduled=True lands in the same write, so no reader sees a bound pod without it.
                 var status = pod["status"] as JsonObject ?? new JsonObject();
                 pod["status"] = status;
                 var conditions = status["conditions"] as JsonArray ?? new JsonArray();

@@ -384,7 +384,8 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
 
             meta = ObjectMeta.Metadata(updated);
         }
-        else if (r.HasStatus)
+        // pods/binding writes spec.nodeName and the PodScheduled condition together, as Kubernetes' binding registry does.
+        else if (r.HasStatus && subresource != "binding")
         {
             if (old["status"] is { } oldStatus)
             {

@@ -24,8 +24,9 @@ public sealed class SchedulingTests(SchedulerFixture fixture, ITestOutputHelper 
         Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
             (await Client.ReadNamespacedPodAsync("wants-a", ns)).Spec.NodeName == "small-a"
             && (await Client.ReadNamespacedPodAsync("needs-big", ns)).Spec.NodeName == "big-b"));
-        var scheduled = (await Client.ReadNamespacedPodAsync("needs-big", ns)).Status.Conditions.Single(c => c.Type == "PodScheduled");
-        Assert.Equal("True", scheduled.Status);
+        // The binding writes spec.nodeName, then the PodScheduled condition through status: wait for the second write.
+        Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
+            (await Client.ReadNamespacedPodAsync("needs-big", ns)).Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Status == "True") == true));
         Assert.True(await SchedulerFixture.EventuallyAsync(async () =>
             (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=needs-big")).Items
                 .Any(e => e.Reason == "Scheduled" && e.Message == $"Successfully assigned {ns}/needs-big to big-b")));
