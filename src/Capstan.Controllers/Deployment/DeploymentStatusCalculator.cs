@@ -54,8 +54,20 @@ internal static class DeploymentStatusCalculator
             DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "True", reason, progress, now);
         }
 
+        // Kubernetes' checkPausedConditions: a paused rollout does not progress nor time out.
+        var paused = spec.Bool("paused") == true;
+        var pausedNow = DeploymentConditions.Find(conditions, DeploymentConditions.Progressing)?.StrOrEmpty("reason") == "DeploymentPaused";
+        if (paused && !pausedNow)
+        {
+            DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "Unknown", "DeploymentPaused", "Deployment is paused", now);
+        }
+        else if (!paused && pausedNow)
+        {
+            DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "Unknown", "DeploymentResumed", "Deployment is resumed", now);
+        }
+
         TimeSpan? requeue = null;
-        var deadline = spec.Long("progressDeadlineSeconds") is { } seconds && seconds < int.MaxValue ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var deadline = !paused && spec.Long("progressDeadlineSeconds") is { } seconds && seconds < int.MaxValue ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         var current = DeploymentConditions.Find(conditions, DeploymentConditions.Progressing);
         var alreadyComplete = replicas == updated && current?.StrOrEmpty("reason") == NewReplicaSetAvailable;
         if (deadline is { } limit && !alreadyComplete && newRs is not null)
@@ -74,13 +86,13 @@ internal static class DeploymentStatusCalculator
             {
                 DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "True", "ReplicaSetUpdated", $"ReplicaSet \"{name}\" is progressing.", now, touch: true);
             }
-            else if (current is not null && current.StrOrEmpty("status") == "True" && Timestamps.Parse(current["lastUpdateTime"]) is { } last && last + limit < now)
+            else if (current is not null && current.StrOrEmpty("status") != "False" && Timestamps.Parse(current["lastUpdateTime"]) is { } last && last + limit < now)
             {
                 DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "False", "ProgressDeadlineExceeded", $"ReplicaSet \"{name}\" has timed out progressing.", now);
             }
 
             var after = DeploymentConditions.Find(conditions, DeploymentConditions.Progressing);
-            if (!complete && after?.StrOrEmpty("status") == "True" && Timestamps.Parse(after["lastUpdateTime"]) is { } updatedAt)
+            if (!complete && after is not null && after.StrOrEmpty("status") != "False" && Timestamps.Parse(after["lastUpdateTime"]) is { } updatedAt)
             {
                 // Nothing else will wake the controller when a stuck rollout passes its deadline: look again just after it.
                 requeue = updatedAt + limit - now + TimeSpan.FromSeconds(1);
