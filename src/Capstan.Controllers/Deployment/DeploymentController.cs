@@ -456,7 +456,10 @@ public sealed partial class DeploymentController : Controller
     {
         var d = rollout.Deployment;
         var conditions = rollout.StatusConditions ?? rollout.Conditions;
-        if (DeploymentConditions.Find(conditions, DeploymentConditions.Progressing)?.StrOrEmpty("reason") == DeploymentStatusCalculator.NewReplicaSetAvailable
+        // A finished rollout that keeps minimum availability is left alone; one whose new pods passed readiness
+        // briefly and then crash-loop (the rollout completed, availability lost) still counts as failed.
+        if ((DeploymentConditions.Find(conditions, DeploymentConditions.Progressing)?.StrOrEmpty("reason") == DeploymentStatusCalculator.NewReplicaSetAvailable
+                && DeploymentConditions.Find(conditions, DeploymentConditions.Available)?.StrOrEmpty("status") == "True")
             || AutoRollback.IsRollbackTarget(d, newRs))
         {
             return result;
