@@ -177,10 +177,17 @@ public sealed partial class DeploymentController : Controller
             await RollAsync(rollout, ct).ConfigureAwait(false);
         }
 
-        if (rollout.All.All(rs => rs == newRs || Replicas(rs) == 0) && Replicas(newRs) == rollout.Desired
+        newRs = rollout.New!;
+        if (rollout.All.All(rs => ReferenceEquals(rs, newRs) || Replicas(rs) == 0) && Replicas(newRs) == rollout.Desired
             && StatusCount(newRs, "availableReplicas") == rollout.Desired)
         {
             await CleanupHistoryAsync(rollout, ct).ConfigureAwait(false);
+            if (AnnotationsOf(newRs).ContainsKey(AutoRollback.FailedAnnotation))
+            {
+                // Deployed again on purpose and now fully available: a good revision again, a rollback target again.
+                var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [AutoRollback.FailedAnnotation] = null } } };
+                await _kube.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), newRs.GetName(), newRs.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+            }
         }
 
         var result = await UpdateStatusAsync(rollout, progress, ct).ConfigureAwait(false);
@@ -562,7 +569,23 @@ public sealed partial class DeploymentController : Controller
                     throw;
                 }
 
-                fresh["status"] = status.DeepClone();
+                // Keep conditions written since our cached copy (the RolledBack condition of an automatic rollback).
+                var merged = status.DeepClone().AsObject();
+                var mergedConditions = merged["conditions"] as JsonArray ?? [];
+                foreach (var c in (fresh["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                {
+                    if (DeploymentConditions.Find(mergedConditions, c.StrOrEmpty("type")) is null)
+                    {
+                        mergedConditions.Add(c.DeepClone());
+                    }
+                }
+
+                if (mergedConditions.Count > 0)
+                {
+                    merged["conditions"] = mergedConditions;
+                }
+
+                fresh["status"] = merged;
                 rollout.Stored = await _client.UpdateStatusAsync(KnownResources.Deployments, fresh, ct).ConfigureAwait(false);
             }
         }

@@ -10,6 +10,7 @@ namespace Capstan.Controllers.Deployment;
 internal static class DeploymentStatusCalculator
 {
     public const string NewReplicaSetAvailable = "NewReplicaSetAvailable";
+    public const string ReplicaFailure = "ReplicaFailure";
 
     /// <summary>The status, and when to look again for a rollout that could exceed its progress deadline.</summary>
     public static (JsonObject Status, TimeSpan? Requeue) Calculate(
@@ -52,6 +53,19 @@ internal static class DeploymentStatusCalculator
         {
             var reason = progress.StartsWith("Created", StringComparison.Ordinal) ? "NewReplicaSetCreated" : "FoundNewReplicaSet";
             DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "True", reason, progress, now);
+        }
+
+        // ReplicaFailure mirrors the new ReplicaSet's (else an old one's), and goes when none has it.
+        var failure = (newRs is null ? [] : new[] { newRs }).Concat(all.Where(r => !ReferenceEquals(r, newRs)))
+            .Select(r => (r["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c.StrOrEmpty("type") == ReplicaFailure))
+            .FirstOrDefault(c => c is not null);
+        if (failure is not null)
+        {
+            DeploymentConditions.Set(conditions, ReplicaFailure, failure.StrOrEmpty("status"), failure.StrOrEmpty("reason"), failure.StrOrEmpty("message"), now);
+        }
+        else if (DeploymentConditions.Find(conditions, ReplicaFailure) is { } stale)
+        {
+            conditions.Remove(stale);
         }
 
         // Kubernetes' checkPausedConditions: a paused rollout does not progress nor time out.

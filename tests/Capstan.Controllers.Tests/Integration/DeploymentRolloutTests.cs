@@ -119,6 +119,34 @@ public sealed class DeploymentRolloutTests(ControllersFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ScaledMidRollout_ReplicaSetsGrowProportionally()
+    {
+        const string ns = "roll-proportional";
+        var d = Deployment("web", 10, "busybox:1");
+        d.Spec.Strategy = new V1DeploymentStrategy
+        {
+            Type = "RollingUpdate",
+            RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "3", MaxUnavailable = "2" },
+        };
+        await CreateReadyAsync(ns, d);
+
+        // New pods never become ready: the rollout stops at old 8, new 5 (13 = 10 + maxSurge; 8 = 10 - maxUnavailable).
+        await SetImageAsync(ns, "busybox:2");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            Sizes(await Client.ListNamespacedReplicaSetAsync(ns)) == (8, 5)));
+
+        await Patch(ns, """{"spec":{"replicas":20}}""");
+
+        // Kubernetes' worked example: 23 allowed, old 8·23/13 → 14, new 5·23/13 → 9.
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            Sizes(await Client.ListNamespacedReplicaSetAsync(ns)) == (14, 9)));
+
+        static (int Old, int New) Sizes(V1ReplicaSetList sets) =>
+            (sets.Items.Where(s => s.Spec.Template.Spec.Containers[0].Image == "busybox:1").Sum(s => s.Spec.Replicas ?? 0),
+             sets.Items.Where(s => s.Spec.Template.Spec.Containers[0].Image == "busybox:2").Sum(s => s.Spec.Replicas ?? 0));
+    }
+
+    [Fact]
     public async Task AutoRollback_NewPodsRestart_RolledBackToLastGood()
     {
         const string ns = "roll-auto-restarts";
