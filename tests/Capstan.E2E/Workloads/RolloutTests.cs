@@ -97,6 +97,26 @@ public sealed class RolloutTests(WorkloadCluster cluster) : IClassFixture<Worklo
         Assert.Matches(@"(?m)^3\s", history);
     }
 
+    [Fact]
+    public async Task NeverReadyVersion_PastDeadline_RolledBackAutomatically()
+    {
+        var ns = await ReadyDeploymentAsync("stuck", 2);
+        await RunAsync("annotate", "-n", ns, "deployment/stuck", "capstan.io/rollback-on-failure=true");
+        await RunAsync("patch", "-n", ns, "deployment/stuck", "--type=merge", "-p", """{"spec":{"progressDeadlineSeconds":4}}""");
+
+        // The new version's readiness probe asks a path that does not exist: its pods run but never become Ready.
+        await RunAsync("patch", "-n", ns, "deployment/stuck", "--type=json", "-p",
+            """[{"op":"replace","path":"/spec/template/spec/containers/0/readinessProbe/httpGet/path","value":"/never"}]""");
+
+        await WorkloadCluster.WaitAsync(async () =>
+            (await JsonPathAsync(ns, "stuck", "{.status.conditions[?(@.type==\"RolledBack\")].status}")) == "True", Bound, "the RolledBack condition");
+        var message = await JsonPathAsync(ns, "stuck", "{.status.conditions[?(@.type==\"RolledBack\")].message}");
+        Assert.StartsWith("Rolled back to revision 1: ", message, StringComparison.Ordinal);
+        Assert.Contains("has timed out progressing", message, StringComparison.Ordinal);
+        Assert.Equal("/readyz", await JsonPathAsync(ns, "stuck", "{.spec.template.spec.containers[0].readinessProbe.httpGet.path}"));
+        await RolloutStatusAsync(ns, "stuck");
+    }
+
     private async Task<string> ReadyDeploymentAsync(string name, int replicas)
     {
         var ns = await cluster.CreateNamespaceAsync();
