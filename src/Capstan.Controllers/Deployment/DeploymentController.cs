@@ -68,9 +68,12 @@ public sealed partial class DeploymentController : Controller
             {
                 if (AutoRollback.Restarts(pod) > AutoRollback.Restarts(old))
                 {
-                    PodRestarted(pod);
+                    PodChanged(pod);
                 }
             },
+
+            // Recreate waits for the last old pod to be gone, which no ReplicaSet status change announces.
+            OnDelete = PodChanged,
         });
         _deployments.AddEventHandler(new ResourceEventHandler
         {
@@ -220,7 +223,7 @@ public sealed partial class DeploymentController : Controller
         }
     }
 
-    /// <summary>Scales every old ReplicaSet to 0; true while any of them still has pods (Recreate waits for them).</summary>
+    /// <summary>Scales every old ReplicaSet to 0; true while any old pod still runs, terminating ones included (Recreate waits for them).</summary>
     private async Task<bool> ScaleDownAllOldAsync(Rollout rollout, CancellationToken ct)
     {
         foreach (var rs in rollout.Old.ToList())
@@ -231,7 +234,16 @@ public sealed partial class DeploymentController : Controller
             }
         }
 
-        return rollout.Old.Any(rs => ((rs["status"] as JsonObject)?.Long("replicas") ?? 0) > 0);
+        if (rollout.Old.Any(rs => ((rs["status"] as JsonObject)?.Long("replicas") ?? 0) > 0))
+        {
+            return true;
+        }
+
+        // Kubernetes' oldPodsRunning: terminating old pods (no longer in status.replicas) still hold the old version.
+        var oldUids = rollout.Old.Select(rs => rs.GetUid()).ToHashSet(StringComparer.Ordinal);
+        return _pods.Cache.ByIndex(IndexedCache.NamespaceIndex, rollout.Deployment.GetNamespace()).Any(p =>
+            ControllerRefs.ControllerOf(p)?.Uid is { } owner && oldUids.Contains(owner)
+            && p["status"]?["phase"]?.GetValue<string>() is not ("Failed" or "Succeeded"));
     }
 
     private async Task<JsonObject?> CreateNewAsync(Rollout rollout, bool recreate, CancellationToken ct)
@@ -593,7 +605,7 @@ public sealed partial class DeploymentController : Controller
         return requeue is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
     }
 
-    private void PodRestarted(JsonObject pod)
+    private void PodChanged(JsonObject pod)
     {
         if (ControllerRefs.ControllerOf(pod) is { Kind: "ReplicaSet" } owner
             && _replicaSets.Cache.Get($"{pod.GetNamespace()}/{owner.Name}") is { } rs && rs.GetUid() == owner.Uid)

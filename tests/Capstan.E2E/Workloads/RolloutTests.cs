@@ -47,6 +47,23 @@ public sealed class RolloutTests(WorkloadCluster cluster) : IClassFixture<Worklo
     }
 
     [Fact]
+    public async Task Recreate_NoNewPodWhileAnOldOneExists()
+    {
+        var ns = await ReadyDeploymentAsync("recreate", 2);
+        await RunAsync("patch", "-n", ns, "deployment/recreate", "--type=merge", "-p", """{"spec":{"strategy":{"type":"Recreate","rollingUpdate":null}}}""");
+        var oldHash = (await cluster.PodsAsync(ns, "app=recreate"))[0]!["metadata"]!["labels"]!["pod-template-hash"]!.GetValue<string>();
+
+        await RunAsync("set", "image", "-n", ns, "deployment/recreate", "web=capstan/testserver:v2");
+        await WorkloadCluster.WaitAsync(async () =>
+        {
+            var hashes = (await cluster.PodsAsync(ns, "app=recreate")).Select(p => p!["metadata"]!["labels"]!["pod-template-hash"]!.GetValue<string>()).ToList();
+            Assert.False(hashes.Contains(oldHash) && hashes.Any(h => h != oldHash), "old and new pods at once: " + string.Join(",", hashes));
+            return hashes.Count == 2 && !hashes.Contains(oldHash);
+        }, Bound, "two new pods and no old one");
+        await RolloutStatusAsync(ns, "recreate");
+    }
+
+    [Fact]
     public async Task PauseResumeRestart_RollOutOnlyWhenResumed()
     {
         var ns = await ReadyDeploymentAsync("pause", 2);
