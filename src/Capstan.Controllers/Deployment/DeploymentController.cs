@@ -36,6 +36,9 @@ public sealed partial class DeploymentController : Controller
         "kubectl.kubernetes.io/last-applied-configuration", RevisionAnnotation, "deployment.kubernetes.io/revision-history",
         DesiredReplicasAnnotation, MaxReplicasAnnotation, "deprecated.deployment.rollback.to",
         AutoRollback.EnabledAnnotation, AutoRollback.MaxRestartsAnnotation, AutoRollback.RolledBackToAnnotation,
+
+        // kubectl rollout undo copies a ReplicaSet's annotations onto the Deployment: a failed mark must not spread back.
+        AutoRollback.FailedAnnotation,
     ];
 
     public const string ChangeCauseAnnotation = "kubernetes.io/change-cause";
