@@ -27,6 +27,9 @@ public sealed record ControllerManagerOptions
     /// <summary>Keeps PodDisruptionBudget status, which the eviction API reads.</summary>
     public bool EnableDisruptionController { get; init; } = true;
 
+    /// <summary>Capstan's automatic rollback for every Deployment; the annotation capstan.io/rollback-on-failure: "false" opts one out.</summary>
+    public bool AutoRollbackByDefault { get; init; }
+
     public int NamespaceWorkers { get; init; } = 2;
 
     /// <summary>Kubernetes' --concurrent-replicaset-syncs.</summary>

@@ -35,22 +35,49 @@ public sealed partial class DeploymentController : Controller
     [
         "kubectl.kubernetes.io/last-applied-configuration", RevisionAnnotation, "deployment.kubernetes.io/revision-history",
         DesiredReplicasAnnotation, MaxReplicasAnnotation, "deprecated.deployment.rollback.to",
+        AutoRollback.EnabledAnnotation, AutoRollback.MaxRestartsAnnotation, AutoRollback.RolledBackToAnnotation,
+
+        // kubectl rollout undo copies a ReplicaSet's annotations onto the Deployment: a failed mark must not spread back.
+        AutoRollback.FailedAnnotation,
     ];
+
+    public const string ChangeCauseAnnotation = "kubernetes.io/change-cause";
+
+    public const string RevisionHistoryAnnotation = "deployment.kubernetes.io/revision-history";
 
     private readonly DynamicClient _client;
     private readonly IKubernetes _kube;
     private readonly DynamicInformer _deployments;
     private readonly DynamicInformer _replicaSets;
+    private readonly DynamicInformer _pods;
     private readonly EventRecorder _events;
+    private readonly bool _autoRollbackByDefault;
 
-    public DeploymentController(SharedInformerFactory informers, ILoggerFactory loggerFactory, int workers = 5, TimeProvider? time = null)
+    /// <param name="autoRollbackByDefault">Automatic rollback for every Deployment without a capstan.io/rollback-on-failure annotation.</param>
+    public DeploymentController(SharedInformerFactory informers, ILoggerFactory loggerFactory, int workers = 5, TimeProvider? time = null, bool autoRollbackByDefault = false)
         : base(Component, workers, loggerFactory.CreateLogger<DeploymentController>(), time)
     {
+        _autoRollbackByDefault = autoRollbackByDefault;
         _client = informers.Client;
         _kube = informers.Client.Kubernetes;
         _events = new EventRecorder(_kube, Component, loggerFactory.CreateLogger<DeploymentController>(), Time);
         _deployments = informers.For(KnownResources.Deployments);
         _replicaSets = informers.For(KnownResources.ReplicaSets);
+        _pods = informers.For(KnownResources.Pods);
+        _pods.AddEventHandler(new ResourceEventHandler
+        {
+            // Restarts do not change a ReplicaSet's status: automatic rollback watches them on the pods.
+            OnUpdate = (old, pod) =>
+            {
+                if (AutoRollback.Restarts(pod) > AutoRollback.Restarts(old))
+                {
+                    PodChanged(pod);
+                }
+            },
+
+            // Recreate waits for the last old pod to be gone, which no ReplicaSet status change announces.
+            OnDelete = PodChanged,
+        });
         _deployments.AddEventHandler(new ResourceEventHandler
         {
             OnAdd = d => Queue.Add(d.GetKey()),
@@ -73,7 +100,7 @@ public sealed partial class DeploymentController : Controller
         });
     }
 
-    protected override IReadOnlyCollection<DynamicInformer> Informers => [_deployments, _replicaSets];
+    protected override IReadOnlyCollection<DynamicInformer> Informers => [_deployments, _replicaSets, _pods];
 
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
@@ -94,10 +121,24 @@ public sealed partial class DeploymentController : Controller
             _kube.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), name, ns, cancellationToken: token));
         var owned = await manager.ClaimAsync(_replicaSets.Cache.ByIndex(IndexedCache.NamespaceIndex, d.GetNamespace()), ct).ConfigureAwait(false);
         var rollout = new Rollout(d, owned);
-        if (d.IsBeingDeleted() || spec.Bool("paused") == true)
+        if (d.IsBeingDeleted())
         {
             await UpdateStatusAsync(rollout, null, ct).ConfigureAwait(false);
             return ReconcileResult.Done;
+        }
+
+        // Paused, or a change of spec.replicas alone: scale (proportionally) without rolling, as Kubernetes' sync does.
+        var paused = spec.Bool("paused") == true;
+        if (paused || IsScalingEvent(rollout))
+        {
+            rollout.FindNew();
+            await ScaleProportionallyAsync(rollout, ct).ConfigureAwait(false);
+            if (paused)
+            {
+                await CleanupHistoryAsync(rollout, ct).ConfigureAwait(false);
+            }
+
+            return await UpdateStatusAsync(rollout, null, ct).ConfigureAwait(false);
         }
 
         string? progress = null;
@@ -142,7 +183,26 @@ public sealed partial class DeploymentController : Controller
             await RollAsync(rollout, ct).ConfigureAwait(false);
         }
 
-        return await UpdateStatusAsync(rollout, progress, ct).ConfigureAwait(false);
+        newRs = rollout.New!;
+        if (rollout.All.All(rs => ReferenceEquals(rs, newRs) || Replicas(rs) == 0) && Replicas(newRs) == rollout.Desired
+            && StatusCount(newRs, "availableReplicas") == rollout.Desired)
+        {
+            await CleanupHistoryAsync(rollout, ct).ConfigureAwait(false);
+            if (AnnotationsOf(newRs).ContainsKey(AutoRollback.FailedAnnotation))
+            {
+                // Deployed again on purpose and now fully available: a good revision again, a rollback target again.
+                var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [AutoRollback.FailedAnnotation] = null } } };
+                await _kube.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), newRs.GetName(), newRs.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+            }
+        }
+
+        var result = await UpdateStatusAsync(rollout, progress, ct).ConfigureAwait(false);
+        if (AutoRollback.IsEnabled(d, _autoRollbackByDefault))
+        {
+            return await CheckRollbackAsync(rollout, newRs, result, ct).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     /// <summary>One rolling step: scale the new ReplicaSet up within maxSurge, else the old ones down within maxUnavailable.</summary>
@@ -166,7 +226,7 @@ public sealed partial class DeploymentController : Controller
         }
     }
 
-    /// <summary>Scales every old ReplicaSet to 0; true while any of them still has pods (Recreate waits for them).</summary>
+    /// <summary>Scales every old ReplicaSet to 0; true while any old pod still runs, terminating ones included (Recreate waits for them).</summary>
     private async Task<bool> ScaleDownAllOldAsync(Rollout rollout, CancellationToken ct)
     {
         foreach (var rs in rollout.Old.ToList())
@@ -177,7 +237,16 @@ public sealed partial class DeploymentController : Controller
             }
         }
 
-        return rollout.Old.Any(rs => ((rs["status"] as JsonObject)?.Long("replicas") ?? 0) > 0);
+        if (rollout.Old.Any(rs => ((rs["status"] as JsonObject)?.Long("replicas") ?? 0) > 0))
+        {
+            return true;
+        }
+
+        // Kubernetes' oldPodsRunning: terminating old pods (no longer in status.replicas) still hold the old version.
+        var oldUids = rollout.Old.Select(rs => rs.GetUid()).ToHashSet(StringComparer.Ordinal);
+        return _pods.Cache.ByIndex(IndexedCache.NamespaceIndex, rollout.Deployment.GetNamespace()).Any(p =>
+            ControllerRefs.ControllerOf(p)?.Uid is { } owner && oldUids.Contains(owner)
+            && p["status"]?["phase"]?.GetValue<string>() is not ("Failed" or "Succeeded"));
     }
 
     private async Task<JsonObject?> CreateNewAsync(Rollout rollout, bool recreate, CancellationToken ct)
@@ -273,23 +342,40 @@ public sealed partial class DeploymentController : Controller
         };
     }
 
-    /// <summary>An existing new ReplicaSet takes the next revision when it is re-used (a rollback) and follows minReadySeconds.</summary>
+    /// <summary>
+    /// An existing new ReplicaSet takes the next revision when it is re-used (an undo; the revision it had joins its
+    /// revision-history annotation), follows minReadySeconds, and carries the Deployment's annotations (the change-cause).
+    /// </summary>
     private async Task<JsonObject> SyncNewAnnotationsAsync(Rollout rollout, JsonObject newRs, CancellationToken ct)
     {
         var revision = Revision(newRs);
         var wantRevision = rollout.MaxOldRevision + 1;
         var minReady = (rollout.Deployment["spec"] as JsonObject)?.Long("minReadySeconds") ?? 0;
         var rsMinReady = (newRs["spec"] as JsonObject)?.Long("minReadySeconds") ?? 0;
-        if (revision >= wantRevision && minReady == rsMinReady)
+        var rsAnnotations = AnnotationsOf(newRs);
+        var copied = AnnotationsOf(rollout.Deployment)
+            .Where(a => !NotCopied.Contains(a.Key) && (!rsAnnotations.TryGetValue(a.Key, out var v) || v != a.Value)).ToList();
+        if (revision >= wantRevision && minReady == rsMinReady && copied.Count == 0)
         {
             return newRs;
         }
 
         var copy = newRs.DeepCopy();
         var annotations = copy.EnsureObj("metadata").EnsureObj("annotations");
+        foreach (var (key, value) in copied)
+        {
+            annotations[key] = value;
+        }
+
         if (revision < wantRevision)
         {
             annotations[RevisionAnnotation] = wantRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (revision > 0)
+            {
+                var history = annotations[RevisionHistoryAnnotation]?.GetValue<string>();
+                var old = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                annotations[RevisionHistoryAnnotation] = string.IsNullOrEmpty(history) ? old : $"{history},{old}";
+            }
         }
 
         copy.EnsureObj("spec")["minReadySeconds"] = minReady;
@@ -297,6 +383,150 @@ public sealed partial class DeploymentController : Controller
         rollout.Replace(newRs, updated);
         return updated;
     }
+
+    /// <summary>Kubernetes' isScalingEvent: an active ReplicaSet was sized for another spec.replicas (rolling updates only).</summary>
+    private static bool IsScalingEvent(Rollout rollout)
+    {
+        if ((rollout.Deployment["spec"]?["strategy"] as JsonObject)?.StrOrEmpty("type") == "Recreate")
+        {
+            return false;
+        }
+
+        return rollout.All.Any(rs => Replicas(rs) > 0
+            && int.TryParse((rs["metadata"]?["annotations"] as JsonObject)?.StrOrEmpty(DesiredReplicasAnnotation), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var desired)
+            && desired != rollout.Desired);
+    }
+
+    /// <summary>Kubernetes' scale(): the one active (or latest) ReplicaSet takes spec.replicas; several share a change proportionally.</summary>
+    private async Task ScaleProportionallyAsync(Rollout rollout, CancellationToken ct)
+    {
+        var active = rollout.All.Where(rs => Replicas(rs) > 0).ToList();
+        if (active.Count <= 1)
+        {
+            var target = active.Count == 1 ? active[0] : rollout.New ?? rollout.All.LastOrDefault();
+            if (target is not null)
+            {
+                await ScaleIfNeededAsync(rollout, target, rollout.Desired, ct).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var newRs = rollout.New;
+        if (newRs is not null && Replicas(newRs) == rollout.Desired && StatusCount(newRs, "availableReplicas") == rollout.Desired
+            && (newRs["metadata"]?["annotations"] as JsonObject)?.StrOrEmpty(DesiredReplicasAnnotation) == rollout.Desired.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            foreach (var rs in active.Where(r => r != newRs))
+            {
+                await ScaleIfNeededAsync(rollout, rs, 0, ct).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if ((rollout.Deployment["spec"]?["strategy"] as JsonObject)?.StrOrEmpty("type") == "Recreate")
+        {
+            return;
+        }
+
+        var statusReplicas = (int)((rollout.Deployment["status"] as JsonObject)?.Long("replicas") ?? 0);
+        var sizes = ProportionalScaling.Scale(rollout.Desired, rollout.MaxSurge, statusReplicas, [.. active.Select(ScalingViewOf)])
+            .ToDictionary(p => p.Name, p => p.Replicas, StringComparer.Ordinal);
+        foreach (var rs in active)
+        {
+            await ScaleIfNeededAsync(rollout, rs, sizes.TryGetValue(rs.GetName(), out var size) ? size : Replicas(rs), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Scales, or only refreshes the desired/max-replicas annotations when they are stale.</summary>
+    private async Task ScaleIfNeededAsync(Rollout rollout, JsonObject rs, int replicas, CancellationToken ct)
+    {
+        var annotations = AnnotationsOf(rs);
+        var stale = !annotations.TryGetValue(DesiredReplicasAnnotation, out var desired) || desired != rollout.Desired.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            || !annotations.TryGetValue(MaxReplicasAnnotation, out var max) || max != (rollout.Desired + rollout.MaxSurge).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (stale || Replicas(rs) != replicas)
+        {
+            await ScaleAsync(rollout, rs, replicas, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes the oldest old ReplicaSets beyond spec.revisionHistoryLimit (default 10) that have no pods left.</summary>
+    private async Task CleanupHistoryAsync(Rollout rollout, CancellationToken ct)
+    {
+        var limit = (rollout.Deployment["spec"] as JsonObject)?.Long("revisionHistoryLimit") ?? 10;
+        var cleanable = rollout.Old.Where(rs => !rs.IsBeingDeleted()).OrderBy(Revision).ThenBy(rs => Timestamps.CreationTime(rs) ?? DateTimeOffset.MaxValue).ToList();
+        var excess = cleanable.Count - (int)limit;
+        foreach (var rs in cleanable.Take(Math.Max(0, excess)))
+        {
+            var status = rs["status"] as JsonObject;
+            if (Replicas(rs) != 0 || (status?.Long("replicas") ?? 0) != 0
+                || ((rs["metadata"] as JsonObject)?.Long("generation") ?? 0) > (status?.Long("observedGeneration") ?? 0))
+            {
+                continue;
+            }
+
+            await _client.DeleteAsync(KnownResources.ReplicaSets, rs.GetNamespace(), rs.GetName(), new DeleteOptions { PreconditionUid = rs.GetUid() }, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Automatic rollback: when the unfinished new ReplicaSet has failed (deadline, restarts), put the last good revision's
+    /// template back into the Deployment (as kubectl rollout undo does), mark the failed ReplicaSet, and say why in an event
+    /// and the RolledBack condition.
+    /// </summary>
+    private async Task<ReconcileResult> CheckRollbackAsync(Rollout rollout, JsonObject newRs, ReconcileResult result, CancellationToken ct)
+    {
+        var d = rollout.Deployment;
+        var conditions = rollout.StatusConditions ?? rollout.Conditions;
+        // A finished rollout that keeps minimum availability is left alone; one whose new pods passed readiness
+        // briefly and then crash-loop (the rollout completed, availability lost) still counts as failed.
+        if ((DeploymentConditions.Find(conditions, DeploymentConditions.Progressing)?.StrOrEmpty("reason") == DeploymentStatusCalculator.NewReplicaSetAvailable
+                && DeploymentConditions.Find(conditions, DeploymentConditions.Available)?.StrOrEmpty("status") == "True")
+            || AutoRollback.IsRollbackTarget(d, newRs))
+        {
+            return result;
+        }
+
+        var pods = _pods.Cache.ByIndex(IndexedCache.NamespaceIndex, d.GetNamespace()).Where(p => ControllerRefs.ControllerOf(p)?.Uid == newRs.GetUid());
+        if (AutoRollback.FailureReason(conditions, newRs, pods, AutoRollback.MaxRestarts(d)) is not { } reason
+            || AutoRollback.FindTarget(newRs, rollout.Old) is not { } target)
+        {
+            return result;
+        }
+
+        var revision = Revision(target);
+        var failedPatch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [AutoRollback.FailedAnnotation] = reason } } };
+        await _kube.AppsV1.PatchNamespacedReplicaSetAsync(new V1Patch(failedPatch.ToJsonString(), V1Patch.PatchType.MergePatch), newRs.GetName(), newRs.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+
+        var copy = (rollout.Stored ?? d).DeepCopy();
+        copy.EnsureObj("spec")["template"] = AutoRollback.TemplateOf(target);
+        var annotations = copy.EnsureObj("metadata").EnsureObj("annotations");
+        annotations[AutoRollback.RolledBackToAnnotation] = target["metadata"]?["labels"]?[PodTemplateHash.Label]?.GetValue<string>() ?? string.Empty;
+        if (AnnotationsOf(target).GetValueOrDefault(ChangeCauseAnnotation) is { } cause)
+        {
+            annotations[ChangeCauseAnnotation] = cause;
+        }
+
+        var updated = await _client.UpdateAsync(KnownResources.Deployments, copy, ct).ConfigureAwait(false);
+        var message = $"Rolled back to revision {revision}: {reason}";
+        _events.Warning(d, "RolledBack", message);
+        var status = (updated["status"] as JsonObject)?.DeepCopy() ?? new JsonObject();
+        var statusConditions = status["conditions"] as JsonArray ?? [];
+        status["conditions"] = statusConditions;
+        DeploymentConditions.Set(statusConditions, AutoRollback.ConditionType, "True", AutoRollback.ConditionReason, message, Time.GetUtcNow(), touch: true);
+        updated["status"] = status;
+        await _client.UpdateStatusAsync(KnownResources.Deployments, updated, ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private static Dictionary<string, string> AnnotationsOf(JsonObject obj) =>
+        new((obj["metadata"] as JsonObject)?.StringMap("annotations") ?? [], StringComparer.Ordinal);
+
+    private static ScalingView ScalingViewOf(JsonObject rs) => new(
+        rs.GetName(),
+        Replicas(rs),
+        int.TryParse((rs["metadata"]?["annotations"] as JsonObject)?.StrOrEmpty(MaxReplicasAnnotation), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var max) ? max : null,
+        Timestamps.CreationTime(rs) ?? DateTimeOffset.MaxValue);
 
     /// <summary>The Deployment carries the revision of its new ReplicaSet.</summary>
     private async Task SyncRevisionAsync(JsonObject d, JsonObject newRs, CancellationToken ct)
@@ -333,13 +563,14 @@ public sealed partial class DeploymentController : Controller
         var d = rollout.Deployment;
         var now = Time.GetUtcNow();
         var (status, requeue) = DeploymentStatusCalculator.Calculate(d, rollout.New, rollout.All, rollout.MaxUnavailable, progress, now);
+        rollout.StatusConditions = status["conditions"] as JsonArray;
         if (DeploymentStatusCalculator.Differs(d, status))
         {
             var copy = d.DeepCopy();
             copy["status"] = status;
             try
             {
-                await _client.UpdateStatusAsync(KnownResources.Deployments, copy, ct).ConfigureAwait(false);
+                rollout.Stored = await _client.UpdateStatusAsync(KnownResources.Deployments, copy, ct).ConfigureAwait(false);
             }
             catch (ApiRequestException ex) when (ex.IsNotFound)
             {
@@ -353,12 +584,37 @@ public sealed partial class DeploymentController : Controller
                     throw;
                 }
 
-                fresh["status"] = status.DeepClone();
-                await _client.UpdateStatusAsync(KnownResources.Deployments, fresh, ct).ConfigureAwait(false);
+                // Keep conditions written since our cached copy (the RolledBack condition of an automatic rollback).
+                var merged = status.DeepClone().AsObject();
+                var mergedConditions = merged["conditions"] as JsonArray ?? [];
+                foreach (var c in (fresh["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>() ?? [])
+                {
+                    if (DeploymentConditions.Find(mergedConditions, c.StrOrEmpty("type")) is null)
+                    {
+                        mergedConditions.Add(c.DeepClone());
+                    }
+                }
+
+                if (mergedConditions.Count > 0)
+                {
+                    merged["conditions"] = mergedConditions;
+                }
+
+                fresh["status"] = merged;
+                rollout.Stored = await _client.UpdateStatusAsync(KnownResources.Deployments, fresh, ct).ConfigureAwait(false);
             }
         }
 
         return requeue is { } after ? ReconcileResult.After(after) : ReconcileResult.Done;
+    }
+
+    private void PodChanged(JsonObject pod)
+    {
+        if (ControllerRefs.ControllerOf(pod) is { Kind: "ReplicaSet" } owner
+            && _replicaSets.Cache.Get($"{pod.GetNamespace()}/{owner.Name}") is { } rs && rs.GetUid() == owner.Uid)
+        {
+            ReplicaSetChanged(rs);
+        }
     }
 
     private void ReplicaSetChanged(JsonObject rs)
@@ -387,6 +643,8 @@ public sealed partial class DeploymentController : Controller
 
     internal static long Revision(JsonObject obj) =>
         long.TryParse((obj["metadata"]?["annotations"] as JsonObject)?.StrOrEmpty(RevisionAnnotation), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var r) ? r : 0;
+
+    private static int StatusCount(JsonObject rs, string field) => (int)((rs["status"] as JsonObject)?.Long(field) ?? 0);
 
     private static ReplicaSetView View(JsonObject rs) => new(
         rs.GetName(),

@@ -10,6 +10,7 @@ namespace Capstan.Controllers.Deployment;
 internal static class DeploymentStatusCalculator
 {
     public const string NewReplicaSetAvailable = "NewReplicaSetAvailable";
+    public const string ReplicaFailure = "ReplicaFailure";
 
     /// <summary>The status, and when to look again for a rollout that could exceed its progress deadline.</summary>
     public static (JsonObject Status, TimeSpan? Requeue) Calculate(
@@ -54,8 +55,33 @@ internal static class DeploymentStatusCalculator
             DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "True", reason, progress, now);
         }
 
+        // ReplicaFailure mirrors the new ReplicaSet's (else an old one's), and goes when none has it.
+        var failure = (newRs is null ? [] : new[] { newRs }).Concat(all.Where(r => !ReferenceEquals(r, newRs)))
+            .Select(r => (r["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c.StrOrEmpty("type") == ReplicaFailure))
+            .FirstOrDefault(c => c is not null);
+        if (failure is not null)
+        {
+            DeploymentConditions.Set(conditions, ReplicaFailure, failure.StrOrEmpty("status"), failure.StrOrEmpty("reason"), failure.StrOrEmpty("message"), now);
+        }
+        else if (DeploymentConditions.Find(conditions, ReplicaFailure) is { } stale)
+        {
+            conditions.Remove(stale);
+        }
+
+        // Kubernetes' checkPausedConditions: a paused rollout does not progress nor time out.
+        var paused = spec.Bool("paused") == true;
+        var pausedNow = DeploymentConditions.Find(conditions, DeploymentConditions.Progressing)?.StrOrEmpty("reason") == "DeploymentPaused";
+        if (paused && !pausedNow)
+        {
+            DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "Unknown", "DeploymentPaused", "Deployment is paused", now);
+        }
+        else if (!paused && pausedNow)
+        {
+            DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "Unknown", "DeploymentResumed", "Deployment is resumed", now);
+        }
+
         TimeSpan? requeue = null;
-        var deadline = spec.Long("progressDeadlineSeconds") is { } seconds && seconds < int.MaxValue ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var deadline = !paused && spec.Long("progressDeadlineSeconds") is { } seconds && seconds < int.MaxValue ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         var current = DeploymentConditions.Find(conditions, DeploymentConditions.Progressing);
         var alreadyComplete = replicas == updated && current?.StrOrEmpty("reason") == NewReplicaSetAvailable;
         if (deadline is { } limit && !alreadyComplete && newRs is not null)
@@ -74,13 +100,13 @@ internal static class DeploymentStatusCalculator
             {
                 DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "True", "ReplicaSetUpdated", $"ReplicaSet \"{name}\" is progressing.", now, touch: true);
             }
-            else if (current is not null && current.StrOrEmpty("status") == "True" && Timestamps.Parse(current["lastUpdateTime"]) is { } last && last + limit < now)
+            else if (current is not null && current.StrOrEmpty("status") != "False" && Timestamps.Parse(current["lastUpdateTime"]) is { } last && last + limit < now)
             {
                 DeploymentConditions.Set(conditions, DeploymentConditions.Progressing, "False", "ProgressDeadlineExceeded", $"ReplicaSet \"{name}\" has timed out progressing.", now);
             }
 
             var after = DeploymentConditions.Find(conditions, DeploymentConditions.Progressing);
-            if (!complete && after?.StrOrEmpty("status") == "True" && Timestamps.Parse(after["lastUpdateTime"]) is { } updatedAt)
+            if (!complete && after is not null && after.StrOrEmpty("status") != "False" && Timestamps.Parse(after["lastUpdateTime"]) is { } updatedAt)
             {
                 // Nothing else will wake the controller when a stuck rollout passes its deadline: look again just after it.
                 requeue = updatedAt + limit - now + TimeSpan.FromSeconds(1);

@@ -52,6 +52,12 @@ internal sealed class Rollout
 
     public IReadOnlyList<JsonObject> All => _all;
 
+    /// <summary>The conditions of the status this pass computed.</summary>
+    public JsonArray? StatusConditions { get; set; }
+
+    /// <summary>The Deployment as the last write of this pass returned it (a newer resourceVersion than <see cref="Deployment"/>).</summary>
+    public JsonObject? Stored { get; set; }
+
     public JsonObject? New { get; private set; }
 
     public IEnumerable<JsonObject> Old => _all.Where(r => !ReferenceEquals(r, New));
