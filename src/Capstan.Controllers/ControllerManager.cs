@@ -73,7 +73,7 @@ public static partial class ControllerManager
 
         if (options.EnableDeploymentController)
         {
-            controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider));
+            controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider, options.AutoRollbackByDefault));
         }
 
         if (options.EnableNodeLifecycleController)

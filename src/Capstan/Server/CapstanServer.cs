@@ -153,6 +153,7 @@ public sealed class CapstanServer : IAsyncDisposable
         _controllerClient = CreateInProcessClient(SystemUsers.KubeControllerManager);
         _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions
         {
+            AutoRollbackByDefault = Config.AutoRollbackByDefault,
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
         }, _loggerFactory, _controllersStop.Token);
     }

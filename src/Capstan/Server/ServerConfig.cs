@@ -25,6 +25,9 @@ public sealed record ServerConfig
     /// <summary>The embedded node agent; null runs none (`--disable-agent`).</summary>
     public Capstan.Agent.AgentConfig? Agent { get; init; }
 
+    /// <summary>Roll every Deployment back by itself when a rollout fails (per Deployment: annotation capstan.io/rollback-on-failure).</summary>
+    public bool AutoRollbackByDefault { get; init; }
+
     /// <summary>A node whose Lease is this old is unreachable (Kubernetes' --node-monitor-grace-period, 40 s there).</summary>
     public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(8);
 
