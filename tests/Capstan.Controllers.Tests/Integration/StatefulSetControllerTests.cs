@@ -1,0 +1,143 @@
+using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
+using Capstan.Controllers.StatefulSet;
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Controllers.Tests.Integration;
+
+/// <summary>The StatefulSet controller, run by the test next to the fixture's controller manager (which does not register it yet).</summary>
+[Trait("Category", "Slow")]
+public sealed class StatefulSetControllerTests(ControllersFixture fixture) : IClassFixture<ControllersFixture>, IAsyncLifetime
+{
+    private readonly CancellationTokenSource _stop = new();
+    private SharedInformerFactory _informers = null!;
+    private StatefulSetController _controller = null!;
+
+    private Kubernetes Client => fixture.Client;
+
+    public async Task InitializeAsync()
+    {
+        _informers = new SharedInformerFactory(new DynamicClient(fixture.Client), fixture.LoggerFactory);
+        _controller = new StatefulSetController(_informers, fixture.LoggerFactory, 2, null);
+        _informers.Start(_stop.Token);
+        await _controller.StartAsync(_stop.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _controller.StopAsync(CancellationToken.None);
+        _controller.Dispose();
+        await _informers.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    [Fact]
+    public async Task OrderedReady_CreatesInOrderAndScalesDownInReverse()
+    {
+        const string ns = "sts-ordered";
+        await CreateNamespaceAsync(ns);
+        var created = await Client.CreateNamespacedStatefulSetAsync(StatefulSet("web", 3), ns);
+
+        // Each pod appears only once its predecessor is Running and Ready.
+        for (var i = 0; i < 3; i++)
+        {
+            var ordinal = i;
+            Assert.True(await ControllersFixture.EventuallyAsync(async () => (await PodNamesAsync(ns)).Contains($"web-{ordinal}")));
+            Assert.Equal(Enumerable.Range(0, i + 1).Select(n => $"web-{n}"), await PodNamesAsync(ns));
+            await FakeKubelet.MarkReadyAsync(Client, ns, $"web-{i}");
+        }
+
+        var pod = await Client.ReadNamespacedPodAsync("web-1", ns);
+        Assert.Equal(("web-1", "svc"), (pod.Spec.Hostname, pod.Spec.Subdomain));
+        Assert.Equal("web-1", pod.Metadata.Labels[StatefulSetLabels.PodName]);
+        Assert.Equal("1", pod.Metadata.Labels[StatefulSetLabels.PodIndex]);
+        Assert.Equal(created.Metadata.Uid, Assert.Single(pod.Metadata.OwnerReferences).Uid);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var s = (await Client.ReadNamespacedStatefulSetAsync("web", ns)).Status;
+            return s is { Replicas: 3, ReadyReplicas: 3, CurrentReplicas: 3, UpdatedReplicas: 3, ObservedGeneration: 1 }
+                && s.CurrentRevision == s.UpdateRevision && s.CurrentRevision == pod.Metadata.Labels[StatefulSetLabels.RevisionHash];
+        }));
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e =>
+            e.Reason == "SuccessfulCreate" && e.Message == "create Pod web-2 in StatefulSet web successful" && e.ReportingComponent == "statefulset-controller")));
+
+        await Client.PatchNamespacedStatefulSetAsync(new V1Patch("{\"spec\":{\"replicas\":1}}", V1Patch.PatchType.MergePatch), "web", ns);
+
+        // web-1 goes only after web-2 is gone.
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var names = await PodNamesAsync(ns);
+            Assert.False(names.Contains("web-2") && !names.Contains("web-1"), "web-1 deleted before web-2");
+            return names.SequenceEqual(["web-0"]);
+        }));
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Count(e => e.Reason == "SuccessfulDelete") == 2));
+    }
+
+    [Fact]
+    public async Task RollingUpdate_Partition_UpdatesOnlyOrdinalsAtOrAbovePartition()
+    {
+        const string ns = "sts-partition";
+        await CreateNamespaceAsync(ns);
+        await Client.CreateNamespacedStatefulSetAsync(StatefulSet("db", 3, parallel: true), ns);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await PodNamesAsync(ns)).Count == 3));
+        await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=db");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.ReadNamespacedStatefulSetAsync("db", ns)).Status.ReadyReplicas == 3));
+        var oldRevision = (await Client.ReadNamespacedStatefulSetAsync("db", ns)).Status.UpdateRevision;
+
+        const string patch = "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":1}},"
+            + "\"template\":{\"metadata\":{\"annotations\":{\"version\":\"2\"}}}}}";
+        await Client.PatchNamespacedStatefulSetAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), "db", ns);
+
+        // Plays the kubelet: recreated pods become ready, so the update moves on to the next ordinal.
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=db");
+            var s = (await Client.ReadNamespacedStatefulSetAsync("db", ns)).Status;
+            return s is { UpdatedReplicas: 2, CurrentReplicas: 1, ReadyReplicas: 3 } && s.CurrentRevision == oldRevision && s.UpdateRevision != oldRevision;
+        }));
+        var status = (await Client.ReadNamespacedStatefulSetAsync("db", ns)).Status;
+        var pods = (await Client.ListNamespacedPodAsync(ns, labelSelector: "app=db")).Items.ToDictionary(p => p.Metadata.Name);
+        Assert.Equal(oldRevision, pods["db-0"].Metadata.Labels[StatefulSetLabels.RevisionHash]);
+        Assert.Equal(status.UpdateRevision, pods["db-1"].Metadata.Labels[StatefulSetLabels.RevisionHash]);
+        Assert.Equal(status.UpdateRevision, pods["db-2"].Metadata.Labels[StatefulSetLabels.RevisionHash]);
+        Assert.Equal("2", pods["db-2"].Metadata.Annotations["version"]);
+
+        var revisions = (await Client.ListNamespacedControllerRevisionAsync(ns)).Items.OrderBy(r => r.Revision).ToList();
+        Assert.Equal([(oldRevision, 1L), (status.UpdateRevision, 2L)], revisions.Select(r => (r.Metadata.Name, r.Revision)));
+
+        // Dropping the partition finishes the rollout: the update revision becomes current.
+        await Client.PatchNamespacedStatefulSetAsync(new V1Patch("{\"spec\":{\"updateStrategy\":{\"rollingUpdate\":{\"partition\":0}}}}", V1Patch.PatchType.MergePatch), "db", ns);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=db");
+            var s = (await Client.ReadNamespacedStatefulSetAsync("db", ns)).Status;
+            return s is { UpdatedReplicas: 3, CurrentReplicas: 3, ReadyReplicas: 3 } && s.CurrentRevision == s.UpdateRevision;
+        }));
+    }
+
+    private async Task CreateNamespaceAsync(string ns) =>
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+
+    private async Task<List<string>> PodNamesAsync(string ns) =>
+        [.. (await Client.ListNamespacedPodAsync(ns)).Items.Where(p => p.Metadata.DeletionTimestamp is null).Select(p => p.Metadata.Name).Order(StringComparer.Ordinal)];
+
+    private static V1StatefulSet StatefulSet(string name, int replicas, bool parallel = false) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new V1StatefulSetSpec
+        {
+            Replicas = replicas,
+            ServiceName = "svc",
+            PodManagementPolicy = parallel ? "Parallel" : "OrderedReady",
+            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
+                Spec = FakeKubelet.Spec(),
+            },
+        },
+    };
+}
