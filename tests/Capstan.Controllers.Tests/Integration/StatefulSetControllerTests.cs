@@ -118,6 +118,71 @@ public sealed class StatefulSetControllerTests(ControllersFixture fixture) : ICl
         }));
     }
 
+    [Fact]
+    public async Task Kubectl_RolloutStatusHistoryAndUndo_Work()
+    {
+        if (!File.Exists("/usr/bin/kubectl"))
+        {
+            return;
+        }
+
+        const string ns = "sts-kubectl";
+        await CreateNamespaceAsync(ns);
+        await Client.CreateNamespacedStatefulSetAsync(StatefulSet("kc", 2, parallel: true), ns);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await PodNamesAsync(ns)).Count == 2));
+        await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=kc");
+        var (code, output) = await KubectlAsync("-n", ns, "rollout", "status", "statefulset/kc", "--timeout=10s");
+        Assert.True(code == 0, output + KubernetesJson.Serialize(await Client.ReadNamespacedStatefulSetAsync("kc", ns)));
+
+        var firstRevision = (await Client.ReadNamespacedStatefulSetAsync("kc", ns)).Status.UpdateRevision;
+
+        (code, output) = await KubectlAsync("-n", ns, "set", "image", "statefulset/kc", "c=busybox:2");
+        Assert.True(code == 0, output);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=kc");
+            var s = (await Client.ReadNamespacedStatefulSetAsync("kc", ns)).Status;
+            return s is { UpdatedReplicas: 2, ReadyReplicas: 2, ObservedGeneration: 2 } && s.CurrentRevision == s.UpdateRevision && s.UpdateRevision != firstRevision;
+        }));
+        (code, output) = await KubectlAsync("-n", ns, "rollout", "status", "statefulset/kc", "--timeout=10s");
+        Assert.True(code == 0, output + KubernetesJson.Serialize(await Client.ReadNamespacedStatefulSetAsync("kc", ns)));
+        (code, output) = await KubectlAsync("-n", ns, "rollout", "history", "statefulset/kc");
+        Assert.True(code == 0, output);
+        Assert.Matches(@"(?m)^1\s", output);
+        Assert.Matches(@"(?m)^2\s", output);
+        (code, output) = await KubectlAsync("-n", ns, "rollout", "history", "statefulset/kc", "--revision=2");
+        Assert.True(code == 0, output);
+        Assert.Contains("busybox:2", output, StringComparison.Ordinal);
+
+        (code, output) = await KubectlAsync("-n", ns, "rollout", "undo", "statefulset/kc");
+        Assert.True(code == 0, output);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=kc");
+            var set = await Client.ReadNamespacedStatefulSetAsync("kc", ns);
+            var revisions = (await Client.ListNamespacedControllerRevisionAsync(ns)).Items;
+            return set.Spec.Template.Spec.Containers[0].Image == "busybox" && set.Status.UpdatedReplicas == 2 && set.Status.UpdateRevision == firstRevision
+                && set.Status.CurrentRevision == set.Status.UpdateRevision
+                && revisions.Count == 2 && revisions.Single(r => r.Metadata.Name == set.Status.UpdateRevision).Revision == 3;
+        }));
+    }
+
+    private async Task<(int Code, string Output)> KubectlAsync(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/usr/bin/kubectl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("--kubeconfig=" + fixture.Server.KubeconfigPath);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     private async Task CreateNamespaceAsync(string ns) =>
         await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
 
