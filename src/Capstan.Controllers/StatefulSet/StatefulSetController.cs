@@ -96,6 +96,15 @@ public sealed class StatefulSetController : Controller
         var status = set["status"] as JsonObject ?? new JsonObject();
         var collisionCount = status.Long("collisionCount");
         var (updateRevision, revisionsAfter) = await EnsureUpdateRevisionAsync(set, revisions, collisionCount, ct).ConfigureAwait(false);
+        if (updateRevision is null)
+        {
+            // Another object already has this revision's name: bump collisionCount so the next hash differs (its status update requeues us).
+            var bumped = status.DeepCopy();
+            bumped["collisionCount"] = (collisionCount ?? 0) + 1;
+            await UpdateStatusAsync(set, bumped, ct).ConfigureAwait(false);
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
+        }
+
         var currentRevision = status.StrOrEmpty("currentRevision");
         if (currentRevision.Length == 0 || !revisionsAfter.Any(r => r.GetName() == currentRevision))
         {
@@ -201,8 +210,11 @@ public sealed class StatefulSetController : Controller
         }
     }
 
-    /// <summary>The ControllerRevision for the current template, created (or renumbered, on a rollback to an older template) as needed.</summary>
-    private async Task<(JsonObject Revision, List<JsonObject> Revisions)> EnsureUpdateRevisionAsync(JsonObject set, List<JsonObject> revisions, long? collisionCount, CancellationToken ct)
+    /// <summary>
+    /// The ControllerRevision for the current template, created (or renumbered, on a rollback to an older template) as needed;
+    /// null when its name is taken by a revision with other contents (a hash collision).
+    /// </summary>
+    private async Task<(JsonObject? Revision, List<JsonObject> Revisions)> EnsureUpdateRevisionAsync(JsonObject set, List<JsonObject> revisions, long? collisionCount, CancellationToken ct)
     {
         var template = set["spec"]?["template"] as JsonObject ?? new JsonObject();
         var next = revisions.Count == 0 ? 1 : revisions.Max(StatefulSetRevisions.Number) + 1;
@@ -236,6 +248,11 @@ public sealed class StatefulSetController : Controller
             if (existing is not null && StatefulSetRevisions.Matches(existing, template))
             {
                 return (existing, [.. revisions.Where(r => r.GetName() != existing.GetName()), existing]);
+            }
+
+            if (existing is not null)
+            {
+                return (null, revisions);
             }
 
             throw;
