@@ -119,6 +119,23 @@ public sealed class StatefulSetControllerTests(ControllersFixture fixture) : ICl
     }
 
     [Fact]
+    public async Task Parallel_DeletedPod_IsRecreatedWithSameName()
+    {
+        const string ns = "sts-parallel";
+        await CreateNamespaceAsync(ns);
+        await Client.CreateNamespacedStatefulSetAsync(StatefulSet("par", 3, parallel: true), ns);
+
+        // Parallel: all three come up without waiting for readiness.
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await PodNamesAsync(ns)).SequenceEqual(["par-0", "par-1", "par-2"])));
+        var uid = (await Client.ReadNamespacedPodAsync("par-1", ns)).Metadata.Uid;
+
+        await Client.DeleteNamespacedPodAsync("par-1", ns);
+
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            (await Client.ListNamespacedPodAsync(ns)).Items.Any(p => p.Metadata.Name == "par-1" && p.Metadata.Uid != uid && p.Metadata.DeletionTimestamp is null)));
+    }
+
+    [Fact]
     public async Task Kubectl_RolloutStatusHistoryAndUndo_Work()
     {
         if (!File.Exists("/usr/bin/kubectl"))
