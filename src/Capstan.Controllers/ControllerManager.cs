@@ -76,6 +76,11 @@ public static partial class ControllerManager
             controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider, options.AutoRollbackByDefault));
         }
 
+        if (options.EnableStatefulSetController)
+        {
+            controllers.Add(new StatefulSet.StatefulSetController(informers, loggerFactory, options.StatefulSetWorkers, options.TimeProvider));
+        }
+
         if (options.EnableNodeLifecycleController)
         {
             controllers.Add(new NodeLifecycle.NodeLifecycleController(informers, loggerFactory, options.NodeLifecycle, options.NodeLifecycleWorkers, options.TimeProvider));

@@ -17,6 +17,14 @@ public sealed record ControllerManagerOptions
 
     public bool EnableDeploymentController { get; init; } = true;
 
+    public bool EnableStatefulSetController { get; init; } = true;
+
+    public bool EnableDaemonSetController { get; init; } = true;
+
+    public int StatefulSetWorkers { get; init; } = 5;
+
+    public int DaemonSetWorkers { get; init; } = 2;
+
     public bool EnableNodeLifecycleController { get; init; } = true;
 
     /// <summary>The taint manager: deletes pods from nodes with NoExecute taints they do not tolerate.</summary>

@@ -44,6 +44,9 @@ public sealed class ControllersFixture : IAsyncLifetime
         // Short periods keep the node failure and pod GC tests quick, and a low threshold lets them see terminated pods collected.
         var options = new ControllerManagerOptions
         {
+            // Their tests run their own instance beside the fixture.
+            EnableStatefulSetController = false,
+            EnableDaemonSetController = false,
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = TimeSpan.FromSeconds(3) },
             PodGarbageCollector = new Capstan.Controllers.PodGarbageCollector.PodGarbageCollectorOptions
             {
