@@ -1,0 +1,86 @@
+using Capstan.Controllers.Tests.DaemonSet;
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Controllers.Tests.Integration;
+
+[Trait("Category", "Slow")]
+public sealed class DaemonSetControllerTests(DaemonSetFixture fixture) : IClassFixture<DaemonSetFixture>
+{
+    private Kubernetes Client => fixture.Client;
+
+    [Fact]
+    public async Task DaemonSet_NodesAddedAndTemplateChanged_OnePodPerNodeRolledToNewRevision()
+    {
+        const string ns = "ds-basic";
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await FakeKubelet.RegisterNodeAsync(Client, "ds-node-1");
+        await FakeKubelet.RegisterNodeAsync(Client, "ds-node-2");
+        await Client.CreateNamespacedDaemonSetAsync(DaemonSet("agent", "nginx:1"), ns);
+
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => NodesOf(await ActivePodsAsync(ns)).SetEquals(["ds-node-1", "ds-node-2"])));
+        var ds = await Client.ReadNamespacedDaemonSetAsync("agent", ns);
+        Assert.All(await ActivePodsAsync(ns), p =>
+        {
+            var owner = Assert.Single(p.Metadata.OwnerReferences);
+            Assert.Equal((ds.Metadata.Uid, "DaemonSet", true), (owner.Uid, owner.Kind, owner.Controller));
+            Assert.False(string.IsNullOrEmpty(p.Metadata.Labels["controller-revision-hash"]));
+            Assert.Contains(p.Spec.Tolerations, t => t.Key == "node.kubernetes.io/unreachable" && t.Effect == "NoExecute");
+        });
+
+        await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=agent");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var s = (await Client.ReadNamespacedDaemonSetAsync("agent", ns)).Status;
+            return s.DesiredNumberScheduled == 2 && s.CurrentNumberScheduled == 2 && s.NumberReady == 2 && s.NumberAvailable == 2
+                && s.UpdatedNumberScheduled == 2 && s.ObservedGeneration == 1 && (s.NumberUnavailable ?? 0) == 0;
+        }));
+
+        // A third node gets a third daemon.
+        await FakeKubelet.RegisterNodeAsync(Client, "ds-node-3");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => NodesOf(await ActivePodsAsync(ns)).SetEquals(["ds-node-1", "ds-node-2", "ds-node-3"])));
+        await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=agent");
+
+        // A new template replaces every pod and records a second revision.
+        var oldHashes = (await ActivePodsAsync(ns)).Select(p => p.Metadata.Labels["controller-revision-hash"]).ToHashSet();
+        Assert.Single(oldHashes);
+        var patch = """{"spec":{"template":{"spec":{"containers":[{"name":"agent","image":"nginx:2"}]}}}}""";
+        await Client.PatchNamespacedDaemonSetAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), "agent", ns);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=agent");
+            var pods = await ActivePodsAsync(ns);
+            var s = (await Client.ReadNamespacedDaemonSetAsync("agent", ns)).Status;
+            return pods.Count == 3 && pods.All(p => !oldHashes.Contains(p.Metadata.Labels["controller-revision-hash"]) && p.Spec.Containers[0].Image == "nginx:2")
+                && NodesOf(pods).Count == 3 && s.UpdatedNumberScheduled == 3 && s.NumberAvailable == 3 && s.ObservedGeneration == 2;
+        }));
+
+        var revisions = (await Client.ListNamespacedControllerRevisionAsync(ns)).Items.OrderBy(r => r.Revision).ToList();
+        Assert.Equal(2, revisions.Count);
+        Assert.Equal([1L, 2L], revisions.Select(r => r.Revision));
+        Assert.All(revisions, r => Assert.StartsWith("agent-", r.Metadata.Name, StringComparison.Ordinal));
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e =>
+            e.Reason == "SuccessfulDelete" && e.ReportingComponent == "daemonset-controller" && e.InvolvedObject.Name == "agent")));
+    }
+
+    private async Task<List<V1Pod>> ActivePodsAsync(string ns) =>
+        [.. (await Client.ListNamespacedPodAsync(ns, labelSelector: "app=agent")).Items.Where(p => p.Metadata.DeletionTimestamp is null)];
+
+    /// <summary>The node each pod is pinned to by its matchFields affinity term; a set, so duplicates show as a smaller count.</summary>
+    private static HashSet<string> NodesOf(List<V1Pod> pods) =>
+        pods.Select(p => p.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchFields[0].Values[0]).ToHashSet();
+
+    private static V1DaemonSet DaemonSet(string name, string image) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Spec = new V1DaemonSetSpec
+        {
+            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+            Template = new V1PodTemplateSpec
+            {
+                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
+                Spec = new V1PodSpec { Containers = [new V1Container { Name = name, Image = image }] },
+            },
+        },
+    };
+}
