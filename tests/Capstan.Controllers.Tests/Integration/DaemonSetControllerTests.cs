@@ -61,6 +61,35 @@ public sealed class DaemonSetControllerTests(DaemonSetFixture fixture) : IClassF
         Assert.All(revisions, r => Assert.StartsWith("agent-", r.Metadata.Name, StringComparison.Ordinal));
         Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Any(e =>
             e.Reason == "SuccessfulDelete" && e.ReportingComponent == "daemonset-controller" && e.InvolvedObject.Name == "agent")));
+
+        // The real kubectl reads the status and the revisions.
+        var (code, output) = await KubectlAsync("rollout", "status", "-n", ns, "daemonset/agent", "--timeout=30s");
+        Assert.True(code == 0, output);
+        Assert.Contains("successfully rolled out", output, StringComparison.Ordinal);
+        (code, output) = await KubectlAsync("rollout", "history", "-n", ns, "daemonset/agent");
+        Assert.True(code == 0, output);
+        Assert.Matches(@"(?m)^1\s", output);
+        Assert.Matches(@"(?m)^2\s", output);
+        (code, output) = await KubectlAsync("rollout", "history", "-n", ns, "daemonset/agent", "--revision=1");
+        Assert.True(code == 0, output);
+        Assert.Contains("nginx:1", output, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Output)> KubectlAsync(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--kubeconfig");
+        start.ArgumentList.Add(fixture.Server.KubeconfigPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     private async Task<List<V1Pod>> ActivePodsAsync(string ns) =>
