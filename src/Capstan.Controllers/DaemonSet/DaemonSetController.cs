@@ -156,6 +156,12 @@ public sealed partial class DaemonSetController : Controller
         var now = Time.GetUtcNow();
         var minReady = spec.Long("minReadySeconds") ?? 0;
 
+        // A daemon still shutting down keeps its node's replacement waiting (host ports and paths are often exclusive).
+        var uid = ds.GetUid();
+        var terminating = _pods.Cache.ByIndex(IndexedCache.NamespaceIndex, ds.GetNamespace())
+            .Where(p => p.IsBeingDeleted() && ControllerRefs.ControllerOf(p)?.Uid == uid)
+            .Select(DaemonPods.TargetNode)
+            .ToHashSet(StringComparer.Ordinal);
         var plan = new DaemonSetPlan();
         foreach (var node in _nodes.Cache.List())
         {
@@ -163,7 +169,7 @@ public sealed partial class DaemonSetController : Controller
             var (shouldRun, shouldContinue) = NodeEligibility.Evaluate(node, templateSpec);
             var onNode = byNode.GetValueOrDefault(name) ?? [];
             byNode.Remove(name);
-            plan.Nodes.Add(new NodeState(name, shouldRun, shouldContinue, onNode));
+            plan.Nodes.Add(new NodeState(name, shouldRun, shouldContinue, onNode, terminating.Contains(name)));
         }
 
         // Pods for nodes that no longer exist (or name none) have nowhere to run.
@@ -172,8 +178,7 @@ public sealed partial class DaemonSetController : Controller
             plan.Delete.AddRange(orphaned);
         }
 
-        var rolling = (spec["updateStrategy"] as JsonObject)?.StrOrEmpty("type") is "" or "RollingUpdate";
-        Plan(plan, hash, rolling, MaxUnavailable(ds, plan.Nodes.Count(n => n.ShouldRun)), minReady, now);
+        Plan(plan, hash, Budget(ds, plan.Nodes.Count(n => n.ShouldRun)), minReady, now);
 
         Exception? error = null;
         if (_expectations.Satisfied(key))
@@ -181,6 +186,7 @@ public sealed partial class DaemonSetController : Controller
             error = await ManageAsync(ds, key, plan, hash, ct).ConfigureAwait(false);
         }
 
+        await TruncateHistoryAsync(ds, hash, pods, ct).ConfigureAwait(false);
         var status = Status(ds, plan.Nodes, hash, minReady, now);
         await UpdateStatusAsync(ds, status, ct).ConfigureAwait(false);
         if (error is not null)
@@ -196,65 +202,106 @@ public sealed partial class DaemonSetController : Controller
         return ReconcileResult.Done;
     }
 
-    /// <summary>Fills in what to create and delete: daemons where missing, extra pods where not wanted, old revisions within the rolling budget.</summary>
-    private static void Plan(DaemonSetPlan plan, string hash, bool rolling, int maxUnavailable, long minReady, DateTimeOffset now)
+    /// <summary>
+    /// Fills in what to create and delete: daemons where missing (not while one is still terminating there), failed,
+    /// duplicate and misplaced pods, and pods of older revisions. Without surge an old pod is deleted while fewer than
+    /// maxUnavailable daemons are unavailable and its replacement is created afterwards; with maxSurge the replacement is
+    /// created next to it first (at most maxSurge nodes at a time) and the old pod deleted once the new one is available.
+    /// </summary>
+    internal static void Plan(DaemonSetPlan plan, string hash, RollingBudget? rolling, long minReady, DateTimeOffset now)
     {
         var numberUnavailable = 0;
+        var surging = 0;
         var oldAvailable = new List<JsonObject>();
+        var surgeCandidates = new List<string>();
+        var maxSurge = rolling?.MaxSurge ?? 0;
         foreach (var node in plan.Nodes)
         {
             var pods = node.Pods;
-            if (node.ShouldRun && node.ShouldContinueRunning)
+            if (!node.ShouldRun)
             {
-                // Failed daemons are replaced; duplicates are trimmed to the oldest.
-                var failed = pods.Where(PodFacts.IsTerminal).ToList();
-                plan.Delete.AddRange(failed);
-                var live = pods.Except(failed).OrderBy(p => Timestamps.CreationTime(p) ?? DateTimeOffset.MaxValue).ToList();
-                if (live.Count == 0)
+                // Tolerated NoExecute but not NoSchedule: an existing daemon may stay, only failed ones go.
+                plan.Delete.AddRange(node.ShouldContinueRunning ? pods.Where(PodFacts.IsTerminal) : pods);
+                continue;
+            }
+
+            var failed = pods.Where(PodFacts.IsTerminal).ToList();
+            plan.Delete.AddRange(failed);
+            var live = pods.Except(failed).OrderBy(p => Timestamps.CreationTime(p) ?? DateTimeOffset.MaxValue).ThenBy(p => p.GetName(), StringComparer.Ordinal).ToList();
+            if (live.Count == 0)
+            {
+                if (!node.Terminating)
                 {
                     plan.CreateOn.Add(node.Name);
-                    numberUnavailable++;
-                    continue;
                 }
 
-                plan.Delete.AddRange(live.Skip(1));
-                var daemon = live[0];
-                var available = PodFacts.IsAvailable(daemon, minReady, now);
-                if (!available)
-                {
-                    numberUnavailable++;
-                }
-
-                if (rolling && DaemonPods.Hash(daemon) != hash)
-                {
-                    if (!available)
-                    {
-                        // Replacing a pod that is not serving costs no availability.
-                        plan.Delete.Add(daemon);
-                    }
-                    else
-                    {
-                        oldAvailable.Add(daemon);
-                    }
-                }
+                numberUnavailable++;
+                continue;
             }
-            else if (!node.ShouldContinueRunning || !node.ShouldRun)
+
+            if (rolling is null)
             {
-                if (!node.ShouldContinueRunning)
+                // OnDelete: whatever revision runs stays; only duplicates go, the oldest kept.
+                plan.Delete.AddRange(live.Skip(1));
+                if (!PodFacts.IsAvailable(live[0], minReady, now))
                 {
-                    plan.Delete.AddRange(pods);
+                    numberUnavailable++;
+                }
+
+                continue;
+            }
+
+            var fresh = live.Where(p => DaemonPods.Hash(p) == hash).ToList();
+            var old = live.Where(p => DaemonPods.Hash(p) != hash).ToList();
+            if (fresh.Count > 0)
+            {
+                plan.Delete.AddRange(fresh.Skip(1));
+                var freshAvailable = PodFacts.IsAvailable(fresh[0], minReady, now);
+                if (old.Count > 0 && (freshAvailable || maxSurge == 0))
+                {
+                    plan.Delete.AddRange(old);
+                }
+                else if (old.Count > 0)
+                {
+                    surging++;
+                }
+
+                if (!freshAvailable && !(maxSurge > 0 && old.Any(p => PodFacts.IsAvailable(p, minReady, now))))
+                {
+                    numberUnavailable++;
+                }
+
+                continue;
+            }
+
+            plan.Delete.AddRange(old.Skip(1));
+            var daemon = old[0];
+            if (!PodFacts.IsAvailable(daemon, minReady, now))
+            {
+                // Replacing a pod that is not serving costs no availability.
+                numberUnavailable++;
+                if (maxSurge > 0)
+                {
+                    plan.CreateOn.Add(node.Name);
                 }
                 else
                 {
-                    // Tolerated NoExecute but not NoSchedule: the existing daemon may stay, only the failed ones go.
-                    plan.Delete.AddRange(pods.Where(PodFacts.IsTerminal));
+                    plan.Delete.Add(daemon);
                 }
+            }
+            else if (maxSurge > 0)
+            {
+                surgeCandidates.Add(node.Name);
+            }
+            else
+            {
+                oldAvailable.Add(daemon);
             }
         }
 
         foreach (var pod in oldAvailable.OrderBy(p => p.GetName(), StringComparer.Ordinal))
         {
-            if (numberUnavailable >= maxUnavailable)
+            if (numberUnavailable >= rolling!.MaxUnavailable)
             {
                 break;
             }
@@ -262,24 +309,50 @@ public sealed partial class DaemonSetController : Controller
             plan.Delete.Add(pod);
             numberUnavailable++;
         }
+
+        foreach (var name in surgeCandidates)
+        {
+            if (surging >= maxSurge)
+            {
+                break;
+            }
+
+            plan.CreateOn.Add(name);
+            surging++;
+        }
     }
 
-    /// <summary>maxUnavailable of the rolling update: an absolute number or a percentage of the desired pods rounded up, at least one.</summary>
-    internal static int MaxUnavailable(JsonObject ds, int desired)
+    /// <summary>The rolling update's budget: maxUnavailable and maxSurge resolved against the desired number of daemons.</summary>
+    internal static RollingBudget? Budget(JsonObject ds, int desired)
     {
-        var node = ds["spec"]?["updateStrategy"]?["rollingUpdate"]?["maxUnavailable"];
-        var value = 1;
-        if (JsonAccess.AsLong(node) is { } n)
+        var strategy = ds["spec"]?["updateStrategy"] as JsonObject;
+        if (strategy?.StrOrEmpty("type") is not (null or "" or "RollingUpdate"))
         {
-            value = (int)n;
-        }
-        else if (JsonAccess.AsString(node) is { } s && s.EndsWith('%') &&
-                 int.TryParse(s.AsSpan(0, s.Length - 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var percent))
-        {
-            value = (int)Math.Ceiling(desired * percent / 100.0);
+            return null;
         }
 
-        return Math.Max(value, 1);
+        var maxSurge = Resolve(strategy?["rollingUpdate"]?["maxSurge"], desired, 0);
+        var maxUnavailable = Resolve(strategy?["rollingUpdate"]?["maxUnavailable"], desired, 1);
+        return new RollingBudget(maxSurge > 0 ? maxUnavailable : Math.Max(maxUnavailable, 1), maxSurge);
+    }
+
+    /// <summary>maxUnavailable of the rolling update with no surge: an absolute number or a percentage of the desired pods rounded up, at least one.</summary>
+    internal static int MaxUnavailable(JsonObject ds, int desired) => Math.Max(Resolve(ds["spec"]?["updateStrategy"]?["rollingUpdate"]?["maxUnavailable"], desired, 1), 1);
+
+    private static int Resolve(JsonNode? node, int desired, int fallback)
+    {
+        if (JsonAccess.AsLong(node) is { } n)
+        {
+            return (int)n;
+        }
+
+        if (JsonAccess.AsString(node) is { } s && s.EndsWith('%') &&
+            int.TryParse(s.AsSpan(0, s.Length - 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var percent))
+        {
+            return (int)Math.Ceiling(desired * percent / 100.0);
+        }
+
+        return fallback;
     }
 
     private async Task<Exception?> ManageAsync(JsonObject ds, string key, DaemonSetPlan plan, string hash, CancellationToken ct)
@@ -384,6 +457,24 @@ public sealed partial class DaemonSetController : Controller
             var copy = current.DeepCopy();
             copy["revision"] = max + 1;
             await _client.UpdateAsync(DaemonSetResources.ControllerRevisions, copy, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes the oldest revisions beyond revisionHistoryLimit (default 10), never the current one or one a live pod still runs.</summary>
+    private async Task TruncateHistoryAsync(JsonObject ds, string hash, List<JsonObject> pods, CancellationToken ct)
+    {
+        var limit = (ds["spec"] as JsonObject)?.Long("revisionHistoryLimit") ?? 10;
+        var uid = ds.GetUid();
+        var current = DaemonSetRevisions.Name(ds, hash);
+        var inUse = pods.Select(DaemonPods.Hash).ToHashSet(StringComparer.Ordinal);
+        var old = _revisions.Cache.ByIndex(IndexedCache.NamespaceIndex, ds.GetNamespace())
+            .Where(r => ControllerRefs.ControllerOf(r)?.Uid == uid && r.GetName() != current)
+            .Where(r => !inUse.Contains((r["metadata"]?["labels"] as JsonObject)?.StrOrEmpty(DaemonPods.RevisionHashLabel) ?? ""))
+            .OrderBy(DaemonSetRevisions.Revision)
+            .ToList();
+        foreach (var revision in old.Take(Math.Max(0, old.Count - (int)limit)))
+        {
+            await _client.DeleteAsync(DaemonSetResources.ControllerRevisions, revision.GetNamespace(), revision.GetName(), new DeleteOptions { PreconditionUid = revision.GetUid() }, ct).ConfigureAwait(false);
         }
     }
 
