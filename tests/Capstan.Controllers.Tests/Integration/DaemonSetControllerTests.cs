@@ -73,6 +73,17 @@ public sealed class DaemonSetControllerTests(DaemonSetFixture fixture) : IClassF
         (code, output) = await KubectlAsync("rollout", "history", "-n", ns, "daemonset/agent", "--revision=1");
         Assert.True(code == 0, output);
         Assert.Contains("nginx:1", output, StringComparison.Ordinal);
+
+        // Undo brings the first template back: its revision is renumbered to 3 and the pods roll back.
+        (code, output) = await KubectlAsync("rollout", "undo", "-n", ns, "daemonset/agent");
+        Assert.True(code == 0, output);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=agent");
+            var pods = await ActivePodsAsync(ns);
+            var numbers = (await Client.ListNamespacedControllerRevisionAsync(ns)).Items.Select(r => r.Revision).Order().ToList();
+            return pods.Count == 3 && pods.All(p => oldHashes.Contains(p.Metadata.Labels["controller-revision-hash"])) && numbers.SequenceEqual([2L, 3L]);
+        }));
     }
 
     private async Task<(int Code, string Output)> KubectlAsync(params string[] args)
