@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Capstan.Controllers.Tests.DaemonSet;
 using k8s;
 using k8s.Models;
@@ -14,9 +15,12 @@ public sealed class DaemonSetControllerTests(DaemonSetFixture fixture) : IClassF
     {
         const string ns = "ds-basic";
         await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
-        await FakeKubelet.RegisterNodeAsync(Client, "ds-node-1");
-        await FakeKubelet.RegisterNodeAsync(Client, "ds-node-2");
-        await Client.CreateNamespacedDaemonSetAsync(DaemonSet("agent", "nginx:1"), ns);
+        // Nodes are cluster-wide and the fixture is shared: each test's DaemonSet selects its own nodes.
+        await RegisterAsync("ds-node-1", "basic");
+        await RegisterAsync("ds-node-2", "basic");
+        var created = DaemonSet("agent", "nginx:1");
+        created.Spec.Template.Spec.NodeSelector = new Dictionary<string, string> { ["suite"] = "basic" };
+        await Client.CreateNamespacedDaemonSetAsync(created, ns);
 
         Assert.True(await ControllersFixture.EventuallyAsync(async () => NodesOf(await ActivePodsAsync(ns)).SetEquals(["ds-node-1", "ds-node-2"])));
         var ds = await Client.ReadNamespacedDaemonSetAsync("agent", ns);
@@ -37,7 +41,7 @@ public sealed class DaemonSetControllerTests(DaemonSetFixture fixture) : IClassF
         }));
 
         // A third node gets a third daemon.
-        await FakeKubelet.RegisterNodeAsync(Client, "ds-node-3");
+        await RegisterAsync("ds-node-3", "basic");
         Assert.True(await ControllersFixture.EventuallyAsync(async () => NodesOf(await ActivePodsAsync(ns)).SetEquals(["ds-node-1", "ds-node-2", "ds-node-3"])));
         await FakeKubelet.MarkAllReadyAsync(Client, ns, "app=agent");
 
@@ -102,6 +106,58 @@ public sealed class DaemonSetControllerTests(DaemonSetFixture fixture) : IClassF
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout + await stderr);
     }
+
+    [Fact]
+    public async Task DaemonSet_NodeSelectorTaintsAndOnDelete_OnlyEligibleNodesAndNoAutomaticReplacement()
+    {
+        const string ns = "ds-select";
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await FakeKubelet.RegisterNodeAsync(Client, "sel-node-1");
+        await FakeKubelet.RegisterNodeAsync(Client, "sel-node-2");
+        await FakeKubelet.RegisterNodeAsync(Client, "sel-node-3");
+        await LabelAsync("sel-node-1", "role", "edge");
+        await LabelAsync("sel-node-2", "role", "edge");
+        var taint = """{"spec":{"taints":[{"key":"dedicated","value":"db","effect":"NoSchedule"}]}}""";
+        await Client.PatchNodeAsync(new V1Patch(taint, V1Patch.PatchType.MergePatch), "sel-node-2");
+
+        var ds = DaemonSet("agent", "nginx:1");
+        ds.Spec.Template.Spec.NodeSelector = new Dictionary<string, string> { ["role"] = "edge" };
+        ds.Spec.UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "OnDelete" };
+        await Client.CreateNamespacedDaemonSetAsync(ds, ns);
+
+        // Node 3 lacks the label and node 2's taint is not tolerated: only node 1 runs a daemon.
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+            NodesOf(await ActivePodsAsync(ns)).SetEquals(["sel-node-1"]) && (await Client.ReadNamespacedDaemonSetAsync("agent", ns)).Status?.DesiredNumberScheduled == 1));
+
+        // Labelling node 3 makes it eligible.
+        await LabelAsync("sel-node-3", "role", "edge");
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => NodesOf(await ActivePodsAsync(ns)).SetEquals(["sel-node-1", "sel-node-3"])));
+
+        // OnDelete: a new template changes nothing until a pod is deleted by hand.
+        var before = (await ActivePodsAsync(ns)).Select(p => p.Metadata.Name).ToHashSet();
+        var patch = """{"spec":{"template":{"spec":{"containers":[{"name":"agent","image":"nginx:2"}]}}}}""";
+        await Client.PatchNamespacedDaemonSetAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), "agent", ns);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await Client.ReadNamespacedDaemonSetAsync("agent", ns)).Status?.ObservedGeneration == 2));
+        Assert.True((await ActivePodsAsync(ns)).Select(p => p.Metadata.Name).ToHashSet().SetEquals(before));
+
+        var victim = (await ActivePodsAsync(ns)).Single(p => NodesOf([p]).Contains("sel-node-1"));
+        await Client.DeleteNamespacedPodAsync(victim.Metadata.Name, ns, new V1DeleteOptions { GracePeriodSeconds = 0 });
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var pods = await ActivePodsAsync(ns);
+            return pods.Count == 2 && pods.Single(p => NodesOf([p]).Contains("sel-node-1")).Spec.Containers[0].Image == "nginx:2"
+                && pods.Single(p => NodesOf([p]).Contains("sel-node-3")).Spec.Containers[0].Image == "nginx:1";
+        }));
+    }
+
+    private async Task RegisterAsync(string node, string suite)
+    {
+        await FakeKubelet.RegisterNodeAsync(Client, node);
+        await LabelAsync(node, "suite", suite);
+    }
+
+    private async Task LabelAsync(string node, string key, string value) =>
+        await Client.PatchNodeAsync(new V1Patch(new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [key] = value } } }.ToJsonString(), V1Patch.PatchType.MergePatch), node);
 
     private async Task<List<V1Pod>> ActivePodsAsync(string ns) =>
         [.. (await Client.ListNamespacedPodAsync(ns, labelSelector: "app=agent")).Items.Where(p => p.Metadata.DeletionTimestamp is null)];
