@@ -25,7 +25,7 @@ internal static class NodeEligibility
         Toleration("node.kubernetes.io/unschedulable", "NoSchedule"),
     ];
 
-    /// <summary>The pod spec's tolerations with the defaults added where no toleration with the same key and effect exists.</summary>
+    /// <summary>The pod spec's tolerations with the defaults (and network-unavailable for host-network pods) added where no toleration with the same key and effect exists.</summary>
     public static JsonArray WithDefaultTolerations(JsonObject podSpec)
     {
         var result = new JsonArray();
@@ -34,7 +34,14 @@ internal static class NodeEligibility
             result.Add(t.DeepClone());
         }
 
-        foreach (var d in DefaultTolerations())
+        IEnumerable<JsonObject> defaults = DefaultTolerations();
+        if (podSpec.Bool("hostNetwork") == true)
+        {
+            // A host-network daemon does not need the pod network, so it may start before the network plugin is up.
+            defaults = defaults.Append(Toleration("node.kubernetes.io/network-unavailable", "NoSchedule"));
+        }
+
+        foreach (var d in defaults)
         {
             var present = result.OfType<JsonObject>().Any(t => t.StrOrEmpty("key") == d.StrOrEmpty("key") && t.StrOrEmpty("effect") == d.StrOrEmpty("effect"));
             if (!present)

@@ -78,6 +78,14 @@ public sealed class NodeEligibilityTests
         Assert.Single(result, t => (string?)t!["key"] == "node.kubernetes.io/not-ready");
     }
 
+    [Fact]
+    public void Evaluate_HostNetworkOnNetworkUnavailableNode_ShouldRun()
+    {
+        var node = Node("n1", taints: """[{"key":"node.kubernetes.io/network-unavailable","effect":"NoSchedule"}]""");
+        Assert.False(NodeEligibility.Evaluate(node, new JsonObject()).ShouldRun);
+        Assert.True(NodeEligibility.Evaluate(node, new JsonObject { ["hostNetwork"] = true }).ShouldRun);
+    }
+
     private static JsonObject Node(string name, string labels = "{}", string taints = "[]") =>
         JsonNode.Parse($$$"""{"metadata":{"name":"{{{name}}}","labels":{{{labels}}}},"spec":{"taints":{{{taints}}}}}""")!.AsObject();
 }
