@@ -81,6 +81,11 @@ public static partial class ControllerManager
             controllers.Add(new StatefulSet.StatefulSetController(informers, loggerFactory, options.StatefulSetWorkers, options.TimeProvider));
         }
 
+        if (options.EnableDaemonSetController)
+        {
+            controllers.Add(new DaemonSet.DaemonSetController(informers, loggerFactory, options.DaemonSetWorkers, options.TimeProvider));
+        }
+
         if (options.EnableNodeLifecycleController)
         {
             controllers.Add(new NodeLifecycle.NodeLifecycleController(informers, loggerFactory, options.NodeLifecycle, options.NodeLifecycleWorkers, options.TimeProvider));
