@@ -400,28 +400,8 @@ public sealed partial class DaemonSetController : Controller
         }
     }
 
-    private async Task<Exception?> DeletePodAsync(JsonObject ds, string key, JsonObject pod, CancellationToken ct)
-    {
-        try
-        {
-            if (await _client.DeleteAsync(KnownResources.Pods, pod.GetNamespace(), pod.GetName(), new DeleteOptions { PreconditionUid = pod.GetUid() }, ct).ConfigureAwait(false))
-            {
-                _events.Normal(ds, "SuccessfulDelete", $"Deleted pod: {pod.GetName()}");
-            }
-            else
-            {
-                _expectations.DeletionObserved(key, pod.GetKey());
-            }
-
-            return null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _expectations.DeletionObserved(key, pod.GetKey());
-            _events.Warning(ds, "FailedDelete", $"Error deleting: {ex.Message}");
-            return ex;
-        }
-    }
+    private Task<Exception?> DeletePodAsync(JsonObject ds, string key, JsonObject pod, CancellationToken ct) =>
+        OwnedPodDeletion.DeleteAsync(_client, _events, _expectations, ds, key, pod, static ex => ex.Message, ct);
 
     /// <summary>
     /// Makes sure a ControllerRevision records the current template with the highest revision number: created one above the

@@ -172,28 +172,8 @@ public sealed partial class ReplicaSetController : Controller
         }
     }
 
-    private async Task<Exception?> DeletePodAsync(JsonObject rs, string key, JsonObject pod, CancellationToken ct)
-    {
-        try
-        {
-            if (await _client.DeleteAsync(KnownResources.Pods, pod.GetNamespace(), pod.GetName(), new DeleteOptions { PreconditionUid = pod.GetUid() }, ct).ConfigureAwait(false))
-            {
-                _events.Normal(rs, "SuccessfulDelete", $"Deleted pod: {pod.GetName()}");
-            }
-            else
-            {
-                _expectations.DeletionObserved(key, pod.GetKey());
-            }
-
-            return null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _expectations.DeletionObserved(key, pod.GetKey());
-            _events.Warning(rs, "FailedDelete", $"Error deleting: {Describe(ex)}");
-            return ex;
-        }
-    }
+    private Task<Exception?> DeletePodAsync(JsonObject rs, string key, JsonObject pod, CancellationToken ct) =>
+        OwnedPodDeletion.DeleteAsync(_client, _events, _expectations, rs, key, pod, Describe, ct);
 
     private async Task UpdateStatusAsync(JsonObject rs, JsonObject status, CancellationToken ct)
     {

@@ -113,7 +113,7 @@ public static class AgentJoin
         return chain.Build(certificate);
     }
 
-    internal static void WriteSecret(string path, string content)
+    private static void WriteSecret(string path, string content)
     {
         File.WriteAllText(path, content);
         if (!OperatingSystem.IsWindows())
