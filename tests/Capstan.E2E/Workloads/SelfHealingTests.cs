@@ -95,7 +95,6 @@ public sealed class SelfHealingTests(WorkloadCluster cluster) : IClassFixture<Wo
         var pod = await PodAsync(ns, name);
         Assert.Equal(0, RestartCount(pod));
         Assert.Equal("Running", Str(pod["status"]!["phase"]));
-        var endpointsReady = (await _kubectl.RunAsync("get", "deployment", "ready", "-n", ns, "-o", "jsonpath={.status.readyReplicas}")).EnsureSuccess().Stdout;
         await WorkloadCluster.WaitAsync(async () =>
             (await _kubectl.RunAsync("get", "deployment", "ready", "-n", ns, "-o", "jsonpath={.status.readyReplicas}")).Stdout is "" or "0", Bound, "readyReplicas 0");
 
@@ -105,7 +104,6 @@ public sealed class SelfHealingTests(WorkloadCluster cluster) : IClassFixture<Wo
 
         await WaitPodAsync(ns, name, Ready, "Ready again");
         Assert.Equal(0, RestartCount(await PodAsync(ns, name)));
-        _ = endpointsReady;
     }
 
     [Fact]
@@ -140,7 +138,7 @@ public sealed class SelfHealingTests(WorkloadCluster cluster) : IClassFixture<Wo
     {
         var ns = await cluster.CreateNamespaceAsync();
         var (name, ip) = await SingleReadyPodAsync(ns, "streams");
-        (await Http.GetStringAsync($"http://{ip}:8080/echo?msg=hello-logs")).ToString();
+        await Http.GetStringAsync($"http://{ip}:8080/echo?msg=hello-logs");
 
         var logs = (await _kubectl.RunAsync("logs", "-n", ns, name)).EnsureSuccess().Stdout;
         Assert.Contains($"listening on {ip}:8080", logs, StringComparison.Ordinal);
