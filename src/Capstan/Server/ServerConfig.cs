@@ -14,7 +14,13 @@ public sealed record ServerConfig
     public IReadOnlyList<string> TlsSans { get; init; } = [];
 
     /// <summary>The ClusterIP of the `kubernetes` Service: the first address of the service CIDR.</summary>
-    public string ServiceCidr { get; init; } = "10.43.0.0/16";
+    /// <summary>
+    /// k3s uses 10.43.0.0/16. On the process runtime pods share the host's network, and every 127.0.0.0/8 address is
+    /// already local, so the service proxy can listen on ClusterIPs there without adding addresses or routes.
+    /// </summary>
+    public const string DefaultServiceCidr = "127.43.0.0/16";
+
+    public string ServiceCidr { get; init; } = DefaultServiceCidr;
 
     /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
     public bool DisableControllerManager { get; init; }
