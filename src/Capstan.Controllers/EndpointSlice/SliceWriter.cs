@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Capstan.Api.Validation;
+using Capstan.Client.Dynamic;
+using Capstan.Controllers.Endpoints;
+using Capstan.Controllers.Pods;
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Controllers.EndpointSlice;
+
+/// <summary>
+/// Carries out a <see cref="SlicePlan"/> for one Service: every slice gets the given labels, the Service as controller
+/// owner and (when written) the last-change-trigger-time; slices whose metadata alone is stale are updated too.
+/// Returns the writes for <see cref="SliceWriteTracker"/>.
+/// </summary>
+internal sealed class SliceWriter(DynamicClient client)
+{
+    private readonly IKubernetes _kube = client.Kubernetes;
+
+    public async Task<Dictionary<string, long?>> ApplyAsync(JsonObject service, SlicePlan plan, JsonObject labels, string namePrefix, DateTimeOffset? lastChange, CancellationToken ct)
+    {
+        var ns = service.GetNamespace();
+        var owner = Owner(service);
+        var writes = new Dictionary<string, long?>(StringComparer.Ordinal);
+        foreach (var slice in plan.Delete)
+        {
+            await client.DeleteAsync(ServiceResources.EndpointSlices, ns, slice.GetName(), new DeleteOptions { PreconditionUid = slice.GetUid() }, ct).ConfigureAwait(false);
+            writes[slice.GetName()] = null;
+        }
+
+        foreach (var slice in plan.Update.Concat(plan.Unchanged.Where(s => !MetadataCurrent(s, labels, owner))))
+        {
+            var copy = slice.DeepCopy();
+            var meta = copy.EnsureObj("metadata");
+            meta["labels"] = labels.DeepClone();
+            meta["ownerReferences"] = new JsonArray(owner.DeepClone());
+            SetTriggerTime(meta, lastChange);
+            try
+            {
+                var updated = await client.UpdateAsync(ServiceResources.EndpointSlices, copy, ct).ConfigureAwait(false);
+                writes[updated.GetName()] = SliceWriteTracker.Version(updated);
+            }
+            catch (ApiRequestException ex) when (ex.IsNotFound)
+            {
+                // Deleted meanwhile: the delete event brings the Service back for another pass.
+            }
+        }
+
+        foreach (var body in plan.Create)
+        {
+            var meta = new JsonObject
+            {
+                ["generateName"] = namePrefix,
+                ["namespace"] = ns,
+                ["labels"] = labels.DeepClone(),
+                ["ownerReferences"] = new JsonArray(owner.DeepClone()),
+            };
+            SetTriggerTime(meta, lastChange);
+            var slice = new JsonObject { ["apiVersion"] = "discovery.k8s.io/v1", ["kind"] = "EndpointSlice", ["metadata"] = meta };
+            foreach (var (key, value) in body)
+            {
+                slice[key] = value?.DeepClone();
+            }
+
+            var created = await _kube.DiscoveryV1.CreateNamespacedEndpointSliceAsync(
+                KubernetesJson.Deserialize<V1EndpointSlice>(slice.ToJsonString()), ns, cancellationToken: ct).ConfigureAwait(false);
+            writes[created.Metadata.Name] = long.TryParse(created.Metadata.ResourceVersion, out var v) ? v : null;
+        }
+
+        return writes;
+    }
+
+    /// <summary>The ownerReference from a slice to its Service (controller, blocking the Service's foreground deletion).</summary>
+    public static JsonObject Owner(JsonObject service) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Service",
+        ["name"] = service.GetName(),
+        ["uid"] = service.GetUid(),
+        ["controller"] = true,
+        ["blockOwnerDeletion"] = true,
+    };
+
+    /// <summary>A generateName prefix: the Service name and a dash, shortened so that the generated name stays a valid label-length name.</summary>
+    public static string Prefix(string serviceName) => (serviceName.Length > 57 ? serviceName[..57] : serviceName) + "-";
+
+    private static bool MetadataCurrent(JsonObject slice, JsonObject labels, JsonObject owner) =>
+        JsonAccess.SameAs(slice["metadata"]?["labels"] as JsonObject ?? [], labels)
+        && slice["metadata"]?["ownerReferences"] is JsonArray { Count: 1 } refs
+        && JsonAccess.SameAs(refs[0], owner);
+
+    private static void SetTriggerTime(JsonObject meta, DateTimeOffset? lastChange)
+    {
+        var annotations = meta.EnsureObj("annotations");
+        if (lastChange is { } at)
+        {
+            annotations[PodEndpoints.TriggerTimeAnnotation] = Timestamps.Format(at);
+        }
+        else
+        {
+            annotations.Remove(PodEndpoints.TriggerTimeAnnotation);
+        }
+    }
+}
