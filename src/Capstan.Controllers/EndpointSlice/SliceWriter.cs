@@ -40,9 +40,9 @@ internal sealed class SliceWriter(DynamicClient client)
                 var updated = await client.UpdateAsync(ServiceResources.EndpointSlices, copy, ct).ConfigureAwait(false);
                 writes[updated.GetName()] = SliceWriteTracker.Version(updated);
             }
-            catch (ApiRequestException ex) when (ex.IsNotFound)
+            catch (ApiRequestException ex) when (ex.IsNotFound || ex.IsConflict)
             {
-                // Deleted meanwhile: the delete event brings the Service back for another pass.
+                // Deleted or changed meanwhile: that slice event brings the Service back for another pass.
             }
         }
 

@@ -149,9 +149,10 @@ public sealed partial class EndpointsController : Controller
         {
             await _client.UpdateAsync(ServiceResources.Endpoints, copy, ct).ConfigureAwait(false);
         }
-        catch (ApiRequestException ex) when (ex.IsNotFound)
+        catch (ApiRequestException ex) when (ex.IsNotFound || ex.IsConflict)
         {
-            // Deleted meanwhile: the delete event requeues the Service and the next pass creates it.
+            // Deleted or changed meanwhile (often our own previous write the cache has not shown yet): its event requeues the Service.
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
         }
 
         LogWritten(key, "updated", Count(computed.Subsets, "addresses"), Count(computed.Subsets, "notReadyAddresses"));
