@@ -102,7 +102,7 @@ public sealed partial class EndpointSliceController : Controller
                 return ReconcileResult.Done;
             }
 
-            _tracker.Expect(key, await _writer.ApplyAsync(service, new SlicePlan([], [], slices, []), [], "", null, ct).ConfigureAwait(false));
+            _tracker.Expect(key, await _writer.ApplyAsync(service, new SlicePlan([], [], slices, []), [], [], "", null, ct).ConfigureAwait(false));
             return ReconcileResult.Done;
         }
 
@@ -113,7 +113,7 @@ public sealed partial class EndpointSliceController : Controller
         var labels = PodEndpoints.Labels(service);
         labels[SliceLabels.ServiceName] = service.GetName();
         labels[SliceLabels.ManagedBy] = SliceLabels.ControllerName;
-        var writes = await _writer.ApplyAsync(service, plan, labels, SliceWriter.Prefix(service.GetName()), lastChange, ct).ConfigureAwait(false);
+        var writes = await _writer.ApplyAsync(service, plan, labels, [], SliceWriter.Prefix(service.GetName()), lastChange, ct).ConfigureAwait(false);
         _tracker.Expect(key, writes);
         if (writes.Count > 0)
         {

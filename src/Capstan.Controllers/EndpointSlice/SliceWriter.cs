@@ -9,15 +9,16 @@ using k8s.Models;
 namespace Capstan.Controllers.EndpointSlice;
 
 /// <summary>
-/// Carries out a <see cref="SlicePlan"/> for one Service: every slice gets the given labels, the Service as controller
-/// owner and (when written) the last-change-trigger-time; slices whose metadata alone is stale are updated too.
+/// Carries out a <see cref="SlicePlan"/> for one Service: every slice gets the given labels and annotations, the Service
+/// as controller owner and (when written) the last-change-trigger-time; slices whose metadata alone is stale are updated too.
 /// Returns the writes for <see cref="SliceWriteTracker"/>.
 /// </summary>
 internal sealed class SliceWriter(DynamicClient client)
 {
     private readonly IKubernetes _kube = client.Kubernetes;
 
-    public async Task<Dictionary<string, long?>> ApplyAsync(JsonObject service, SlicePlan plan, JsonObject labels, string namePrefix, DateTimeOffset? lastChange, CancellationToken ct)
+    public async Task<Dictionary<string, long?>> ApplyAsync(
+        JsonObject service, SlicePlan plan, JsonObject labels, JsonObject annotations, string namePrefix, DateTimeOffset? lastChange, CancellationToken ct)
     {
         var ns = service.GetNamespace();
         var owner = Owner(service);
@@ -28,13 +29,13 @@ internal sealed class SliceWriter(DynamicClient client)
             writes[slice.GetName()] = null;
         }
 
-        foreach (var slice in plan.Update.Concat(plan.Unchanged.Where(s => !MetadataCurrent(s, labels, owner))))
+        foreach (var slice in plan.Update.Concat(plan.Unchanged.Where(s => !MetadataCurrent(s, labels, annotations, owner))))
         {
             var copy = slice.DeepCopy();
             var meta = copy.EnsureObj("metadata");
             meta["labels"] = labels.DeepClone();
             meta["ownerReferences"] = new JsonArray(owner.DeepClone());
-            SetTriggerTime(meta, lastChange);
+            meta["annotations"] = Annotations(annotations, lastChange);
             try
             {
                 var updated = await client.UpdateAsync(ServiceResources.EndpointSlices, copy, ct).ConfigureAwait(false);
@@ -54,8 +55,8 @@ internal sealed class SliceWriter(DynamicClient client)
                 ["namespace"] = ns,
                 ["labels"] = labels.DeepClone(),
                 ["ownerReferences"] = new JsonArray(owner.DeepClone()),
+                ["annotations"] = Annotations(annotations, lastChange),
             };
-            SetTriggerTime(meta, lastChange);
             var slice = new JsonObject { ["apiVersion"] = "discovery.k8s.io/v1", ["kind"] = "EndpointSlice", ["metadata"] = meta };
             foreach (var (key, value) in body)
             {
@@ -84,21 +85,25 @@ internal sealed class SliceWriter(DynamicClient client)
     /// <summary>A generateName prefix: the Service name and a dash, shortened so that the generated name stays a valid label-length name.</summary>
     public static string Prefix(string serviceName) => (serviceName.Length > 57 ? serviceName[..57] : serviceName) + "-";
 
-    private static bool MetadataCurrent(JsonObject slice, JsonObject labels, JsonObject owner) =>
+    // The trigger time is left out: it only changes with the endpoints a write carries.
+    private static bool MetadataCurrent(JsonObject slice, JsonObject labels, JsonObject annotations, JsonObject owner) =>
         JsonAccess.SameAs(slice["metadata"]?["labels"] as JsonObject ?? [], labels)
+        && JsonAccess.SameAs(Annotations(slice["metadata"]?["annotations"] as JsonObject ?? [], null), annotations)
         && slice["metadata"]?["ownerReferences"] is JsonArray { Count: 1 } refs
         && JsonAccess.SameAs(refs[0], owner);
 
-    private static void SetTriggerTime(JsonObject meta, DateTimeOffset? lastChange)
+    private static JsonObject Annotations(JsonObject annotations, DateTimeOffset? lastChange)
     {
-        var annotations = meta.EnsureObj("annotations");
+        var result = annotations.DeepCopy();
         if (lastChange is { } at)
         {
-            annotations[PodEndpoints.TriggerTimeAnnotation] = Timestamps.Format(at);
+            result[PodEndpoints.TriggerTimeAnnotation] = Timestamps.Format(at);
         }
         else
         {
-            annotations.Remove(PodEndpoints.TriggerTimeAnnotation);
+            result.Remove(PodEndpoints.TriggerTimeAnnotation);
         }
+
+        return result;
     }
 }

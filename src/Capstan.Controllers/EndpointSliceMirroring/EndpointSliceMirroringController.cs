@@ -19,6 +19,8 @@ public sealed partial class EndpointSliceMirroringController : Controller
 
     private const string ServiceIndex = "endpointslice-mirrored-service";
 
+    private const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
     private readonly ILogger _logger;
     private readonly DynamicInformer _services;
     private readonly DynamicInformer _endpoints;
@@ -67,7 +69,7 @@ public sealed partial class EndpointSliceMirroringController : Controller
         {
             if (slices.Count > 0)
             {
-                _tracker.Expect(key, await _writer.ApplyAsync(service ?? endpoints ?? slices[0], new SlicePlan([], [], slices, []), [], "", null, ct).ConfigureAwait(false));
+                _tracker.Expect(key, await _writer.ApplyAsync(service ?? endpoints ?? slices[0], new SlicePlan([], [], slices, []), [], [], "", null, ct).ConfigureAwait(false));
             }
 
             return ReconcileResult.Done;
@@ -77,7 +79,12 @@ public sealed partial class EndpointSliceMirroringController : Controller
         var labels = (endpoints["metadata"]?["labels"] as JsonObject)?.DeepCopy() ?? new JsonObject();
         labels[SliceLabels.ServiceName] = service.GetName();
         labels[SliceLabels.ManagedBy] = SliceLabels.MirroringControllerName;
-        var writes = await _writer.ApplyAsync(service, plan, labels, SliceWriter.Prefix(service.GetName()), null, ct).ConfigureAwait(false);
+
+        // The Endpoints' annotations travel along, except those that describe the Endpoints object itself.
+        var annotations = (endpoints["metadata"]?["annotations"] as JsonObject)?.DeepCopy() ?? new JsonObject();
+        annotations.Remove(PodEndpoints.TriggerTimeAnnotation);
+        annotations.Remove(LastAppliedAnnotation);
+        var writes = await _writer.ApplyAsync(service, plan, labels, annotations, SliceWriter.Prefix(service.GetName()), null, ct).ConfigureAwait(false);
         _tracker.Expect(key, writes);
         if (writes.Count > 0)
         {

@@ -31,12 +31,14 @@ internal static class MirroredEndpoints
                 .Take(MaxAddressesPerSubset);
             foreach (var (address, ready) in addresses)
             {
-                var ip = address.StrOrEmpty("ip");
-                if (PodEndpoints.AddressType(ip) is not { } addressType)
+                // Re-formatted, so that an irregular spelling of an address gives the same endpoint as the usual one.
+                if (PodEndpoints.ParseIp(address.StrOrEmpty("ip")) is not { } parsed)
                 {
                     continue;
                 }
 
+                var ip = parsed.ToString();
+                var addressType = PodEndpoints.AddressType(ip)!;
                 var key = SliceGroupKey.Of(addressType, ports);
                 if (!groups.TryGetValue(key, out var group))
                 {

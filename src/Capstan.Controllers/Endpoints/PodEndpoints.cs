@@ -44,9 +44,15 @@ internal static class PodEndpoints
     }
 
     /// <summary>"IPv4" or "IPv6", or null for something that is not an IP address.</summary>
-    public static string? AddressType(string ip) =>
+    public static string? AddressType(string ip) => ParseIp(ip) is { } address
+        ? address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4"
+        : null;
+
+    /// <summary>An IP address in its usual text forms only (dotted quad or IPv6), not the short forms .NET also accepts ("1" as 0.0.0.1).</summary>
+    public static IPAddress? ParseIp(string ip) =>
         IPAddress.TryParse(ip, out var address)
-            ? address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4"
+        && (address.AddressFamily == AddressFamily.InterNetworkV6 ? ip.Contains(':', StringComparison.Ordinal) : ip.Count(c => c == '.') == 3)
+            ? address
             : null;
 
     /// <summary>

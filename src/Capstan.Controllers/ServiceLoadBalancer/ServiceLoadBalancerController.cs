@@ -85,6 +85,11 @@ public sealed partial class ServiceLoadBalancerController : Controller
         {
             return ReconcileResult.Done;
         }
+        catch (ApiRequestException ex) when (ex.IsConflict)
+        {
+            // Changed meanwhile: its update event requeues it with the newer object.
+            return ReconcileResult.After(TimeSpan.FromSeconds(1));
+        }
 
         LogIngress(key, string.Join(",", desired.Select(i => i?["ip"]?.GetValue<string>())));
         return ReconcileResult.Done;

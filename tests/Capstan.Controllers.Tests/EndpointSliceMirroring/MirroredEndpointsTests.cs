@@ -28,6 +28,21 @@ public sealed class MirroredEndpointsTests
     }
 
     [Fact]
+    public void Compute_AnnotationsAndIrregularIpv6_Normalized()
+    {
+        var endpoints = new JsonObject
+        {
+            ["subsets"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(new JsonObject { ["ip"] = "FD00:0::1" }, new JsonObject { ["ip"] = "7" }),
+            }),
+        };
+        var group = Assert.Single(MirroredEndpoints.Compute(endpoints));
+        Assert.Equal("IPv6", group.AddressType);
+        Assert.Equal("fd00::1", Assert.Single(group.Endpoints).Value["addresses"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public void ShouldMirror_SkipMirrorLabelOrLeaderAnnotation_False()
     {
         Assert.True(MirroredEndpoints.ShouldMirror(new JsonObject { ["metadata"] = new JsonObject() }));

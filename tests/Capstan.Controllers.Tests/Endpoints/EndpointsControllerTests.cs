@@ -58,7 +58,12 @@ public sealed class EndpointsControllerTests(ControllersFixture fixture) : IClas
         }, ns);
         await Client.CreateNamespacedEndpointsAsync(new V1Endpoints
         {
-            Metadata = new V1ObjectMeta { Name = "db" },
+            Metadata = new V1ObjectMeta
+            {
+                Name = "db",
+                Labels = new Dictionary<string, string> { ["tier"] = "data" },
+                Annotations = new Dictionary<string, string> { ["example.com/note"] = "external" },
+            },
             Subsets = [new V1EndpointSubset { Addresses = [new V1EndpointAddress { Ip = "192.0.2.10" }], Ports = [new Corev1EndpointPort { Name = "pg", Port = 5432 }] }],
         }, ns);
 
@@ -73,6 +78,8 @@ public sealed class EndpointsControllerTests(ControllersFixture fixture) : IClas
         Assert.True(slice.Endpoints.Single().Conditions.Ready);
         Assert.Equal(("pg", 5432), (slice.Ports.Single().Name, slice.Ports.Single().Port));
         Assert.Equal("Service", slice.Metadata.OwnerReferences.Single().Kind);
+        Assert.Equal("data", slice.Metadata.Labels["tier"]);
+        Assert.Equal("external", slice.Metadata.Annotations["example.com/note"]);
 
         // The endpoints controller never rewrites a selector-less Service's Endpoints.
         var ep = await Client.ReadNamespacedEndpointsAsync("db", ns);
