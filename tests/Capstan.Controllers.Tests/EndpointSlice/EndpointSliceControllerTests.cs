@@ -18,6 +18,7 @@ public sealed class EndpointSliceControllerTests(ControllersFixture fixture) : I
     {
         const string ns = "eps-basic";
         await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await ServicePods.EnsureNodeAsync(Client);
         var service = await Client.CreateNamespacedServiceAsync(ServicePods.Service("web", "web"), ns);
 
         // No pods yet: one placeholder slice.
@@ -74,14 +75,19 @@ public sealed class EndpointSliceControllerTests(ControllersFixture fixture) : I
     {
         const string ns = "eps-many";
         await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await ServicePods.EnsureNodeAsync(Client);
         await Client.CreateNamespacedServiceAsync(ServicePods.Service("many", "many"), ns);
         await Task.WhenAll(Enumerable.Range(0, 130).Select(i => ServicePods.CreateAsync(Client, ns, $"many-{i}", "many", $"10.7.{i / 200}.{i % 200 + 1}")));
 
-        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        var seen = "";
+        var converged = await ControllersFixture.EventuallyAsync(async () =>
         {
             var slices = await SlicesAsync(ns, "many");
+            var ready = (await Client.ListNamespacedPodAsync(ns)).Items.Count(p => p.Status?.PodIP is not null);
+            seen = $"{ready} pods with an IP; slices: " + string.Join(", ", slices.Select(s => $"{s.Metadata.Name}={s.Endpoints?.Count ?? 0}"));
             return slices.Sum(s => s.Endpoints?.Count ?? 0) == 130 && slices.All(s => s.Endpoints.Count <= 100);
-        }));
+        });
+        Assert.True(converged, seen);
         Assert.Equal(2, (await SlicesAsync(ns, "many")).Count);
     }
 }

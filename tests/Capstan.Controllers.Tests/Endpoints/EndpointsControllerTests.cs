@@ -14,6 +14,7 @@ public sealed class EndpointsControllerTests(ControllersFixture fixture) : IClas
     {
         const string ns = "ep-basic";
         await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await ServicePods.EnsureNodeAsync(Client);
         await Client.CreateNamespacedServiceAsync(ServicePods.Service("web", "web"), ns);
         for (var i = 1; i <= 3; i++)
         {

@@ -6,6 +6,23 @@ namespace Capstan.Controllers.Tests.Endpoints;
 /// <summary>Creates pods that look bound and running (an IP, a Ready condition) for the endpoint controllers to see.</summary>
 internal static class ServicePods
 {
+    public const string NodeName = "node-a";
+
+    /// <summary>
+    /// The node the pods are bound to must exist, or the pod garbage collector deletes them as orphans. (It never posts
+    /// status, so it turns NotReady; the pods' default 300 s tolerations outlast the tests.)
+    /// </summary>
+    public static async Task EnsureNodeAsync(Kubernetes client)
+    {
+        try
+        {
+            await client.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = NodeName } });
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+        }
+    }
+
     public static async Task CreateAsync(Kubernetes client, string ns, string name, string app, string ip, bool ready = true)
     {
         await client.CreateNamespacedPodAsync(new V1Pod
@@ -13,7 +30,7 @@ internal static class ServicePods
             Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } },
             Spec = new V1PodSpec
             {
-                NodeName = "node-a",
+                NodeName = NodeName,
                 Containers = [new V1Container { Name = "c", Image = "busybox", Ports = [new V1ContainerPort { Name = "web", ContainerPort = 8080 }] }],
             },
         }, ns);
