@@ -102,7 +102,7 @@ public sealed partial class EndpointSliceController : Controller
                 return ReconcileResult.Done;
             }
 
-            _tracker.Expect(key, await _writer.ApplyAsync(service, new SlicePlan([], [], slices, []), [], [], "", null, ct).ConfigureAwait(false));
+            await ApplyAsync(key, service, new SlicePlan([], [], slices, []), [], null, ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -113,14 +113,28 @@ public sealed partial class EndpointSliceController : Controller
         var labels = PodEndpoints.Labels(service);
         labels[SliceLabels.ServiceName] = service.GetName();
         labels[SliceLabels.ManagedBy] = SliceLabels.ControllerName;
-        var writes = await _writer.ApplyAsync(service, plan, labels, [], SliceWriter.Prefix(service.GetName()), lastChange, ct).ConfigureAwait(false);
-        _tracker.Expect(key, writes);
-        if (writes.Count > 0)
+        if (await ApplyAsync(key, service, plan, labels, lastChange, ct).ConfigureAwait(false) > 0)
         {
             LogSynced(key, plan.Create.Count, plan.Update.Count, plan.Delete.Count);
         }
 
         return ReconcileResult.Done;
+    }
+
+    /// <summary>Writes the plan and has the tracker wait for whatever was written, even when a write fails halfway.</summary>
+    private async Task<int> ApplyAsync(string key, JsonObject service, SlicePlan plan, JsonObject labels, DateTimeOffset? lastChange, CancellationToken ct)
+    {
+        var writes = new Dictionary<string, long?>(StringComparer.Ordinal);
+        try
+        {
+            await _writer.ApplyAsync(service, plan, labels, [], SliceWriter.Prefix(service.GetName()), lastChange, writes, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _tracker.Expect(key, writes);
+        }
+
+        return writes.Count;
     }
 
     private static string? Zone(JsonObject node) => (node["metadata"]?["labels"] as JsonObject)?.Str(SliceEndpoints.ZoneLabel);

@@ -17,12 +17,13 @@ internal sealed class SliceWriter(DynamicClient client)
 {
     private readonly IKubernetes _kube = client.Kubernetes;
 
-    public async Task<Dictionary<string, long?>> ApplyAsync(
-        JsonObject service, SlicePlan plan, JsonObject labels, JsonObject annotations, string namePrefix, DateTimeOffset? lastChange, CancellationToken ct)
+    /// <param name="writes">Filled as writes succeed (slice name to resourceVersion, null for a delete), so a caller sees them even when a later write throws.</param>
+    public async Task ApplyAsync(
+        JsonObject service, SlicePlan plan, JsonObject labels, JsonObject annotations, string namePrefix, DateTimeOffset? lastChange,
+        Dictionary<string, long?> writes, CancellationToken ct)
     {
         var ns = service.GetNamespace();
         var owner = Owner(service);
-        var writes = new Dictionary<string, long?>(StringComparer.Ordinal);
         foreach (var slice in plan.Delete)
         {
             await client.DeleteAsync(ServiceResources.EndpointSlices, ns, slice.GetName(), new DeleteOptions { PreconditionUid = slice.GetUid() }, ct).ConfigureAwait(false);
@@ -67,8 +68,6 @@ internal sealed class SliceWriter(DynamicClient client)
                 KubernetesJson.Deserialize<V1EndpointSlice>(slice.ToJsonString()), ns, cancellationToken: ct).ConfigureAwait(false);
             writes[created.Metadata.Name] = long.TryParse(created.Metadata.ResourceVersion, out var v) ? v : null;
         }
-
-        return writes;
     }
 
     /// <summary>The ownerReference from a slice to its Service (controller, blocking the Service's foreground deletion).</summary>

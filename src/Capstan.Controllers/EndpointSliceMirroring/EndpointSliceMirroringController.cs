@@ -69,7 +69,7 @@ public sealed partial class EndpointSliceMirroringController : Controller
         {
             if (slices.Count > 0)
             {
-                _tracker.Expect(key, await _writer.ApplyAsync(service ?? endpoints ?? slices[0], new SlicePlan([], [], slices, []), [], [], "", null, ct).ConfigureAwait(false));
+                await ApplyAsync(key, service ?? endpoints ?? slices[0], new SlicePlan([], [], slices, []), [], [], ct).ConfigureAwait(false);
             }
 
             return ReconcileResult.Done;
@@ -84,14 +84,27 @@ public sealed partial class EndpointSliceMirroringController : Controller
         var annotations = (endpoints["metadata"]?["annotations"] as JsonObject)?.DeepCopy() ?? new JsonObject();
         annotations.Remove(PodEndpoints.TriggerTimeAnnotation);
         annotations.Remove(LastAppliedAnnotation);
-        var writes = await _writer.ApplyAsync(service, plan, labels, annotations, SliceWriter.Prefix(service.GetName()), null, ct).ConfigureAwait(false);
-        _tracker.Expect(key, writes);
-        if (writes.Count > 0)
+        if (await ApplyAsync(key, service, plan, labels, annotations, ct).ConfigureAwait(false) > 0)
         {
             LogSynced(key, plan.Create.Count, plan.Update.Count, plan.Delete.Count);
         }
 
         return ReconcileResult.Done;
+    }
+
+    private async Task<int> ApplyAsync(string key, JsonObject service, SlicePlan plan, JsonObject labels, JsonObject annotations, CancellationToken ct)
+    {
+        var writes = new Dictionary<string, long?>(StringComparer.Ordinal);
+        try
+        {
+            await _writer.ApplyAsync(service, plan, labels, annotations, SliceWriter.Prefix(service.GetName()), null, writes, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _tracker.Expect(key, writes);
+        }
+
+        return writes.Count;
     }
 
     private void EnqueueOwner(JsonObject slice)

@@ -94,6 +94,32 @@ public sealed class ServiceEndpointsTests(WorkloadCluster cluster) : IClassFixtu
         Assert.Equal("443", env["KUBERNETES_SERVICE_PORT_HTTPS"]);
     }
 
+    [Fact]
+    public async Task LoadBalancerService_GetsTheNodeAddressAsExternalIp()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        (await _kubectl.RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile("""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: lb
+            spec:
+              type: LoadBalancer
+              selector: {app: lb}
+              ports:
+              - port: 18080
+                targetPort: 8080
+            """))).EnsureSuccess();
+        var nodeIp = (await _kubectl.RunAsync("get", "node", cluster.NodeName, "-o", "jsonpath={.status.addresses[?(@.type==\"InternalIP\")].address}")).EnsureSuccess().Stdout.Trim();
+        Assert.NotEqual("", nodeIp);
+
+        await WorkloadCluster.WaitAsync(async () =>
+            (await _kubectl.RunAsync("get", "service", "lb", "-n", ns, "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}")).Stdout.Trim() == nodeIp,
+            Bound, "the node address in status.loadBalancer.ingress");
+        var table = (await _kubectl.RunAsync("get", "service", "lb", "-n", ns)).EnsureSuccess().Stdout;
+        Assert.Contains(nodeIp, table, StringComparison.Ordinal);
+    }
+
     private async Task<List<string>> ReadyAddressesAsync(string ns) => await AddressesAsync(ns, "addresses");
 
     private async Task<List<string>> NotReadyAddressesAsync(string ns) => await AddressesAsync(ns, "notReadyAddresses");
