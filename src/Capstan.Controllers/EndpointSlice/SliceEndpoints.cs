@@ -23,7 +23,7 @@ internal static class SliceEndpoints
         lastChange = Timestamps.CreationTime(service);
         foreach (var pod in pods.OrderBy(p => p.GetName(), StringComparer.Ordinal))
         {
-            if (!PodEndpoints.ShouldBeInEndpoints(pod, includeTerminating: true) || PodEndpoints.PodIp(pod) is not { } ip || PodEndpoints.AddressType(ip) is not { } addressType)
+            if (!PodEndpoints.ShouldBeInEndpoints(pod, includeTerminating: true))
             {
                 continue;
             }
@@ -43,15 +43,24 @@ internal static class SliceEndpoints
                 }
             }
 
-            var key = SliceGroupKey.Of(addressType, ports);
-            if (!groups.TryGetValue(key, out var group))
+            // One endpoint per address family the Service has and the pod has an IP of (dual-stack gets slices of each type).
+            foreach (var addressType in PodEndpoints.Families(service, pod))
             {
-                group = (addressType, ports, []);
-                groups[key] = group;
-            }
+                if (PodEndpoints.PodIpOf(pod, addressType) is not { } ip)
+                {
+                    continue;
+                }
 
-            var endpoint = Endpoint(pod, service, ip, publishNotReady, zoneOf);
-            group.Endpoints.Add(KeyValuePair.Create(SliceGroupKey.EndpointKey(endpoint), endpoint));
+                var key = SliceGroupKey.Of(addressType, ports);
+                if (!groups.TryGetValue(key, out var group))
+                {
+                    group = (addressType, (JsonArray)ports.DeepClone(), []);
+                    groups[key] = group;
+                }
+
+                var endpoint = Endpoint(pod, service, ip, publishNotReady, zoneOf);
+                group.Endpoints.Add(KeyValuePair.Create(SliceGroupKey.EndpointKey(endpoint), endpoint));
+            }
         }
 
         return [.. groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new SliceGroup(g.Value.AddressType, g.Value.Ports, g.Value.Endpoints))];

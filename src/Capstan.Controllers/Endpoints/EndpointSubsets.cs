@@ -27,7 +27,10 @@ internal sealed record EndpointSubsets(JsonArray Subsets, bool Truncated, DateTi
         var lastChange = Timestamps.CreationTime(service);
         foreach (var pod in pods)
         {
-            if (!PodEndpoints.ShouldBeInEndpoints(pod, includeTerminating: publishNotReady))
+            // Endpoints list one address per pod, of the Service's primary family.
+            if (!PodEndpoints.ShouldBeInEndpoints(pod, includeTerminating: publishNotReady)
+                || PodEndpoints.Families(service, pod) is not [var family, ..]
+                || PodEndpoints.PodIpOf(pod, family) is not { } ip)
             {
                 continue;
             }
@@ -64,7 +67,7 @@ internal sealed record EndpointSubsets(JsonArray Subsets, bool Truncated, DateTi
                 groups[key] = group;
             }
 
-            var address = Address(pod, service);
+            var address = Address(pod, service, ip);
             if (publishNotReady || PodFacts.IsReady(pod))
             {
                 group.Ready.Add(address);
@@ -122,9 +125,9 @@ internal sealed record EndpointSubsets(JsonArray Subsets, bool Truncated, DateTi
     private static IEnumerable<JsonObject> Sorted(List<JsonObject> addresses) =>
         addresses.OrderBy(a => a.StrOrEmpty("ip"), StringComparer.Ordinal).ThenBy(a => a["targetRef"]?["uid"]?.GetValue<string>(), StringComparer.Ordinal);
 
-    private static JsonObject Address(JsonObject pod, JsonObject service)
+    private static JsonObject Address(JsonObject pod, JsonObject service, string ip)
     {
-        var address = new JsonObject { ["ip"] = PodEndpoints.PodIp(pod) };
+        var address = new JsonObject { ["ip"] = ip };
         if (PodEndpoints.Hostname(pod, service) is { } hostname)
         {
             address["hostname"] = hostname;

@@ -43,6 +43,37 @@ internal static class PodEndpoints
         return status?.Items("podIPs").Select(p => p.Item.Str("ip")).FirstOrDefault(i => !string.IsNullOrEmpty(i));
     }
 
+    /// <summary>All the pod's IPs: status.podIPs, else status.podIP.</summary>
+    public static IReadOnlyList<string> PodIps(JsonObject pod)
+    {
+        var status = pod["status"] as JsonObject;
+        var ips = status?.Items("podIPs").Select(p => p.Item.StrOrEmpty("ip")).Where(i => i.Length > 0).ToList() ?? [];
+        if (ips.Count == 0 && status?.Str("podIP") is { Length: > 0 } ip)
+        {
+            ips.Add(ip);
+        }
+
+        return ips;
+    }
+
+    /// <summary>
+    /// The address families the Service's endpoints are listed in: spec.ipFamilies, or, when the server set none, the family
+    /// of the pod's primary IP.
+    /// </summary>
+    public static IReadOnlyList<string> Families(JsonObject service, JsonObject pod)
+    {
+        var families = (service["spec"] as JsonObject)?.Strings("ipFamilies") ?? [];
+        if (families.Count > 0)
+        {
+            return families;
+        }
+
+        return PodIp(pod) is { } ip && AddressType(ip) is { } family ? [family] : [];
+    }
+
+    /// <summary>The pod's IP of one family ("IPv4", "IPv6"), or null when it has none.</summary>
+    public static string? PodIpOf(JsonObject pod, string family) => PodIps(pod).FirstOrDefault(ip => AddressType(ip) == family);
+
     /// <summary>"IPv4" or "IPv6", or null for something that is not an IP address.</summary>
     public static string? AddressType(string ip) => ParseIp(ip) is { } address
         ? address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4"

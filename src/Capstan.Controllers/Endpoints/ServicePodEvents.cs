@@ -45,7 +45,7 @@ internal static class ServicePodEvents
     private static bool Relevant(JsonObject old, JsonObject pod) =>
         !JsonNode.DeepEquals(old["metadata"]?["labels"], pod["metadata"]?["labels"])
         || old.IsBeingDeleted() != pod.IsBeingDeleted()
-        || PodEndpoints.PodIp(old) != PodEndpoints.PodIp(pod)
+        || !PodEndpoints.PodIps(old).SequenceEqual(PodEndpoints.PodIps(pod), StringComparer.Ordinal)
         || (old["status"] as JsonObject)?.Str("phase") != (pod["status"] as JsonObject)?.Str("phase")
         || !JsonNode.DeepEquals(Ready(old), Ready(pod))
         || (old["spec"] as JsonObject)?.Str("nodeName") != (pod["spec"] as JsonObject)?.Str("nodeName")

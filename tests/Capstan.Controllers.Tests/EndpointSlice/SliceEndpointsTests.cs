@@ -45,4 +45,24 @@ public sealed class SliceEndpointsTests
         var group = Assert.Single(SliceEndpoints.Compute(service, [ServiceObjects.Pod("a", "10.0.0.1")], _ => null, out _));
         Assert.Equal("", group.Ports[0]!["name"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void Compute_DualStackServiceAndPod_OneGroupPerFamily()
+    {
+        var service = ServiceObjects.Service();
+        ((JsonObject)service["spec"]!)["ipFamilies"] = new JsonArray("IPv4", "IPv6");
+        var pod = ServiceObjects.Pod("a", "10.0.0.1");
+        ((JsonObject)pod["status"]!)["podIPs"] = new JsonArray(new JsonObject { ["ip"] = "10.0.0.1" }, new JsonObject { ["ip"] = "fd00::1" });
+
+        var groups = SliceEndpoints.Compute(service, [pod], _ => null, out _);
+        Assert.Equal([("IPv4", "10.0.0.1"), ("IPv6", "fd00::1")], groups.Select(g => (g.AddressType, g.Endpoints.Single().Value["addresses"]![0]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public void Compute_PodWithoutIpOfServiceFamily_Skipped()
+    {
+        var service = ServiceObjects.Service();
+        ((JsonObject)service["spec"]!)["ipFamilies"] = new JsonArray("IPv6");
+        Assert.Empty(SliceEndpoints.Compute(service, [ServiceObjects.Pod("a", "10.0.0.1")], _ => null, out _));
+    }
 }

@@ -85,4 +85,15 @@ public sealed class EndpointSubsetsTests
         var result = EndpointSubsets.Compute(ServiceObjects.Service(), [ServiceObjects.Pod("a", "10.0.0.1")]);
         Assert.Equal(DateTimeOffset.Parse("2026-01-01T00:00:05Z", System.Globalization.CultureInfo.InvariantCulture), result.LastChange);
     }
+
+    [Fact]
+    public void Compute_DualStackPod_AddressOfServicePrimaryFamily()
+    {
+        var service = ServiceObjects.Service();
+        ((JsonObject)service["spec"]!)["ipFamilies"] = new JsonArray("IPv6", "IPv4");
+        var pod = ServiceObjects.Pod("a", "10.0.0.1");
+        ((JsonObject)pod["status"]!)["podIPs"] = new JsonArray(new JsonObject { ["ip"] = "10.0.0.1" }, new JsonObject { ["ip"] = "fd00::1" });
+
+        Assert.Equal(["fd00::1"], Ips(Assert.Single(EndpointSubsets.Compute(service, [pod]).Subsets)!["addresses"]));
+    }
 }
