@@ -94,6 +94,9 @@ public sealed partial class EndpointSliceController : Controller
             return ReconcileResult.Done;
         }
 
+        // Slices of an earlier Service of the same name are the garbage collector's, not ours to reuse.
+        slices = [.. slices.Where(s => s.GetOwnerReferences().Any(r => r.Controller && r.Uid == service.GetUid()))];
+
         // A Service of another kind now (no selector, ExternalName): its slices come from elsewhere or nowhere.
         if (!PodEndpoints.HasSelector(service) || (service["spec"] as JsonObject)?.Str("type") == "ExternalName")
         {

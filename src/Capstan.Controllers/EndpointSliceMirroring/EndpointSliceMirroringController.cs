@@ -75,6 +75,8 @@ public sealed partial class EndpointSliceMirroringController : Controller
             return ReconcileResult.Done;
         }
 
+        // Slices of an earlier Service of the same name are the garbage collector's, not ours to reuse.
+        slices = [.. slices.Where(s => s.GetOwnerReferences().Any(r => r.Controller && r.Uid == service.GetUid()))];
         var plan = SlicePlanner.Plan(MirroredEndpoints.Compute(endpoints), slices);
         var labels = (endpoints["metadata"]?["labels"] as JsonObject)?.DeepCopy() ?? new JsonObject();
         labels[SliceLabels.ServiceName] = service.GetName();

@@ -90,4 +90,25 @@ public sealed class EndpointSliceControllerTests(ControllersFixture fixture) : I
         Assert.True(converged, seen);
         Assert.Equal(2, (await SlicesAsync(ns, "many")).Count);
     }
+
+    [Fact]
+    public async Task Slices_ServiceRecreated_NewSliceOwnedByNewServiceOldOneCollected()
+    {
+        const string ns = "eps-recreate";
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        await ServicePods.EnsureNodeAsync(Client);
+        await ServicePods.CreateAsync(Client, ns, "app-1", "app", "10.6.0.1");
+        var first = await Client.CreateNamespacedServiceAsync(ServicePods.Service("app", "app"), ns);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () => (await SlicesAsync(ns, "app")).SingleOrDefault()?.Endpoints?.Count == 1));
+
+        await Client.DeleteNamespacedServiceAsync("app", ns);
+        var second = await Client.CreateNamespacedServiceAsync(ServicePods.Service("app", "app"), ns);
+
+        Assert.NotEqual(first.Metadata.Uid, second.Metadata.Uid);
+        Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+        {
+            var slices = await SlicesAsync(ns, "app");
+            return slices.Count == 1 && slices[0].Metadata.OwnerReferences.Single().Uid == second.Metadata.Uid && slices[0].Endpoints?.Count == 1;
+        }));
+    }
 }
