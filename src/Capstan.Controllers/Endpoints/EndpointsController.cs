@@ -15,7 +15,7 @@ namespace Capstan.Controllers.Endpoints;
 /// <summary>
 /// Kubernetes' endpoints controller: keeps a core/v1 Endpoints object, named after its Service, listing the Service's
 /// pods (ready addresses and notReadyAddresses, per resolved port set). Services without a selector are left to the
-/// user; the Endpoints of a deleted Service are deleted.
+/// user; the Endpoints of a deleted Service are deleted, and at start so are Endpoints whose Service is gone.
 /// </summary>
 public sealed partial class EndpointsController : Controller
 {
@@ -46,7 +46,17 @@ public sealed partial class EndpointsController : Controller
         _pods.AddEventHandler(ServicePodEvents.Handler(_services.Cache, Queue.Add));
         _endpoints.AddEventHandler(new ResourceEventHandler
         {
-            // Someone else changed or removed what we wrote: put it back. Endpoints without a Service are not ours to judge.
+            // Endpoints left from Services deleted while no controller ran are cleaned up once, at start (as Kubernetes'
+            // checkLeftoverEndpoints does); later, Endpoints without a Service are the user's business.
+            OnAdd = e =>
+            {
+                if (!_endpoints.HasSynced && !IsLeaderRecord(e))
+                {
+                    Queue.Add(e.GetKey());
+                }
+            },
+
+            // Someone else changed or removed what we wrote: put it back.
             OnUpdate = (_, e) => EnqueueIfService(e),
             OnDelete = EnqueueIfService,
         });
@@ -61,7 +71,7 @@ public sealed partial class EndpointsController : Controller
         var (ns, name) = ObjectMetadata.SplitKey(key);
         if (service is null)
         {
-            if (existing is not null)
+            if (existing is not null && !IsLeaderRecord(existing))
             {
                 await _client.DeleteAsync(ServiceResources.Endpoints, ns, name, new DeleteOptions { PreconditionUid = existing.GetUid() }, ct).ConfigureAwait(false);
             }
@@ -158,6 +168,10 @@ public sealed partial class EndpointsController : Controller
         LogWritten(key, "updated", Count(computed.Subsets, "addresses"), Count(computed.Subsets, "notReadyAddresses"));
         return ReconcileResult.Done;
     }
+
+    /// <summary>Leader-election records some old components keep in an Endpoints object; never a Service's endpoints.</summary>
+    private static bool IsLeaderRecord(JsonObject endpoints) =>
+        (endpoints["metadata"]?["annotations"] as JsonObject)?.Str("control-plane.alpha.kubernetes.io/leader") is not null;
 
     private static JsonArray Subsets(JsonObject endpoints) => endpoints["subsets"] as JsonArray ?? [];
 

@@ -1,3 +1,6 @@
+using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
+using Capstan.Controllers.Endpoints;
 using Capstan.Controllers.Tests.Integration;
 using k8s;
 using k8s.Models;
@@ -89,5 +92,41 @@ public sealed class EndpointsControllerTests(ControllersFixture fixture) : IClas
         await Client.DeleteNamespacedEndpointsAsync("db", ns);
         Assert.True(await ControllersFixture.EventuallyAsync(async () =>
             (await Client.ListNamespacedEndpointSliceAsync(ns, labelSelector: "kubernetes.io/service-name=db")).Items.Count == 0));
+    }
+
+    [Fact]
+    public async Task Endpoints_LeftOverWithoutService_DeletedAtStartOnly()
+    {
+        const string ns = "ep-leftover";
+        await Client.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        V1Endpoints Orphan(string name) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Subsets = [new V1EndpointSubset { Addresses = [new V1EndpointAddress { Ip = "192.0.2.20" }], Ports = [new Corev1EndpointPort { Port = 80 }] }],
+        };
+        await Client.CreateNamespacedEndpointsAsync(Orphan("before"), ns);
+
+        // A controller starting now finds "before" without a Service and removes it; "after" appears once it runs and stays.
+        using var client = new Kubernetes(fixture.Config);
+        await using var informers = new SharedInformerFactory(new DynamicClient(client), fixture.LoggerFactory);
+        using var controller = new EndpointsController(informers, fixture.LoggerFactory, 1);
+        using var stop = new CancellationTokenSource();
+        informers.Start(stop.Token);
+        await controller.StartAsync(stop.Token);
+        try
+        {
+            Assert.True(await ControllersFixture.EventuallyAsync(() => ApiProbe.IsGoneAsync(() => Client.ReadNamespacedEndpointsAsync("before", ns))));
+            await Client.CreateNamespacedEndpointsAsync(Orphan("after"), ns);
+
+            // Later events have been handled once a Service created afterwards has its Endpoints.
+            await Client.CreateNamespacedServiceAsync(ServicePods.Service("sync", "sync"), ns);
+            Assert.True(await ControllersFixture.EventuallyAsync(async () => !await ApiProbe.IsGoneAsync(() => Client.ReadNamespacedEndpointsAsync("sync", ns))));
+            Assert.False(await ApiProbe.IsGoneAsync(() => Client.ReadNamespacedEndpointsAsync("after", ns)));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await controller.StopAsync(CancellationToken.None);
+        }
     }
 }
