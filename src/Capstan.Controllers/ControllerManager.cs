@@ -121,6 +121,11 @@ public static partial class ControllerManager
             controllers.Add(new EndpointSliceMirroring.EndpointSliceMirroringController(informers, loggerFactory, options.EndpointSliceMirroringWorkers, options.TimeProvider));
         }
 
+        if (options.KubernetesServiceEndpoint is { } apiServer)
+        {
+            controllers.Add(new Endpoints.KubernetesServiceEndpointsController(informers, apiServer, loggerFactory, options.TimeProvider));
+        }
+
         if (options.EnableServiceLoadBalancerController)
         {
             controllers.Add(new ServiceLoadBalancer.ServiceLoadBalancerController(informers, loggerFactory, options.ServiceLoadBalancerWorkers, options.TimeProvider));

@@ -86,5 +86,11 @@ public sealed record ControllerManagerOptions
 
     public int ServiceLoadBalancerWorkers { get; init; } = 2;
 
+    /// <summary>
+    /// Where clients reach the API server (its advertise address and port): when set, default/kubernetes gets Endpoints and an
+    /// EndpointSlice listing it, as Kubernetes' API server keeps them. Null leaves them alone.
+    /// </summary>
+    public System.Net.IPEndPoint? KubernetesServiceEndpoint { get; init; }
+
     public TimeProvider? TimeProvider { get; init; }
 }
