@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Validation;
-using Capstan.Client.Cache;
 using Capstan.Client.Dynamic;
 using Capstan.Client.Informers;
 using Capstan.Client.Reconciling;
