@@ -25,9 +25,11 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly PodWorkers _workers;
     private readonly Task _statusLoop;
     private readonly Task _leaseLoop;
+    private readonly InformerServiceSource _services;
 
-    private NodeAgent(AgentOptions options, PodDirectory directory, CancellationTokenSource stop, EventRecorder events, ProbeHandlers probes, PodWorkers workers, Task statusLoop, Task leaseLoop)
+    private NodeAgent(AgentOptions options, PodDirectory directory, CancellationTokenSource stop, EventRecorder events, ProbeHandlers probes, PodWorkers workers, Task statusLoop, Task leaseLoop, InformerServiceSource services)
     {
+        _services = services;
         Options = options;
         PodDirectory = directory;
         _stop = stop;
@@ -54,6 +56,7 @@ public sealed class NodeAgent : IAsyncDisposable
         var events = new EventRecorder(client, options.NodeName, options.TimeProvider, loggerFactory.CreateLogger<EventRecorder>());
         var probes = new ProbeHandlers(runtime);
         PodWorkers? workers = null;
+        var services = new InformerServiceSource(client, loggerFactory, options.TimeProvider);
         try
         {
             var machine = MachineInfo.Read(options.DataDir);
@@ -66,15 +69,16 @@ public sealed class NodeAgent : IAsyncDisposable
 
             var allocatable = NodeStatusBuilder.Allocatable(options, machine);
             var configSource = new ApiConfigSource(client);
+            services.Start();
             var env = new EnvBuilder(configSource, new NodeAllocatable(
                 (long)(allocatable["cpu"].ToDecimal() * 1000m),
                 (long)allocatable["memory"].ToDecimal(),
-                (long)allocatable["ephemeral-storage"].ToDecimal()));
+                (long)allocatable["ephemeral-storage"].ToDecimal()), services);
             var directory = new PodDirectory();
             var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env), loggerFactory.CreateLogger<PodWorker>());
             workers = new PodWorkers(context, loggerFactory);
             await workers.StartAsync(ct).ConfigureAwait(false);
-            return new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop);
+            return new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop, services);
         }
         catch
         {
@@ -85,6 +89,7 @@ public sealed class NodeAgent : IAsyncDisposable
             }
 
             await events.DisposeAsync().ConfigureAwait(false);
+            await services.DisposeAsync().ConfigureAwait(false);
             probes.Dispose();
             stop.Dispose();
             throw;
@@ -97,6 +102,7 @@ public sealed class NodeAgent : IAsyncDisposable
         await _workers.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_statusLoop, _leaseLoop).ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);
+        await _services.DisposeAsync().ConfigureAwait(false);
         _probes.Dispose();
         _stop.Dispose();
     }

@@ -106,6 +106,31 @@ public static partial class ControllerManager
             controllers.Add(new Disruption.DisruptionController(informers, loggerFactory, options.DisruptionWorkers, options.TimeProvider));
         }
 
+        if (options.EnableEndpointsController)
+        {
+            controllers.Add(new Endpoints.EndpointsController(informers, loggerFactory, options.EndpointsWorkers, options.TimeProvider));
+        }
+
+        if (options.EnableEndpointSliceController)
+        {
+            controllers.Add(new EndpointSlice.EndpointSliceController(informers, loggerFactory, options.EndpointSliceWorkers, options.TimeProvider, options.MaxEndpointsPerSlice));
+        }
+
+        if (options.EnableEndpointSliceMirroringController)
+        {
+            controllers.Add(new EndpointSliceMirroring.EndpointSliceMirroringController(informers, loggerFactory, options.EndpointSliceMirroringWorkers, options.TimeProvider));
+        }
+
+        if (options.KubernetesServiceEndpoint is { } apiServer)
+        {
+            controllers.Add(new Endpoints.KubernetesServiceEndpointsController(informers, apiServer, loggerFactory, options.TimeProvider));
+        }
+
+        if (options.EnableServiceLoadBalancerController)
+        {
+            controllers.Add(new ServiceLoadBalancer.ServiceLoadBalancerController(informers, loggerFactory, options.ServiceLoadBalancerWorkers, options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

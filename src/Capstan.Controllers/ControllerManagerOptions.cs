@@ -60,5 +60,37 @@ public sealed record ControllerManagerOptions
 
     public int GarbageCollectorWorkers { get; init; } = 4;
 
+    /// <summary>Keeps core/v1 Endpoints for Services with a selector.</summary>
+    public bool EnableEndpointsController { get; init; } = true;
+
+    /// <summary>Keeps discovery.k8s.io/v1 EndpointSlices for Services with a selector.</summary>
+    public bool EnableEndpointSliceController { get; init; } = true;
+
+    /// <summary>Mirrors user-managed Endpoints of selector-less Services into EndpointSlices.</summary>
+    public bool EnableEndpointSliceMirroringController { get; init; } = true;
+
+    /// <summary>ServiceLB: node addresses as the load balancer ingress of LoadBalancer Services without a loadBalancerClass.</summary>
+    public bool EnableServiceLoadBalancerController { get; init; } = true;
+
+    /// <summary>Kubernetes' --concurrent-endpoint-syncs.</summary>
+    public int EndpointsWorkers { get; init; } = 5;
+
+    /// <summary>Kubernetes' --concurrent-service-endpoint-syncs.</summary>
+    public int EndpointSliceWorkers { get; init; } = 5;
+
+    /// <summary>Kubernetes' --max-endpoints-per-slice.</summary>
+    public int MaxEndpointsPerSlice { get; init; } = 100;
+
+    /// <summary>Kubernetes' --mirroring-concurrent-service-endpoint-syncs.</summary>
+    public int EndpointSliceMirroringWorkers { get; init; } = 5;
+
+    public int ServiceLoadBalancerWorkers { get; init; } = 2;
+
+    /// <summary>
+    /// Where clients reach the API server (its advertise address and port): when set, default/kubernetes gets Endpoints and an
+    /// EndpointSlice listing it, as Kubernetes' API server keeps them. Null leaves them alone.
+    /// </summary>
+    public System.Net.IPEndPoint? KubernetesServiceEndpoint { get; init; }
+
     public TimeProvider? TimeProvider { get; init; }
 }

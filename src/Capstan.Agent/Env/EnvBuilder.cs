@@ -7,14 +7,30 @@ namespace Capstan.Agent.Env;
 /// <summary>
 /// Builds a container's environment as the kubelet does: envFrom sources first (with their prefix), then env entries in
 /// order, each value $(VAR)-expanded against the variables defined before it; downward API values come from the pod and
-/// the node; ConfigMap and Secret values are read through <see cref="IConfigSource"/>.
+/// the node; ConfigMap and Secret values are read through <see cref="IConfigSource"/>. With an <see cref="IServiceSource"/>,
+/// the Services' variables (<see cref="ServiceEnvVars"/>) follow, except those the container defines itself; $(VAR) in
+/// env values may refer to them.
 /// </summary>
-public sealed class EnvBuilder(IConfigSource config, NodeAllocatable allocatable)
+public sealed class EnvBuilder(IConfigSource config, NodeAllocatable allocatable, IServiceSource? services = null)
 {
     /// <exception cref="EnvConfigException">A required ConfigMap, Secret or key is missing, or a field reference is unsupported.</exception>
     public async Task<List<KeyValuePair<string, string>>> BuildAsync(V1Pod pod, V1Container container, string? podIp, string hostIp, CancellationToken ct)
     {
         var ns = pod.Metadata.NamespaceProperty ?? "default";
+        var serviceEnv = new Dictionary<string, string>(StringComparer.Ordinal);
+        var serviceOrder = new List<string>();
+        if (services is not null)
+        {
+            var visible = ServiceEnvVars.Select(ns, pod.Spec?.EnableServiceLinks ?? true, await services.ServicesAsync(ns, ct).ConfigureAwait(false));
+            foreach (var (name, value) in ServiceEnvVars.For(visible))
+            {
+                if (serviceEnv.TryAdd(name, value))
+                {
+                    serviceOrder.Add(name);
+                }
+            }
+        }
+
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         var order = new List<string>();
         void Set(string name, string value)
@@ -67,7 +83,7 @@ public sealed class EnvBuilder(IConfigSource config, NodeAllocatable allocatable
             string? value;
             if (variable.ValueFrom is null)
             {
-                value = VarExpansion.Expand(variable.Value ?? "", n => env.GetValueOrDefault(n));
+                value = VarExpansion.Expand(variable.Value ?? "", n => env.GetValueOrDefault(n) ?? serviceEnv.GetValueOrDefault(n));
             }
             else
             {
@@ -79,6 +95,15 @@ public sealed class EnvBuilder(IConfigSource config, NodeAllocatable allocatable
             }
 
             Set(variable.Name, value);
+        }
+
+        // The pod's own definitions win over the Services' (the kubelet appends only those not already set).
+        foreach (var name in serviceOrder)
+        {
+            if (!env.ContainsKey(name))
+            {
+                Set(name, serviceEnv[name]);
+            }
         }
 
         return [.. order.Select(n => new KeyValuePair<string, string>(n, env[n]))];
