@@ -154,6 +154,8 @@ public sealed class CapstanServer : IAsyncDisposable
         _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions
         {
             AutoRollbackByDefault = Config.AutoRollbackByDefault,
+            // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
+            KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
         }, _loggerFactory, _controllersStop.Token);
     }
