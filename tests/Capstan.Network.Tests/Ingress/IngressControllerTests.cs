@@ -1,0 +1,209 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Capstan.Network.Ingress;
+using Capstan.Network.Tests.Infrastructure;
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Network.Tests.Ingress;
+
+/// <summary>
+/// The ingress controller against a real API server: Ingresses, Services and hand-made EndpointSlices pointing at HTTP
+/// servers on loopback. Each test uses its own host names, since one controller sees every test's Ingresses.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class IngressControllerTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task Ingress_TwoHostsTwoPaths_RouteToTheirServices()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.ServiceAsync(ns, "api", [await ingress.BackendAsync("api")]);
+        await ingress.ServiceAsync(ns, "web", [await ingress.BackendAsync("web")]);
+        await ingress.ServiceAsync(ns, "two", [await ingress.BackendAsync("two")]);
+        await ingress.IngressAsync(ns, "routes",
+            IngressHarness.Rule("one.test", IngressHarness.Path("/api", "Prefix", "api"), IngressHarness.Path("/web", "ImplementationSpecific", "web")),
+            IngressHarness.Rule("two.test", IngressHarness.Path("/", "Prefix", "two")));
+
+        await ingress.WaitForAsync("one.test", "/api/v1", "api");
+        Assert.Equal((HttpStatusCode.OK, "web /web/index.html one.test:" + ingress.Options.HttpPort), await ingress.GetAsync("one.test", "/web/index.html"));
+        Assert.StartsWith("two ", (await ingress.GetAsync("two.test", "/api")).Body);
+        Assert.Equal(HttpStatusCode.NotFound, (await ingress.GetAsync("one.test", "/other")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await ingress.GetAsync("three.test", "/api")).Status);
+    }
+
+    [Fact]
+    public async Task Ingress_ExactAndPrefix_ExactWinsAndPrefixIsElementWise()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.ServiceAsync(ns, "exact", [await ingress.BackendAsync("exact")]);
+        await ingress.ServiceAsync(ns, "prefix", [await ingress.BackendAsync("prefix")]);
+        await ingress.IngressAsync(ns, "paths",
+            IngressHarness.Rule("paths.test", IngressHarness.Path("/foo", "Exact", "exact"), IngressHarness.Path("/foo", "Prefix", "prefix")));
+
+        await ingress.WaitForAsync("paths.test", "/foo", "exact");
+        await ingress.WaitForAsync("paths.test", "/foo/", "prefix");
+        await ingress.WaitForAsync("paths.test", "/foo/bar", "prefix");
+        Assert.Equal(HttpStatusCode.NotFound, (await ingress.GetAsync("paths.test", "/foobar")).Status);
+    }
+
+    [Fact]
+    public async Task Ingress_BackendWithoutReadyEndpoints_Answers503AndNotReadyEndpointsAreSkipped()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        var first = await ingress.BackendAsync("first");
+        var second = await ingress.BackendAsync("second");
+        await ingress.ServiceAsync(ns, "pair", [first, second]);
+        await ingress.ServiceAsync(ns, "empty", []);
+        await ingress.IngressAsync(ns, "health",
+            IngressHarness.Rule("pair.test", IngressHarness.Path("/", "Prefix", "pair")),
+            IngressHarness.Rule("empty.test", IngressHarness.Path("/", "Prefix", "empty")));
+        await ingress.WaitForAsync("pair.test", "/", null);
+        await ingress.WaitForAsync("empty.test", "/", null, HttpStatusCode.ServiceUnavailable);
+
+        await ingress.SliceAsync(ns, "pair", first, ready: false);
+        await ingress.WaitForAsync("pair.test", "/", "second");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.StartsWith("second ", (await ingress.GetAsync("pair.test", "/")).Body);
+        }
+
+        await ingress.SliceAsync(ns, "pair", first, ready: true);
+        await ingress.WaitForAsync("pair.test", "/", "first");
+    }
+
+    [Fact]
+    public async Task Ingress_CanaryWeight_SplitsTrafficWithinTolerance()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.ServiceAsync(ns, "stable", [await ingress.BackendAsync("stable")]);
+        await ingress.ServiceAsync(ns, "next", [await ingress.BackendAsync("next")]);
+        await ingress.IngressAsync(ns, "main", IngressHarness.Rule("canary.test", IngressHarness.Path("/", "Prefix", "stable")));
+        await ingress.Client.CreateNamespacedIngressAsync(new V1Ingress
+        {
+            Metadata = new V1ObjectMeta { Name = "canary", Annotations = new Dictionary<string, string> { [IngressAnnotations.CanaryWeight] = "25" } },
+            Spec = new V1IngressSpec { Rules = [IngressHarness.Rule("canary.test", IngressHarness.Path("/", "Prefix", "next"))] },
+        }, ns);
+        await ingress.WaitForAsync("canary.test", "/", "next");
+
+        // 400 requests at 25%: 100 expected, standard deviation about 8.7; 60..140 is more than four of them.
+        var next = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            if ((await ingress.GetAsync("canary.test", "/")).Body.StartsWith("next ", StringComparison.Ordinal))
+            {
+                next++;
+            }
+        }
+
+        Assert.InRange(next, 60, 140);
+        var metrics = await ingress.Http.GetStringAsync($"http://127.0.0.1:{ingress.Options.MetricsPort}/metrics");
+        Assert.Contains($"capstan_ingress_requests_total{{backend=\"{ns}/next:80\"}}", metrics, StringComparison.Ordinal);
+        Assert.Contains($"capstan_ingress_request_duration_seconds_bucket{{backend=\"{ns}/stable:80\",le=\"+Inf\"}}", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingress_ReloadDuringLongRequest_DoesNotDropIt()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.ServiceAsync(ns, "slow", [await ingress.BackendAsync("slow")]);
+        await ingress.IngressAsync(ns, "slow", IngressHarness.Rule("slow.test", IngressHarness.Path("/", "Prefix", "slow")));
+        await ingress.WaitForAsync("slow.test", "/", "slow");
+
+        var inFlight = ingress.GetAsync("slow.test", "/slow?ms=1500");
+        await Task.Delay(200);
+        var generation = ingress.Controller.Generation;
+        await ingress.ServiceAsync(ns, "more", [await ingress.BackendAsync("more")]);
+        await ingress.IngressAsync(ns, "more", IngressHarness.Rule("more.test", IngressHarness.Path("/", "Prefix", "more")));
+        await ingress.SliceAsync(ns, "slow", await ingress.BackendAsync("slow2"), ready: true);
+        await ingress.WaitForAsync("more.test", "/", "more");
+        Assert.True(ingress.Controller.Generation > generation);
+
+        var (status, body) = await inFlight;
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("slow /slow", body);
+    }
+
+    [Fact]
+    public async Task Ingress_Served_GetsTheNodeAddressInStatus()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.IngressAsync(ns, "status", IngressHarness.Rule("status.test", IngressHarness.Path("/", "Prefix", "none")));
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        string? ip = null;
+        while (ip is null && DateTime.UtcNow < deadline)
+        {
+            var current = await ingress.Client.ReadNamespacedIngressAsync("status", ns);
+            ip = current.Status?.LoadBalancer?.Ingress?.SingleOrDefault()?.Ip;
+            await Task.Delay(50);
+        }
+
+        Assert.Equal("127.0.0.1", ip);
+        var ingressClass = await ingress.Client.ReadIngressClassAsync("capstan");
+        Assert.Equal(IngressOptions.ControllerName, ingressClass.Spec.Controller);
+        Assert.Equal("true", ingressClass.Metadata.Annotations[IngressAnnotations.IsDefaultClass]);
+    }
+
+    [Fact]
+    public async Task Ingress_Tls_PresentsTheSecretsCertificateBySniAndTheDefaultOtherwise()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.ServiceAsync(ns, "secure", [await ingress.BackendAsync("secure")]);
+        var (certificatePem, keyPem, thumbprint) = SelfSigned("secure.test");
+        await ingress.Client.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "secure-tls" },
+            Type = "kubernetes.io/tls",
+            Data = new Dictionary<string, byte[]> { ["tls.crt"] = Encoding.UTF8.GetBytes(certificatePem), ["tls.key"] = Encoding.UTF8.GetBytes(keyPem) },
+        }, ns);
+        await ingress.Client.CreateNamespacedIngressAsync(new V1Ingress
+        {
+            Metadata = new V1ObjectMeta { Name = "secure" },
+            Spec = new V1IngressSpec
+            {
+                Tls = [new V1IngressTLS { Hosts = ["secure.test"], SecretName = "secure-tls" }],
+                Rules = [IngressHarness.Rule("secure.test", IngressHarness.Path("/", "Prefix", "secure"))],
+            },
+        }, ns);
+        await ingress.WaitForAsync("secure.test", "/", "secure");
+        await Eventually.TrueAsync(() => ingress.Controller.Snapshot.Certificates.Find("secure.test") is not null, "the certificate to load");
+
+        X509Certificate2? presented = null;
+        using (var client = ingress.CreateClient(c => presented = c))
+        {
+            var body = await client.GetStringAsync(ingress.Https("secure.test", "/hello"));
+            Assert.StartsWith("secure /hello", body);
+        }
+
+        Assert.Equal(thumbprint, presented!.Thumbprint);
+
+        using (var client = ingress.CreateClient(c => presented = c))
+        {
+            using var response = await client.GetAsync(ingress.Https("unknown.test", "/"));
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+
+        Assert.Contains("Capstan Ingress Default Certificate", presented!.Subject, StringComparison.Ordinal);
+    }
+
+    private static (string Certificate, string Key, string Thumbprint) SelfSigned(string host)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=" + host, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var sans = new SubjectAlternativeNameBuilder();
+        sans.AddDnsName(host);
+        request.CertificateExtensions.Add(sans.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), certificate.Thumbprint);
+    }
+}
