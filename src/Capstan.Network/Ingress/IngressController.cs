@@ -44,6 +44,7 @@ public sealed partial class IngressController : IAsyncDisposable
     private readonly IDisposable _catalogSubscription;
     private readonly System.Security.Cryptography.X509Certificates.X509Certificate2 _defaultCertificate = DefaultCertificate.Create();
     private IngressSnapshot _snapshot = IngressSnapshot.Empty;
+    private HashSet<string> _loggedWarnings = [];
     private InMemoryConfigProvider? _proxyConfig;
     private WebApplication? _app;
     private Task _reloads = Task.CompletedTask;
@@ -188,10 +189,14 @@ public sealed partial class IngressController : IAsyncDisposable
     private IngressSnapshot Rebuild()
     {
         var snapshot = _builder.Build(_ingresses.Cache.List(), _classes.Cache.List(), _catalog.Services, key => _secrets.Cache.Get(key));
-        foreach (var warning in _builder.Warnings)
+        // Each problem is logged once, not at every reload while it lasts.
+        var warnings = _builder.Warnings.ToHashSet(StringComparer.Ordinal);
+        foreach (var warning in warnings.Where(w => !_loggedWarnings.Contains(w)))
         {
             LogWarning(_logger, warning);
         }
+
+        _loggedWarnings = warnings;
 
         Volatile.Write(ref _snapshot, snapshot);
         return snapshot;

@@ -49,6 +49,11 @@ public sealed partial class CapstanServer
                 options.HttpPort, options.HttpsPort);
             await ingress.DisposeAsync().ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _loggerFactory.CreateLogger<CapstanServer>().LogError(ex, "ingress disabled: it failed to start");
+            await ingress.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task StopIngressAsync()
