@@ -126,7 +126,8 @@ public sealed partial class IngressController : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(_options.BindAddress, _options.HttpPort);
+            // Plain HTTP is HTTP/1.1 only (no h2c preface sniffing per connection); HTTPS offers h2 by ALPN.
+            kestrel.Listen(_options.BindAddress, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.Listen(_options.BindAddress, _options.HttpsPort, listen => listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
             {
                 ServerCertificateSelector = (_, serverName) => Volatile.Read(ref _snapshot).Certificates.Find(serverName) ?? _defaultCertificate,
@@ -162,8 +163,8 @@ public sealed partial class IngressController : IAsyncDisposable
         var routing = new IngressRoutingStep(() => Volatile.Read(ref _snapshot).Table, app.Services.GetRequiredService<IProxyStateLookup>(), Metrics);
         app.MapReverseProxy(proxy =>
         {
+            // No session affinity step: Ingresses here configure none, and each step costs on every request.
             proxy.Use(routing.InvokeAsync);
-            proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
