@@ -34,7 +34,7 @@ public static class IngressScenario
                 """));
 
             // What an nginx ingress does: round robin over the endpoints with pooled HTTP/1.1 connections, Host passed on.
-            processes.Add(StartNginx(dir, "proxy", $$"""
+            var nginxProxy = StartNginx(dir, "proxy", $$"""
                 worker_processes auto;
                 events { worker_connections 4096; }
                 http {
@@ -51,26 +51,28 @@ public static class IngressScenario
                     }
                   }
                 }
-                """));
+                """);
+            processes.Add(nginxProxy);
 
             var dataDir = Path.Combine(dir, "capstan-data");
-            processes.Add(Start(options.Capstan, Path.Combine(dir, "capstan.log"),
+            var capstanServer = Start(options.Capstan, Path.Combine(dir, "capstan.log"),
                 "server", "--data-dir", dataDir, "--https-listen-port", Str(apiPort), "--disable-agent", "--log-level", "Warning",
-                "--ingress-http-port", Str(ingressPort), "--ingress-https-port", Str(ingressTlsPort), "--ingress-metrics-port", "0"));
+                "--ingress-http-port", Str(ingressPort), "--ingress-https-port", Str(ingressTlsPort), "--ingress-metrics-port", "0");
+            processes.Add(capstanServer);
             await ConfigureCapstanAsync(Path.Combine(dataDir, "kubeconfig.yaml"), backend1, backend2, ct).ConfigureAwait(false);
             await WaitForOkAsync(nginxPort, ct).ConfigureAwait(false);
             await WaitForOkAsync(ingressPort, ct).ConfigureAwait(false);
 
             // Warm both (JIT, connection pools) before measuring.
-            await WrkAsync(options, nginxPort, 3, ct).ConfigureAwait(false);
-            await WrkAsync(options, ingressPort, 3, ct).ConfigureAwait(false);
+            await WrkAsync(options, nginxPort, 3, nginxProxy.Id, ct).ConfigureAwait(false);
+            await WrkAsync(options, ingressPort, 3, capstanServer.Id, ct).ConfigureAwait(false);
             WrkResult? bestNginx = null, bestCapstan = null;
             for (var round = 0; round < options.Rounds; round++)
             {
-                var nginx = await WrkAsync(options, nginxPort, options.DurationSeconds, ct).ConfigureAwait(false);
-                var capstan = await WrkAsync(options, ingressPort, options.DurationSeconds, ct).ConfigureAwait(false);
+                var nginx = await WrkAsync(options, nginxPort, options.DurationSeconds, nginxProxy.Id, ct).ConfigureAwait(false);
+                var capstan = await WrkAsync(options, ingressPort, options.DurationSeconds, capstanServer.Id, ct).ConfigureAwait(false);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {round + 1}: nginx {nginx?.RequestsPerSecond:F0} req/s, capstan {capstan?.RequestsPerSecond:F0} req/s"));
+                    $"  round {round + 1}: nginx {nginx?.RequestsPerSecond:F0} req/s {nginx?.CpuMicrosPerRequest:F1} µs CPU/req, capstan {capstan?.RequestsPerSecond:F0} req/s {capstan?.CpuMicrosPerRequest:F1} µs CPU/req"));
                 bestNginx = Best(bestNginx, nginx);
                 bestCapstan = Best(bestCapstan, capstan);
             }
@@ -97,18 +99,18 @@ public static class IngressScenario
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine();
         Console.WriteLine(string.Create(c, $"ingress: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s, Host {Host}, two nginx backends, best of {options.Rounds}"));
-        Console.WriteLine("| proxy | req/s | p50 ms | p99 ms | errors |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine("| proxy | req/s | p50 ms | p99 ms | errors | CPU µs/request |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var (name, r) in new[] { ("nginx", nginx), ("capstan ingress", capstan) })
         {
-            Console.WriteLine(r is null ? $"| {name} | - | - | - | - |" : string.Create(c, $"| {name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} |"));
+            Console.WriteLine(r is null ? $"| {name} | - | - | - | - | - |" : string.Create(c, $"| {name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {r.CpuMicrosPerRequest:F1} |"));
         }
 
         if (nginx is not null && capstan is not null)
         {
             var ratio = capstan.RequestsPerSecond / nginx.RequestsPerSecond;
             Console.WriteLine(string.Create(c,
-                $"capstan/nginx: req/s {ratio:P0} (target >= 80%: {(ratio >= 0.8 ? "met" : "missed")}), p50 {capstan.P50Ms / nginx.P50Ms:F2}x, p99 {capstan.P99Ms / nginx.P99Ms:F2}x"));
+                $"capstan/nginx: req/s {ratio:P0} (target >= 80%: {(ratio >= 0.8 ? "met" : "missed")}), p50 {capstan.P50Ms / nginx.P50Ms:F2}x, p99 {capstan.P99Ms / nginx.P99Ms:F2}x, CPU per request {capstan.CpuMicrosPerRequest / nginx.CpuMicrosPerRequest:F2}x"));
         }
     }
 
@@ -204,7 +206,7 @@ public static class IngressScenario
         throw new TimeoutException($"nothing answered 200 on port {port} within 60 s");
     }
 
-    private static async Task<WrkResult?> WrkAsync(BenchOptions options, int port, double seconds, CancellationToken ct)
+    private static async Task<WrkResult?> WrkAsync(BenchOptions options, int port, double seconds, int proxyPid, CancellationToken ct)
     {
         var psi = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
@@ -216,10 +218,11 @@ public static class IngressScenario
             psi.ArgumentList.Add(arg);
         }
 
+        var cpuBefore = ProcessCpu.Of(proxyPid);
         using var wrk = Process.Start(psi) ?? throw new InvalidOperationException("wrk did not start; apt-get install -y wrk");
         var output = await wrk.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
         await wrk.WaitForExitAsync(ct).ConfigureAwait(false);
-        var result = WrkResult.Parse(output);
+        var result = WrkResult.Parse(output)?.WithCpu(ProcessCpu.Of(proxyPid) - cpuBefore);
         if (result is null)
         {
             Console.Error.WriteLine("could not read wrk's output:\n" + output + await wrk.StandardError.ReadToEndAsync(ct).ConfigureAwait(false));

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Capstan.Bench.Network;
 
 /// <summary>What one wrk run reported: requests per second and the latency percentiles of --latency, in milliseconds.</summary>
-public sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors)
+public sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, long Requests)
 {
     public static WrkResult? Parse(string output)
     {
@@ -28,8 +28,15 @@ public sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, d
             errors += long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
-        return new WrkResult(double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), p50.Value, p99.Value, errors);
+        var requests = RequestCountPattern().Match(output);
+        return new WrkResult(double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), p50.Value, p99.Value, errors,
+            requests.Success ? long.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
     }
+
+    /// <summary>CPU time of the proxy during the run, per request, in microseconds (set by the scenario).</summary>
+    public double CpuMicrosPerRequest { get; init; }
+
+    public WrkResult WithCpu(TimeSpan cpu) => this with { CpuMicrosPerRequest = Requests > 0 ? cpu.TotalMicroseconds / Requests : 0 };
 
     private static double? Percentile(string output, string label)
     {
@@ -42,6 +49,9 @@ public sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, d
         var value = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         return m.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
     }
+
+    [GeneratedRegex(@"(\d+) requests in")]
+    private static partial Regex RequestCountPattern();
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex RequestsPattern();

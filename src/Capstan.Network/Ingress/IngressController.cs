@@ -122,6 +122,10 @@ public sealed partial class IngressController : IAsyncDisposable
         // YARP logs every proxied request at Information: far too costly on the hot path.
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // Optionally run socket completions inline on the epoll threads rather than queueing each to the thread pool (a
+        // proxy only awaits I/O and never blocks).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = _options.InlineSocketCompletions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

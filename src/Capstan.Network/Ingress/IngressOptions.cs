@@ -34,6 +34,12 @@ public sealed record IngressOptions
     /// <summary>A destination the passive health check ejects for failing comes back after this long.</summary>
     public TimeSpan PassiveReactivationPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Kestrel runs socket continuations on its I/O threads (SocketTransportOptions.UnsafePreferInlineScheduling). Off by
+    /// default: on the loaded 2-core bench machine A/B runs did not show a difference beyond the noise (bench/README.md).
+    /// </summary>
+    public bool InlineSocketCompletions { get; init; }
+
     /// <summary>Interval of the optional active probe (annotation capstan.io/health-check-path).</summary>
     public TimeSpan ActiveHealthInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
