@@ -33,6 +33,38 @@ public sealed class IngressControllerTests(ServerFixture fixture) : IClassFixtur
         Assert.StartsWith("two ", (await ingress.GetAsync("two.test", "/api")).Body);
         Assert.Equal(HttpStatusCode.NotFound, (await ingress.GetAsync("one.test", "/other")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await ingress.GetAsync("three.test", "/api")).Status);
+
+        await ingress.Client.DeleteNamespacedIngressAsync("routes", ns);
+        await ingress.WaitForAsync("two.test", "/", null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Ingress_ActiveHealthCheck_SkipsAnEndpointWhoseProbeFails()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        var sick = await ingress.BackendAsync("sick");
+        var well = await ingress.BackendAsync("well");
+        await ingress.ServiceAsync(ns, "probed", [sick, well]);
+        await ingress.Client.CreateNamespacedIngressAsync(new V1Ingress
+        {
+            Metadata = new V1ObjectMeta { Name = "probed", Annotations = new Dictionary<string, string> { [IngressAnnotations.HealthCheckPath] = "/healthz" } },
+            Spec = new V1IngressSpec { Rules = [IngressHarness.Rule("probed.test", IngressHarness.Path("/", "Prefix", "probed"))] },
+        }, ns);
+        await ingress.WaitForAsync("probed.test", "/", "sick");
+
+        // Both endpoints stay Ready in their slices: only the probe says one is failing.
+        sick.Healthy = false;
+        var inARow = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (inARow < 20 && DateTime.UtcNow < deadline)
+        {
+            inARow = (await ingress.GetAsync("probed.test", "/")).Body.StartsWith("well ", StringComparison.Ordinal) ? inARow + 1 : 0;
+        }
+
+        Assert.Equal(20, inARow);
+        sick.Healthy = true;
+        await ingress.WaitForAsync("probed.test", "/", "sick");
     }
 
     [Fact]

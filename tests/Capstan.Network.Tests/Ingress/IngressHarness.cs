@@ -52,6 +52,7 @@ public sealed class IngressHarness : IAsyncDisposable
             HttpsPort = CapstanServer.FreePort(),
             MetricsPort = CapstanServer.FreePort(),
             ReloadDelay = TimeSpan.FromMilliseconds(5),
+            ActiveHealthInterval = TimeSpan.FromMilliseconds(200),
         };
         var controller = new IngressController(informers, catalog, options, fixture.LoggerFactory);
         var harness = new IngressHarness(fixture, informers, controller, options);

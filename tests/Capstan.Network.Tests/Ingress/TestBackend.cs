@@ -23,6 +23,9 @@ public sealed class TestBackend : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>What /healthz answers: 200 while true, 503 after.</summary>
+    public bool Healthy { get; set; } = true;
+
     public static async Task<TestBackend> StartAsync(string name)
     {
         var port = Capstan.Server.CapstanServer.FreePort();
@@ -30,8 +33,15 @@ public sealed class TestBackend : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
+        TestBackend? self = null;
         app.Run(async context =>
         {
+            if (context.Request.Path == "/healthz")
+            {
+                context.Response.StatusCode = self!.Healthy ? 200 : 503;
+                return;
+            }
+
             if (context.Request.Path == "/slow")
             {
                 await Task.Delay(int.Parse(context.Request.Query["ms"].ToString(), CultureInfo.InvariantCulture));
@@ -39,8 +49,9 @@ public sealed class TestBackend : IAsyncDisposable
 
             await context.Response.WriteAsync($"{name} {context.Request.Path} {context.Request.Host}");
         });
+        self = new TestBackend(name, app, port);
         await app.StartAsync();
-        return new TestBackend(name, app, port);
+        return self;
     }
 
     public async ValueTask DisposeAsync()
