@@ -11,6 +11,7 @@ public sealed record IngressOptions
     /// <summary>spec.controller of the IngressClasses this controller serves.</summary>
     public const string ControllerName = "capstan.io/ingress-controller";
 
+    /// <summary>Where the HTTP and HTTPS ports listen; `capstan server` puts the node's address here.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Any;
 
     public int HttpPort { get; init; } = 80;

@@ -1,3 +1,4 @@
+using System.Net;
 using Capstan.ApiServer.Security;
 using Capstan.Client.Dynamic;
 using Capstan.Client.Informers;
@@ -27,9 +28,18 @@ public sealed partial class CapstanServer
             return;
         }
 
-        if (Config.Agent is { } agent && options.StatusAddress == new IngressOptions().StatusAddress)
+        // The ingress listens on the node's address, not on every address: the service proxy listens on ClusterIPs
+        // inside 127.0.0.0/8 (127.43.0.1:443 is the kubernetes Service), and on Linux a wildcard listener on a port
+        // conflicts with any specific one on it.
+        var nodeIp = Config.Agent?.NodeIp ?? (Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress);
+        if (options.BindAddress.Equals(IPAddress.Any))
         {
-            options = options with { StatusAddress = agent.NodeIp.ToString() };
+            options = options with { BindAddress = nodeIp };
+        }
+
+        if (options.StatusAddress == new IngressOptions().StatusAddress)
+        {
+            options = options with { StatusAddress = nodeIp.ToString() };
         }
 
         _ingressClient = CreateInProcessClient(BootstrapPolicy.IngressControllerRole);
