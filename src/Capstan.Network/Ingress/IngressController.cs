@@ -106,8 +106,19 @@ public sealed partial class IngressController : IAsyncDisposable
         await _catalog.WaitForSyncAsync(ct).ConfigureAwait(false);
         var snapshot = Rebuild();
         _proxyConfig = new InMemoryConfigProvider(Routes(), Clusters(snapshot));
-        _app = BuildHost(_proxyConfig);
-        await _app.StartAsync(ct).ConfigureAwait(false);
+        var app = BuildHost(_proxyConfig);
+        try
+        {
+            await app.StartAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A port in use: nothing listens, and the caller decides whether that is fatal.
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        _app = app;
         LogStarted(_logger, _options.HttpPort, _options.HttpsPort, snapshot.Ingresses.Count);
         _reloads = Task.Run(() => ReloadLoopAsync(_stop.Token), CancellationToken.None);
         Changed();

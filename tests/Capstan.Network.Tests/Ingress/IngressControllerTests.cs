@@ -68,6 +68,16 @@ public sealed class IngressControllerTests(ServerFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task StartAsync_PortTaken_ThrowsAndDisposesCleanly()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        await Assert.ThrowsAnyAsync<IOException>(() => IngressHarness.StartAsync(fixture, port));
+    }
+
+    [Fact]
     public async Task Ingress_ExactAndPrefix_ExactWinsAndPrefixIsElementWise()
     {
         await using var ingress = await IngressHarness.StartAsync(fixture);

@@ -41,14 +41,14 @@ public sealed class IngressHarness : IAsyncDisposable
 
     public Kubernetes Client => _fixture.Client;
 
-    public static async Task<IngressHarness> StartAsync(ServerFixture fixture)
+    public static async Task<IngressHarness> StartAsync(ServerFixture fixture, int? httpPort = null)
     {
         var informers = fixture.CreateInformers();
         var catalog = new ServiceCatalog(informers);
         var options = new IngressOptions
         {
             BindAddress = IPAddress.Loopback,
-            HttpPort = CapstanServer.FreePort(),
+            HttpPort = httpPort ?? CapstanServer.FreePort(),
             HttpsPort = CapstanServer.FreePort(),
             MetricsPort = CapstanServer.FreePort(),
             ReloadDelay = TimeSpan.FromMilliseconds(5),
@@ -58,7 +58,16 @@ public sealed class IngressHarness : IAsyncDisposable
         var harness = new IngressHarness(fixture, informers, controller, options);
         informers.Start(harness._stop.Token);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await controller.StartAsync(timeout.Token);
+        try
+        {
+            await controller.StartAsync(timeout.Token);
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+
         return harness;
     }
 
