@@ -1,16 +1,19 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography.X509Certificates;
+using System.Net.Security;
 
 namespace Capstan.Network.Ingress;
 
-/// <summary>The TLS certificates of the Ingresses by host, chosen by SNI during the handshake.</summary>
+/// <summary>
+/// The TLS certificates of the Ingresses by host, chosen by SNI during the handshake; each a certificate context built
+/// once, with the chain from the Secret, so a handshake neither parses nor builds chains.
+/// </summary>
 public sealed class CertificateStore
 {
-    private readonly FrozenDictionary<string, X509Certificate2> _exact;
-    private readonly FrozenDictionary<string, X509Certificate2> _wildcard;
+    private readonly FrozenDictionary<string, SslStreamCertificateContext> _exact;
+    private readonly FrozenDictionary<string, SslStreamCertificateContext> _wildcard;
 
     /// <param name="byHost">"foo.example.com" or "*.example.com" to the certificate of the Secret named for it.</param>
-    public CertificateStore(IReadOnlyDictionary<string, X509Certificate2> byHost)
+    public CertificateStore(IReadOnlyDictionary<string, SslStreamCertificateContext> byHost)
     {
         _exact = byHost.Where(p => !p.Key.StartsWith("*.", StringComparison.Ordinal))
             .ToFrozenDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
@@ -18,12 +21,12 @@ public sealed class CertificateStore
             .ToFrozenDictionary(p => p.Key[2..], p => p.Value, StringComparer.OrdinalIgnoreCase);
     }
 
-    public static CertificateStore Empty { get; } = new(new Dictionary<string, X509Certificate2>());
+    public static CertificateStore Empty { get; } = new(new Dictionary<string, SslStreamCertificateContext>());
 
     public int Count => _exact.Count + _wildcard.Count;
 
     /// <summary>The certificate for <paramref name="serverName"/> (exact host first, then a one-label wildcard), or null.</summary>
-    public X509Certificate2? Find(string? serverName)
+    public SslStreamCertificateContext? Find(string? serverName)
     {
         if (string.IsNullOrEmpty(serverName))
         {

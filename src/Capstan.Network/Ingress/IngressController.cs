@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Capstan.Client.Dynamic;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
@@ -42,7 +44,7 @@ public sealed partial class IngressController : IAsyncDisposable
     private readonly Channel<bool> _changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
     private readonly IDisposable _catalogSubscription;
-    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2 _defaultCertificate = DefaultCertificate.Create();
+    private readonly SslStreamCertificateContext _defaultCertificate = SslStreamCertificateContext.Create(DefaultCertificate.Create(), null, offline: true);
     private IngressSnapshot _snapshot = IngressSnapshot.Empty;
     private HashSet<string> _loggedWarnings = [];
     private InMemoryConfigProvider? _proxyConfig;
@@ -143,9 +145,14 @@ public sealed partial class IngressController : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null;
             // Plain HTTP is HTTP/1.1 only (no h2c preface sniffing per connection); HTTPS offers h2 by ALPN.
             kestrel.Listen(_options.BindAddress, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Listen(_options.BindAddress, _options.HttpsPort, listen => listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+            // The certificate is chosen by SNI from the current snapshot, as a prebuilt context (chain included).
+            kestrel.Listen(_options.BindAddress, _options.HttpsPort, listen => listen.UseHttps(new TlsHandshakeCallbackOptions
             {
-                ServerCertificateSelector = (_, serverName) => Volatile.Read(ref _snapshot).Certificates.Find(serverName) ?? _defaultCertificate,
+                OnConnection = context => ValueTask.FromResult(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = Volatile.Read(ref _snapshot).Certificates.Find(context.ClientHelloInfo.ServerName) ?? _defaultCertificate,
+                    ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+                }),
             }));
             if (_options.MetricsPort > 0)
             {
@@ -301,7 +308,6 @@ public sealed partial class IngressController : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _defaultCertificate.Dispose();
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "ingress listening on HTTP {HttpPort} and HTTPS {HttpsPort}, serving {Count} Ingresses")]

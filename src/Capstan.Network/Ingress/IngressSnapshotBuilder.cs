@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Capstan.Client.Dynamic;
 using Capstan.Network.Catalog;
@@ -144,7 +143,7 @@ public sealed class IngressSnapshotBuilder(IngressOptions options)
 
     private (CertificateStore Store, HashSet<string> Used) Certificates(List<JsonObject> own, Func<string, JsonObject?> lookup, List<string> warnings)
     {
-        var byHost = new Dictionary<string, X509Certificate2>(StringComparer.OrdinalIgnoreCase);
+        var byHost = new Dictionary<string, System.Net.Security.SslStreamCertificateContext>(StringComparer.OrdinalIgnoreCase);
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ingress in own)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -8,15 +9,15 @@ using Capstan.Client.Dynamic;
 namespace Capstan.Network.Ingress;
 
 /// <summary>
-/// Certificates parsed from kubernetes.io/tls Secrets (tls.crt with its chain, tls.key), kept per resourceVersion so a
+/// Certificates parsed from kubernetes.io/tls Secrets (tls.crt with its chain, tls.key) into certificate contexts, kept per resourceVersion so a
 /// rebuild does not parse PEM again.
 /// </summary>
 internal sealed class TlsSecretCache
 {
-    private readonly ConcurrentDictionary<string, (string Version, X509Certificate2? Certificate)> _parsed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Version, SslStreamCertificateContext? Certificate)> _parsed = new(StringComparer.Ordinal);
 
     /// <summary>The certificate in <paramref name="secret"/>, or null when it is not a usable TLS Secret.</summary>
-    public X509Certificate2? Get(JsonObject secret, out string? error)
+    public SslStreamCertificateContext? Get(JsonObject secret, out string? error)
     {
         error = null;
         var key = secret.GetKey();
@@ -26,7 +27,7 @@ internal sealed class TlsSecretCache
             return cached.Certificate;
         }
 
-        X509Certificate2? certificate = null;
+        SslStreamCertificateContext? certificate = null;
         try
         {
             var data = secret["data"] as JsonObject;
@@ -38,7 +39,20 @@ internal sealed class TlsSecretCache
             }
             else
             {
-                certificate = X509Certificate2.CreateFromPem(crt, pem);
+                // tls.crt holds the leaf first, then any intermediates, which clients need sent with it.
+                var leaf = X509Certificate2.CreateFromPem(crt, pem);
+                var chain = new X509Certificate2Collection();
+                chain.ImportFromPem(crt);
+                var intermediates = new X509Certificate2Collection();
+                foreach (var extra in chain)
+                {
+                    if (extra.Thumbprint != leaf.Thumbprint)
+                    {
+                        intermediates.Add(extra);
+                    }
+                }
+
+                certificate = SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
             }
         }
         catch (CryptographicException ex)
