@@ -246,6 +246,62 @@ public sealed class IngressControllerTests(ServerFixture fixture) : IClassFixtur
         Assert.Contains("Capstan Ingress Default Certificate", presented!.Subject, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ingress_TlsSecretWithChain_SendsTheIssuerToo()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        await ingress.ServiceAsync(ns, "chained", [await ingress.BackendAsync("chained")]);
+        // Root → intermediate → leaf; tls.crt holds the leaf and the intermediate (servers never send the root).
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var rootRequest = new CertificateRequest("CN=Test Root", rootKey, HashAlgorithmName.SHA256);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var root = rootRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=Test Intermediate", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var caPublic = caRequest.Create(root, DateTimeOffset.UtcNow.AddHours(-2), DateTimeOffset.UtcNow.AddDays(20), [5, 6, 7, 8]);
+        using var ca = caPublic.CopyWithPrivateKey(caKey);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var leafRequest = new CertificateRequest("CN=chained.test", leafKey, HashAlgorithmName.SHA256);
+        var sans = new SubjectAlternativeNameBuilder();
+        sans.AddDnsName("chained.test");
+        leafRequest.CertificateExtensions.Add(sans.Build());
+        using var leaf = leafRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(10), [1, 2, 3, 4]);
+        await ingress.Client.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "chained-tls" },
+            Type = "kubernetes.io/tls",
+            Data = new Dictionary<string, byte[]>
+            {
+                ["tls.crt"] = Encoding.UTF8.GetBytes(leaf.ExportCertificatePem() + "\n" + ca.ExportCertificatePem()),
+                ["tls.key"] = Encoding.UTF8.GetBytes(leafKey.ExportPkcs8PrivateKeyPem()),
+            },
+        }, ns);
+        await ingress.Client.CreateNamespacedIngressAsync(new V1Ingress
+        {
+            Metadata = new V1ObjectMeta { Name = "chained" },
+            Spec = new V1IngressSpec
+            {
+                Tls = [new V1IngressTLS { SecretName = "chained-tls" }],
+                Rules = [IngressHarness.Rule("chained.test", IngressHarness.Path("/", "Prefix", "chained"))],
+            },
+        }, ns);
+        await Eventually.TrueAsync(() => ingress.Controller.Snapshot.Certificates.Find("chained.test") is not null, "the certificate to load");
+
+        // The client builds its chain from what the server sent: the issuer is only there if the server sent it.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, ingress.Options.HttpsPort);
+        string? issuerSeen = null;
+        using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, chain, _) =>
+        {
+            issuerSeen = chain!.ChainElements.Count > 1 ? chain.ChainElements[1].Certificate.Thumbprint : null;
+            return true;
+        });
+        await tls.AuthenticateAsClientAsync("chained.test");
+        Assert.Equal(ca.Thumbprint, issuerSeen);
+    }
+
     private static (string Certificate, string Key, string Thumbprint) SelfSigned(string host)
     {
         using var key = RSA.Create(2048);
