@@ -29,6 +29,8 @@ public static class BootstrapPolicy
     public const string AutoupdateAnnotation = "rbac.authorization.kubernetes.io/autoupdate";
     public const string AggregateToAdminLabel = "rbac.authorization.k8s.io/aggregate-to-admin";
     public const string AggregateToEditLabel = "rbac.authorization.k8s.io/aggregate-to-edit";
+    /// <summary>The built-in ingress controller's role, and the user name it runs as in `capstan server`.</summary>
+    public const string IngressControllerRole = "system:capstan:ingress-controller";
     public const string AggregateToViewLabel = "rbac.authorization.k8s.io/aggregate-to-view";
 
     private const string RbacGroup = "rbac.authorization.k8s.io";
@@ -120,6 +122,13 @@ public static class BootstrapPolicy
             Role("system:node-bootstrapper", null,
                 Rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
                 Urls(["post"], NodeIdentityEndpoint.IdentityPath)),
+            Role(IngressControllerRole, null,
+                Rule(s_read, ["networking.k8s.io"], ["ingresses", "ingressclasses"]),
+                Rule(["create"], ["networking.k8s.io"], ["ingressclasses"]),
+                Rule(["patch", "update"], ["networking.k8s.io"], ["ingresses/status"]),
+                Rule(s_read, [""], ["services", "secrets"]),
+                Rule(s_read, ["discovery.k8s.io"], ["endpointslices"]),
+                Rule(s_eventWrite, ["", "events.k8s.io"], ["events"])),
             Role("system:kube-dns", null,
                 Rule(["list", "watch"], [""], ["endpoints", "services"])),
             Role("system:kube-controller-manager", null,
@@ -175,6 +184,7 @@ public static class BootstrapPolicy
         Binding("system:node", Group(SystemGroups.Nodes)),
         Binding("system:node-proxier", User(SystemUsers.KubeProxy), Group(SystemGroups.Nodes)),
         Binding("system:node-bootstrapper", Group(SystemGroups.Bootstrappers)),
+        Binding(IngressControllerRole, User(IngressControllerRole)),
         Binding("system:kube-dns", new Rbacv1Subject { Kind = "ServiceAccount", Name = "kube-dns", NamespaceProperty = "kube-system" }),
         Binding("system:kube-controller-manager", User(SystemUsers.KubeControllerManager)),
         Binding("system:kube-scheduler", User(SystemUsers.KubeScheduler)),

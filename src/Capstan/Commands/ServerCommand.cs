@@ -23,10 +23,11 @@ public static class ServerCommand
         var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
         var agentFlags = new AgentFlags();
+        var ingressFlags = new IngressFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel };
-        foreach (var option in agentFlags.All)
+        foreach (var option in agentFlags.All.Concat(ingressFlags.All))
         {
             command.Options.Add(option);
         }
@@ -67,6 +68,7 @@ public static class ServerCommand
             {
                 DataDir = resolvedDataDir,
                 Agent = agent,
+                Ingress = ingressFlags.Parse(parse),
                 DisableScheduler = parse.GetValue(disableScheduler),
                 AutoRollbackByDefault = parse.GetValue(autoRollback),
                 NodeMonitorGracePeriod = grace,

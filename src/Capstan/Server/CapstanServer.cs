@@ -17,7 +17,7 @@ namespace Capstan.Server;
 /// One `capstan server`: takes the data dir's lock, loads or creates its PKI, opens the datastore, serves the API,
 /// creates the bootstrap objects and runs the controllers. Tests start it in-process the same way.
 /// </summary>
-public sealed class CapstanServer : IAsyncDisposable
+public sealed partial class CapstanServer : IAsyncDisposable
 {
     private readonly FileStream _lock;
     private readonly IStore _store;
@@ -106,6 +106,8 @@ public sealed class CapstanServer : IAsyncDisposable
             {
                 server.StartScheduler();
             }
+
+            await server.StartIngressAsync(ct).ConfigureAwait(false);
 
             if (config.Agent is { } agentConfig)
             {
@@ -228,6 +230,7 @@ public sealed class CapstanServer : IAsyncDisposable
                 await _agent.DisposeAsync().ConfigureAwait(false);
             }
 
+            await StopIngressAsync().ConfigureAwait(false);
             await _controllersStop.CancelAsync().ConfigureAwait(false);
             try
             {

@@ -45,5 +45,8 @@ public sealed record ServerConfig
 
     public long DefaultUnreachableTolerationSeconds { get; init; } = 3;
 
+    /// <summary>The built-in ingress controller; null runs none (`--disable-ingress`, and tests that do not ask for it).</summary>
+    public Capstan.Network.Ingress.IngressOptions? Ingress { get; init; }
+
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }
