@@ -22,10 +22,11 @@ public static class ServerCommand
         var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
         var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
+        var encryptResources = new Option<string>("--encrypt-resources") { Description = "Resources encrypted at rest with AES-GCM, comma-separated <plural>[.<group>] (\"\" for none)", DefaultValueFactory = _ => Capstan.ApiServer.Encryption.EncryptedResources.Default };
         var agentFlags = new AgentFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel };
         foreach (var option in agentFlags.All)
         {
             command.Options.Add(option);
@@ -52,6 +53,16 @@ public static class ServerCommand
                 return 2;
             }
 
+            try
+            {
+                Capstan.ApiServer.Encryption.EncryptedResources.Resolve(Capstan.Api.Registry.ResourceRegistry.BuiltIn, parse.GetValue(encryptResources) ?? "");
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine($"capstan: {ex.Message}");
+                return 2;
+            }
+
             var resolvedDataDir = DataDirectory.Resolve(parse.GetValue(dataDir));
             Capstan.Agent.AgentConfig? agent = null;
             if (!parse.GetValue(disableAgent))
@@ -75,6 +86,7 @@ public static class ServerCommand
                 TlsSans = parse.GetValue(sans) ?? [],
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 LogLevel = parse.GetValue(logLevel),
+                EncryptResources = parse.GetValue(encryptResources) ?? "",
                 DisableControllerManager = parse.GetValue(disableControllers),
                 DefaultNotReadyTolerationSeconds = parse.GetValue(notReady),
                 DefaultUnreachableTolerationSeconds = parse.GetValue(unreachable),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Capstan.Api.Registry;
+using Capstan.ApiServer.Encryption;
 using Capstan.ApiServer.Hosting;
 using Capstan.ApiServer.Security;
 using Capstan.Storage;
@@ -70,7 +71,16 @@ public sealed class CapstanServer : IAsyncDisposable
         {
             var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = config.TlsSans });
             Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
-            var store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
+            IStore store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
+            var encrypted = EncryptedResources.Resolve(ResourceRegistry.BuiltIn, config.EncryptResources);
+            EncryptionAdmin? encryption = null;
+            if (encrypted.Count > 0)
+            {
+                var encrypting = new EncryptingStore(store, new AesGcmTransformer(EncryptionKeyRing.LoadOrCreate(config.DataDir)), encrypted);
+                encryption = new EncryptionAdmin(encrypting, TimeProvider.System);
+                store = encrypting;
+            }
+
             var authenticator = new Authenticator(pki.CaCertificate, pki.StaticTokens);
             var api = await ApiServerHost.CreateAsync(
                 new ApiServerOptions
@@ -90,6 +100,11 @@ public sealed class CapstanServer : IAsyncDisposable
                 ct).ConfigureAwait(false);
             var identity = new NodeIdentityEndpoint(pki);
             api.Router.Extras.Add(identity);
+            if (encryption is not null)
+            {
+                api.Router.Extras.Add(new SecretsEncryptEndpoint(encryption));
+            }
+
             api.Router.CaBundle = identity.WriteCaAsync;
             await Bootstrap.EnsureAsync(api.Store, BootstrapRbac(), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
             await api.StartAsync(ct).ConfigureAwait(false);

@@ -39,5 +39,8 @@ public sealed record ServerConfig
 
     public long DefaultUnreachableTolerationSeconds { get; init; } = 3;
 
+    /// <summary>Resources encrypted at rest, comma-separated <c>&lt;plural&gt;[.&lt;group&gt;]</c>; empty turns encryption off.</summary>
+    public string EncryptResources { get; init; } = Capstan.ApiServer.Encryption.EncryptedResources.Default;
+
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }
