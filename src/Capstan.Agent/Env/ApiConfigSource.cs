@@ -50,4 +50,39 @@ public sealed class ApiConfigSource(IKubernetes client) : IConfigSource
             return null;
         }
     }
+
+    public async Task<IReadOnlyDictionary<string, byte[]>?> BytesAsync(string resource, string ns, string name, CancellationToken ct)
+    {
+        try
+        {
+            var data = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            if (resource == "secrets")
+            {
+                var secret = await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct).ConfigureAwait(false);
+                foreach (var (key, value) in secret.Data ?? new Dictionary<string, byte[]>())
+                {
+                    data[key] = value;
+                }
+
+                return data;
+            }
+
+            var cm = await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var (key, value) in cm.Data ?? new Dictionary<string, string>())
+            {
+                data[key] = Encoding.UTF8.GetBytes(value);
+            }
+
+            foreach (var (key, value) in cm.BinaryData ?? new Dictionary<string, byte[]>())
+            {
+                data.TryAdd(key, value);
+            }
+
+            return data;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 }

@@ -104,9 +104,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
 
     private async Task AddAsync(Dictionary<string, (byte[], int)> files, string volume, string kind, string ns, string name, IList<V1KeyToPath>? items, int mode, bool optional, CancellationToken ct)
     {
-        var data = kind == "configmap"
-            ? await config.ConfigMapAsync(ns, name, ct).ConfigureAwait(false)
-            : await config.SecretAsync(ns, name, ct).ConfigureAwait(false);
+        var data = await config.BytesAsync(kind == "configmap" ? "configmaps" : "secrets", ns, name, ct).ConfigureAwait(false);
         if (data is null)
         {
             if (optional)
@@ -121,7 +119,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
         {
             foreach (var (key, value) in data)
             {
-                files[key] = (Encoding.UTF8.GetBytes(value), mode);
+                files[key] = (value, mode);
             }
 
             return;
@@ -140,7 +138,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
                 throw new VolumeSetupException(volume, $"MountVolume.SetUp failed for volume \"{volume}\" : {what} references non-existent {kind} key: {item.Key}");
             }
 
-            files[item.Path] = (Encoding.UTF8.GetBytes(value), item.Mode ?? mode);
+            files[item.Path] = (value, item.Mode ?? mode);
         }
     }
 

@@ -64,4 +64,39 @@ public sealed class ConfigVolumeUpdateTests(AgentFixture fixture) : IClassFixtur
         Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(File.ReadAllText(Path.Combine(all, "token")) == "t2")));
         Assert.Equal("..data", Path.GetDirectoryName(new FileInfo(Path.Combine(config, "app.conf")).LinkTarget));
     }
+
+    [Fact]
+    public async Task BinaryDataAndBinarySecret_WrittenByteForByte()
+    {
+        var runtime = new TestRuntime();
+        await using var agent = await NodeAgent.StartAsync(Client, fixture.Options("node-bin"), runtime, fixture.LoggerFactory, CancellationToken.None);
+        byte[] blob = [0xff, 0x00, 0xfe, 0x80];
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new() { Name = "bin-cm" }, BinaryData = new Dictionary<string, byte[]> { ["blob"] = blob } }, "default");
+        await Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new() { Name = "bin-secret" }, Data = new Dictionary<string, byte[]> { ["key.der"] = blob } }, "default");
+        await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "bin" },
+            Spec = new V1PodSpec
+            {
+                NodeName = "node-bin",
+                Containers = [new V1Container
+                {
+                    Name = "app",
+                    Image = "img",
+                    Command = ["/bin/app"],
+                    VolumeMounts = [new V1VolumeMount { Name = "cm", MountPath = "/cm" }, new V1VolumeMount { Name = "secret", MountPath = "/secret" }],
+                }],
+                Volumes =
+                [
+                    new V1Volume { Name = "cm", ConfigMap = new V1ConfigMapVolumeSource { Name = "bin-cm" } },
+                    new V1Volume { Name = "secret", Secret = new V1SecretVolumeSource { SecretName = "bin-secret" } },
+                ],
+            },
+        }, "default");
+        Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(runtime.Started.Contains("app"))));
+
+        var created = runtime.Created.Single();
+        Assert.Equal(blob, File.ReadAllBytes(Path.Combine(created.Mounts.Single(m => m.ContainerPath == "/cm").HostPath, "blob")));
+        Assert.Equal(blob, File.ReadAllBytes(Path.Combine(created.Mounts.Single(m => m.ContainerPath == "/secret").HostPath, "key.der")));
+    }
 }
