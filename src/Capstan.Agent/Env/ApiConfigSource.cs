@@ -8,6 +8,11 @@ namespace Capstan.Agent.Env;
 /// <summary>Reads ConfigMaps and Secrets through the API each time a container starts, as the kubelet's Get strategy does.</summary>
 public sealed class ApiConfigSource(IKubernetes client) : IConfigSource
 {
+    private readonly Volumes.Config.ServiceAccountTokenCache _tokens = new(client, TimeProvider.System);
+
+    public Task<string> ServiceAccountTokenAsync(k8s.Models.V1Pod pod, string? audience, long expirationSeconds, CancellationToken ct) =>
+        _tokens.TokenAsync(pod, audience, expirationSeconds, ct);
+
     public async Task<IReadOnlyDictionary<string, string>?> ConfigMapAsync(string ns, string name, CancellationToken ct)
     {
         try

@@ -13,4 +13,8 @@ public interface IConfigSource
         var data = resource == "secrets" ? await SecretAsync(ns, name, ct).ConfigureAwait(false) : await ConfigMapAsync(ns, name, ct).ConfigureAwait(false);
         return data?.ToDictionary(p => p.Key, p => System.Text.Encoding.UTF8.GetBytes(p.Value), StringComparer.Ordinal);
     }
+
+    /// <summary>A service-account token bound to <paramref name="pod"/> (projected serviceAccountToken sources).</summary>
+    Task<string> ServiceAccountTokenAsync(k8s.Models.V1Pod pod, string? audience, long expirationSeconds, CancellationToken ct) =>
+        throw new NotSupportedException("this config source cannot request service-account tokens");
 }

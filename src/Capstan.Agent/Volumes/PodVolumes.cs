@@ -92,6 +92,10 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
                 {
                     AddDownward(files, pod, pdown.Items, mode, podIp);
                 }
+                else if (source.ServiceAccountToken is { } token)
+                {
+                    files[token.Path] = (await Config.ProjectedToken.ReadAsync(config, pod, volume.Name, token, ct).ConfigureAwait(false), mode);
+                }
             }
         }
         else

@@ -81,7 +81,8 @@ public sealed class CapstanServer : IAsyncDisposable
                 store = encrypting;
             }
 
-            var authenticator = new Authenticator(pki.CaCertificate, pki.StaticTokens);
+            var serviceAccountTokens = new ServiceAccountTokenSetup(pki.ServiceAccountSigningKey);
+            var authenticator = new Authenticator(pki.CaCertificate, pki.StaticTokens, [serviceAccountTokens.Validator]);
             var api = await ApiServerHost.CreateAsync(
                 new ApiServerOptions
                 {
@@ -98,6 +99,7 @@ public sealed class CapstanServer : IAsyncDisposable
                 authenticator,
                 loggerFactory,
                 ct).ConfigureAwait(false);
+            serviceAccountTokens.Attach(api);
             var identity = new NodeIdentityEndpoint(pki);
             api.Router.Extras.Add(identity);
             if (encryption is not null)
@@ -169,6 +171,7 @@ public sealed class CapstanServer : IAsyncDisposable
         _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions
         {
             AutoRollbackByDefault = Config.AutoRollbackByDefault,
+            RootCaPem = Pki.CaCertificatePem,
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
         }, _loggerFactory, _controllersStop.Token);
     }
