@@ -51,6 +51,12 @@ public sealed record AgentOptions
     public TimeSpan BackOffResetAfter { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How often each pod worker resyncs even when nothing woke it.</summary>
+    /// <summary>
+    /// The longest a mounted ConfigMap or Secret change takes to reach the files when its watch misses it (the watch
+    /// normally delivers it within a second); the kubelet's sync period plus cache TTL, at most 60 s by default.
+    /// </summary>
+    public TimeSpan ConfigVolumeSyncPeriod { get; init; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan PodResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -131,6 +131,16 @@ public static partial class ControllerManager
             controllers.Add(new ServiceLoadBalancer.ServiceLoadBalancerController(informers, loggerFactory, options.ServiceLoadBalancerWorkers, options.TimeProvider));
         }
 
+        if (options.EnableServiceAccountController)
+        {
+            controllers.Add(new ServiceAccounts.ServiceAccountsController(informers, loggerFactory, time: options.TimeProvider));
+        }
+
+        if (options.RootCaPem is { Length: > 0 } rootCa)
+        {
+            controllers.Add(new ServiceAccounts.RootCaPublisher(informers, rootCa, loggerFactory, time: options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

@@ -35,6 +35,12 @@ public sealed record ControllerManagerOptions
     /// <summary>Keeps PodDisruptionBudget status, which the eviction API reads.</summary>
     public bool EnableDisruptionController { get; init; } = true;
 
+    /// <summary>Creates the <c>default</c> ServiceAccount in every namespace.</summary>
+    public bool EnableServiceAccountController { get; init; } = true;
+
+    /// <summary>The cluster CA (PEM) the root-CA publisher puts in every namespace's kube-root-ca.crt ConfigMap; null runs no publisher.</summary>
+    public string? RootCaPem { get; init; }
+
     /// <summary>Capstan's automatic rollback for every Deployment; the annotation capstan.io/rollback-on-failure: "false" opts one out.</summary>
     public bool AutoRollbackByDefault { get; init; }
 

@@ -27,11 +27,16 @@ public sealed class CapstanServerProcess : IAsyncDisposable
     /// <summary>From Process.Start until /readyz answered `ok`.</summary>
     public TimeSpan TimeToReady { get; }
 
-    public static async Task<CapstanServerProcess> StartAsync(string capstanPath, string dataDir, string? logLevel, IReadOnlyDictionary<string, string> environment, CancellationToken ct)
+    public static Task<CapstanServerProcess> StartAsync(string capstanPath, string dataDir, string? logLevel, IReadOnlyDictionary<string, string> environment, CancellationToken ct) =>
+        StartAsync(capstanPath, dataDir, logLevel, environment, [], ct);
+
+    /// <param name="extraArgs">More `capstan server` flags (e.g. --encrypt-resources).</param>
+    public static async Task<CapstanServerProcess> StartAsync(
+        string capstanPath, string dataDir, string? logLevel, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> extraArgs, CancellationToken ct)
     {
         Directory.CreateDirectory(dataDir);
         var port = FreePort.Next();
-        List<string> args = ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture)];
+        List<string> args = ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), .. extraArgs];
         if (logLevel is not null)
         {
             args.AddRange(["--log-level", logLevel]);

@@ -83,6 +83,19 @@ public sealed class CapstanTarget : IBenchTarget
         }
     }
 
+    /// <summary>Creates an Opaque Secret with one value of the payload's size (the encryption-at-rest scenario).</summary>
+    public async Task CreateSecretAsync(string ns, string name, CancellationToken ct)
+    {
+        using var content = new ByteArrayContent(_payload.SecretJson(ns, name));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _client.PostAsync($"api/v1/namespaces/{ns}/secrets", content, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new HttpRequestException($"create secret {ns}/{name}: {(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+        }
+    }
+
     public async Task ReadAsync(string ns, string name, CancellationToken ct)
     {
         using var response = await _client.GetAsync($"api/v1/namespaces/{ns}/configmaps/{name}", ct).ConfigureAwait(false);

@@ -15,6 +15,29 @@ public sealed class ObjectPayload(int valueBytes)
 
     private readonly string _value = BuildValue(valueBytes);
 
+    /// <summary>An Opaque Secret whose one data value decodes to the payload's bytes.</summary>
+    public byte[] SecretJson(string ns, string name)
+    {
+        using var buffer = new MemoryStream(valueBytes * 2 + 256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("apiVersion", "v1");
+            w.WriteString("kind", "Secret");
+            w.WriteStartObject("metadata");
+            w.WriteString("name", name);
+            w.WriteString("namespace", ns);
+            w.WriteEndObject();
+            w.WriteString("type", "Opaque");
+            w.WriteStartObject("data");
+            w.WriteString("value", Convert.ToBase64String(Encoding.UTF8.GetBytes(_value)));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
     public byte[] ConfigMapJson(string ns, string name)
     {
         using var buffer = new MemoryStream(valueBytes + 256);

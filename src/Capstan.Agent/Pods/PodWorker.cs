@@ -44,6 +44,7 @@ internal sealed partial class PodWorker
     private bool _done;
     private bool _volumesReady;
     private DateTimeOffset _volumesRefreshAt;
+    private volatile bool _volumesStale;
     private V1PodStatus? _terminalStatus;
     private string? _lastStatus;
     private DateTime? _startTime;
@@ -111,6 +112,13 @@ internal sealed partial class PodWorker
     }
 
     public void Wake() => _wake.Set();
+
+    /// <summary>A ConfigMap or Secret the pod mounts changed: rewrite its volumes on the next pass.</summary>
+    public void RefreshVolumes()
+    {
+        _volumesStale = true;
+        _wake.Set();
+    }
 
     private async Task RunAsync(CancellationToken ct)
     {
@@ -336,15 +344,16 @@ internal sealed partial class PodWorker
 
     /// <summary>
     /// Sets up the pod's volumes before its first container starts, and refreshes ConfigMap, Secret and downward API
-    /// files every minute after; returns false while a volume cannot be set up (the pod waits in ContainerCreating).
+    /// files when they change (watched) and every ConfigVolumeSyncPeriod after; returns false while a volume cannot be set up (the pod waits in ContainerCreating).
     /// </summary>
     private async Task<bool> EnsureVolumesAsync(V1Pod pod, PodSandbox sandbox, CancellationToken ct)
     {
-        if (_volumesReady && Now < _volumesRefreshAt)
+        if (_volumesReady && Now < _volumesRefreshAt && !_volumesStale)
         {
             return true;
         }
 
+        _volumesStale = false;
         try
         {
             await _ctx.Volumes.SetUpAsync(pod, PodIpOf(pod, sandbox), ct).ConfigureAwait(false);
@@ -361,8 +370,8 @@ internal sealed partial class PodWorker
             // Running containers keep the files they have, as in Kubernetes, until the source is back.
         }
 
-        _volumesRefreshAt = Now + TimeSpan.FromMinutes(1);
-        Soon(TimeSpan.FromMinutes(1));
+        _volumesRefreshAt = Now + _ctx.Options.ConfigVolumeSyncPeriod;
+        Soon(_ctx.Options.ConfigVolumeSyncPeriod);
         return true;
     }
 

@@ -23,6 +23,7 @@ internal sealed partial class PodWorkers : IAsyncDisposable
     private readonly ConcurrentDictionary<string, PodWorker> _workers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly DynamicInformer _informer;
+    private readonly Volumes.Config.ConfigObjectWatcher _configObjects;
     private Task _informerLoop = Task.CompletedTask;
 
     public PodWorkers(PodWorkerContext ctx, ILoggerFactory loggerFactory)
@@ -35,6 +36,17 @@ internal sealed partial class PodWorkers : IAsyncDisposable
             new InformerOptions { FieldSelector = $"spec.nodeName={ctx.Options.NodeName}" },
             loggerFactory.CreateLogger<DynamicInformer>(),
             ctx.Options.TimeProvider);
+        _configObjects = new Volumes.Config.ConfigObjectWatcher(ctx.Client, loggerFactory, ctx.Options.TimeProvider);
+        _configObjects.Changed += uids =>
+        {
+            foreach (var uid in uids)
+            {
+                if (_workers.TryGetValue(uid, out var worker))
+                {
+                    worker.RefreshVolumes();
+                }
+            }
+        };
     }
 
     public int Count => _workers.Count;
@@ -114,9 +126,14 @@ internal sealed partial class PodWorkers : IAsyncDisposable
             return;
         }
 
-        var worker = new PodWorker(_ctx, pod, w => _workers.TryRemove(new KeyValuePair<string, PodWorker>(w.Uid, w)));
+        var worker = new PodWorker(_ctx, pod, w =>
+        {
+            _workers.TryRemove(new KeyValuePair<string, PodWorker>(w.Uid, w));
+            _configObjects.Untrack(w.Uid);
+        });
         if (_workers.TryAdd(pod.Metadata.Uid, worker))
         {
+            _configObjects.Track(pod.Metadata.Uid, Volumes.Config.ConfigObjectRef.InVolumesOf(pod));
             worker.Start(_stop.Token);
         }
     }
@@ -155,6 +172,7 @@ internal sealed partial class PodWorkers : IAsyncDisposable
     {
         _ctx.Runtime.ContainerChanged -= OnContainerChanged;
         await _stop.CancelAsync().ConfigureAwait(false);
+        await _configObjects.DisposeAsync().ConfigureAwait(false);
         try
         {
             await _informerLoop.ConfigureAwait(false);

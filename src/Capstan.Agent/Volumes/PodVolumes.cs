@@ -7,7 +7,7 @@ namespace Capstan.Agent.Volumes;
 /// <summary>
 /// Host directories for a pod's volumes under &lt;data-dir&gt;/pods/&lt;uid&gt;/volumes/&lt;plugin&gt;/&lt;name&gt;: emptyDir
 /// (a plain directory, medium Memory too), hostPath (the host path itself), and configMap, secret, downwardAPI and
-/// projected volumes, whose files are written from the API and rewritten when their content changes.
+/// projected volumes, whose files are written from the API and swapped atomically (<see cref="Config.AtomicWriter"/>) when their content changes.
 /// </summary>
 internal sealed class PodVolumes(AgentOptions options, IConfigSource config, EnvBuilder env)
 {
@@ -54,7 +54,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
             var files = await FilesAsync(pod, volume, podIp, ct).ConfigureAwait(false);
             if (files is not null)
             {
-                Write(HostPath(uid, volume)!, files);
+                Config.AtomicWriter.Write(HostPath(uid, volume)!, files);
             }
         }
     }
@@ -92,6 +92,10 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
                 {
                     AddDownward(files, pod, pdown.Items, mode, podIp);
                 }
+                else if (source.ServiceAccountToken is { } token)
+                {
+                    files[token.Path] = (await Config.ProjectedToken.ReadAsync(config, pod, volume.Name, token, ct).ConfigureAwait(false), mode);
+                }
             }
         }
         else
@@ -104,9 +108,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
 
     private async Task AddAsync(Dictionary<string, (byte[], int)> files, string volume, string kind, string ns, string name, IList<V1KeyToPath>? items, int mode, bool optional, CancellationToken ct)
     {
-        var data = kind == "configmap"
-            ? await config.ConfigMapAsync(ns, name, ct).ConfigureAwait(false)
-            : await config.SecretAsync(ns, name, ct).ConfigureAwait(false);
+        var data = await config.BytesAsync(kind == "configmap" ? "configmaps" : "secrets", ns, name, ct).ConfigureAwait(false);
         if (data is null)
         {
             if (optional)
@@ -121,7 +123,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
         {
             foreach (var (key, value) in data)
             {
-                files[key] = (Encoding.UTF8.GetBytes(value), mode);
+                files[key] = (value, mode);
             }
 
             return;
@@ -140,7 +142,7 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
                 throw new VolumeSetupException(volume, $"MountVolume.SetUp failed for volume \"{volume}\" : {what} references non-existent {kind} key: {item.Key}");
             }
 
-            files[item.Path] = (Encoding.UTF8.GetBytes(value), item.Mode ?? mode);
+            files[item.Path] = (value, item.Mode ?? mode);
         }
     }
 
@@ -164,44 +166,6 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
             }
 
             files[item.Path] = (Encoding.UTF8.GetBytes(value), item.Mode ?? mode);
-        }
-    }
-
-    /// <summary>Writes the files that changed (each through a temporary file and a rename) and removes those no longer wanted.</summary>
-    private static void Write(string dir, Dictionary<string, (byte[] Content, int Mode)> files)
-    {
-        Directory.CreateDirectory(dir);
-        foreach (var (relative, (content, mode)) in files)
-        {
-            var path = Path.GetFullPath(Path.Combine(dir, relative));
-            if (!path.StartsWith(Path.GetFullPath(dir) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            {
-                continue; // paths may not escape the volume (validation forbids "..", this is belt and braces)
-            }
-
-            if (File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
-            {
-                continue;
-            }
-
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.tmp");
-            File.WriteAllBytes(temp, content);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temp, (UnixFileMode)(mode & 0x1ff));
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-
-        var wanted = files.Keys.Select(k => Path.GetFullPath(Path.Combine(dir, k))).ToHashSet(StringComparer.Ordinal);
-        foreach (var existing in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
-        {
-            if (!wanted.Contains(existing))
-            {
-                File.Delete(existing);
-            }
         }
     }
 

@@ -25,5 +25,8 @@ public sealed record AgentConfig
     /// <summary>First restart back-off of crashing containers (Kubernetes: 10 s, doubling to 5 min).</summary>
     public TimeSpan BackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Bound on how late a changed ConfigMap or Secret reaches mounted files (AgentOptions.ConfigVolumeSyncPeriod).</summary>
+    public TimeSpan ConfigVolumeSyncPeriod { get; init; } = TimeSpan.FromSeconds(60);
+
     public bool ControlPlane { get; init; }
 }

@@ -20,7 +20,9 @@ public sealed class AgentFlags
 
     public Option<string> BackOff { get; } = new("--crash-loop-backoff") { Description = "First restart delay of a crashing container, doubling to 5 min", DefaultValueFactory = _ => "10s" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff];
+    public Option<string> ConfigVolumeSync { get; } = new("--config-volume-sync-period") { Description = "Longest delay before a changed ConfigMap or Secret reaches mounted files when its watch misses the change", DefaultValueFactory = _ => "60s" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -47,6 +49,11 @@ public sealed class AgentFlags
             return Fail($"--crash-loop-backoff {parse.GetValue(BackOff)} is not a positive duration such as 10s");
         }
 
+        if (Durations.Parse(parse.GetValue(ConfigVolumeSync)!) is not { } configSync || configSync <= TimeSpan.Zero)
+        {
+            return Fail($"--config-volume-sync-period {parse.GetValue(ConfigVolumeSync)} is not a positive duration such as 60s");
+        }
+
         var nodeName = parse.GetValue(NodeName) ?? Dns.GetHostName().ToLowerInvariant();
         if (Capstan.Api.Validation.NameFormats.IsDns1123Subdomain(nodeName) is { Count: > 0 } problems)
         {
@@ -62,6 +69,7 @@ public sealed class AgentFlags
             PodCidr = cidr,
             Runtime = runtime,
             BackOffBase = backOff,
+            ConfigVolumeSyncPeriod = configSync,
         };
     }
 

@@ -22,11 +22,12 @@ public static class ServerCommand
         var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
         var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
+        var encryptResources = new Option<string>("--encrypt-resources") { Description = "Resources encrypted at rest with AES-GCM, comma-separated <plural>[.<group>] (\"\" for none)", DefaultValueFactory = _ => Capstan.ApiServer.Encryption.EncryptedResources.Default };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel };
         foreach (var option in agentFlags.All.Concat(ingressFlags.All))
         {
             command.Options.Add(option);
@@ -50,6 +51,16 @@ public static class ServerCommand
             if (Durations.Parse(parse.GetValue(graceFlag)!) is not { } grace || grace <= TimeSpan.Zero)
             {
                 Console.Error.WriteLine($"capstan: --node-monitor-grace-period {parse.GetValue(graceFlag)} is not a positive duration such as 8s");
+                return 2;
+            }
+
+            try
+            {
+                Capstan.ApiServer.Encryption.EncryptedResources.Resolve(Capstan.Api.Registry.ResourceRegistry.BuiltIn, parse.GetValue(encryptResources) ?? "");
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine($"capstan: {ex.Message}");
                 return 2;
             }
 
@@ -77,6 +88,7 @@ public static class ServerCommand
                 TlsSans = parse.GetValue(sans) ?? [],
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 LogLevel = parse.GetValue(logLevel),
+                EncryptResources = parse.GetValue(encryptResources) ?? "",
                 DisableControllerManager = parse.GetValue(disableControllers),
                 DefaultNotReadyTolerationSeconds = parse.GetValue(notReady),
                 DefaultUnreachableTolerationSeconds = parse.GetValue(unreachable),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Capstan.Api.Registry;
+using Capstan.ApiServer.Encryption;
 using Capstan.ApiServer.Hosting;
 using Capstan.ApiServer.Security;
 using Capstan.Storage;
@@ -70,8 +71,18 @@ public sealed partial class CapstanServer : IAsyncDisposable
         {
             var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = config.TlsSans });
             Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
-            var store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
-            var authenticator = new Authenticator(pki.CaCertificate, pki.StaticTokens);
+            IStore store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
+            var encrypted = EncryptedResources.Resolve(ResourceRegistry.BuiltIn, config.EncryptResources);
+            EncryptionAdmin? encryption = null;
+            if (encrypted.Count > 0)
+            {
+                var encrypting = new EncryptingStore(store, new AesGcmTransformer(EncryptionKeyRing.LoadOrCreate(config.DataDir)), encrypted);
+                encryption = new EncryptionAdmin(encrypting, TimeProvider.System);
+                store = encrypting;
+            }
+
+            var serviceAccountTokens = new ServiceAccountTokenSetup(pki.ServiceAccountSigningKey);
+            var authenticator = new Authenticator(pki.CaCertificate, pki.StaticTokens, [serviceAccountTokens.Validator]);
             var api = await ApiServerHost.CreateAsync(
                 new ApiServerOptions
                 {
@@ -88,8 +99,14 @@ public sealed partial class CapstanServer : IAsyncDisposable
                 authenticator,
                 loggerFactory,
                 ct).ConfigureAwait(false);
+            serviceAccountTokens.Attach(api);
             var identity = new NodeIdentityEndpoint(pki);
             api.Router.Extras.Add(identity);
+            if (encryption is not null)
+            {
+                api.Router.Extras.Add(new SecretsEncryptEndpoint(encryption));
+            }
+
             api.Router.CaBundle = identity.WriteCaAsync;
             await Bootstrap.EnsureAsync(api.Store, BootstrapRbac(), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
             await api.StartAsync(ct).ConfigureAwait(false);
@@ -158,6 +175,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             AutoRollbackByDefault = Config.AutoRollbackByDefault,
             // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
             KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
+            RootCaPem = Pki.CaCertificatePem,
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
         }, _loggerFactory, _controllersStop.Token);
     }

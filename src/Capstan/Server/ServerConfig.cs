@@ -47,6 +47,8 @@ public sealed record ServerConfig
 
     /// <summary>The built-in ingress controller; null runs none (`--disable-ingress`, and tests that do not ask for it).</summary>
     public Capstan.Network.Ingress.IngressOptions? Ingress { get; init; }
+    /// <summary>Resources encrypted at rest, comma-separated <c>&lt;plural&gt;[.&lt;group&gt;]</c>; empty turns encryption off.</summary>
+    public string EncryptResources { get; init; } = Capstan.ApiServer.Encryption.EncryptedResources.Default;
 
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }
