@@ -106,6 +106,14 @@ public static partial class ControllerManager
             controllers.Add(new Disruption.DisruptionController(informers, loggerFactory, options.DisruptionWorkers, options.TimeProvider));
         }
 
+        if (options.EnableVolumeControllers)
+        {
+            controllers.Add(new Volumes.Binding.PersistentVolumeBinderController(informers, loggerFactory, time: options.TimeProvider));
+            controllers.Add(new Volumes.Protection.ClaimProtectionController(informers, loggerFactory, time: options.TimeProvider));
+            controllers.Add(new Volumes.Protection.VolumeProtectionController(informers, loggerFactory, time: options.TimeProvider));
+            controllers.Add(new Volumes.Ephemeral.EphemeralVolumeController(informers, loggerFactory, time: options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

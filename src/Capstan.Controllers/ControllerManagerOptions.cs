@@ -35,6 +35,9 @@ public sealed record ControllerManagerOptions
     /// <summary>Keeps PodDisruptionBudget status, which the eviction API reads.</summary>
     public bool EnableDisruptionController { get; init; } = true;
 
+    /// <summary>The PV/PVC binder, pvc- and pv-protection and ephemeral volume controllers.</summary>
+    public bool EnableVolumeControllers { get; init; } = true;
+
     /// <summary>Capstan's automatic rollback for every Deployment; the annotation capstan.io/rollback-on-failure: "false" opts one out.</summary>
     public bool AutoRollbackByDefault { get; init; }
 

@@ -26,4 +26,7 @@ public sealed record AgentConfig
     public TimeSpan BackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 
     public bool ControlPlane { get; init; }
+
+    /// <summary>Root of the local-path provisioner's volume directories; null for &lt;data-dir&gt;/storage.</summary>
+    public string? LocalPathRoot { get; init; }
 }

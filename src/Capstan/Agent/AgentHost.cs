@@ -47,6 +47,7 @@ public sealed class AgentHost : IAsyncDisposable
                 DaemonPort = config.Port,
                 ControlPlane = config.ControlPlane,
                 BackOffBase = config.BackOffBase,
+                LocalPathRoot = config.LocalPathRoot,
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
             var streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
             {

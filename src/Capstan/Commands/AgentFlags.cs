@@ -20,7 +20,9 @@ public sealed class AgentFlags
 
     public Option<string> BackOff { get; } = new("--crash-loop-backoff") { Description = "First restart delay of a crashing container, doubling to 5 min", DefaultValueFactory = _ => "10s" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff];
+    public Option<string?> LocalPathRoot { get; } = new("--local-path-root") { Description = "Where the built-in local-path provisioner keeps one directory per volume (default: <data-dir>/storage)" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, LocalPathRoot];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -62,6 +64,7 @@ public sealed class AgentFlags
             PodCidr = cidr,
             Runtime = runtime,
             BackOffBase = backOff,
+            LocalPathRoot = parse.GetValue(LocalPathRoot) is { Length: > 0 } root ? Path.GetFullPath(root) : null,
         };
     }
 

@@ -91,7 +91,7 @@ public sealed class CapstanServer : IAsyncDisposable
             var identity = new NodeIdentityEndpoint(pki);
             api.Router.Extras.Add(identity);
             api.Router.CaBundle = identity.WriteCaAsync;
-            await Bootstrap.EnsureAsync(api.Store, BootstrapRbac(), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
+            await Bootstrap.EnsureAsync(api.Store, BootstrapRbac().Append(DefaultStorageClass.Build()), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
             await api.StartAsync(ct).ConfigureAwait(false);
             api.MarkReady();
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
