@@ -28,12 +28,14 @@ public sealed class PersistentVolumeBinderController : Controller
 
     private const string ClaimPrefix = "pvc:";
     private const string VolumePrefix = "pv:";
+    private const string PodPrefix = "pod:";
 
     private readonly DynamicClient _client;
     private readonly DynamicInformer _claims;
     private readonly DynamicInformer _volumes;
     private readonly DynamicInformer _classes;
     private readonly DynamicInformer _nodes;
+    private readonly DynamicInformer _pods;
     private readonly EventRecorder _events;
 
     // The last event reason per object uid, so that a claim waiting for a volume reports it once, not on every sync.
@@ -60,15 +62,28 @@ public sealed class PersistentVolumeBinderController : Controller
             OnUpdate = (_, v) => VolumeChanged(v),
             OnDelete = VolumeChanged,
         });
+        _pods = informers.For(KnownResources.Pods);
+        _pods.AddEventHandler(new ResourceEventHandler { OnAdd = PodChanged, OnUpdate = (_, p) => PodChanged(p) });
         _classes.AddEventHandler(new ResourceEventHandler { OnAdd = _ => EnqueueUnboundClaims(), OnUpdate = (_, _) => EnqueueUnboundClaims() });
     }
 
-    protected override IReadOnlyCollection<DynamicInformer> Informers => [_claims, _volumes, _classes, _nodes];
+    protected override IReadOnlyCollection<DynamicInformer> Informers => [_claims, _volumes, _classes, _nodes, _pods];
 
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
         try
         {
+            if (key.StartsWith(PodPrefix, StringComparison.Ordinal))
+            {
+                var pod = _pods.Cache.Get(key[PodPrefix.Length..]);
+                if (pod is not null)
+                {
+                    await SelectNodeAsync(pod, ct).ConfigureAwait(false);
+                }
+
+                return ReconcileResult.Done;
+            }
+
             if (key.StartsWith(ClaimPrefix, StringComparison.Ordinal))
             {
                 var claim = _claims.Cache.Get(key[ClaimPrefix.Length..]);
@@ -317,6 +332,39 @@ public sealed class PersistentVolumeBinderController : Controller
         status.Remove("conditions");
         await _client.UpdateStatusAsync(VolumeResources.PersistentVolumeClaims, claimCopy, ct).ConfigureAwait(false);
         Normal(claim, "FileSystemResizeSuccessful", $"MountVolume.NodeExpandVolume succeeded for volume \"{volume.GetName()}\"");
+    }
+
+    /// <summary>
+    /// The first consumer of a WaitForFirstConsumer claim was bound to a node: the claim gets that node in its
+    /// volume.kubernetes.io/selected-node annotation, so that it binds to a volume there or is provisioned there.
+    /// (kube-scheduler writes the annotation itself before binding; Capstan's scheduler filters on the same rules and
+    /// leaves the write to this controller.)
+    /// </summary>
+    private async Task SelectNodeAsync(JsonObject pod, CancellationToken ct)
+    {
+        var nodeName = VolumeFacts.Spec(pod).StrOrEmpty("nodeName");
+        foreach (var claimName in VolumeFacts.ClaimNames(pod))
+        {
+            if (_claims.Cache.Get($"{pod.GetNamespace()}/{claimName}") is not { } claim
+                || VolumeFacts.VolumeName(claim).Length > 0
+                || VolumeFacts.Annotation(claim, VolumeAnnotations.SelectedNode) is { Length: > 0 }
+                || !VolumeFacts.IsWaitForFirstConsumer(_classes.Cache.Get(VolumeFacts.ClassOf(claim))))
+            {
+                continue;
+            }
+
+            var copy = claim.DeepCopy();
+            copy.EnsureObj("metadata").EnsureObj("annotations")[VolumeAnnotations.SelectedNode] = nodeName;
+            await _client.UpdateAsync(VolumeResources.PersistentVolumeClaims, copy, ct).ConfigureAwait(false);
+        }
+    }
+
+    private void PodChanged(JsonObject pod)
+    {
+        if (VolumeFacts.Spec(pod).StrOrEmpty("nodeName").Length > 0 && !Pods.PodFacts.IsTerminal(pod) && VolumeFacts.ClaimNames(pod).Any())
+        {
+            Queue.Add(PodPrefix + pod.GetKey());
+        }
     }
 
     private async Task<ReconcileResult> SyncVolumeAsync(JsonObject volume, CancellationToken ct)
