@@ -205,7 +205,7 @@ internal sealed partial class PodWorker
 
         var sandbox = await EnsureSandboxAsync(pod, ct).ConfigureAwait(false);
         var containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
-        if (await EnforceActiveDeadlineAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
+        if (await EnforceActiveDeadlineAsync(pod, sandbox, containers, ct).ConfigureAwait(false) || await EnforceEmptyDirLimitsAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
         {
             return false;
         }
@@ -316,6 +316,7 @@ internal sealed partial class PodWorker
         }
 
         Directory.CreateDirectory(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));
+        MemoryEmptyDir.MountAll(pod, name => _ctx.Options.EmptyDirPath(Uid, name));
 
         _sandbox = await _ctx.Runtime.RunPodSandboxAsync(new PodSandboxConfig(
             Namespace,

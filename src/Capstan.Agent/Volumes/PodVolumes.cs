@@ -39,6 +39,11 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
         {
             if (volume.EmptyDir is not null)
             {
+                if (volume.EmptyDir.Medium == "Memory")
+                {
+                    MemoryEmptyDir.EnsureMounted(volume.Name, options.EmptyDirPath(uid, volume.Name));
+                }
+
                 Directory.CreateDirectory(options.EmptyDirPath(uid, volume.Name));
                 continue;
             }

@@ -6,7 +6,8 @@ namespace Capstan.E2E.Storage;
 /// <summary>
 /// Volumes with the real kubectl against `capstan server` (process runtime, the built-in local-path provisioner): data
 /// on a claim outlives its pod, StatefulSet ordinals keep their claims across scaling, reclaim policies Delete and
-/// Retain, WaitForFirstConsumer binding on the scheduler's node, the pvc-protection finalizer, shared emptyDir.
+/// Retain, WaitForFirstConsumer binding on the scheduler's node, the pvc-protection finalizer, shared emptyDir, and
+/// eviction of a pod whose Memory emptyDir outgrows its sizeLimit.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class StorageTests(WorkloadCluster cluster) : IClassFixture<WorkloadCluster>
@@ -138,6 +139,31 @@ public sealed class StorageTests(WorkloadCluster cluster) : IClassFixture<Worklo
 
         (await cluster.Kubectl.RunAsync("delete", "pod", "-n", ns, "pair")).EnsureSuccess();
         await WorkloadCluster.WaitAsync(() => Task.FromResult(!Directory.Exists(dir)), Bound, "the emptyDir to be removed with its pod");
+    }
+
+    [Fact]
+    public async Task MemoryEmptyDir_OverSizeLimit_EvictsPod()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        await ApplyAsync(ns, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hog}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: c
+                image: busybox
+                command: ["sh", "-c", "dd if=/dev/zero of=/cache/big bs=1024 count=2048; sleep 3600"]
+                volumeMounts: [{name: cache, mountPath: /cache}]
+              volumes:
+              - name: cache
+                emptyDir: {medium: Memory, sizeLimit: 1Mi}
+            """);
+        await WaitPodPhaseAsync(ns, "hog", "Failed");
+        var pod = await GetAsync(ns, "pod", "hog");
+        Assert.Equal("Evicted", Str(pod["status"]?["reason"]));
+        Assert.Contains("Usage of EmptyDir volume \"cache\" exceeds the limit \"1Mi\"", Str(pod["status"]?["message"]));
     }
 
     private async Task ApplyAsync(string ns, string manifest) =>
