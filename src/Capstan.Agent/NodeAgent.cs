@@ -73,7 +73,7 @@ public sealed class NodeAgent : IAsyncDisposable
                 (long)allocatable["memory"].ToDecimal(),
                 (long)allocatable["ephemeral-storage"].ToDecimal()));
             var directory = new PodDirectory();
-            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env, new Volumes.Persistent.ClaimVolumes(client)), loggerFactory.CreateLogger<PodWorker>());
+            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env, new Volumes.Persistent.ClaimVolumes(client, options.TimeProvider)), loggerFactory.CreateLogger<PodWorker>());
             workers = new PodWorkers(context, loggerFactory);
             await workers.StartAsync(ct).ConfigureAwait(false);
             var agent = new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop);

@@ -491,6 +491,7 @@ internal sealed partial class PodWorker
 
         _sandbox = null;
         MemoryEmptyDir.UnmountUnder(_ctx.Options.PodDirectory(Uid));
+        _ctx.Volumes.Forget(Uid);
         TryDelete(_ctx.Options.PodDirectory(Uid));
         TryDelete(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));
         return status ?? BuildStatus(pod, null, [], podIsTerminal: true);

@@ -351,6 +351,11 @@ internal sealed partial class PodWorker
             await _ctx.Volumes.SetUpAsync(pod, PodIpOf(pod, sandbox), ct).ConfigureAwait(false);
             _volumesReady = true;
         }
+        catch (VolumeSetupException ex) when (!_volumesReady && ex.RetryAfter is { } retry)
+        {
+            Soon(retry);
+            return false;
+        }
         catch (VolumeSetupException ex) when (!_volumesReady)
         {
             _ctx.Events.Pod(pod, "Warning", "FailedMount", ex.Message);

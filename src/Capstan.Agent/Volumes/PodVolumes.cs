@@ -26,6 +26,9 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
         _ => null,
     };
 
+    /// <summary>Drops what was remembered about a pod that is gone (its claims' resolved paths).</summary>
+    public void Forget(string podUid) => claims?.Forget(podUid);
+
     /// <summary>Whether containers see the volume read-only whatever their volumeMount says (the API-backed ones).</summary>
     public static bool IsReadOnly(V1Volume volume) => volume.ConfigMap is not null || volume.Secret is not null || volume.DownwardAPI is not null || volume.Projected is not null
         || volume.PersistentVolumeClaim?.ReadOnlyProperty == true;

@@ -12,9 +12,16 @@ namespace Capstan.Agent.Volumes.Persistent;
 /// it for the pod's mounts. A claim that is missing, being deleted, unbound or (ephemeral) not the pod's own fails the
 /// set-up, so the pod waits with a FailedMount event until the binder and provisioner catch up.
 /// </summary>
-internal sealed class ClaimVolumes(IKubernetes client)
+internal sealed class ClaimVolumes(IKubernetes client, TimeProvider? time = null)
 {
+    /// <summary>How long an unbound claim is retried quickly and quietly before FailedMount events start.</summary>
+    private static readonly TimeSpan BindingGrace = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan BindingPoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<(string PodUid, string Volume), string> _paths = new();
+    private readonly ConcurrentDictionary<(string PodUid, string Volume), DateTimeOffset> _waitingSince = new();
 
     /// <summary>The host path resolved by the last <see cref="SetUpAsync"/>, or null before it succeeded.</summary>
     public string? HostPath(string podUid, string volume) => _paths.GetValueOrDefault((podUid, volume));
@@ -42,8 +49,13 @@ internal sealed class ClaimVolumes(IKubernetes client)
 
         if (string.IsNullOrEmpty(claim.Spec.VolumeName) || claim.Status?.Phase != "Bound")
         {
-            throw Fail(volume, $"PVC {ns}/{claimName} is not bound yet");
+            // A WaitForFirstConsumer claim is bound (or provisioned) only after its pod was scheduled: poll it closely at first.
+            var since = _waitingSince.GetOrAdd((pod.Metadata.Uid, volume.Name), _time.GetUtcNow());
+            var quiet = _time.GetUtcNow() - since < BindingGrace;
+            throw new VolumeSetupException(volume.Name, $"MountVolume.SetUp failed for volume \"{volume.Name}\" : PVC {ns}/{claimName} is not bound yet", quiet ? BindingPoll : null);
         }
+
+        _waitingSince.TryRemove((pod.Metadata.Uid, volume.Name), out _);
 
         var pv = await GetAsync(() => client.CoreV1.ReadPersistentVolumeAsync(claim.Spec.VolumeName, cancellationToken: ct)).ConfigureAwait(false)
             ?? throw Fail(volume, $"persistentvolume \"{claim.Spec.VolumeName}\" not found");
@@ -75,6 +87,11 @@ internal sealed class ClaimVolumes(IKubernetes client)
         foreach (var key in _paths.Keys.Where(k => k.PodUid == podUid))
         {
             _paths.TryRemove(key, out _);
+        }
+
+        foreach (var key in _waitingSince.Keys.Where(k => k.PodUid == podUid))
+        {
+            _waitingSince.TryRemove(key, out _);
         }
     }
 
