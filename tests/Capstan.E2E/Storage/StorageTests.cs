@@ -166,6 +166,65 @@ public sealed class StorageTests(WorkloadCluster cluster) : IClassFixture<Worklo
         Assert.Contains("Usage of EmptyDir volume \"cache\" exceeds the limit \"1Mi\"", Str(pod["status"]?["message"]));
     }
 
+    [Fact]
+    public async Task EphemeralVolume_ClaimPerPodOwnedByIt_GoesWithPod()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        await ApplyAsync(ns, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: eph}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: c
+                image: busybox
+                command: ["sh", "-c", "echo scratch > /scratch/f; sleep 3600"]
+                volumeMounts: [{name: scratch, mountPath: /scratch}]
+              volumes:
+              - name: scratch
+                ephemeral:
+                  volumeClaimTemplate:
+                    spec:
+                      accessModes: [ReadWriteOnce]
+                      resources: {requests: {storage: 16Mi}}
+            """);
+        await WaitPodPhaseAsync(ns, "eph", "Running");
+        var claim = await GetAsync(ns, "pvc", "eph-scratch");
+        Assert.Equal("Pod", Str(claim["metadata"]?["ownerReferences"]?[0]?["kind"]));
+        Assert.Equal("Bound", Str(claim["status"]?["phase"]));
+
+        (await cluster.Kubectl.RunAsync("delete", "pod", "-n", ns, "eph")).EnsureSuccess();
+        await WorkloadCluster.WaitAsync(async () => (await cluster.Kubectl.RunAsync("get", "pvc", "-n", ns, "eph-scratch")).ExitCode != 0, Bound, "the ephemeral claim to go with its pod");
+    }
+
+    [Fact]
+    public async Task ReadOnlyClaim_WriteFails()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        var pod = ShellPod("ro", "echo x > /data/f && echo wrote || echo refused", "data").Replace("claimName: data }", "claimName: data, readOnly: true }", StringComparison.Ordinal);
+        await ApplyAsync(ns, Claim("data", className: null) + "---\n" + pod);
+        await WaitPodPhaseAsync(ns, "ro", "Succeeded");
+        var logs = (await cluster.Kubectl.RunAsync("logs", "-n", ns, "ro")).EnsureSuccess();
+        Assert.Contains("refused", logs.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadWriteOncePodClaim_SecondPod_StaysPending()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        var claim = Claim("solo", className: null).Replace("[ReadWriteOnce]", "[ReadWriteOncePod]", StringComparison.Ordinal);
+        await ApplyAsync(ns, claim + "---\n" + ShellPod("first", "sleep 3600", "solo"));
+        await WaitPodPhaseAsync(ns, "first", "Running");
+        await ApplyAsync(ns, ShellPod("second", "sleep 3600", "solo"));
+        await WorkloadCluster.WaitAsync(async () =>
+        {
+            var events = await cluster.Kubectl.RunAsync("get", "events", "-n", ns, "--field-selector", "involvedObject.name=second,reason=FailedScheduling", "-o", "name");
+            return events.ExitCode == 0 && events.Stdout.Trim().Length > 0;
+        }, Bound, "FailedScheduling for the second pod");
+        Assert.Equal("Pending", Str((await GetAsync(ns, "pod", "second"))["status"]?["phase"]));
+    }
+
     private async Task ApplyAsync(string ns, string manifest) =>
         (await cluster.Kubectl.RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(manifest))).EnsureSuccess();
 
