@@ -388,7 +388,7 @@ public sealed class PersistentVolumeBinderController : Controller
         }
 
         var claim = _claims.Cache.Get($"{claimRef.Namespace}/{claimRef.Name}");
-        if (claim is null && VolumeFacts.Phase(volume) is "Bound")
+        if (claim is null && VolumeFacts.Phase(volume) is not "Released" and not "Failed")
         {
             // The cache may not have seen a claim created a moment ago: ask the server before releasing its volume.
             claim = await _client.GetAsync(VolumeResources.PersistentVolumeClaims, claimRef.Namespace, claimRef.Name, ct).ConfigureAwait(false);
