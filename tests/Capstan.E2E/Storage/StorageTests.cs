@@ -56,6 +56,21 @@ public sealed class StorageTests(WorkloadCluster cluster) : IClassFixture<Worklo
         }
     }
 
+    [Fact]
+    public async Task StatefulSetWhenScaledDelete_ScaleDown_RemovesCondemnedClaims()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        var manifest = StatefulSet("web", 3).Replace("  volumeClaimTemplates:", "  persistentVolumeClaimRetentionPolicy: {whenScaled: Delete, whenDeleted: Retain}\n  volumeClaimTemplates:", StringComparison.Ordinal);
+        await ApplyAsync(ns, manifest);
+        await RolloutAsync(ns, "statefulset/web");
+        (await cluster.Kubectl.RunAsync("scale", "-n", ns, "statefulset/web", "--replicas=1")).EnsureSuccess();
+        await WorkloadCluster.WaitAsync(async () =>
+        {
+            var claims = JsonNode.Parse((await cluster.Kubectl.RunAsync("get", "pvc", "-n", ns, "-o", "json")).EnsureSuccess().Stdout)!["items"]!.AsArray();
+            return claims.Select(c => Str(c!["metadata"]!["name"])).SequenceEqual(["data-web-0"]);
+        }, Bound, "the claims of ordinals 1 and 2 to be removed with their pods");
+    }
+
     [Theory]
     [InlineData("Delete")]
     [InlineData("Retain")]
