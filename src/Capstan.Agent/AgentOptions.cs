@@ -61,6 +61,14 @@ public sealed record AgentOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Where the built-in local-path provisioner creates one directory per volume; null for &lt;DataDir&gt;/storage.</summary>
+    public string? LocalPathRoot { get; init; }
+
+    /// <summary>Runs the built-in local-path provisioner (StorageClass provisioner capstan.io/local-path) on this node.</summary>
+    public bool EnableLocalPathProvisioner { get; init; } = true;
+
+    internal string StorageRoot => LocalPathRoot ?? Path.Combine(DataDir, "storage");
+
     internal string AgentDir => Path.Combine(DataDir, "agent");
 
     internal string PodLogRoot => Path.Combine(DataDir, "pods", "logs");

@@ -26,6 +26,8 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly Task _statusLoop;
     private readonly Task _leaseLoop;
     private readonly InformerServiceSource _services;
+    private Storage.LocalPathProvisioner? _provisioner;
+    private Task _provisionerInformers = Task.CompletedTask;
 
     private NodeAgent(AgentOptions options, PodDirectory directory, CancellationTokenSource stop, EventRecorder events, ProbeHandlers probes, PodWorkers workers, Task statusLoop, Task leaseLoop, InformerServiceSource services)
     {
@@ -75,10 +77,18 @@ public sealed class NodeAgent : IAsyncDisposable
                 (long)allocatable["memory"].ToDecimal(),
                 (long)allocatable["ephemeral-storage"].ToDecimal()), services);
             var directory = new PodDirectory();
-            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env), loggerFactory.CreateLogger<PodWorker>());
+            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env, new Volumes.Persistent.ClaimVolumes(client, options.TimeProvider)), loggerFactory.CreateLogger<PodWorker>());
             workers = new PodWorkers(context, loggerFactory);
             await workers.StartAsync(ct).ConfigureAwait(false);
-            return new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop, services);
+            var agent = new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop, services);
+            if (options.EnableLocalPathProvisioner)
+            {
+                agent._provisioner = new Storage.LocalPathProvisioner(client, options.NodeName, options.StorageRoot, loggerFactory, options.TimeProvider);
+                agent._provisionerInformers = agent._provisioner.RunInformersAsync(stop.Token);
+                await agent._provisioner.StartAsync(ct).ConfigureAwait(false);
+            }
+
+            return agent;
         }
         catch
         {
@@ -99,6 +109,13 @@ public sealed class NodeAgent : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        if (_provisioner is not null)
+        {
+            await _provisioner.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _provisionerInformers.ConfigureAwait(false);
+            _provisioner.Dispose();
+        }
+
         await _workers.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_statusLoop, _leaseLoop).ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);

@@ -141,6 +141,14 @@ public static partial class ControllerManager
             controllers.Add(new ServiceAccounts.RootCaPublisher(informers, rootCa, loggerFactory, time: options.TimeProvider));
         }
 
+        if (options.EnableVolumeControllers)
+        {
+            controllers.Add(new Volumes.Binding.PersistentVolumeBinderController(informers, loggerFactory, time: options.TimeProvider));
+            controllers.Add(new Volumes.Protection.ClaimProtectionController(informers, loggerFactory, time: options.TimeProvider));
+            controllers.Add(new Volumes.Protection.VolumeProtectionController(informers, loggerFactory, time: options.TimeProvider));
+            controllers.Add(new Volumes.Ephemeral.EphemeralVolumeController(informers, loggerFactory, time: options.TimeProvider));
+        }
+
         informers.Start(ct);
         foreach (var controller in controllers)
         {

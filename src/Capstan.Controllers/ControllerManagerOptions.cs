@@ -40,6 +40,8 @@ public sealed record ControllerManagerOptions
 
     /// <summary>The cluster CA (PEM) the root-CA publisher puts in every namespace's kube-root-ca.crt ConfigMap; null runs no publisher.</summary>
     public string? RootCaPem { get; init; }
+    /// <summary>The PV/PVC binder, pvc- and pv-protection and ephemeral volume controllers.</summary>
+    public bool EnableVolumeControllers { get; init; } = true;
 
     /// <summary>Capstan's automatic rollback for every Deployment; the annotation capstan.io/rollback-on-failure: "false" opts one out.</summary>
     public bool AutoRollbackByDefault { get; init; }

@@ -23,14 +23,14 @@ internal sealed partial class Scheduler : IDisposable
     private readonly ILogger _logger;
     private int _binding;
 
-    public Scheduler(k8s.IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory)
+    public Scheduler(k8s.IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFilterPlugin>? extraFilters = null)
     {
         _options = options;
         var time = options.TimeProvider ?? TimeProvider.System;
         _logger = loggerFactory.CreateLogger<Scheduler>();
         Cache = new SchedulerCache();
         Queue = new SchedulingQueue(time, options.InitialBackoff, options.MaxBackoff, options.UnschedulableTimeout);
-        _framework = SchedulingFramework.CreateDefault(options.Random ?? Random.Shared);
+        _framework = SchedulingFramework.CreateDefault(options.Random ?? Random.Shared, extraFilters);
         _binder = new PodBinder(client, options.BindConcurrency);
         var instance = options.InstanceName ?? $"{options.SchedulerName}-{Environment.MachineName.ToLowerInvariant()}";
         _recorder = new EventRecorder(client, options.SchedulerName, instance, time, loggerFactory.CreateLogger<EventRecorder>());

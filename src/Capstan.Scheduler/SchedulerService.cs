@@ -17,9 +17,11 @@ public static partial class SchedulerService
         options.Validate();
         var logger = loggerFactory.CreateLogger(typeof(SchedulerService));
         await using var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
-        using var scheduler = new Scheduler(client, options, loggerFactory);
         var nodes = informers.For(Nodes);
         var pods = informers.For(Pods);
+        var (volumeBinding, volumeInformers) = Plugins.VolumeBindingInformers.Create(informers, pods);
+        using var scheduler = new Scheduler(client, options, loggerFactory, [volumeBinding]);
+        Plugins.VolumeBindingInformers.RetryPendingOnChange(volumeInformers, scheduler.Queue.MoveAllToActiveOrBackoff);
         // Nodes first, so the first pods are decided against a full picture of the cluster.
         nodes.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnNodeAdd, OnUpdate = scheduler.OnNodeUpdate, OnDelete = scheduler.OnNodeDelete });
         pods.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnPodAdd, OnUpdate = scheduler.OnPodUpdate, OnDelete = scheduler.OnPodDelete });
@@ -29,6 +31,7 @@ public static partial class SchedulerService
         {
             await nodes.WaitForSyncAsync(ct).ConfigureAwait(false);
             await pods.WaitForSyncAsync(ct).ConfigureAwait(false);
+            await Task.WhenAll(volumeInformers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
             LogStarted(logger, options.SchedulerName, scheduler.Cache.NodeCount);
             await scheduler.RunAsync(ct).ConfigureAwait(false);
         }

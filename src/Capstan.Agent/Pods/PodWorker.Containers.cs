@@ -153,6 +153,19 @@ internal sealed partial class PodWorker
             return false;
         }
 
+        IReadOnlyList<Mount> mounts;
+        try
+        {
+            mounts = Mounts(pod, container, lookup);
+        }
+        catch (VolumeSetupException ex)
+        {
+            _waiting[container.Name] = ("CreateContainerConfigError", ex.Message);
+            _ctx.Events.Pod(pod, "Warning", "Failed", $"Error: {ex.Message}", fieldPath);
+            Soon(TimeSpan.FromSeconds(2));
+            return false;
+        }
+
         var logPath = Path.Combine(_ctx.Options.PodLogDirectory(Namespace, Name, Uid), container.Name, attempt.ToString(CultureInfo.InvariantCulture) + ".log");
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var config = new ContainerConfig(
@@ -162,7 +175,7 @@ internal sealed partial class PodWorker
             argv,
             env,
             string.IsNullOrEmpty(container.WorkingDir) ? null : container.WorkingDir,
-            Mounts(pod, container),
+            mounts,
             Resources(container),
             logPath,
             container.Stdin == true,
@@ -490,6 +503,8 @@ internal sealed partial class PodWorker
         }
 
         _sandbox = null;
+        MemoryEmptyDir.UnmountUnder(_ctx.Options.PodDirectory(Uid));
+        _ctx.Volumes.Forget(Uid);
         TryDelete(_ctx.Options.PodDirectory(Uid));
         TryDelete(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));
         return status ?? BuildStatus(pod, null, [], podIsTerminal: true);
@@ -538,7 +553,7 @@ internal sealed partial class PodWorker
         }
     }
 
-    private IReadOnlyList<Mount> Mounts(V1Pod pod, V1Container container)
+    private IReadOnlyList<Mount> Mounts(V1Pod pod, V1Container container, IReadOnlyDictionary<string, string> env)
     {
         var mounts = new List<Mount>();
         foreach (var volumeMount in container.VolumeMounts ?? [])
@@ -549,14 +564,7 @@ internal sealed partial class PodWorker
                 continue;
             }
 
-            if (!string.IsNullOrEmpty(volumeMount.SubPath))
-            {
-                hostPath = Path.Combine(hostPath, volumeMount.SubPath);
-                if (volume.EmptyDir is not null)
-                {
-                    Directory.CreateDirectory(hostPath);
-                }
-            }
+            hostPath = SubPaths.Resolve(hostPath, volumeMount, env);
 
             mounts.Add(new Mount(hostPath, volumeMount.MountPath, volumeMount.ReadOnlyProperty == true || PodVolumes.IsReadOnly(volume)));
         }

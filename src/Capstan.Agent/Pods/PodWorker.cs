@@ -213,7 +213,7 @@ internal sealed partial class PodWorker
 
         var sandbox = await EnsureSandboxAsync(pod, ct).ConfigureAwait(false);
         var containers = await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false);
-        if (await EnforceActiveDeadlineAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
+        if (await EnforceActiveDeadlineAsync(pod, sandbox, containers, ct).ConfigureAwait(false) || await EnforceEmptyDirLimitsAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
         {
             return false;
         }
@@ -324,6 +324,7 @@ internal sealed partial class PodWorker
         }
 
         Directory.CreateDirectory(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));
+        MemoryEmptyDir.MountAll(pod, name => _ctx.Options.EmptyDirPath(Uid, name));
 
         _sandbox = await _ctx.Runtime.RunPodSandboxAsync(new PodSandboxConfig(
             Namespace,
@@ -358,6 +359,11 @@ internal sealed partial class PodWorker
         {
             await _ctx.Volumes.SetUpAsync(pod, PodIpOf(pod, sandbox), ct).ConfigureAwait(false);
             _volumesReady = true;
+        }
+        catch (VolumeSetupException ex) when (!_volumesReady && ex.RetryAfter is { } retry)
+        {
+            Soon(retry);
+            return false;
         }
         catch (VolumeSetupException ex) when (!_volumesReady)
         {

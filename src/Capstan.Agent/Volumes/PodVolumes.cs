@@ -9,7 +9,7 @@ namespace Capstan.Agent.Volumes;
 /// (a plain directory, medium Memory too), hostPath (the host path itself), and configMap, secret, downwardAPI and
 /// projected volumes, whose files are written from the API and swapped atomically (<see cref="Config.AtomicWriter"/>) when their content changes.
 /// </summary>
-internal sealed class PodVolumes(AgentOptions options, IConfigSource config, EnvBuilder env)
+internal sealed class PodVolumes(AgentOptions options, IConfigSource config, EnvBuilder env, Persistent.ClaimVolumes? claims = null)
 {
     private const int DefaultMode = 0b110_100_100; // 0644
 
@@ -22,11 +22,16 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
         { Secret: not null } => PluginDir(podUid, "kubernetes.io~secret", volume.Name),
         { DownwardAPI: not null } => PluginDir(podUid, "kubernetes.io~downward-api", volume.Name),
         { Projected: not null } => PluginDir(podUid, "kubernetes.io~projected", volume.Name),
+        _ when Persistent.ClaimVolumes.Handles(volume) => claims?.HostPath(podUid, volume.Name),
         _ => null,
     };
 
+    /// <summary>Drops what was remembered about a pod that is gone (its claims' resolved paths).</summary>
+    public void Forget(string podUid) => claims?.Forget(podUid);
+
     /// <summary>Whether containers see the volume read-only whatever their volumeMount says (the API-backed ones).</summary>
-    public static bool IsReadOnly(V1Volume volume) => volume.ConfigMap is not null || volume.Secret is not null || volume.DownwardAPI is not null || volume.Projected is not null;
+    public static bool IsReadOnly(V1Volume volume) => volume.ConfigMap is not null || volume.Secret is not null || volume.DownwardAPI is not null || volume.Projected is not null
+        || volume.PersistentVolumeClaim?.ReadOnlyProperty == true;
 
     /// <summary>Creates or refreshes every volume of the pod.</summary>
     /// <exception cref="VolumeSetupException">A required ConfigMap, Secret or key is missing.</exception>
@@ -37,17 +42,24 @@ internal sealed class PodVolumes(AgentOptions options, IConfigSource config, Env
         {
             if (volume.EmptyDir is not null)
             {
+                if (volume.EmptyDir.Medium == "Memory")
+                {
+                    MemoryEmptyDir.EnsureMounted(volume.Name, options.EmptyDirPath(uid, volume.Name));
+                }
+
                 Directory.CreateDirectory(options.EmptyDirPath(uid, volume.Name));
                 continue;
             }
 
             if (volume.HostPath is { } hostPath)
             {
-                if (hostPath.Type is "DirectoryOrCreate")
-                {
-                    Directory.CreateDirectory(hostPath.Path);
-                }
+                HostPathTypes.Check(volume.Name, hostPath.Path, hostPath.Type);
+                continue;
+            }
 
+            if (claims is not null && Persistent.ClaimVolumes.Handles(volume))
+            {
+                await claims.SetUpAsync(pod, volume, ct).ConfigureAwait(false);
                 continue;
             }
 

@@ -56,6 +56,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         await cache.StartAsync(ct).ConfigureAwait(false);
         var resourceStore = new ResourceStore(store, cache, TimeProvider.System, new Allocation.ServiceAllocator(options.ServiceCidr));
         resourceStore.Admission.Add(new Admission.DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds));
+        resourceStore.Admission.Add(new Admission.DefaultStorageClass(cache));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
         var security = new ClusterSecurity(authenticator, (user, request) =>

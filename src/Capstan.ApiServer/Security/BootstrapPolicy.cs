@@ -158,6 +158,12 @@ public static class BootstrapPolicy
                 Rule(["get", "list", "patch", "update", "watch"], [""], ["persistentvolumes"]),
                 Rule(s_read, ["storage.k8s.io"], ["storageclasses"]),
                 Rule(["get", "list", "patch", "update", "watch"], [""], ["persistentvolumeclaims"])),
+
+            // Capstan's node agents provision local-path volumes (k3s' local-path-provisioner role, held by every node).
+            Role("capstan:local-path-provisioner", null,
+                Rule(["create", "delete", "get", "list", "patch", "update", "watch"], [""], ["persistentvolumes"]),
+                Rule(["get", "list", "patch", "update", "watch"], [""], ["persistentvolumeclaims"]),
+                Rule(s_read, ["storage.k8s.io"], ["storageclasses"])),
         };
 
         var aggregated = ClusterRoleAggregation.ComputeAll(roles);
@@ -189,6 +195,7 @@ public static class BootstrapPolicy
         Binding("system:kube-controller-manager", User(SystemUsers.KubeControllerManager)),
         Binding("system:kube-scheduler", User(SystemUsers.KubeScheduler)),
         Binding("system:volume-scheduler", User(SystemUsers.KubeScheduler)),
+        Binding("capstan:local-path-provisioner", Group(SystemGroups.Nodes)),
     ];
 
     /// <summary>An <see cref="IRbacSource"/> holding just the bootstrap policy.</summary>

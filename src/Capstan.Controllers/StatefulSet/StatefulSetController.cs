@@ -18,10 +18,12 @@ using Microsoft.Extensions.Logging;
 namespace Capstan.Controllers.StatefulSet;
 
 /// <summary>
-/// Kubernetes' StatefulSet controller (without volume claim templates): keeps pods "&lt;set&gt;-0".."&lt;set&gt;-(N-1)" with
+/// Kubernetes' StatefulSet controller: keeps pods "&lt;set&gt;-0".."&lt;set&gt;-(N-1)" with
 /// stable hostnames, created in order and each waiting for its predecessor to be Running and Ready (OrderedReady) or all at
 /// once (Parallel), removed from the highest ordinal down; records each template as a ControllerRevision and rolls pods
-/// onto the newest one from the highest ordinal down to the partition (RollingUpdate), or only as they are deleted (OnDelete).
+/// onto the newest one from the highest ordinal down to the partition (RollingUpdate), or only as they are deleted (OnDelete);
+/// creates each ordinal's claims from volumeClaimTemplates before its pod and applies persistentVolumeClaimRetentionPolicy
+/// (<see cref="StatefulSetClaims"/>).
 /// </summary>
 public sealed class StatefulSetController : Controller
 {
@@ -37,6 +39,7 @@ public sealed class StatefulSetController : Controller
     private readonly DynamicInformer _sets;
     private readonly DynamicInformer _pods;
     private readonly DynamicInformer _revisions;
+    private readonly DynamicInformer _claims;
     private readonly EventRecorder _events;
 
     public StatefulSetController(SharedInformerFactory informers, ILoggerFactory loggerFactory, int workers = 5, TimeProvider? time = null)
@@ -48,6 +51,8 @@ public sealed class StatefulSetController : Controller
         _sets = informers.For(KnownResources.StatefulSets);
         _pods = informers.For(KnownResources.Pods);
         _revisions = informers.For(ControllerRevisions);
+        _claims = informers.For(Volumes.VolumeResources.PersistentVolumeClaims);
+        _claims.AddEventHandler(new ResourceEventHandler { OnDelete = EnqueueOwner });
         _sets.AddEventHandler(new ResourceEventHandler
         {
             OnAdd = s => Queue.Add(s.GetKey()),
@@ -67,7 +72,7 @@ public sealed class StatefulSetController : Controller
         });
     }
 
-    protected override IReadOnlyCollection<DynamicInformer> Informers => [_sets, _pods, _revisions];
+    protected override IReadOnlyCollection<DynamicInformer> Informers => [_sets, _pods, _revisions, _claims];
 
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
@@ -111,6 +116,8 @@ public sealed class StatefulSetController : Controller
             currentRevision = updateRevision.GetName();
         }
 
+        // Before any scale-down delete: a condemned pod must own its claims (whenScaled: Delete) before it goes.
+        await SyncClaimOwnersAsync(set, pods, ct).ConfigureAwait(false);
         var plan = new StatefulSetPlan(set, pods, currentRevision, updateRevision.GetName());
         await ApplyAsync(set, plan, updateRevision, revisionsAfter, ct).ConfigureAwait(false);
 
@@ -170,6 +177,12 @@ public sealed class StatefulSetController : Controller
         meta["ownerReferences"] = new JsonArray(ControllerRefs.For(set));
         var podSpec = template["spec"]?.DeepClone() as JsonObject ?? new JsonObject();
         podSpec["hostname"] = podName;
+        if (!await EnsureClaimsAsync(set, ordinal, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        StatefulSetClaims.MountInto(podSpec, set, ordinal);
         if ((set["spec"] as JsonObject)?.StrOrEmpty("serviceName") is { Length: > 0 } service)
         {
             podSpec["subdomain"] = service;
@@ -192,6 +205,87 @@ public sealed class StatefulSetController : Controller
         {
             _events.Warning(set, "FailedCreate", $"create Pod {podName} in StatefulSet {set.GetName()} failed error: {ex.Response.Content}");
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates the ordinal's missing claims from the volumeClaimTemplates; false while one of them is being deleted (the
+    /// pod waits for it to go, then gets a fresh claim), as Kubernetes does.
+    /// </summary>
+    private async Task<bool> EnsureClaimsAsync(JsonObject set, int ordinal, CancellationToken ct)
+    {
+        foreach (var template in StatefulSetClaims.Templates(set))
+        {
+            var claim = StatefulSetClaims.Build(set, template, ordinal);
+            if (_claims.Cache.Get($"{set.GetNamespace()}/{claim.GetName()}") is { } existing)
+            {
+                if (existing.IsBeingDeleted())
+                {
+                    _events.Warning(set, "FailedCreate", $"create Pod {StatefulSetOrdinals.PodName(set.GetName(), ordinal)} in StatefulSet {set.GetName()} failed error: PersistentVolumeClaim {claim.GetName()} is being deleted");
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (StatefulSetClaims.DeleteWhenDeleted(set))
+            {
+                claim["metadata"]!["ownerReferences"] = StatefulSetClaims.DesiredOwners(claim, set, null, ordinal, int.MaxValue);
+            }
+
+            try
+            {
+                await _kube.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(
+                    KubernetesJson.Deserialize<V1PersistentVolumeClaim>(claim.ToJsonString()), set.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+                _events.Normal(set, "SuccessfulCreate", $"create Claim {claim.GetName()} Pod {StatefulSetOrdinals.PodName(set.GetName(), ordinal)} in StatefulSet {set.GetName()} success");
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+            }
+            catch (HttpOperationException ex)
+            {
+                _events.Warning(set, "FailedCreate", $"create Claim {claim.GetName()} for Pod {StatefulSetOrdinals.PodName(set.GetName(), ordinal)} in StatefulSet {set.GetName()} failed error: {ex.Response.Content}");
+                throw;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Brings the ownerReferences of the set's claims in line with persistentVolumeClaimRetentionPolicy.</summary>
+    private async Task SyncClaimOwnersAsync(JsonObject set, List<JsonObject> pods, CancellationToken ct)
+    {
+        var templates = StatefulSetClaims.Templates(set).Select(StatefulSetClaims.TemplateName).ToList();
+        if (templates.Count == 0)
+        {
+            return;
+        }
+
+        var replicas = (int)((set["spec"] as JsonObject)?.Long("replicas") ?? 1);
+        var prefixes = templates.Select(t => $"{t}-{set.GetName()}-").ToList();
+        foreach (var claim in _claims.Cache.ByIndex(IndexedCache.NamespaceIndex, set.GetNamespace()))
+        {
+            var prefix = prefixes.FirstOrDefault(p => claim.GetName().StartsWith(p, StringComparison.Ordinal));
+            if (prefix is null || claim.IsBeingDeleted()
+                || !int.TryParse(claim.GetName().AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ordinal))
+            {
+                continue;
+            }
+
+            var pod = pods.FirstOrDefault(p => p.GetName() == StatefulSetOrdinals.PodName(set.GetName(), ordinal));
+            if (StatefulSetClaims.DesiredOwners(claim, set, pod, ordinal, replicas) is not { } owners)
+            {
+                continue;
+            }
+
+            var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = owners, ["resourceVersion"] = claim.GetResourceVersion() } };
+            try
+            {
+                await _kube.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), claim.GetName(), claim.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
+            {
+            }
         }
     }
 

@@ -20,12 +20,12 @@ public sealed class SchedulingFramework
     }
 
     /// <summary>kube-scheduler's default profile, in its filter order.</summary>
-    public static SchedulingFramework CreateDefault(Random random)
+    public static SchedulingFramework CreateDefault(Random random, IReadOnlyList<IFilterPlugin>? extraFilters = null)
     {
         var taints = new TaintToleration();
         var affinity = new NodeAffinity();
         var fit = new NodeResourcesFit();
-        return new SchedulingFramework([new NodeUnschedulable(), new NodeName(), taints, affinity, new NodePorts(), fit], [taints, affinity, fit], random);
+        return new SchedulingFramework([new NodeUnschedulable(), new NodeName(), taints, affinity, new NodePorts(), fit, .. extraFilters ?? []], [taints, affinity, fit], random);
     }
 
     public IReadOnlyList<IFilterPlugin> Filters => _filters;

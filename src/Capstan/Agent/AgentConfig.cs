@@ -29,4 +29,7 @@ public sealed record AgentConfig
     public TimeSpan ConfigVolumeSyncPeriod { get; init; } = TimeSpan.FromSeconds(60);
 
     public bool ControlPlane { get; init; }
+
+    /// <summary>Root of the local-path provisioner's volume directories; null for &lt;data-dir&gt;/storage.</summary>
+    public string? LocalPathRoot { get; init; }
 }

@@ -48,6 +48,7 @@ public sealed class AgentHost : IAsyncDisposable
                 ControlPlane = config.ControlPlane,
                 BackOffBase = config.BackOffBase,
                 ConfigVolumeSyncPeriod = config.ConfigVolumeSyncPeriod,
+                LocalPathRoot = config.LocalPathRoot,
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
             var streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
             {

@@ -22,7 +22,9 @@ public sealed class AgentFlags
 
     public Option<string> ConfigVolumeSync { get; } = new("--config-volume-sync-period") { Description = "Longest delay before a changed ConfigMap or Secret reaches mounted files when its watch misses the change", DefaultValueFactory = _ => "60s" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync];
+    public Option<string?> LocalPathRoot { get; } = new("--local-path-root") { Description = "Where the built-in local-path provisioner keeps one directory per volume (default: <data-dir>/storage)" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -70,6 +72,7 @@ public sealed class AgentFlags
             Runtime = runtime,
             BackOffBase = backOff,
             ConfigVolumeSyncPeriod = configSync,
+            LocalPathRoot = parse.GetValue(LocalPathRoot) is { Length: > 0 } root ? Path.GetFullPath(root) : null,
         };
     }
 

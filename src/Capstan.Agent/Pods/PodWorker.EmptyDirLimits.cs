@@ -1,0 +1,42 @@
+using Capstan.Agent.Runtime;
+using Capstan.Agent.Volumes;
+using k8s.Models;
+
+namespace Capstan.Agent.Pods;
+
+internal sealed partial class PodWorker
+{
+    private static readonly TimeSpan EmptyDirCheckInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// emptyDir sizeLimit, measured every couple of seconds: once a volume holds more, the kubelet evicts the pod
+    /// (containers killed, phase Failed, reason Evicted, a Warning event); returns true when it did.
+    /// </summary>
+    private async Task<bool> EnforceEmptyDirLimitsAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, CancellationToken ct)
+    {
+        if (!EmptyDirLimits.HasLimits(pod))
+        {
+            return false;
+        }
+
+        Soon(EmptyDirCheckInterval);
+        if (EmptyDirLimits.Exceeded(pod, name => _ctx.Options.EmptyDirPath(Uid, name)) is not { } message)
+        {
+            return false;
+        }
+
+        _ctx.Events.Pod(pod, "Warning", "Evicted", message);
+        await StopContainersAsync(pod, containers, PodGrace(pod), ct).ConfigureAwait(false);
+        await _ctx.Runtime.StopPodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false);
+        _sandbox = sandbox with { State = SandboxState.NotReady };
+        var status = BuildStatus(pod, sandbox, await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false), podIsTerminal: true);
+        status.Phase = PodPhases.Failed;
+        status.Reason = "Evicted";
+        status.Message = message;
+        _terminal = true;
+        _terminalStatus = status;
+        Publish(pod, _sandbox, []);
+        await PostStatusAsync(status, ct).ConfigureAwait(false);
+        return true;
+    }
+}
