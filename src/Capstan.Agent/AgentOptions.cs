@@ -55,6 +55,9 @@ public sealed record AgentOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Cluster DNS address and domain for the pods' resolv.conf (--cluster-dns, --cluster-domain).</summary>
+    public Dns.PodDnsSettings Dns { get; init; } = new();
+
     internal string AgentDir => Path.Combine(DataDir, "agent");
 
     internal string PodLogRoot => Path.Combine(DataDir, "pods", "logs");

@@ -26,4 +26,10 @@ public sealed record AgentConfig
     public TimeSpan BackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 
     public bool ControlPlane { get; init; }
+
+    /// <summary>The nameserver of ClusterFirst pods (`--cluster-dns`); null: the tenth address of the default service CIDR.</summary>
+    public IPAddress? ClusterDns { get; init; }
+
+    /// <summary>The cluster DNS zone pods search (`--cluster-domain`).</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
 }

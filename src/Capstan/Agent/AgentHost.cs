@@ -47,6 +47,7 @@ public sealed class AgentHost : IAsyncDisposable
                 DaemonPort = config.Port,
                 ControlPlane = config.ControlPlane,
                 BackOffBase = config.BackOffBase,
+                Dns = new Capstan.Agent.Dns.PodDnsSettings { ClusterDns = [config.ClusterDns ?? Capstan.Agent.Dns.PodDnsSettings.DefaultClusterDns], ClusterDomain = config.ClusterDomain },
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
             var streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
             {

@@ -20,7 +20,11 @@ public sealed class AgentFlags
 
     public Option<string> BackOff { get; } = new("--crash-loop-backoff") { Description = "First restart delay of a crashing container, doubling to 5 min", DefaultValueFactory = _ => "10s" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff];
+    public Option<string?> ClusterDns { get; } = new("--cluster-dns") { Description = "Nameserver of ClusterFirst pods (default: the tenth address of the service CIDR, where the kube-dns Service is)" };
+
+    public Option<string> ClusterDomain { get; } = new("--cluster-domain") { Description = "The cluster DNS zone", DefaultValueFactory = _ => "cluster.local" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ClusterDns, ClusterDomain];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -47,6 +51,12 @@ public sealed class AgentFlags
             return Fail($"--crash-loop-backoff {parse.GetValue(BackOff)} is not a positive duration such as 10s");
         }
 
+        IPAddress? clusterDns = null;
+        if (parse.GetValue(ClusterDns) is { } dnsText && !IPAddress.TryParse(dnsText, out clusterDns))
+        {
+            return Fail($"--cluster-dns {dnsText} is not an IP address");
+        }
+
         var nodeName = parse.GetValue(NodeName) ?? Dns.GetHostName().ToLowerInvariant();
         if (Capstan.Api.Validation.NameFormats.IsDns1123Subdomain(nodeName) is { Count: > 0 } problems)
         {
@@ -62,6 +72,8 @@ public sealed class AgentFlags
             PodCidr = cidr,
             Runtime = runtime,
             BackOffBase = backOff,
+            ClusterDns = clusterDns,
+            ClusterDomain = parse.GetValue(ClusterDomain)!,
         };
     }
 

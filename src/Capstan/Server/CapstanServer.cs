@@ -17,7 +17,7 @@ namespace Capstan.Server;
 /// One `capstan server`: takes the data dir's lock, loads or creates its PKI, opens the datastore, serves the API,
 /// creates the bootstrap objects and runs the controllers. Tests start it in-process the same way.
 /// </summary>
-public sealed class CapstanServer : IAsyncDisposable
+public sealed partial class CapstanServer : IAsyncDisposable
 {
     private readonly FileStream _lock;
     private readonly IStore _store;
@@ -107,6 +107,16 @@ public sealed class CapstanServer : IAsyncDisposable
                 server.StartScheduler();
             }
 
+            try
+            {
+                await server.StartDnsAsync(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             if (config.Agent is { } agentConfig)
             {
                 try
@@ -171,7 +181,7 @@ public sealed class CapstanServer : IAsyncDisposable
         _agentClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + agentConfig.NodeName, SystemGroups.Nodes, SystemGroups.Authenticated);
         var sans = new[] { agentConfig.NodeIp.ToString(), agentConfig.NodeName, "localhost", "127.0.0.1" }.Distinct().ToArray();
         var serving = Pki.IssueServingCertificate(agentConfig.NodeName, sans, TimeSpan.FromDays(365));
-        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
+        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true, ClusterDns = agentConfig.ClusterDns ?? ClusterDnsIp(Config.ServiceCidr) }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -227,6 +237,7 @@ public sealed class CapstanServer : IAsyncDisposable
             }
 
             await _controllersStop.CancelAsync().ConfigureAwait(false);
+            await StopDnsAsync().ConfigureAwait(false);
             try
             {
                 // Controllers stop at cancellation; the bound keeps a stuck one from holding up shutdown.
