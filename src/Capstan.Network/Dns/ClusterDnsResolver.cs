@@ -46,11 +46,11 @@ public sealed class ClusterDnsResolver(DnsRecordIndex index)
         var records = entry.Get(type);
         if (records.Length > 0)
         {
-            return new DnsLookup(DnsLookupKind.Answer, records);
+            return new DnsLookup(DnsLookupKind.Answer, records, entry);
         }
 
         // A CNAME answers every type; the caller chases the target.
-        return entry.Cname is { } cname ? new DnsLookup(DnsLookupKind.Answer, [cname]) : DnsLookup.NoData;
+        return entry.Cname is { } cname ? new DnsLookup(DnsLookupKind.Answer, [cname], entry) : DnsLookup.NoData;
     }
 
     // `<dashed-ip>.<ns>.pod` (the zone already cut off): the address itself, with no check that a pod has it.

@@ -8,13 +8,15 @@ namespace Capstan.Network.Dns;
 
 /// <summary>
 /// The cluster DNS server: answers the cluster zone from a <see cref="DnsRecordIndex"/> kept current by the
-/// <see cref="ServiceCatalog"/>, forwards every other name upstream, on UDP and TCP (ARSoft.Tools.Net's DnsServer).
+/// <see cref="ServiceCatalog"/> and forwards every other name upstream. TCP is ARSoft.Tools.Net's DnsServer; UDP is
+/// the <see cref="DnsUdpResponder"/>, which answers cluster names from cached wire bytes and relays the rest to TCP.
 /// </summary>
 public sealed class ClusterDnsServer : IAsyncDisposable
 {
     private readonly DnsServer _server;
     private readonly ClusterDnsResolver _resolver;
     private readonly UpstreamForwarder _forwarder;
+    private readonly DnsUdpResponder _udp;
     private readonly ILogger _logger;
 
     private ClusterDnsServer(DnsRecordIndex index, ClusterDnsOptions options, ILogger logger)
@@ -24,9 +26,8 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         _logger = logger;
         _resolver = new ClusterDnsResolver(index);
         _forwarder = new UpstreamForwarder(options.Upstreams, options.UpstreamTimeout);
-        _server = new DnsServer(
-            new UdpServerTransport(options.ListenEndPoint, 5000),
-            new TcpServerTransport(options.ListenEndPoint, 5000, 120000));
+        _server = new DnsServer(new TcpServerTransport(options.ListenEndPoint, 5000, 120000));
+        _udp = new DnsUdpResponder(_resolver, options.ListenEndPoint, RelayEndPoint(options.ListenEndPoint), logger);
         _server.QueryReceived += OnQueryReceivedAsync;
         _server.ExceptionThrown += (_, e) =>
         {
@@ -50,9 +51,12 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         try
         {
             server._server.Start();
+            server._udp.Start(Math.Max(2, Environment.ProcessorCount));
         }
         catch
         {
+            server._server.Stop();
+            server._udp.Dispose();
             index.Dispose();
             server._forwarder.Dispose();
             throw;
@@ -60,6 +64,11 @@ public sealed class ClusterDnsServer : IAsyncDisposable
 
         return server;
     }
+
+    private static IPEndPoint RelayEndPoint(IPEndPoint listen) =>
+        listen.Address.Equals(IPAddress.Any) ? new IPEndPoint(IPAddress.Loopback, listen.Port)
+        : listen.Address.Equals(IPAddress.IPv6Any) ? new IPEndPoint(IPAddress.IPv6Loopback, listen.Port)
+        : listen;
 
     /// <summary>Builds the answer to one query message: cluster names from the index, others from upstream.</summary>
     public async Task<DnsMessage> AnswerAsync(DnsMessage query, CancellationToken ct)
@@ -159,6 +168,7 @@ public sealed class ClusterDnsServer : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _udp.Dispose();
         _server.Stop();
         Index.Dispose();
         _forwarder.Dispose();

@@ -19,7 +19,8 @@ public enum DnsLookupKind
 }
 
 /// <summary>The result of <see cref="ClusterDnsResolver.Lookup"/>: a kind and, for answers, the records.</summary>
-public readonly record struct DnsLookup(DnsLookupKind Kind, DnsRecordBase[] Answers)
+/// <param name="Entry">The index entry the answers came from (null for pod records, made per query).</param>
+public readonly record struct DnsLookup(DnsLookupKind Kind, DnsRecordBase[] Answers, DnsNameEntry? Entry = null)
 {
     public static readonly DnsLookup NoData = new(DnsLookupKind.NoData, []);
 

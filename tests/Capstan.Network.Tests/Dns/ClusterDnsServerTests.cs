@@ -121,6 +121,31 @@ public sealed class ClusterDnsServerTests(ServerFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Query_AnswerLargerThanUdpAllows_IsTruncatedAndServedOverTcp()
+    {
+        await using var dns = await DnsTestServer.StartAsync(fixture);
+        await fixture.Client.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "many" },
+            Spec = new V1ServiceSpec { ClusterIP = "None", Ports = [new V1ServicePort { Name = "p", Port = 80 }] },
+        }, "default");
+        await fixture.Client.CreateNamespacedEndpointSliceAsync(new V1EndpointSlice
+        {
+            Metadata = new V1ObjectMeta { Name = "many-1", Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = "many" } },
+            AddressType = "IPv4",
+            Ports = [new Discoveryv1EndpointPort { Name = "p", Port = 80, Protocol = "TCP" }],
+            Endpoints = [.. Enumerable.Range(1, 60).Select(i => new V1Endpoint { Addresses = [$"127.10.1.{i}"] })],
+        }, "default");
+        await Eventually.TrueAsync(() => dns.Server.Index.Find("many.default.svc.cluster.local")?.A.Length == 60, "60 endpoints in the index");
+
+        // 60 A records need 1 KiB: over UDP without EDNS (512 bytes) the answer is truncated and the client asks over TCP.
+        var a = await dns.QueryAsync("many.default.svc.cluster.local", RecordType.A);
+        Assert.Equal(60, a.AnswerRecords.Count);
+        await fixture.Client.DeleteNamespacedServiceAsync("many", "default");
+        await fixture.Client.DeleteNamespacedEndpointSliceAsync("many-1", "default");
+    }
+
+    [Fact]
     public async Task Query_PodName_AnswersTheAddressItSpells()
     {
         await using var dns = await DnsTestServer.StartAsync(fixture);
