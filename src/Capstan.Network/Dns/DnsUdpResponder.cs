@@ -264,16 +264,19 @@ public sealed class DnsUdpResponder : IDisposable
                 continue;
             }
 
-            foreach (var address in entry.A.Concat(entry.Aaaa))
+            foreach (var addresses in (ReadOnlySpan<DnsRecordBase[]>)[entry.A, entry.Aaaa])
             {
-                var n = DnsWire.WriteRecord(address, ownerIsQuestion: false, response[position..]);
-                if (n < 0)
+                foreach (var address in addresses)
                 {
-                    return -1;
-                }
+                    var n = DnsWire.WriteRecord(address, ownerIsQuestion: false, response[position..]);
+                    if (n < 0)
+                    {
+                        return -1;
+                    }
 
-                position += n;
-                count++;
+                    position += n;
+                    count++;
+                }
             }
         }
 
