@@ -35,6 +35,24 @@ public static class DnsScenario
 
         var work = Path.Combine(Path.GetTempPath(), "capstan-bench-dns-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
+        try
+        {
+            await RunInAsync(work, options, names, clients, outstanding, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task RunInAsync(string work, BenchOptions options, int names, int clients, int outstanding, CancellationToken ct)
+    {
         var dnsPort = FreeUdpPort();
         await using var server = await CapstanProcess.StartAsync(options.CapstanPath, Path.Combine(work, "data"), dnsPort, ct).ConfigureAwait(false);
 
@@ -87,13 +105,6 @@ public static class DnsScenario
         var ratio = bestCapstan!.Qps / bestDnsmasq!.Qps;
         Console.WriteLine($"QPS ratio capstan/dnsmasq: {ratio:F2} (target >= 1.00: {(ratio >= 1 ? "met" : "NOT met")}); " +
             $"average latency ratio: {bestCapstan.AverageLatencyMs / bestDnsmasq.AverageLatencyMs:F2}");
-        try
-        {
-            Directory.Delete(work, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private static string Name(int i) => $"bench-{i}.default.svc.cluster.local";
@@ -161,6 +172,10 @@ public static class DnsScenario
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
+            }
+            catch (SocketException)
+            {
+                // Not listening yet (port unreachable).
             }
 
             await Task.Delay(100, ct).ConfigureAwait(false);
