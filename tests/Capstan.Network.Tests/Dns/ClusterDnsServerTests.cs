@@ -222,6 +222,17 @@ public sealed class ClusterDnsServerTests(ServerFixture fixture) : IClassFixture
         await EventuallyAsync(async () => (await dns.QueryAsync(name, RecordType.A)).ReturnCode == ReturnCode.NxDomain, "the deleted service to stop resolving");
     }
 
+    [Fact]
+    public async Task Start_PortTaken_ThrowsSocketException()
+    {
+        await using var dns = await DnsTestServer.StartAsync(fixture);
+        await using var informers = fixture.CreateInformers();
+        var catalog = new Capstan.Network.Catalog.ServiceCatalog(informers);
+
+        Assert.ThrowsAny<System.Net.Sockets.SocketException>(() => Capstan.Network.Dns.ClusterDnsServer.Start(
+            catalog, dns.Server.Options, fixture.LoggerFactory));
+    }
+
     private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
