@@ -101,11 +101,16 @@ public static class PodResolvConf
             return null;
         }
 
+        // Rewritten in place, and only when it changed: a restarted container's bind mount would fail on a file
+        // replaced by rename (the pod's mount namespace still holds the old, deleted inode).
         Directory.CreateDirectory(podDirectory);
         var path = Path.Combine(podDirectory, "resolv.conf");
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, conf.Render());
-        File.Move(temp, path, overwrite: true);
+        var text = conf.Render();
+        if (!File.Exists(path) || File.ReadAllText(path) != text)
+        {
+            File.WriteAllText(path, text);
+        }
+
         return path;
     }
 }

@@ -83,7 +83,7 @@ public sealed class PodResolvConfTests
     }
 
     [Fact]
-    public void Write_ClusterFirst_WritesResolvConfIntoThePodDirectory()
+    public void Write_ClusterFirst_WritesResolvConfIntoThePodDirectoryOnce()
     {
         var dir = Path.Combine(Path.GetTempPath(), "capstan-resolv-" + Guid.NewGuid().ToString("N")[..8]);
         var hostFile = Path.Combine(dir, "host-resolv.conf");
@@ -95,6 +95,12 @@ public sealed class PodResolvConfTests
 
             Assert.Equal(Path.Combine(dir, "pod", "resolv.conf"), path);
             Assert.Contains("search team.svc.cluster.local svc.cluster.local cluster.local corp.example", File.ReadAllText(path!));
+
+            // A restarted container finds the same file (a bind mount of a replaced file would fail).
+            var written = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            File.SetLastWriteTimeUtc(path!, written);
+            PodResolvConf.Write(Pod(), s_settings with { HostResolvConf = hostFile }, Path.Combine(dir, "pod"));
+            Assert.Equal(written, File.GetLastWriteTimeUtc(path!));
         }
         finally
         {
