@@ -167,9 +167,44 @@ public sealed partial class CapstanServer
             slice.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
             await admin.ReplaceNamespacedEndpointSliceAsync(slice, KubeDnsSliceName, ns, cancellationToken: ct).ConfigureAwait(false);
         }
+
+        await PublishKubeDnsEndpointsAsync(admin, advertised, port, Config.Agent?.NodeName, ct).ConfigureAwait(false);
     }
 
     private const string EndpointSliceServiceNameLabel = "kubernetes.io/service-name";
+
+    // The legacy Endpoints too, for `kubectl get endpoints kube-dns` and older clients; skip-mirror keeps the
+    // EndpointSlice mirroring controller from copying it into a second slice.
+    private static async Task PublishKubeDnsEndpointsAsync(Kubernetes admin, IPAddress advertised, int port, string? nodeName, CancellationToken ct)
+    {
+        var endpoints = new V1Endpoints
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = KubeDnsName,
+                NamespaceProperty = "kube-system",
+                Labels = new Dictionary<string, string> { ["endpointslice.kubernetes.io/skip-mirror"] = "true", ["k8s-app"] = KubeDnsName },
+            },
+            Subsets =
+            [
+                new V1EndpointSubset
+                {
+                    Addresses = [new V1EndpointAddress { Ip = advertised.ToString(), NodeName = nodeName }],
+                    Ports = [new Corev1EndpointPort { Name = "dns", Port = port, Protocol = "UDP" }, new Corev1EndpointPort { Name = "dns-tcp", Port = port, Protocol = "TCP" }],
+                },
+            ],
+        };
+        try
+        {
+            await admin.CreateNamespacedEndpointsAsync(endpoints, "kube-system", cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var existing = await admin.ReadNamespacedEndpointsAsync(KubeDnsName, "kube-system", cancellationToken: ct).ConfigureAwait(false);
+            endpoints.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+            await admin.ReplaceNamespacedEndpointsAsync(endpoints, KubeDnsName, "kube-system", cancellationToken: ct).ConfigureAwait(false);
+        }
+    }
 
     private async Task StopDnsAsync()
     {

@@ -44,6 +44,9 @@ public sealed class ServerClusterDnsTests : IAsyncLifetime
         Assert.Equal(CapstanServer.KubeDnsManagedBy, slice.Metadata.Labels["endpointslice.kubernetes.io/managed-by"]);
         Assert.Equal("127.0.0.1", Assert.Single(Assert.Single(slice.Endpoints).Addresses));
         Assert.All(slice.Ports, p => Assert.Equal(_dnsPort, p.Port));
+        var endpoints = await _client.ReadNamespacedEndpointsAsync("kube-dns", "kube-system");
+        Assert.Equal("true", endpoints.Metadata.Labels["endpointslice.kubernetes.io/skip-mirror"]);
+        Assert.Equal("127.0.0.1", Assert.Single(Assert.Single(endpoints.Subsets).Addresses).Ip);
 
         using var client = DnsTestServer.ClientFor(new IPEndPoint(IPAddress.Loopback, _dnsPort));
         var kubernetes = await client.ResolveAsync(DomainName.Parse("kubernetes.default.svc.cluster.local"), RecordType.A);
