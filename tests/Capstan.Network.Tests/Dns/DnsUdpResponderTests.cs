@@ -70,6 +70,31 @@ public sealed class DnsUdpResponderTests : IDisposable
     }
 
     [Fact]
+    public void TryAnswer_AnswerOver512BytesWithoutEdns_SetsTruncated()
+    {
+        _index.Apply(new ServiceKey("default", "many"), new ServiceView
+        {
+            Key = new ServiceKey("default", "many"),
+            Type = "ClusterIP",
+            ClusterIps = [],
+            Headless = true,
+            Ports = [],
+            Endpoints = [.. Enumerable.Range(1, 60).Select(i => new EndpointView([IPAddress.Parse($"127.10.1.{i}")], null, null, null, true, true, false))],
+        });
+        var response = new byte[4096];
+
+        var length = _responder.TryAnswer(Query("many.default.svc.cluster.local", RecordType.A, edns: false), response, out _, out _);
+        var message = DnsMessage.Parse(new ArraySegment<byte>(response, 0, length));
+        Assert.True(message.IsTruncated);
+        Assert.Empty(message.AnswerRecords);
+
+        length = _responder.TryAnswer(Query("many.default.svc.cluster.local", RecordType.A, edns: true), response, out _, out _);
+        message = DnsMessage.Parse(new ArraySegment<byte>(response, 0, length));
+        Assert.False(message.IsTruncated);
+        Assert.Equal(60, message.AnswerRecords.Count);
+    }
+
+    [Fact]
     public void TryAnswer_NameOutsideTheZone_IsLeftToTheFullServer()
     {
         Assert.Equal(0, _responder.TryAnswer(Query("example.test", RecordType.A, edns: false), new byte[4096], out _, out _));
