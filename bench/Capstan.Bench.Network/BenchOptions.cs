@@ -2,74 +2,58 @@ using System.Globalization;
 
 namespace Capstan.Bench.Network;
 
-/// <summary>Command-line options shared by the network scenarios.</summary>
+/// <summary>Command-line options shared by the network scenarios; scenario-specific ones are read from <see cref="Args"/>.</summary>
 public sealed record BenchOptions
 {
-    public required string Capstan { get; init; }
+    public IReadOnlyList<string> Only { get; init; } = [];
 
-    public double DurationSeconds { get; init; } = 10;
+    /// <summary>The capstan apphost (or capstan.dll) under test.</summary>
+    public required string CapstanPath { get; init; }
+
+    public int DurationSeconds { get; init; } = 10;
 
     public int Connections { get; init; } = 64;
 
     public int Threads { get; init; } = 2;
 
-    public int Rounds { get; init; } = 2;
+    /// <summary>Rounds per system; the best one counts (a shared machine has noisy neighbours).</summary>
+    public int Rounds { get; init; } = 1;
 
-    public required string WorkDir { get; init; }
+    public IReadOnlyList<string> Args { get; init; } = [];
 
-    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
-
-    public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
-
-    public static BenchOptions? Parse(string[] args)
+    /// <summary>The value after <paramref name="name"/> in the command line, if given.</summary>
+    public string? Value(string name)
     {
-        string? capstan = null, workDir = null;
-        double duration = 10;
-        int connections = 64, threads = 2, rounds = 2;
-        var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < args.Length; i++)
+        for (var i = 0; i < Args.Count - 1; i++)
         {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
+            if (Args[i] == name)
             {
-                case "--capstan": capstan = value; i++; break;
-                case "--work-dir": workDir = value; i++; break;
-                case "--duration": duration = double.Parse(value!, CultureInfo.InvariantCulture); i++; break;
-                case "--connections": connections = int.Parse(value!, CultureInfo.InvariantCulture); i++; break;
-                case "--threads": threads = int.Parse(value!, CultureInfo.InvariantCulture); i++; break;
-                case "--rounds": rounds = int.Parse(value!, CultureInfo.InvariantCulture); i++; break;
-                case "--only":
-                    foreach (var s in value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        only.Add(s);
-                    }
-
-                    i++;
-                    break;
-                default: return null;
+                return Args[i + 1];
             }
         }
 
-        capstan ??= DefaultCapstan();
-        if (capstan is null || !File.Exists(capstan))
-        {
-            Console.Error.WriteLine($"capstan binary not found ({capstan}); build it with `dotnet build src/Capstan -c Release` or pass --capstan");
-            return null;
-        }
+        return null;
+    }
 
-        return new BenchOptions
+    public bool Flag(string name) => Args.Contains(name);
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var root = RepoRoot();
+        var options = new BenchOptions { CapstanPath = Path.Combine(root, "src", "Capstan", "bin", "Release", "net10.0", "capstan"), Args = args };
+        string? Get(string name) => options.Value(name);
+        return options with
         {
-            Capstan = capstan,
-            DurationSeconds = duration,
-            Connections = connections,
-            Threads = threads,
-            Rounds = Math.Max(1, rounds),
-            WorkDir = workDir ?? Directory.CreateTempSubdirectory("capstan-bench-net-").FullName,
-            Only = only,
+            Only = Get("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            CapstanPath = Get("--capstan") ?? options.CapstanPath,
+            DurationSeconds = Get("--duration") is { } d ? int.Parse(d, CultureInfo.InvariantCulture) : options.DurationSeconds,
+            Connections = Get("--connections") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : options.Connections,
+            Threads = Get("--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : options.Threads,
+            Rounds = Get("--rounds") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : options.Rounds,
         };
     }
 
-    private static string? DefaultCapstan()
+    public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Capstan.slnx")))
@@ -77,6 +61,6 @@ public sealed record BenchOptions
             dir = dir.Parent;
         }
 
-        return dir is null ? null : Path.Combine(dir.FullName, "src", "Capstan", "bin", "Release", "net10.0", "capstan");
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
     }
 }

@@ -11,13 +11,14 @@ namespace Capstan.Bench.Network;
 /// Capstan's ingress (a real `capstan server` process) against nginx as a reverse proxy: two nginx backends answering a
 /// short static body, the same upstream keep-alive, the same wrk load through each proxy in turn, best of the rounds.
 /// </summary>
+[BenchScenario("ingress", 3)]
 public static class IngressScenario
 {
     private const string Host = "bench.local";
 
     public static async Task<bool> RunAsync(BenchOptions options, CancellationToken ct)
     {
-        var dir = Path.Combine(options.WorkDir, "ingress");
+        var dir = Directory.CreateTempSubdirectory("capstan-bench-ingress-").FullName;
         Directory.CreateDirectory(dir);
         int backend1 = FreePort(), backend2 = FreePort(), nginxPort = FreePort(), apiPort = FreePort(), ingressPort = FreePort(), ingressTlsPort = FreePort();
         var processes = new List<Process>();
@@ -55,7 +56,7 @@ public static class IngressScenario
             processes.Add(nginxProxy);
 
             var dataDir = Path.Combine(dir, "capstan-data");
-            var capstanServer = Start(options.Capstan, Path.Combine(dir, "capstan.log"),
+            var capstanServer = Start(options.CapstanPath, Path.Combine(dir, "capstan.log"),
                 "server", "--data-dir", dataDir, "--https-listen-port", Str(apiPort), "--disable-agent", "--log-level", "Warning",
                 "--ingress-http-port", Str(ingressPort), "--ingress-https-port", Str(ingressTlsPort), "--ingress-metrics-port", "0");
             processes.Add(capstanServer);

@@ -1,20 +1,36 @@
-using System.Globalization;
+using System.Reflection;
 using Capstan.Bench.Network;
 
-// Network benchmarks: each scenario runs Capstan's component and its standalone peer under the same wrk load and
-// prints the figures side by side. `--only ingress` (comma-separated or repeated) picks scenarios.
+// capstan network benchmarks: `dotnet run -c Release --project bench/Capstan.Bench.Network -- [--only proxy,dns,ingress] ...`
+// Scenarios are the classes marked [BenchScenario]; see bench/README.md.
 var options = BenchOptions.Parse(args);
-if (options is null)
+var scenarios = typeof(BenchOptions).Assembly.GetTypes()
+    .Select(t => (Type: t, Attribute: t.GetCustomAttribute<BenchScenarioAttribute>()))
+    .Where(s => s.Attribute is not null)
+    .OrderBy(s => s.Attribute!.Order)
+    .ToDictionary(
+        s => s.Attribute!.Name,
+        s => (Func<BenchOptions, CancellationToken, Task>)s.Type.GetMethod("RunAsync", BindingFlags.Public | BindingFlags.Static)!.CreateDelegate(typeof(Func<BenchOptions, CancellationToken, Task>)),
+        StringComparer.OrdinalIgnoreCase);
+
+var selected = options.Only.Count > 0 ? options.Only : [.. scenarios.Keys];
+foreach (var name in selected.Where(n => !scenarios.ContainsKey(n)))
 {
-    Console.Error.WriteLine("usage: Capstan.Bench.Network [--only ingress] [--capstan PATH] [--duration S] [--connections N] [--threads N] [--rounds N] [--work-dir DIR]");
+    Console.Error.WriteLine($"unknown scenario {name}; known: {string.Join(", ", scenarios.Keys)}");
     return 2;
 }
 
-var failed = false;
-if (options.Runs("ingress"))
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    failed |= !await IngressScenario.RunAsync(options, CancellationToken.None);
+    e.Cancel = true;
+    cts.Cancel();
+};
+foreach (var name in selected)
+{
+    Console.WriteLine($"== {name} ==");
+    await scenarios[name](options, cts.Token);
+    Console.WriteLine();
 }
 
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done{(failed ? " (with failures)" : "")}"));
-return failed ? 1 : 0;
+return 0;

@@ -68,6 +68,8 @@ public sealed record AgentOptions
     public bool EnableLocalPathProvisioner { get; init; } = true;
 
     internal string StorageRoot => LocalPathRoot ?? Path.Combine(DataDir, "storage");
+    /// <summary>Cluster DNS address and domain for the pods' resolv.conf (--cluster-dns, --cluster-domain).</summary>
+    public Dns.PodDnsSettings Dns { get; init; } = new();
 
     internal string AgentDir => Path.Combine(DataDir, "agent");
 

@@ -569,6 +569,14 @@ internal sealed partial class PodWorker
             mounts.Add(new Mount(hostPath, volumeMount.MountPath, volumeMount.ReadOnlyProperty == true || PodVolumes.IsReadOnly(volume)));
         }
 
+        // The process runtime can mount only inside a pod's own mount namespace (root); without one, pods share the host's file.
+        // (The fake runtime runs nothing; the CRI runtime will take DNS settings with the sandbox instead.)
+        if (_ctx.Runtime is Runtime.Process.ProcessRuntime { NamespacesEnabled: true }
+            && Dns.PodResolvConf.Write(pod, _ctx.Options.Dns, _ctx.Options.PodDirectory(Uid)) is { } resolvConf)
+        {
+            mounts.Add(new Mount(resolvConf, "/etc/resolv.conf", ReadOnly: false));
+        }
+
         return mounts;
     }
 

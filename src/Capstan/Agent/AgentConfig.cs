@@ -32,4 +32,9 @@ public sealed record AgentConfig
 
     /// <summary>Root of the local-path provisioner's volume directories; null for &lt;data-dir&gt;/storage.</summary>
     public string? LocalPathRoot { get; init; }
+    /// <summary>The nameserver of ClusterFirst pods (`--cluster-dns`); null: the tenth address of the default service CIDR.</summary>
+    public IPAddress? ClusterDns { get; init; }
+
+    /// <summary>The cluster DNS zone pods search (`--cluster-domain`).</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
 }

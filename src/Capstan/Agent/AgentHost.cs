@@ -49,6 +49,7 @@ public sealed class AgentHost : IAsyncDisposable
                 BackOffBase = config.BackOffBase,
                 ConfigVolumeSyncPeriod = config.ConfigVolumeSyncPeriod,
                 LocalPathRoot = config.LocalPathRoot,
+                Dns = new Capstan.Agent.Dns.PodDnsSettings { ClusterDns = [config.ClusterDns ?? Capstan.Agent.Dns.PodDnsSettings.DefaultClusterDns], ClusterDomain = config.ClusterDomain },
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
             var streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
             {

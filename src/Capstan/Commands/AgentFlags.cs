@@ -24,7 +24,11 @@ public sealed class AgentFlags
 
     public Option<string?> LocalPathRoot { get; } = new("--local-path-root") { Description = "Where the built-in local-path provisioner keeps one directory per volume (default: <data-dir>/storage)" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot];
+    public Option<string?> ClusterDns { get; } = new("--cluster-dns") { Description = "Nameserver of ClusterFirst pods (default: the tenth address of the service CIDR, where the kube-dns Service is)" };
+
+    public Option<string> ClusterDomain { get; } = new("--cluster-domain") { Description = "The cluster DNS zone", DefaultValueFactory = _ => "cluster.local" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -56,6 +60,12 @@ public sealed class AgentFlags
             return Fail($"--config-volume-sync-period {parse.GetValue(ConfigVolumeSync)} is not a positive duration such as 60s");
         }
 
+        IPAddress? clusterDns = null;
+        if (parse.GetValue(ClusterDns) is { } dnsText && !IPAddress.TryParse(dnsText, out clusterDns))
+        {
+            return Fail($"--cluster-dns {dnsText} is not an IP address");
+        }
+
         var nodeName = parse.GetValue(NodeName) ?? Dns.GetHostName().ToLowerInvariant();
         if (Capstan.Api.Validation.NameFormats.IsDns1123Subdomain(nodeName) is { Count: > 0 } problems)
         {
@@ -73,6 +83,8 @@ public sealed class AgentFlags
             BackOffBase = backOff,
             ConfigVolumeSyncPeriod = configSync,
             LocalPathRoot = parse.GetValue(LocalPathRoot) is { Length: > 0 } root ? Path.GetFullPath(root) : null,
+            ClusterDns = clusterDns,
+            ClusterDomain = parse.GetValue(ClusterDomain)!,
         };
     }
 

@@ -23,11 +23,13 @@ public static class ServerCommand
         var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
         var encryptResources = new Option<string>("--encrypt-resources") { Description = "Resources encrypted at rest with AES-GCM, comma-separated <plural>[.<group>] (\"\" for none)", DefaultValueFactory = _ => Capstan.ApiServer.Encryption.EncryptedResources.Default };
+        var disableDns = new Option<bool>("--disable-dns") { Description = "Do not run the cluster DNS (nor publish the kube-dns Service)" };
+        var dnsPort = new Option<int>("--cluster-dns-port") { Description = "UDP/TCP port of the cluster DNS on the bind address; the kube-dns Service carries port 53 there", DefaultValueFactory = _ => 10053 };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel, disableDns, dnsPort };
         foreach (var option in agentFlags.All.Concat(ingressFlags.All))
         {
             command.Options.Add(option);
@@ -92,6 +94,9 @@ public static class ServerCommand
                 DisableControllerManager = parse.GetValue(disableControllers),
                 DefaultNotReadyTolerationSeconds = parse.GetValue(notReady),
                 DefaultUnreachableTolerationSeconds = parse.GetValue(unreachable),
+                DisableDns = parse.GetValue(disableDns),
+                ClusterDnsPort = parse.GetValue(dnsPort),
+                ClusterDomain = parse.GetValue(agentFlags.ClusterDomain)!,
             };
             return await RunAsync(config, ct).ConfigureAwait(false);
         });

@@ -125,6 +125,15 @@ public sealed partial class CapstanServer : IAsyncDisposable
             }
 
             await server.StartIngressAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await server.StartDnsAsync(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
 
             if (config.Agent is { } agentConfig)
             {
@@ -193,7 +202,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         _agentClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + agentConfig.NodeName, SystemGroups.Nodes, SystemGroups.Authenticated);
         var sans = new[] { agentConfig.NodeIp.ToString(), agentConfig.NodeName, "localhost", "127.0.0.1" }.Distinct().ToArray();
         var serving = Pki.IssueServingCertificate(agentConfig.NodeName, sans, TimeSpan.FromDays(365));
-        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
+        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true, ClusterDns = agentConfig.ClusterDns ?? ClusterDnsIp(Config.ServiceCidr) }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -250,6 +259,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
 
             await StopIngressAsync().ConfigureAwait(false);
             await _controllersStop.CancelAsync().ConfigureAwait(false);
+            await StopDnsAsync().ConfigureAwait(false);
             try
             {
                 // Controllers stop at cancellation; the bound keeps a stuck one from holding up shutdown.

@@ -49,6 +49,17 @@ public sealed record ServerConfig
     public Capstan.Network.Ingress.IngressOptions? Ingress { get; init; }
     /// <summary>Resources encrypted at rest, comma-separated <c>&lt;plural&gt;[.&lt;group&gt;]</c>; empty turns encryption off.</summary>
     public string EncryptResources { get; init; } = Capstan.ApiServer.Encryption.EncryptedResources.Default;
+    /// <summary>Run without the cluster DNS (`--disable-dns`).</summary>
+    public bool DisableDns { get; init; }
+
+    /// <summary>UDP and TCP port of the cluster DNS on the bind address (`--cluster-dns-port`); high so that it needs no root.</summary>
+    public int ClusterDnsPort { get; init; } = 10053;
+
+    /// <summary>The cluster DNS zone (`--cluster-domain`).</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>Upstream nameservers for names outside the cluster domain; null reads the host's /etc/resolv.conf.</summary>
+    public IReadOnlyList<IPEndPoint>? DnsUpstreams { get; init; }
 
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
 }
