@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace Capstan.Network.Proxy;
+
+/// <summary>Settings of the service proxy on one node.</summary>
+public sealed record ServiceProxyOptions
+{
+    /// <summary>This node's name: <c>internalTrafficPolicy</c>/<c>externalTrafficPolicy: Local</c> keep to endpoints whose nodeName matches.</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>The node address NodePorts listen on.</summary>
+    public IPAddress NodeIp { get; init; } = IPAddress.Loopback;
+
+    /// <summary>How long a UDP flow (client address and port) keeps its backend socket with no traffic: conntrack's 30 s UDP timeout.</summary>
+    public TimeSpan UdpIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gives up on a backend that has not accepted within this time and tries the next.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Copies TCP payload with Linux <c>splice(2)</c> through a pipe, kernel to kernel, instead of through a user-space
+    /// buffer. Off by default: see bench/README.md for the measurement.
+    /// </summary>
+    public bool UseSplice { get; init; }
+
+    /// <summary>How often listeners that failed to bind (an address not on this host, a port in use) are tried again.</summary>
+    public TimeSpan BindRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+}
