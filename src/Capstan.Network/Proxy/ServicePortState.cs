@@ -16,7 +16,8 @@ internal sealed class ServicePortState
     private BackendChoice _internal = BackendChoice.Empty;
     private BackendChoice _external = BackendChoice.Empty;
     private long _affinityTimeoutTicks;
-    private int _next = -1;
+    // One round-robin position per traffic scope: NodePort traffic must not skew the ClusterIP rotation.
+    private readonly int[] _next = [-1, -1];
 
     public ServicePortState(ServiceKey service, string portName, string protocol, StrongBox<long> rejected)
     {
@@ -55,7 +56,7 @@ internal sealed class ServicePortState
     /// The backend index in <paramref name="choice"/> for a new connection: the client's affine backend while it is
     /// still eligible and the affinity has not timed out, otherwise the next in round robin. -1 when there is none.
     /// </summary>
-    public int Pick(BackendChoice choice, IPAddress? client)
+    public int Pick(BackendChoice choice, TrafficScope scope, IPAddress? client)
     {
         var count = choice.Count;
         if (count == 0)
@@ -77,12 +78,12 @@ internal sealed class ServicePortState
                 }
             }
 
-            var index = NextIndex(count);
+            var index = NextIndex(scope, count);
             _affinity[client] = new AffinityEntry(choice.Backends[index].EndPoint, now);
             return index;
         }
 
-        return NextIndex(count);
+        return NextIndex(scope, count);
     }
 
     /// <summary>A connect to the client's affine backend failed: let the next pick choose again.</summary>
@@ -112,7 +113,7 @@ internal sealed class ServicePortState
         }
     }
 
-    private int NextIndex(int count) => (int)((uint)Interlocked.Increment(ref _next) % (uint)count);
+    private int NextIndex(TrafficScope scope, int count) => (int)((uint)Interlocked.Increment(ref _next[(int)scope]) % (uint)count);
 
     private BackendChoice Build(Backend[] eligible, BackendChoice current, ServicePortView port, ProxyMetrics metrics)
     {

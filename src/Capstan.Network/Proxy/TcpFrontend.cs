@@ -115,7 +115,7 @@ internal sealed class TcpFrontend : IFrontend
             var attempts = Math.Min(MaxConnectAttempts, choice.Count);
             for (var attempt = 0; attempt < attempts; attempt++)
             {
-                var index = state.Pick(choice, clientIp);
+                var index = state.Pick(choice, route.Scope, clientIp);
                 if (index < 0)
                 {
                     break;

@@ -143,7 +143,7 @@ internal sealed class UdpFrontend : IFrontend
         var state = route.State;
         var choice = state.Choice(route.Scope);
         var client = state.Affinity ? ((IPEndPoint)new IPEndPoint(Key.Address, 0).Create(clientAddress)).Address : null;
-        var index = state.Pick(choice, client);
+        var index = state.Pick(choice, route.Scope, client);
         if (index < 0)
         {
             Interlocked.Increment(ref state.RejectedCounter.Value);

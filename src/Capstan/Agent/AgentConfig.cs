@@ -26,4 +26,10 @@ public sealed record AgentConfig
     public TimeSpan BackOffBase { get; init; } = TimeSpan.FromSeconds(10);
 
     public bool ControlPlane { get; init; }
+
+    /// <summary>Run no service proxy on this node (--disable-proxy).</summary>
+    public bool DisableProxy { get; init; }
+
+    /// <summary>Port of the service proxy's Prometheus /metrics on the node IP (kube-proxy's 10249); 0 for none.</summary>
+    public int ProxyMetricsPort { get; init; } = 10249;
 }

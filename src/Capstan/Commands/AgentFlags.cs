@@ -20,7 +20,11 @@ public sealed class AgentFlags
 
     public Option<string> BackOff { get; } = new("--crash-loop-backoff") { Description = "First restart delay of a crashing container, doubling to 5 min", DefaultValueFactory = _ => "10s" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff];
+    public Option<bool> DisableProxy { get; } = new("--disable-proxy") { Description = "Run no service proxy (ClusterIP/NodePort/LoadBalancer forwarding) on this node" };
+
+    public Option<int> ProxyMetricsPort { get; } = new("--proxy-metrics-port") { Description = "Port of the service proxy's Prometheus /metrics on the node IP; 0 turns it off", DefaultValueFactory = _ => 10249 };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, DisableProxy, ProxyMetricsPort];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -62,6 +66,8 @@ public sealed class AgentFlags
             PodCidr = cidr,
             Runtime = runtime,
             BackOffBase = backOff,
+            DisableProxy = parse.GetValue(DisableProxy),
+            ProxyMetricsPort = parse.GetValue(ProxyMetricsPort),
         };
     }
 
