@@ -32,4 +32,7 @@ public sealed record AgentConfig
 
     /// <summary>Port of the service proxy's Prometheus /metrics on the node IP (kube-proxy's 10249); 0 for none.</summary>
     public int ProxyMetricsPort { get; init; } = 10249;
+
+    /// <summary>Relay proxied TCP with splice(2) instead of pooled buffers (--proxy-splice; see bench/README.md).</summary>
+    public bool ProxySplice { get; init; }
 }
