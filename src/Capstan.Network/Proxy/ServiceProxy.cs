@@ -48,8 +48,8 @@ public sealed class ServiceProxy : IAsyncDisposable
     public bool Idle => Interlocked.Read(ref _applied) == Interlocked.Read(ref _queued);
 
     /// <summary>
-    /// Starts following the catalog: every current service is applied, then every change. Call after the catalog's
-    /// informers have started (waiting for its sync first avoids binding a half-listed cluster).
+    /// Starts following the catalog: every current service is applied, then every change; the catalog's informers may
+    /// start before or after.
     /// </summary>
     public void Start()
     {

@@ -40,11 +40,12 @@ public sealed class ServiceProxyHost : IAsyncDisposable
         ServiceProxy? proxy = null;
         try
         {
+            // The proxy follows the catalog's changes from the first list on, so the agent need not wait for the sync
+            // (nor hang if the API is slow to answer).
             var catalog = new ServiceCatalog(informers);
-            informers.Start(CancellationToken.None);
-            await catalog.WaitForSyncAsync(ct).ConfigureAwait(false);
             proxy = new ServiceProxy(catalog, options, loggerFactory);
             proxy.Start();
+            informers.Start(CancellationToken.None);
             ProxyMetricsServer? metricsServer = null;
             if (metricsPort > 0)
             {
