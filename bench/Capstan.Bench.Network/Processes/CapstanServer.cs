@@ -22,6 +22,9 @@ public sealed class CapstanServer : IAsyncDisposable
 
     public Kubernetes Client { get; }
 
+    /// <summary>Extra environment for every capstan process the benchmark starts (--capstan-env K=V, repeatable), for experiments.</summary>
+    public static Dictionary<string, string> Environment { get; } = [];
+
     public static async Task<CapstanServer> StartAsync(string capstanPath, IEnumerable<string> extraArgs, CancellationToken ct)
     {
         if (!File.Exists(capstanPath))
@@ -39,7 +42,7 @@ public sealed class CapstanServer : IAsyncDisposable
             "--node-name", "bench", "--disable-scheduler", "--disable-controller-manager", "--log-level", "Warning",
             .. extraArgs,
         ];
-        var process = ChildProcess.Start(capstanPath, args, dataDir + ".log");
+        var process = ChildProcess.Start(capstanPath, args, dataDir + ".log", Environment);
         var kubeconfig = Path.Combine(dataDir, "kubeconfig.yaml");
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

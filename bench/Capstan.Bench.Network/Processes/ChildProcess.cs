@@ -19,7 +19,7 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string path, IEnumerable<string> args, string logPath)
+    public static ChildProcess Start(string path, IEnumerable<string> args, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? "dotnet" : path)
         {
@@ -35,6 +35,11 @@ public sealed class ChildProcess : IAsyncDisposable
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
 
         var log = new StreamWriter(logPath) { AutoFlush = true };

@@ -44,6 +44,18 @@ public sealed class ServiceProxy : IAsyncDisposable
     /// <summary>Open relayed TCP connections.</summary>
     public int OpenConnections => _connections.Count;
 
+    /// <summary>Open UDP flows (client address and port → backend socket) over all listeners.</summary>
+    public int UdpFlows
+    {
+        get
+        {
+            lock (_frontends)
+            {
+                return _frontends.Values.Sum(f => f.Frontend is UdpFrontend udp ? udp.FlowCount : 0);
+            }
+        }
+    }
+
     /// <summary>Whether every catalog change seen so far has been applied to the listeners.</summary>
     public bool Idle => Interlocked.Read(ref _applied) == Interlocked.Read(ref _queued);
 

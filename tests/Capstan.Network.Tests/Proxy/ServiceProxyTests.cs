@@ -268,6 +268,60 @@ public sealed class ServiceProxyTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.Equal(["u0", "u1"], names.Order());
     }
 
+    [Fact]
+    public async Task ServicePortChanged_RebindsOnlyThatListener()
+    {
+        await using var proxy = await StartAsync();
+        var name = ProxyTestKit.UniqueName("port");
+        var service = await _kit.CreateServiceAsync(name, ct: _cts.Token);
+        await StartTcpBackendsAsync(name, 1);
+        var oldAddress = new IPEndPoint(IPAddress.Parse(service.Spec.ClusterIP), 80);
+        await WaitForBackendsAsync(proxy, name, 1);
+        using var open = await ProxyTestKit.OpenAsync(oldAddress);
+
+        service.Spec.Ports[0].Port = 81;
+        await fixture.Client.ReplaceNamespacedServiceAsync(service, name, ProxyTestKit.Namespace, cancellationToken: _cts.Token);
+        var newAddress = new IPEndPoint(oldAddress.Address, 81);
+        await EventuallyAsync(async () => await ProxyTestKit.BackendNameAsync(newAddress) is not null, "the new port");
+        await EventuallyAsync(async () => await ProxyTestKit.BackendNameAsync(oldAddress) is null, "the old port to close");
+        Assert.True(await open.EchoesAsync("kept across the port change"));
+    }
+
+    [Fact]
+    public async Task MetricsEndpoint_ServesPrometheusText()
+    {
+        var port = Capstan.Server.CapstanServer.FreePort();
+        await using var proxy = await ServiceProxyHost.StartAsync(
+            fixture.Client, new ServiceProxyOptions { NodeName = "this-node", NodeIp = IPAddress.Loopback }, port, fixture.LoggerFactory, _cts.Token);
+        var name = ProxyTestKit.UniqueName("metrics");
+        var service = await _kit.CreateServiceAsync(name, ct: _cts.Token);
+        await StartTcpBackendsAsync(name, 1);
+        await WaitForBackendsAsync(proxy, name, 1);
+        Assert.NotNull(await ProxyTestKit.BackendNameAsync(new IPEndPoint(IPAddress.Parse(service.Spec.ClusterIP), 80)));
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{proxy.MetricsPort}/metrics"), _cts.Token);
+        Assert.Contains("# TYPE capstan_proxy_backend_connections_total counter", text, StringComparison.Ordinal);
+        Assert.Contains($"capstan_proxy_backend_connections_total{{service=\"default/{name}\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Udp_IdleFlowsExpire()
+    {
+        await using var proxy = await _kit.StartProxyAsync(
+            new ServiceProxyOptions { NodeName = "this-node", NodeIp = ProxyTestKit.RandomAddress(44), UdpIdleTimeout = TimeSpan.FromMilliseconds(300) }, _cts.Token);
+        var name = ProxyTestKit.UniqueName("udpidle");
+        var service = await _kit.CreateServiceAsync(name, protocol: "UDP", port: 53, ct: _cts.Token);
+        var backend = Track(new NamedUdpBackend("u", ProxyTestKit.RandomAddress(77)));
+        await _kit.WriteEndpointAsync(name, 0, backend.EndPoint, protocol: "UDP", ct: _cts.Token);
+        var address = new IPEndPoint(IPAddress.Parse(service.Spec.ClusterIP), 53);
+        await WaitForBackendsAsync(proxy, name, 1);
+
+        await EventuallyAsync(async () => await ProxyTestKit.UdpAskAsync(address, "hi") is not null, "a UDP answer");
+        Assert.Contains(proxy.Proxy.Metrics.Backends, b => b.Service.Name == name && b.Connections > 0);
+        await Eventually.TrueAsync(() => proxy.Proxy.UdpFlows == 0, "the idle flow to expire");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
