@@ -12,7 +12,8 @@ namespace Capstan.Bench.Network.Proxy;
 /// Service proxy versus haproxy (TCP mode): two HTTP backends on loopback, the same wrk load through a ClusterIP of a
 /// real `capstan server` process (its embedded agent's proxy, pooled-buffer and splice relays) and through haproxy,
 /// plus wrk straight at one backend as the ceiling. Prints requests/s, p50, p99, proxy CPU, and the ratios.
-/// Options: --proxy-systems direct,haproxy,capstan,capstan-splice (default all).
+/// Options: --proxy-systems direct,haproxy,capstan,capstan-buffer,capstan-splice,capstan-epoll (default: all but
+/// capstan-epoll, which is what plain capstan runs: the default relay).
 /// </summary>
 [BenchScenario("proxy", 0)]
 public static class ProxyScenario
@@ -22,24 +23,52 @@ public static class ProxyScenario
     public static async Task RunAsync(BenchOptions options, CancellationToken ct)
     {
         var systems = options.Value("--proxy-systems")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            ?? ["direct", "haproxy", "capstan", "capstan-splice"];
+            ?? ["direct", "haproxy", "capstan", "capstan-buffer", "capstan-splice"];
         var (backends, endPoints) = StartBackends();
         try
         {
-            Console.WriteLine($"backends: {string.Join(", ", endPoints)} (raw-socket HTTP/1.1, fixed 200); load: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s --latency, best of {options.Rounds}");
             var results = new List<(string System, WrkResult Result, double CpuPer100k)>();
-            foreach (var system in systems)
+            Console.WriteLine($"backends: {string.Join(", ", endPoints)} (raw-socket HTTP/1.1, fixed 200); load: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s --latency, best of {options.Rounds}");
+            // Every system runs at once (idle but for the one under load) and the rounds interleave them, so a noisy
+            // neighbour on a shared machine hits all of them alike; the best round per system counts.
+            var running = new List<(string System, Uri Url, ChildProcess? Process, IAsyncDisposable? Owner)>();
+            try
             {
-                var (result, cpu) = system switch
+                foreach (var system in systems)
                 {
-                    "direct" => await MeasureAsync(new Uri($"http://{endPoints[0]}/"), null, options, ct).ConfigureAwait(false),
-                    "haproxy" => await MeasureHaproxyAsync(endPoints, options, ct).ConfigureAwait(false),
-                    "capstan" => await MeasureCapstanAsync(endPoints, splice: false, options, ct).ConfigureAwait(false),
-                    "capstan-splice" => await MeasureCapstanAsync(endPoints, splice: true, options, ct).ConfigureAwait(false),
-                    _ => throw new ArgumentException($"unknown proxy system {system}"),
-                };
-                results.Add((system, result, cpu));
-                Console.WriteLine($"  {system,-15} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  proxy CPU {Cpu(cpu)}  errors {result.Errors}");
+                    running.Add(await StartSystemAsync(system, endPoints, options, ct).ConfigureAwait(false));
+                }
+
+                var best = new Dictionary<string, (WrkResult Result, double CpuPer100k)>();
+                foreach (var (system, url, _, _) in running)
+                {
+                    await Wrk.RunAsync(url.ToString(), options.Threads, options.Connections, 3, ct).ConfigureAwait(false);
+                }
+
+                for (var round = 0; round < options.Rounds; round++)
+                {
+                    foreach (var (system, url, process, _) in running)
+                    {
+                        var (result, cpu) = await MeasureAsync(url, process, options, ct).ConfigureAwait(false);
+                        Console.WriteLine($"  round {round + 1} {system,-15} {result.RequestsPerSecond,10:F0} req/s  p50 {result.P50Ms,7:F3} ms  p99 {result.P99Ms,7:F3} ms  proxy CPU/100k {Cpu(cpu)} s  errors {result.Errors}");
+                        if (!best.TryGetValue(system, out var previous) || result.RequestsPerSecond > previous.Result.RequestsPerSecond)
+                        {
+                            best[system] = (result, cpu);
+                        }
+                    }
+                }
+
+                results.AddRange(running.Select(r => (r.System, best[r.System].Result, best[r.System].CpuPer100k)));
+            }
+            finally
+            {
+                foreach (var (_, _, _, owner) in running)
+                {
+                    if (owner is not null)
+                    {
+                        await owner.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
             }
 
             Report(results);
@@ -101,20 +130,50 @@ public static class ProxyScenario
         }
     }
 
-    private static async Task<(WrkResult, double)> MeasureHaproxyAsync(List<IPEndPoint> backends, BenchOptions options, CancellationToken ct)
+    private static async Task<(string, Uri, ChildProcess?, IAsyncDisposable?)> StartSystemAsync(string system, List<IPEndPoint> backends, BenchOptions options, CancellationToken ct)
     {
-        var listen = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
-        await using var haproxy = await Haproxy.StartAsync(listen, backends, ct).ConfigureAwait(false);
-        return await MeasureAsync(new Uri($"http://{listen}/"), haproxy, options, ct).ConfigureAwait(false);
+        switch (system)
+        {
+            case "direct":
+                return (system, new Uri($"http://{backends[0]}/"), null, null);
+            case "haproxy":
+                var listen = new IPEndPoint(IPAddress.Loopback, FreePort.Next());
+                var haproxy = await Haproxy.StartAsync(listen, backends, ct).ConfigureAwait(false);
+                return (system, new Uri($"http://{listen}/"), haproxy, haproxy);
+            default:
+                string[] flags = system switch
+                {
+                    "capstan" => [],
+                    "capstan-buffer" => ["--proxy-relay", "Buffer"],
+                    "capstan-splice" => ["--proxy-relay", "Splice"],
+                    "capstan-epoll" => ["--proxy-relay", "Epoll"],
+                    _ => throw new ArgumentException($"unknown proxy system {system}"),
+                };
+                var server = await CapstanServer.StartAsync(options.CapstanPath, flags, ct).ConfigureAwait(false);
+                try
+                {
+                    var url = await CreateServiceAsync(server, backends, ct).ConfigureAwait(false);
+                    return (system, url, server.Process, server);
+                }
+                catch
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+        }
     }
 
-    private static async Task<(WrkResult, double)> MeasureCapstanAsync(List<IPEndPoint> backends, bool splice, BenchOptions options, CancellationToken ct)
+    // Each capstan server is its own cluster, but all share the machine: a random ClusterIP keeps their listeners apart.
+    private static async Task<Uri> CreateServiceAsync(CapstanServer server, List<IPEndPoint> backends, CancellationToken ct)
     {
-        await using var server = await CapstanServer.StartAsync(options.CapstanPath, splice ? ["--proxy-splice"] : [], ct).ConfigureAwait(false);
         var service = await server.Client.CreateNamespacedServiceAsync(new V1Service
         {
             Metadata = new V1ObjectMeta { Name = "bench" },
-            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "http", Port = ServicePort, TargetPort = backends[0].Port }] },
+            Spec = new V1ServiceSpec
+            {
+                ClusterIP = $"127.43.{Random.Shared.Next(100, 250)}.{Random.Shared.Next(1, 255)}",
+                Ports = [new V1ServicePort { Name = "http", Port = ServicePort, TargetPort = backends[0].Port }],
+            },
         }, "default", cancellationToken: ct).ConfigureAwait(false);
         await server.Client.CreateNamespacedEndpointSliceAsync(new V1EndpointSlice
         {
@@ -125,33 +184,20 @@ public static class ProxyScenario
         }, "default", cancellationToken: ct).ConfigureAwait(false);
         var clusterIp = new IPEndPoint(IPAddress.Parse(service.Spec.ClusterIP), ServicePort);
         await WaitAnswersAsync(clusterIp, ct).ConfigureAwait(false);
-        return await MeasureAsync(new Uri($"http://{clusterIp}/"), server.Process, options, ct).ConfigureAwait(false);
+        return new Uri($"http://{clusterIp}/");
     }
 
-    // A short warm-up run (JIT, pools, haproxy's connection set-up), then the measured rounds; the best round counts.
     private static async Task<(WrkResult, double)> MeasureAsync(Uri url, ChildProcess? proxy, BenchOptions options, CancellationToken ct)
     {
-        await Wrk.RunAsync(url.ToString(), options.Threads, options.Connections, 3, ct).ConfigureAwait(false);
-        WrkResult? best = null;
-        var bestCpu = double.NaN;
-        for (var round = 0; round < options.Rounds; round++)
+        var cpuBefore = proxy?.CpuTime();
+        var result = await Wrk.RunAsync(url.ToString(), options.Threads, options.Connections, options.DurationSeconds, ct).ConfigureAwait(false);
+        var cpu = proxy is null ? double.NaN : (proxy.CpuTime() - cpuBefore!.Value).TotalSeconds;
+        if (result.Requests == 0)
         {
-            var cpuBefore = proxy?.CpuTime();
-            var result = await Wrk.RunAsync(url.ToString(), options.Threads, options.Connections, options.DurationSeconds, ct).ConfigureAwait(false);
-            var cpu = proxy is null ? double.NaN : (proxy.CpuTime() - cpuBefore!.Value).TotalSeconds;
-            if (result.Requests == 0)
-            {
-                Console.WriteLine(result.Output);
-            }
-
-            if (best is null || result.RequestsPerSecond > best.RequestsPerSecond)
-            {
-                best = result;
-                bestCpu = result.Requests > 0 ? cpu / result.Requests * 100_000 : double.NaN;
-            }
+            Console.WriteLine(result.Output);
         }
 
-        return (best!, bestCpu);
+        return (result, result.Requests > 0 ? cpu / result.Requests * 100_000 : double.NaN);
     }
 
     private static void Report(List<(string System, WrkResult Result, double CpuPer100k)> results)

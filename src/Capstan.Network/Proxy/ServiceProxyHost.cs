@@ -40,12 +40,25 @@ public sealed class ServiceProxyHost : IAsyncDisposable
         ServiceProxy? proxy = null;
         try
         {
-            // The proxy follows the catalog's changes from the first list on, so the agent need not wait for the sync
-            // (nor hang if the API is slow to answer).
             var catalog = new ServiceCatalog(informers);
             proxy = new ServiceProxy(catalog, options, loggerFactory);
             proxy.Start();
             informers.Start(CancellationToken.None);
+
+            // Services are served as they arrive either way; the wait only lets the agent come up with them bound, and
+            // is bounded so a slow or refusing API server cannot hold the agent's start.
+            using (var syncBound = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                syncBound.CancelAfter(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await catalog.WaitForSyncAsync(syncBound.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    loggerFactory.CreateLogger<ServiceProxyHost>().LogWarning("the service proxy's services and endpointslices are not listed yet; serving them as they arrive");
+                }
+            }
             ProxyMetricsServer? metricsServer = null;
             if (metricsPort > 0)
             {

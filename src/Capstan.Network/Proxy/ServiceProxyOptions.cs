@@ -17,11 +17,8 @@ public sealed record ServiceProxyOptions
     /// <summary>Gives up on a backend that has not accepted within this time and tries the next.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>
-    /// Copies TCP payload with Linux <c>splice(2)</c> through a pipe, kernel to kernel, instead of through a user-space
-    /// buffer. Off by default: see bench/README.md for the measurement.
-    /// </summary>
-    public bool UseSplice { get; init; }
+    /// <summary>How TCP payload is copied between the client and the backend; see bench/README.md for the measurements.</summary>
+    public ProxyRelayMode Relay { get; init; } = ProxyRelayMode.Epoll;
 
     /// <summary>How often listeners that failed to bind (an address not on this host, a port in use) are tried again.</summary>
     public TimeSpan BindRetryInterval { get; init; } = TimeSpan.FromSeconds(2);

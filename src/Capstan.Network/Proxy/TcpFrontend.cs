@@ -132,14 +132,13 @@ internal sealed class TcpFrontend : IFrontend
                 _connections.Add(client);
                 try
                 {
-                    if (_options.UseSplice && SpliceRelay.IsSupported)
+                    var relay = _options.Relay switch
                     {
-                        await SpliceRelay.RelayAsync(client, upstream, stats).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await BufferRelay.RelayAsync(client, upstream, stats).ConfigureAwait(false);
-                    }
+                        ProxyRelayMode.Splice when SpliceRelay.IsSupported => SpliceRelay.RelayAsync(client, upstream, stats),
+                        ProxyRelayMode.Epoll when EpollRelay.IsSupported => EpollRelay.RelayAsync(client, upstream, stats),
+                        _ => BufferRelay.RelayAsync(client, upstream, stats),
+                    };
+                    await relay.ConfigureAwait(false);
                 }
                 finally
                 {

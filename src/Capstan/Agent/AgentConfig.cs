@@ -33,6 +33,6 @@ public sealed record AgentConfig
     /// <summary>Port of the service proxy's Prometheus /metrics on the node IP (kube-proxy's 10249); 0 for none.</summary>
     public int ProxyMetricsPort { get; init; } = 10249;
 
-    /// <summary>Relay proxied TCP with splice(2) instead of pooled buffers (--proxy-splice; see bench/README.md).</summary>
-    public bool ProxySplice { get; init; }
+    /// <summary>How the service proxy copies TCP payload (--proxy-relay buffer|splice|epoll; see bench/README.md).</summary>
+    public Capstan.Network.Proxy.ProxyRelayMode ProxyRelay { get; init; } = Capstan.Network.Proxy.ProxyRelayMode.Buffer;
 }

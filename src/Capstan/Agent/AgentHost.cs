@@ -63,7 +63,7 @@ public sealed class AgentHost : IAsyncDisposable
                 ClientCaCertificate = clusterCa,
             }, agent.PodDirectory, runtime, loggerFactory, ct).ConfigureAwait(false);
             var proxy = config.DisableProxy ? null : await ServiceProxyHost.StartAsync(
-                client, new ServiceProxyOptions { NodeName = config.NodeName, NodeIp = config.NodeIp, UseSplice = config.ProxySplice }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
+                client, new ServiceProxyOptions { NodeName = config.NodeName, NodeIp = config.NodeIp, Relay = config.ProxyRelay }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
             return new AgentHost(dataDirLock, runtime, agent, streaming, proxy);
         }
         catch

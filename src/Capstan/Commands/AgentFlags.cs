@@ -24,9 +24,9 @@ public sealed class AgentFlags
 
     public Option<int> ProxyMetricsPort { get; } = new("--proxy-metrics-port") { Description = "Port of the service proxy's Prometheus /metrics on the node IP; 0 turns it off", DefaultValueFactory = _ => 10249 };
 
-    public Option<bool> ProxySplice { get; } = new("--proxy-splice") { Description = "Relay service proxy TCP traffic with splice(2) instead of user-space buffers" };
+    public Option<Capstan.Network.Proxy.ProxyRelayMode> ProxyRelay { get; } = new("--proxy-relay") { Description = "How the service proxy copies TCP payload: Buffer (async sockets, pooled buffers), Splice (splice(2)) or Epoll (event-loop threads)", DefaultValueFactory = _ => Capstan.Network.Proxy.ProxyRelayMode.Buffer };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, DisableProxy, ProxyMetricsPort, ProxySplice];
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, DisableProxy, ProxyMetricsPort, ProxyRelay];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -70,7 +70,7 @@ public sealed class AgentFlags
             BackOffBase = backOff,
             DisableProxy = parse.GetValue(DisableProxy),
             ProxyMetricsPort = parse.GetValue(ProxyMetricsPort),
-            ProxySplice = parse.GetValue(ProxySplice),
+            ProxyRelay = parse.GetValue(ProxyRelay),
         };
     }
 
