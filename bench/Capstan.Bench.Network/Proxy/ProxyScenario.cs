@@ -10,10 +10,10 @@ namespace Capstan.Bench.Network.Proxy;
 
 /// <summary>
 /// Service proxy versus haproxy (TCP mode): two HTTP backends on loopback, the same wrk load through a ClusterIP of a
-/// real `capstan server` process (its embedded agent's proxy, pooled-buffer and splice relays) and through haproxy,
+/// real `capstan server` process (its embedded agent's proxy, with each of its three relays) and through haproxy,
 /// plus wrk straight at one backend as the ceiling. Prints requests/s, p50, p99, proxy CPU, and the ratios.
 /// Options: --proxy-systems direct,haproxy,capstan,capstan-buffer,capstan-splice,capstan-epoll (default: all but
-/// capstan-epoll, which is what plain capstan runs: the default relay).
+/// capstan-buffer, which is what plain capstan runs: the default relay).
 /// </summary>
 [BenchScenario("proxy", 0)]
 public static class ProxyScenario
@@ -23,7 +23,7 @@ public static class ProxyScenario
     public static async Task RunAsync(BenchOptions options, CancellationToken ct)
     {
         var systems = options.Value("--proxy-systems")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            ?? ["direct", "haproxy", "capstan", "capstan-buffer", "capstan-splice"];
+            ?? ["direct", "haproxy", "capstan", "capstan-epoll", "capstan-splice"];
         var (backends, endPoints) = StartBackends();
         try
         {

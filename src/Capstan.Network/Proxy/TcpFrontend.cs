@@ -168,6 +168,11 @@ internal sealed class TcpFrontend : IFrontend
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var started = Stopwatch.GetTimestamp();
+        if (_options.Relay == ProxyRelayMode.Epoll && EpollRelay.IsSupported)
+        {
+            return ConnectOutsideEngine(socket, endPoint, stats, started);
+        }
+
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
         try
         {
@@ -176,6 +181,38 @@ internal sealed class TcpFrontend : IFrontend
             return socket;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            stats.RecordConnectError();
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    // A socket connected with ConnectAsync stays registered (edge-triggered) with .NET's own epoll thread, which would
+    // then wake for every backend response the epoll relay reads. A non-blocking connect waited out with poll(2)
+    // leaves it unregistered; on loopback it completes at once.
+    private Socket? ConnectOutsideEngine(Socket socket, IPEndPoint endPoint, BackendStats stats, long started)
+    {
+        try
+        {
+            socket.Blocking = false;
+            try
+            {
+                socket.Connect(endPoint);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                var micros = (int)Math.Min(int.MaxValue, _options.ConnectTimeout.Ticks / 10);
+                if (!socket.Poll(micros, SelectMode.SelectWrite) || socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is not 0)
+                {
+                    throw new SocketException((int)SocketError.ConnectionRefused);
+                }
+            }
+
+            stats.RecordConnected(Stopwatch.GetTimestamp() - started);
+            return socket;
+        }
+        catch (SocketException)
         {
             stats.RecordConnectError();
             socket.Dispose();

@@ -360,7 +360,7 @@ public sealed class ServiceProxyTests(ServerFixture fixture) : IClassFixture<Ser
         Assert.True(payload.AsSpan().SequenceEqual(received.ToArray()));
     }
 
-    private async Task<ServiceProxyHost> StartAsync(IPAddress? nodeIp = null, ProxyRelayMode relay = ProxyRelayMode.Epoll) =>
+    private async Task<ServiceProxyHost> StartAsync(IPAddress? nodeIp = null, ProxyRelayMode relay = ProxyRelayMode.Buffer) =>
         await _kit.StartProxyAsync(new ServiceProxyOptions { NodeName = "this-node", NodeIp = nodeIp ?? ProxyTestKit.RandomAddress(44), Relay = relay }, _cts.Token);
 
     private async Task<List<NamedTcpBackend>> StartTcpBackendsAsync(string service, int count)
