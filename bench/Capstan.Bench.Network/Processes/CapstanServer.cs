@@ -78,6 +78,7 @@ public sealed class CapstanServer : IAsyncDisposable
         try
         {
             Directory.Delete(DataDir, recursive: true);
+            File.Delete(DataDir + ".log");
         }
         catch (IOException)
         {

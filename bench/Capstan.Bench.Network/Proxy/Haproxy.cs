@@ -35,7 +35,18 @@ public static class Haproxy
         var configPath = Path.Combine(Path.GetTempPath(), "capstan-bench-haproxy-" + Guid.NewGuid().ToString("N")[..8] + ".cfg");
         await File.WriteAllTextAsync(configPath, config.ToString(), ct).ConfigureAwait(false);
         var process = ChildProcess.Start(path, ["-db", "-f", configPath], configPath + ".log");
-        await ProxyScenario.WaitAnswersAsync(listen, ct).ConfigureAwait(false);
+        try
+        {
+            await ProxyScenario.WaitAnswersAsync(listen, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        // haproxy has read its configuration; its log stays for a failed run.
+        File.Delete(configPath);
         return process;
     }
 }
