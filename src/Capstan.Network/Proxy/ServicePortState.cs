@@ -42,8 +42,8 @@ internal sealed class ServicePortState
 
     public void Update(ServiceView view, ServicePortView port, ServiceProxyOptions options, ProxyMetrics metrics)
     {
-        _internal = Build(BackendChoice.Eligible(port.Backends, view.InternalTrafficPolicy == "Local", options.NodeName), _internal, port, metrics);
-        _external = Build(BackendChoice.Eligible(port.Backends, view.ExternalTrafficPolicy == "Local", options.NodeName), _external, port, metrics);
+        Volatile.Write(ref _internal, Build(BackendChoice.Eligible(port.Backends, view.InternalTrafficPolicy == "Local", options.NodeName), _internal, port, metrics));
+        Volatile.Write(ref _external, Build(BackendChoice.Eligible(port.Backends, view.ExternalTrafficPolicy == "Local", options.NodeName), _external, port, metrics));
         var timeout = view.SessionAffinity == "ClientIP" ? TimeSpan.FromSeconds(Math.Max(1, view.SessionAffinityTimeoutSeconds)).Ticks : 0;
         Volatile.Write(ref _affinityTimeoutTicks, timeout);
         if (timeout == 0)
