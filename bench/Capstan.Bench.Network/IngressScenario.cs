@@ -67,7 +67,7 @@ public static class IngressScenario
             // Warm both (JIT, connection pools) before measuring.
             await WrkAsync(options, nginxPort, 3, nginxProxy.Id, ct).ConfigureAwait(false);
             await WrkAsync(options, ingressPort, 3, capstanServer.Id, ct).ConfigureAwait(false);
-            WrkResult? bestNginx = null, bestCapstan = null;
+            IngressWrkResult? bestNginx = null, bestCapstan = null;
             for (var round = 0; round < options.Rounds; round++)
             {
                 var nginx = await WrkAsync(options, nginxPort, options.DurationSeconds, nginxProxy.Id, ct).ConfigureAwait(false);
@@ -95,7 +95,7 @@ public static class IngressScenario
         }
     }
 
-    private static void Print(BenchOptions options, WrkResult? nginx, WrkResult? capstan)
+    private static void Print(BenchOptions options, IngressWrkResult? nginx, IngressWrkResult? capstan)
     {
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine();
@@ -115,7 +115,7 @@ public static class IngressScenario
         }
     }
 
-    private static WrkResult? Best(WrkResult? a, WrkResult? b) => a is null ? b : b is null ? a : b.RequestsPerSecond > a.RequestsPerSecond ? b : a;
+    private static IngressWrkResult? Best(IngressWrkResult? a, IngressWrkResult? b) => a is null ? b : b is null ? a : b.RequestsPerSecond > a.RequestsPerSecond ? b : a;
 
     private static async Task ConfigureCapstanAsync(string kubeconfig, int backend1, int backend2, CancellationToken ct)
     {
@@ -207,7 +207,7 @@ public static class IngressScenario
         throw new TimeoutException($"nothing answered 200 on port {port} within 60 s");
     }
 
-    private static async Task<WrkResult?> WrkAsync(BenchOptions options, int port, double seconds, int proxyPid, CancellationToken ct)
+    private static async Task<IngressWrkResult?> WrkAsync(BenchOptions options, int port, double seconds, int proxyPid, CancellationToken ct)
     {
         var psi = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
@@ -223,7 +223,7 @@ public static class IngressScenario
         using var wrk = Process.Start(psi) ?? throw new InvalidOperationException("wrk did not start; apt-get install -y wrk");
         var output = await wrk.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
         await wrk.WaitForExitAsync(ct).ConfigureAwait(false);
-        var result = WrkResult.Parse(output)?.WithCpu(ProcessCpu.Of(proxyPid) - cpuBefore);
+        var result = IngressWrkResult.Parse(output)?.WithCpu(ProcessCpu.Of(proxyPid) - cpuBefore);
         if (result is null)
         {
             Console.Error.WriteLine("could not read wrk's output:\n" + output + await wrk.StandardError.ReadToEndAsync(ct).ConfigureAwait(false));

@@ -4,6 +4,13 @@ using Capstan.Bench.Network;
 // capstan network benchmarks: `dotnet run -c Release --project bench/Capstan.Bench.Network -- [--only proxy,dns,ingress] ...`
 // Scenarios are the classes marked [BenchScenario]; see bench/README.md.
 var options = BenchOptions.Parse(args);
+for (var i = 0; i < args.Length - 1; i++)
+{
+    if (args[i] == "--capstan-env" && args[i + 1].Split('=', 2) is [var key, var value])
+    {
+        Capstan.Bench.Network.Processes.CapstanServer.Environment[key] = value;
+    }
+}
 var scenarios = typeof(BenchOptions).Assembly.GetTypes()
     .Select(t => (Type: t, Attribute: t.GetCustomAttribute<BenchScenarioAttribute>()))
     .Where(s => s.Attribute is not null)

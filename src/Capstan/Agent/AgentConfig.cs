@@ -37,4 +37,12 @@ public sealed record AgentConfig
 
     /// <summary>The cluster DNS zone pods search (`--cluster-domain`).</summary>
     public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>Run no service proxy on this node (--disable-proxy).</summary>
+    public bool DisableProxy { get; init; }
+
+    /// <summary>Port of the service proxy's Prometheus /metrics on the node IP (kube-proxy's 10249); 0 for none.</summary>
+    public int ProxyMetricsPort { get; init; } = 10249;
+
+    /// <summary>How the service proxy copies TCP payload (--proxy-relay buffer|splice|epoll; see bench/README.md).</summary>
+    public Capstan.Network.Proxy.ProxyRelayMode ProxyRelay { get; init; } = Capstan.Network.Proxy.ProxyRelayMode.Buffer;
 }

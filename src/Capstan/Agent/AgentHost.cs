@@ -3,6 +3,7 @@ using Capstan.Agent.Runtime;
 using Capstan.Agent.Runtime.Fake;
 using Capstan.Agent.Runtime.Process;
 using Capstan.Agent.Streaming;
+using Capstan.Network.Proxy;
 using k8s;
 using Microsoft.Extensions.Logging;
 
@@ -15,18 +16,23 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly IContainerRuntime _runtime;
     private readonly NodeAgent _agent;
     private readonly AgentStreamingServer _streaming;
+    private readonly ServiceProxyHost? _proxy;
 
-    private AgentHost(FileStream dataDirLock, IContainerRuntime runtime, NodeAgent agent, AgentStreamingServer streaming)
+    private AgentHost(FileStream dataDirLock, IContainerRuntime runtime, NodeAgent agent, AgentStreamingServer streaming, ServiceProxyHost? proxy)
     {
         _lock = dataDirLock;
         _runtime = runtime;
         _agent = agent;
         _streaming = streaming;
+        _proxy = proxy;
     }
 
     public NodeAgent Agent => _agent;
 
     public int StreamingPort => _streaming.Port;
+
+    /// <summary>The node's service proxy; null with --disable-proxy.</summary>
+    public ServiceProxyHost? Proxy => _proxy;
 
     /// <param name="clusterCa">Clients of the streaming port must present a certificate it signed (the API server does).</param>
     /// <param name="servingCertificate">The streaming port's certificate; a self-signed one when null.</param>
@@ -36,6 +42,7 @@ public sealed class AgentHost : IAsyncDisposable
         var dataDirLock = TakeLock(config.DataDir);
         IContainerRuntime? runtime = null;
         NodeAgent? agent = null;
+        AgentStreamingServer? streaming = null;
         try
         {
             runtime = CreateRuntime(config);
@@ -51,17 +58,24 @@ public sealed class AgentHost : IAsyncDisposable
                 LocalPathRoot = config.LocalPathRoot,
                 Dns = new Capstan.Agent.Dns.PodDnsSettings { ClusterDns = [config.ClusterDns ?? Capstan.Agent.Dns.PodDnsSettings.DefaultClusterDns], ClusterDomain = config.ClusterDomain },
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
-            var streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
+            streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
             {
                 ListenAddress = config.NodeIp,
                 Port = config.Port,
                 ServingCertificate = servingCertificate,
                 ClientCaCertificate = clusterCa,
             }, agent.PodDirectory, runtime, loggerFactory, ct).ConfigureAwait(false);
-            return new AgentHost(dataDirLock, runtime, agent, streaming);
+            var proxy = config.DisableProxy ? null : await ServiceProxyHost.StartAsync(
+                client, new ServiceProxyOptions { NodeName = config.NodeName, NodeIp = config.NodeIp, Relay = config.ProxyRelay }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
+            return new AgentHost(dataDirLock, runtime, agent, streaming, proxy);
         }
         catch
         {
+            if (streaming is not null)
+            {
+                await streaming.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (agent is not null)
             {
                 await agent.DisposeAsync().ConfigureAwait(false);
@@ -106,6 +120,11 @@ public sealed class AgentHost : IAsyncDisposable
     // Stopping the agent leaves its pods running, as the kubelet does: a restarted agent adopts them.
     public async ValueTask DisposeAsync()
     {
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _streaming.DisposeAsync().ConfigureAwait(false);
         await _agent.DisposeAsync().ConfigureAwait(false);
         await DisposeRuntimeAsync(_runtime).ConfigureAwait(false);

@@ -28,7 +28,13 @@ public sealed class AgentFlags
 
     public Option<string> ClusterDomain { get; } = new("--cluster-domain") { Description = "The cluster DNS zone", DefaultValueFactory = _ => "cluster.local" };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain];
+    public Option<bool> DisableProxy { get; } = new("--disable-proxy") { Description = "Run no service proxy (ClusterIP/NodePort/LoadBalancer forwarding) on this node" };
+
+    public Option<int> ProxyMetricsPort { get; } = new("--proxy-metrics-port") { Description = "Port of the service proxy's Prometheus /metrics on the node IP; 0 turns it off", DefaultValueFactory = _ => 10249 };
+
+    public Option<Capstan.Network.Proxy.ProxyRelayMode> ProxyRelay { get; } = new("--proxy-relay") { Description = "How the service proxy copies TCP payload: Buffer (async sockets, pooled buffers), Splice (splice(2)) or Epoll (event-loop threads)", DefaultValueFactory = _ => Capstan.Network.Proxy.ProxyRelayMode.Buffer };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -85,6 +91,9 @@ public sealed class AgentFlags
             LocalPathRoot = parse.GetValue(LocalPathRoot) is { Length: > 0 } root ? Path.GetFullPath(root) : null,
             ClusterDns = clusterDns,
             ClusterDomain = parse.GetValue(ClusterDomain)!,
+            DisableProxy = parse.GetValue(DisableProxy),
+            ProxyMetricsPort = parse.GetValue(ProxyMetricsPort),
+            ProxyRelay = parse.GetValue(ProxyRelay),
         };
     }
 

@@ -4,9 +4,9 @@ using System.Text.RegularExpressions;
 namespace Capstan.Bench.Network;
 
 /// <summary>What one wrk run reported: requests per second and the latency percentiles of --latency, in milliseconds.</summary>
-public sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, long Requests)
+public sealed partial record IngressWrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors, long Requests)
 {
-    public static WrkResult? Parse(string output)
+    public static IngressWrkResult? Parse(string output)
     {
         var rps = RequestsPattern().Match(output);
         var p50 = Percentile(output, "50%");
@@ -29,14 +29,14 @@ public sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, d
         }
 
         var requests = RequestCountPattern().Match(output);
-        return new WrkResult(double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), p50.Value, p99.Value, errors,
+        return new IngressWrkResult(double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture), p50.Value, p99.Value, errors,
             requests.Success ? long.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
     }
 
     /// <summary>CPU time of the proxy during the run, per request, in microseconds (set by the scenario).</summary>
     public double CpuMicrosPerRequest { get; init; }
 
-    public WrkResult WithCpu(TimeSpan cpu) => this with { CpuMicrosPerRequest = Requests > 0 ? cpu.TotalMicroseconds / Requests : 0 };
+    public IngressWrkResult WithCpu(TimeSpan cpu) => this with { CpuMicrosPerRequest = Requests > 0 ? cpu.TotalMicroseconds / Requests : 0 };
 
     private static double? Percentile(string output, string label)
     {
