@@ -42,7 +42,7 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
         (await cluster.Kubectl.RunAsync(["wait", "-n", ns, "--for=condition=Ready", "pod/client", "pod/custom", "--timeout=60s"], null, TimeSpan.FromSeconds(70))).EnsureSuccess();
 
         var clusterFirst = (await cluster.Kubectl.RunAsync("exec", "-n", ns, "client", "--", "cat", "/etc/resolv.conf")).EnsureSuccess().Stdout;
-        Assert.Contains("nameserver 127.43.0.10\n", clusterFirst, StringComparison.Ordinal);
+        Assert.Contains($"nameserver {cluster.ClusterDnsIp}\n", clusterFirst, StringComparison.Ordinal);
         Assert.Contains($"search {ns}.svc.cluster.local svc.cluster.local cluster.local", clusterFirst, StringComparison.Ordinal);
         Assert.Contains("options ndots:5", clusterFirst, StringComparison.Ordinal);
 
@@ -50,14 +50,14 @@ public sealed class ClusterDnsTests(DnsCluster cluster) : IClassFixture<DnsClust
         Assert.Equal("nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n", none);
 
         // The pods' files are their own: the host's resolv.conf is untouched.
-        Assert.DoesNotContain("127.43.0.10", await File.ReadAllTextAsync("/etc/resolv.conf"), StringComparison.Ordinal);
+        Assert.DoesNotContain(cluster.ClusterDnsIp, await File.ReadAllTextAsync("/etc/resolv.conf"), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Service_CreatedAndDeletedWithKubectl_ResolvesThroughTheServersDnsPort()
     {
         var kubeDns = (await cluster.Kubectl.RunAsync("get", "service", "kube-dns", "-n", "kube-system", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[*].name}")).EnsureSuccess();
-        Assert.Equal("127.43.0.10 dns dns-tcp", kubeDns.Stdout.Trim());
+        Assert.Equal($"{cluster.ClusterDnsIp} dns dns-tcp", kubeDns.Stdout.Trim());
 
         var ns = await cluster.CreateNamespaceAsync();
         (await cluster.Kubectl.RunAsync("create", "service", "clusterip", "web", "--tcp=80:8080", "-n", ns)).EnsureSuccess();

@@ -33,6 +33,21 @@ public class WorkloadCluster : IAsyncLifetime
 
     public int PodCidrSecondOctet { get; }
 
+    /// <summary>
+    /// Every cluster on this machine would otherwise take ClusterIPs from the default 127.43.0.0/16, and their service
+    /// proxies would fight over the same addresses: each gets 127.(100+slot).0.0/16.
+    /// </summary>
+    public string ServiceCidr => $"127.{100 + PodCidrSecondOctet}.0.0/16";
+
+    /// <summary>The cluster DNS's address: the tenth of the service CIDR, where the kube-dns Service is.</summary>
+    public string ClusterDnsIp => $"127.{100 + PodCidrSecondOctet}.0.10";
+
+    public int DnsPort { get; } = CapstanServerFixture.FreePort();
+
+    public int IngressHttpPort { get; } = CapstanServerFixture.FreePort();
+
+    public int IngressHttpsPort { get; } = CapstanServerFixture.FreePort();
+
     public Kubectl Kubectl { get; private set; } = null!;
 
     public static string TestServerBinary
@@ -65,7 +80,11 @@ public class WorkloadCluster : IAsyncLifetime
         [
             "server", "--data-dir", DataDir, "--https-listen-port", Port.ToString(CultureInfo.InvariantCulture),
             "--agent-port", AgentPort.ToString(CultureInfo.InvariantCulture), "--node-name", NodeName,
-            "--pod-cidr", $"127.{PodCidrSecondOctet}.0.0/16", .. ExtraServerArguments(),
+            "--pod-cidr", $"127.{PodCidrSecondOctet}.0.0/16", "--service-cidr", ServiceCidr,
+            "--cluster-dns-port", DnsPort.ToString(CultureInfo.InvariantCulture), "--proxy-metrics-port", "0",
+            "--ingress-http-port", IngressHttpPort.ToString(CultureInfo.InvariantCulture),
+            "--ingress-https-port", IngressHttpsPort.ToString(CultureInfo.InvariantCulture), "--ingress-metrics-port", "0",
+            .. ExtraServerArguments(),
         ];
         _server = CapstanProcess.Start(LogPath, args);
         Kubectl = new Kubectl(Path.Combine(DataDir, "kubeconfig.yaml"));
@@ -106,7 +125,8 @@ public class WorkloadCluster : IAsyncLifetime
         var process = CapstanProcess.Start($"{dataDir}.log",
             "agent", "--server", $"https://127.0.0.1:{Port}", "--token", token, "--node-name", nodeName, "--data-dir", dataDir,
             "--agent-port", CapstanServerFixture.FreePort().ToString(CultureInfo.InvariantCulture),
-            "--pod-cidr", $"127.{PodCidrSecondOctet}.{100 + index}.0/24", "--crash-loop-backoff", "1s");
+            "--pod-cidr", $"127.{PodCidrSecondOctet}.{100 + index}.0/24", "--crash-loop-backoff", "1s",
+            "--cluster-dns", ClusterDnsIp, "--proxy-metrics-port", "0");
         _agents.Add((dataDir, process));
         await WaitAsync(async () =>
         {

@@ -23,8 +23,8 @@ public sealed class ServiceProxyE2ETests(WorkloadCluster cluster) : IClassFixtur
             .ToList();
         Assert.Equal(3, pods.Count);
 
-        // A random ClusterIP: clusters of parallel test classes share 127.43.0.0/16 on this machine.
-        var clusterIp = $"127.43.{Random.Shared.Next(100, 250)}.{Random.Shared.Next(1, 255)}";
+        // A requested ClusterIP from the cluster's own service CIDR, away from the allocator's low addresses.
+        var clusterIp = $"127.{100 + cluster.PodCidrSecondOctet}.{Random.Shared.Next(100, 250)}.{Random.Shared.Next(1, 255)}";
         await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(ServiceAndSlice("web", clusterIp, pods)));
         var nodePort = int.Parse((await RunAsync("get", "service", "web", "-n", ns, "-o", "jsonpath={.spec.ports[0].nodePort}")).Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
