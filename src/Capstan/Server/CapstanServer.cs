@@ -69,7 +69,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<CapstanServer>();
         try
         {
-            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = config.TlsSans });
+            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = [.. config.TlsSans, FirstServiceIp(config.ServiceCidr)] });
             Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
             IStore store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
             var encrypted = EncryptedResources.Resolve(ResourceRegistry.BuiltIn, config.EncryptResources);
