@@ -38,6 +38,8 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     /// <summary>Mutating admission run on every create, after defaulting and before validation.</summary>
     public List<Admission.IMutatingAdmission> Admission { get; } = [];
 
+    public List<Admission.IValidatingUpdateAdmission> UpdateAdmission { get; } = [];
+
     public async Task<JsonObject> GetAsync(ResourceInfo r, string ns, string name, CancellationToken ct)
     {
         await cache.SyncAsync(ct).ConfigureAwait(false);
@@ -429,7 +431,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             {
                 "status" => KindSupport.ValidateStatus(r, updated, old),
                 "binding" => [],
-                _ => KindSupport.Validate(r, updated, old),
+                _ => KindSupport.Validate(r, updated, old).Concat(UpdateAdmission.SelectMany(a => a.ValidateUpdate(r, updated, old))),
             })
             .ToList();
         if (errors.Count > 0)
