@@ -26,7 +26,7 @@ public sealed class ServiceAllocationTests(ServerFixture fixture) : IClassFixtur
     {
         var a = await Client.CreateNamespacedServiceAsync(Service("alloc-a"), "default");
         var b = await Client.CreateNamespacedServiceAsync(Service("alloc-b"), "default");
-        Assert.StartsWith("10.43.", a.Spec.ClusterIP);
+        Assert.StartsWith("127.43.", a.Spec.ClusterIP);
         Assert.NotEqual(a.Spec.ClusterIP, b.Spec.ClusterIP);
         Assert.Equal([a.Spec.ClusterIP], a.Spec.ClusterIPs);
         Assert.Equal(80, a.Spec.Ports[0].TargetPort.Value is var t && t == "80" ? 80 : int.Parse(t));
@@ -35,7 +35,7 @@ public sealed class ServiceAllocationTests(ServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Create_RequestedIpTaken_IsInvalid()
     {
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedServiceAsync(Service("taken", clusterIp: "10.43.0.1"), "default"));
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedServiceAsync(Service("taken", clusterIp: "127.43.0.1"), "default"));
         Assert.Equal((HttpStatusCode)422, ex.Response.StatusCode);
         Assert.Contains("provided IP is already allocated", ex.Response.Content);
     }
