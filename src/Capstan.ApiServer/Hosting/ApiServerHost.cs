@@ -58,12 +58,14 @@ public sealed class ApiServerHost : IAsyncDisposable
         resourceStore.Admission.Add(new Admission.DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
+        var nodeAuthorizer = new Authorization.Node.NodeAuthorizer(new Authorization.Node.NodeGraph(cache));
         var security = new ClusterSecurity(authenticator, (user, request) =>
         {
             var attributes = request.IsResourceRequest
                 ? RequestAttributes.ForResource(request.Verb, request.Group, request.Resource, request.Namespace, request.Name, request.Subresource, request.Path)
                 : RequestAttributes.ForNonResource(request.Verb, request.Path);
-            var decision = authorizer.Authorize(user, attributes, rbac);
+            // Node, then RBAC, as Kubernetes chains them: the node authorizer decides only for node identities.
+            var decision = nodeAuthorizer.Authorize(user, attributes) ?? authorizer.Authorize(user, attributes, rbac);
             return decision.Allowed ? null : decision.Reason;
         });
 
