@@ -58,6 +58,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         resourceStore.Admission.Add(new Admission.DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
+        resourceStore.Guards.Add(new Authorization.Escalation.RbacEscalationGuard(authorizer, rbac));
         var nodeAuthorizer = new Authorization.Node.NodeAuthorizer(new Authorization.Node.NodeGraph(cache));
         var security = new ClusterSecurity(authenticator, (user, request) =>
         {
