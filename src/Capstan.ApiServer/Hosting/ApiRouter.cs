@@ -26,7 +26,32 @@ public sealed class ApiRouter(
     /// <summary>Serves the CA bundle at <c>/cacerts</c> without authentication (agents pin it against their join token).</summary>
     public Func<HttpContext, Task>? CaBundle { get; set; }
 
+    /// <summary>Where every request is recorded (<c>--audit-log-path</c>); null: no audit log.</summary>
+    public Capstan.ApiServer.Audit.AuditLog? Audit { get; set; }
+
     public async Task HandleAsync(HttpContext http)
+    {
+        var audit = Audit;
+        if (audit is null)
+        {
+            await HandleCoreAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var received = DateTimeOffset.UtcNow;
+        var auditId = Guid.NewGuid().ToString();
+        http.Response.Headers["Audit-Id"] = auditId;
+        try
+        {
+            await HandleCoreAsync(http).ConfigureAwait(false);
+        }
+        finally
+        {
+            audit.Record(Capstan.ApiServer.Audit.AuditRecord.For(http, auditId, received, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext http)
     {
         try
         {
@@ -102,6 +127,7 @@ public sealed class ApiRouter(
         http.Items[typeof(UserInfo)] = user;
         var info = Streaming.PodStreamEndpoint.Authorizable(
             RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1")));
+        http.Items[typeof(RequestInfo)] = info;
         var denied = security.Authorize(user, info);
         if (denied is not null)
         {

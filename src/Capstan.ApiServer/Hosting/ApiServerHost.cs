@@ -105,6 +105,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         router.Extras.Add(new OpenApiEndpoint(registry));
         router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
         router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificate, loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
+        if (!string.IsNullOrEmpty(options.AuditLogPath))
+        {
+            router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>());
+        }
+
         app.Run(router.HandleAsync);
         host = new ApiServerHost(app, cache, resourceStore, router, loggerFactory);
         return host;
@@ -154,6 +159,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         await _inProcessStop.CancelAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _cache.DisposeAsync().ConfigureAwait(false);
+        if (Router.Audit is not null)
+        {
+            await Router.Audit.DisposeAsync().ConfigureAwait(false);
+        }
+
         _inProcessStop.Dispose();
     }
 }

@@ -22,10 +22,12 @@ public static class ServerCommand
         var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
         var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
+        var auditPath = new Option<string?>("--audit-log-path") { Description = "Write one JSON line (audit.k8s.io/v1 Event, level Metadata) per API request to this file" };
+        var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log when it reaches this many megabytes (0: never)", DefaultValueFactory = _ => 0 };
         var agentFlags = new AgentFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel, auditPath, auditMaxSize };
         foreach (var option in agentFlags.All)
         {
             command.Options.Add(option);
@@ -74,6 +76,8 @@ public static class ServerCommand
                 HttpsPort = parse.GetValue(port),
                 TlsSans = parse.GetValue(sans) ?? [],
                 ServiceCidr = parse.GetValue(serviceCidr)!,
+                AuditLogPath = parse.GetValue(auditPath),
+                AuditLogMaxSizeMegabytes = parse.GetValue(auditMaxSize),
                 LogLevel = parse.GetValue(logLevel),
                 DisableControllerManager = parse.GetValue(disableControllers),
                 DefaultNotReadyTolerationSeconds = parse.GetValue(notReady),
