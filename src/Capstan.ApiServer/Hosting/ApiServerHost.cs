@@ -105,6 +105,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         router.Extras.Add(new OpenApiEndpoint(registry));
         router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
         router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificate, loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
+        router.SyncAuthorization = cache.SyncAsync;
         if (!string.IsNullOrEmpty(options.AuditLogPath))
         {
             router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>());
