@@ -103,7 +103,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             () => host?.IsReady ?? false,
             loggerFactory.CreateLogger<ApiRouter>());
         router.Extras.Add(new OpenApiEndpoint(registry));
-        router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
+        router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator) { NodeAuthorizer = nodeAuthorizer });
         router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificate, loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
         router.SyncAuthorization = cache.SyncAsync;
         if (!string.IsNullOrEmpty(options.AuditLogPath))

@@ -122,4 +122,28 @@ public sealed class NodeAuthorizerTests(InProcessServerFixture fixture) : IClass
 
         Assert.Equal(HttpStatusCode.Forbidden, ex.Response.StatusCode);
     }
+
+    [Fact]
+    public async Task SubjectAccessReview_ForANode_AsksTheNodeAuthorizer()
+    {
+        await SetUpAsync("sar");
+        using var admin = Admin();
+
+        async Task<bool> CanGetAsync(string secret)
+        {
+            var review = await admin.AuthorizationV1.CreateSubjectAccessReviewAsync(new V1SubjectAccessReview
+            {
+                Spec = new V1SubjectAccessReviewSpec
+                {
+                    User = "system:node:sar-node-a",
+                    Groups = ["system:nodes", "system:authenticated"],
+                    ResourceAttributes = new V1ResourceAttributes { Verb = "get", Resource = "secrets", NamespaceProperty = "default", Name = secret },
+                },
+            });
+            return review.Status.Allowed;
+        }
+
+        Assert.True(await CanGetAsync("sar-a-secret"));
+        Assert.False(await CanGetAsync("sar-b-secret"));
+    }
 }
