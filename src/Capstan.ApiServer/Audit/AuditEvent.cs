@@ -22,4 +22,10 @@ public sealed record AuditEvent(
     string Name,
     int Code,
     DateTimeOffset RequestReceived,
-    DateTimeOffset StageTimestamp);
+    DateTimeOffset StageTimestamp)
+{
+    /// <summary>Set when the request impersonated someone (kubectl --as): whom it ran as.</summary>
+    public string? ImpersonatedUserName { get; init; }
+
+    public IReadOnlyList<string>? ImpersonatedUserGroups { get; init; }
+}

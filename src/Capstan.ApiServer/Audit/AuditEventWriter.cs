@@ -33,6 +33,20 @@ public static class AuditEventWriter
 
         json.WriteEndArray();
         json.WriteEndObject();
+        if (e.ImpersonatedUserName is not null)
+        {
+            json.WriteStartObject("impersonatedUser");
+            json.WriteString("username", e.ImpersonatedUserName);
+            json.WriteStartArray("groups");
+            foreach (var group in e.ImpersonatedUserGroups ?? [])
+            {
+                json.WriteStringValue(group);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
         json.WriteStartArray("sourceIPs");
         if (e.SourceIp is not null)
         {

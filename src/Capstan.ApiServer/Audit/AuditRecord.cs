@@ -7,6 +7,9 @@ namespace Capstan.ApiServer.Audit;
 /// <summary>Builds the <see cref="AuditEvent"/> of a finished request from what the router left on the context.</summary>
 public static class AuditRecord
 {
+    /// <summary>Item key of the authenticated requester when the request impersonates someone else.</summary>
+    public const string RequesterKey = "capstan.audit.requester";
+
     public static AuditEvent For(HttpContext http, string auditId, DateTimeOffset received, DateTimeOffset completed)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -15,9 +18,13 @@ public static class AuditRecord
         var info = http.Items.TryGetValue(typeof(RequestInfo), out var i) && i is RequestInfo parsed
             ? parsed
             : RequestInfo.Parse(request.Method, path, request.Query["watch"] is var w && (w == "true" || w == "1"));
-        var user = http.Items.TryGetValue(typeof(UserInfo), out var u) && u is UserInfo known
+        var effective = http.Items.TryGetValue(typeof(UserInfo), out var u) && u is UserInfo known
             ? known
             : new UserInfo("system:anonymous", "system:unauthenticated");
+
+        // As Kubernetes: user is who authenticated, impersonatedUser whom the request ran as.
+        var requester = http.Items.TryGetValue(RequesterKey, out var r) && r is UserInfo real ? real : null;
+        var user = requester ?? effective;
         return new AuditEvent(
             auditId,
             path + request.QueryString.Value,
@@ -36,6 +43,10 @@ public static class AuditRecord
             info.Name,
             http.Response.StatusCode,
             received,
-            completed);
+            completed)
+        {
+            ImpersonatedUserName = requester is null ? null : effective.Name,
+            ImpersonatedUserGroups = requester is null ? null : effective.Groups,
+        };
     }
 }

@@ -144,6 +144,7 @@ public sealed class ApiRouter(
                 throw new ApiException(error.Code ?? 403, error.Reason ?? "Forbidden", error.Message ?? "");
             }
 
+            http.Items[Capstan.ApiServer.Audit.AuditRecord.RequesterKey] = user;
             user = impersonation.User;
         }
 

@@ -103,6 +103,22 @@ public sealed class AuditLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ImpersonatedRequest_RecordsRequesterAndImpersonatedUser()
+    {
+        using var client = _server.CreateInProcessClient("audit-root", "system:masters", "system:authenticated");
+        var headers = new Dictionary<string, IReadOnlyList<string>> { ["Impersonate-User"] = ["audit-someone"] };
+        await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() =>
+            client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync("audit-ns", customHeaders: headers));
+
+        var lines = await LinesAsync(l => l["objectRef"]?["namespace"]?.GetValue<string>() == "audit-ns");
+
+        var line = Assert.Single(lines, l => l["objectRef"]?["namespace"]?.GetValue<string>() == "audit-ns");
+        Assert.Equal("audit-root", line["user"]!["username"]!.GetValue<string>());
+        Assert.Equal("audit-someone", line["impersonatedUser"]!["username"]!.GetValue<string>());
+        Assert.Equal(403, line["responseStatus"]!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Record_PastMaxSize_RotatesTheFile()
     {
         var dir = Path.Combine(_dir, "rotation");
