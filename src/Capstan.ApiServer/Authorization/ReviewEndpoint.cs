@@ -15,6 +15,9 @@ namespace Capstan.ApiServer.Authorization;
 /// </summary>
 public sealed class ReviewEndpoint(RbacAuthorizer authorizer, IRbacSource rbac, Authenticator authenticator) : IExtraEndpoint
 {
+    /// <summary>Asked before RBAC, as for requests, so access reviews of node identities answer what the node may really do.</summary>
+    public Node.NodeAuthorizer? NodeAuthorizer { get; init; }
+
     public bool Handles(ResourceInfo resource, RequestInfo request) => resource.IsVirtual;
 
     public async Task HandleAsync(HttpContext http, ResourceInfo r, RequestInfo request, UserInfo user)
@@ -101,7 +104,7 @@ public sealed class ReviewEndpoint(RbacAuthorizer authorizer, IRbacSource rbac, 
             return new JsonObject { ["allowed"] = true, ["reason"] = "system:masters group" };
         }
 
-        var decision = authorizer.Authorize(user, attrs, rbac);
+        var decision = NodeAuthorizer?.Authorize(user, attrs) ?? authorizer.Authorize(user, attrs, rbac);
         var status = new JsonObject { ["allowed"] = decision.Allowed };
         if (decision.Reason.Length > 0)
         {

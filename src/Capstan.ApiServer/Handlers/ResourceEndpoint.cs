@@ -104,6 +104,7 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
             FieldManager = manager.Length > 128 ? manager[..128] : manager,
             FieldValidation = validation.Length == 0 ? "Warn" : validation,
             UserName = userName,
+            User = http.Items.TryGetValue(typeof(Security.UserInfo), out var user) ? user as Security.UserInfo : null,
         };
     }
 

@@ -26,7 +26,38 @@ public sealed class ApiRouter(
     /// <summary>Serves the CA bundle at <c>/cacerts</c> without authentication (agents pin it against their join token).</summary>
     public Func<HttpContext, Task>? CaBundle { get; set; }
 
+    /// <summary>
+    /// Waits until the watch cache has every acknowledged write, so authorisation (RBAC, the node graph) sees the caller's
+    /// own recent role, binding and pod changes, as reads already do.
+    /// </summary>
+    public Func<CancellationToken, Task>? SyncAuthorization { get; set; }
+
+    /// <summary>Where every request is recorded (<c>--audit-log-path</c>); null: no audit log.</summary>
+    public Capstan.ApiServer.Audit.AuditLog? Audit { get; set; }
+
     public async Task HandleAsync(HttpContext http)
+    {
+        var audit = Audit;
+        if (audit is null)
+        {
+            await HandleCoreAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        var received = DateTimeOffset.UtcNow;
+        var auditId = Guid.NewGuid().ToString();
+        http.Response.Headers["Audit-Id"] = auditId;
+        try
+        {
+            await HandleCoreAsync(http).ConfigureAwait(false);
+        }
+        finally
+        {
+            audit.Record(Capstan.ApiServer.Audit.AuditRecord.For(http, auditId, received, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext http)
     {
         try
         {
@@ -99,9 +130,28 @@ public sealed class ApiRouter(
         }
 
         var user = authn.User;
+        if (SyncAuthorization is not null && !user.IsInGroup(SystemGroups.Masters))
+        {
+            await SyncAuthorization(http.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (Impersonation.IsRequested(http.Request.Headers))
+        {
+            // kubectl --as/--as-group: each impersonated piece needs the impersonate verb; the request then runs as that user.
+            var impersonation = Impersonation.Apply(user, http.Request.Headers, AuthorizeAttributes);
+            if (impersonation.Error is { } error)
+            {
+                throw new ApiException(error.Code ?? 403, error.Reason ?? "Forbidden", error.Message ?? "");
+            }
+
+            http.Items[Capstan.ApiServer.Audit.AuditRecord.RequesterKey] = user;
+            user = impersonation.User;
+        }
+
         http.Items[typeof(UserInfo)] = user;
         var info = Streaming.PodStreamEndpoint.Authorizable(
             RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1")));
+        http.Items[typeof(RequestInfo)] = info;
         var denied = security.Authorize(user, info);
         if (denied is not null)
         {
@@ -131,6 +181,23 @@ public sealed class ApiRouter(
         }
 
         await resources.HandleAsync(http, info, r, user.Name).ConfigureAwait(false);
+    }
+
+    private AuthorizationDecision AuthorizeAttributes(UserInfo user, RequestAttributes a)
+    {
+        var request = new RequestInfo
+        {
+            IsResourceRequest = a.IsResourceRequest,
+            Path = a.Path,
+            Verb = a.Verb,
+            Group = a.ApiGroup,
+            Resource = a.Resource,
+            Subresource = a.Subresource,
+            Namespace = a.Namespace,
+            Name = a.Name,
+        };
+        var denied = security.Authorize(user, request);
+        return denied is null ? AuthorizationDecision.Allow("") : AuthorizationDecision.Deny(denied);
     }
 
     private async Task NonResourceAsync(HttpContext http, string path)

@@ -60,12 +60,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         resourceStore.UpdateAdmission.Add(new Admission.PersistentVolumeClaimResize(cache));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
+        resourceStore.Guards.Add(new Authorization.Escalation.RbacEscalationGuard(authorizer, rbac));
+        var nodeAuthorizer = new Authorization.Node.NodeAuthorizer(new Authorization.Node.NodeGraph(cache));
         var security = new ClusterSecurity(authenticator, (user, request) =>
         {
             var attributes = request.IsResourceRequest
                 ? RequestAttributes.ForResource(request.Verb, request.Group, request.Resource, request.Namespace, request.Name, request.Subresource, request.Path)
                 : RequestAttributes.ForNonResource(request.Verb, request.Path);
-            var decision = authorizer.Authorize(user, attributes, rbac);
+            // Node, then RBAC, as Kubernetes chains them: the node authorizer decides only for node identities.
+            var decision = nodeAuthorizer.Authorize(user, attributes) ?? authorizer.Authorize(user, attributes, rbac);
             return decision.Allowed ? null : decision.Reason;
         });
 
@@ -102,8 +105,14 @@ public sealed class ApiServerHost : IAsyncDisposable
             () => host?.IsReady ?? false,
             loggerFactory.CreateLogger<ApiRouter>());
         router.Extras.Add(new OpenApiEndpoint(registry));
-        router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator));
+        router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator) { NodeAuthorizer = nodeAuthorizer });
         router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificate, loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
+        router.SyncAuthorization = cache.SyncAsync;
+        if (!string.IsNullOrEmpty(options.AuditLogPath))
+        {
+            router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>());
+        }
+
         app.Run(router.HandleAsync);
         host = new ApiServerHost(app, cache, resourceStore, router, loggerFactory);
         return host;
@@ -153,6 +162,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         await _inProcessStop.CancelAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await _cache.DisposeAsync().ConfigureAwait(false);
+        if (Router.Audit is not null)
+        {
+            await Router.Audit.DisposeAsync().ConfigureAwait(false);
+        }
+
         _inProcessStop.Dispose();
     }
 }

@@ -26,4 +26,10 @@ public sealed class ApiServerOptions
 
     /// <summary>tolerationSeconds of the unreachable toleration added to new pods (kube-apiserver's --default-unreachable-toleration-seconds).</summary>
     public long DefaultUnreachableTolerationSeconds { get; set; } = 300;
+
+    /// <summary>The audit log file (kube-apiserver's --audit-log-path); null: no audit log.</summary>
+    public string? AuditLogPath { get; set; }
+
+    /// <summary>Rotate the audit log at this size in megabytes (--audit-log-maxsize); 0 never rotates.</summary>
+    public int AuditLogMaxSizeMegabytes { get; set; }
 }

@@ -38,7 +38,11 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     /// <summary>Mutating admission run on every create, after defaulting and before validation.</summary>
     public List<Admission.IMutatingAdmission> Admission { get; } = [];
 
+    /// <summary>Validating admission run on every spec update (PersistentVolumeClaimResize).</summary>
     public List<Admission.IValidatingUpdateAdmission> UpdateAdmission { get; } = [];
+
+    /// <summary>Checks on the requester run on every create and update (RBAC escalation prevention).</summary>
+    public List<Admission.IWriteGuard> Guards { get; } = [];
 
     public async Task<JsonObject> GetAsync(ResourceInfo r, string ns, string name, CancellationToken ct)
     {
@@ -148,6 +152,11 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 throw ApiException.Invalid(r.QualifiedKind, name, errors);
             }
 
+            foreach (var guard in Guards)
+            {
+                guard.Check(r, obj, null, options);
+            }
+
             FieldManagement.RecordCreate(r, obj, options, now);
             if (options.DryRun)
             {
@@ -214,6 +223,11 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             if (JsonNode.DeepEquals(next, old))
             {
                 return old;
+            }
+
+            foreach (var guard in Guards)
+            {
+                guard.Check(r, next, old, options);
             }
 
             if (options.DryRun)

@@ -12,6 +12,9 @@ public sealed class WriteOptions
 
     public string UserName { get; init; } = "";
 
+    /// <summary>The requester, for checks that depend on what they may do (RBAC escalation); null for the server's own writes.</summary>
+    public Security.UserInfo? User { get; init; }
+
     /// <summary>True for server-side apply, whose managedFields the apply algorithm keeps itself.</summary>
     public bool IsApply { get; init; }
 

@@ -9,8 +9,9 @@ namespace Capstan.ApiServer.Security;
 /// the server should create missing ones at every start and, where the annotation is still "true", reconcile them back.
 /// <para>Where Capstan differs from Kubernetes, on purpose:</para>
 /// <list type="bullet">
-/// <item>there is no Node authorizer, so ClusterRole <c>system:node</c> is bound to group <c>system:nodes</c> (and with it
-/// agents may read every Secret and ConfigMap, not only those of their pods); agents also run the service proxy, so
+/// <item>ClusterRole <c>system:node</c> is bound to group <c>system:nodes</c> (Kubernetes stopped binding it); it grants no
+/// Secrets, ConfigMaps, PersistentVolumeClaims or PersistentVolumes: the Node authorizer allows a node to get those of its
+/// own pods only (see <c>Authorization.Node.NodeAuthorizer</c>); agents also run the service proxy, so
 /// <c>system:node-proxier</c> is bound to <c>system:nodes</c> as well;</item>
 /// <item>the join token's user (group <c>system:bootstrappers</c>) gets <c>system:node-bootstrapper</c> (kubeadm's
 /// <c>kubeadm:kubelet-bootstrap</c> binding);</item>
@@ -103,8 +104,6 @@ public static class BootstrapPolicy
                 Rule(["create", "delete"], [""], ["pods"]),
                 Rule(["patch", "update"], [""], ["pods/status"]),
                 Rule(["create"], [""], ["pods/eviction"]),
-                Rule(s_read, [""], ["configmaps", "secrets"]),
-                Rule(["get"], [""], ["persistentvolumeclaims", "persistentvolumes"]),
                 Rule(["get"], [""], ["endpoints"]),
                 Rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
                 Rule(["create", "delete", "get", "patch", "update"], ["coordination.k8s.io"], ["leases"]),

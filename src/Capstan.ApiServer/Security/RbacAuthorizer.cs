@@ -63,8 +63,15 @@ public sealed class RbacAuthorizer
             Incomplete = errors.Count > 0,
             EvaluationError = errors.Count > 0 ? string.Join(", ", errors) : null,
         };
+        // The same rule granted twice (system:masters' implicit rules and cluster-admin's binding to that group) is listed once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var rule in rules)
         {
+            if (!seen.Add(k8s.KubernetesJson.Serialize(rule)))
+            {
+                continue;
+            }
+
             if (rule.Resources is { Count: > 0 })
             {
                 status.ResourceRules.Add(new V1ResourceRule

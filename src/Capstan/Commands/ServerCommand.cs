@@ -25,11 +25,13 @@ public static class ServerCommand
         var encryptResources = new Option<string>("--encrypt-resources") { Description = "Resources encrypted at rest with AES-GCM, comma-separated <plural>[.<group>] (\"\" for none)", DefaultValueFactory = _ => Capstan.ApiServer.Encryption.EncryptedResources.Default };
         var disableDns = new Option<bool>("--disable-dns") { Description = "Do not run the cluster DNS (nor publish the kube-dns Service)" };
         var dnsPort = new Option<int>("--cluster-dns-port") { Description = "UDP/TCP port of the cluster DNS on the bind address; the kube-dns Service carries port 53 there", DefaultValueFactory = _ => 10053 };
+        var auditPath = new Option<string?>("--audit-log-path") { Description = "Write one JSON line (audit.k8s.io/v1 Event, level Metadata) per API request to this file" };
+        var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log when it reaches this many megabytes (0: never)", DefaultValueFactory = _ => 0 };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
-        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel, disableDns, dnsPort };
+        var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel, disableDns, dnsPort, auditPath, auditMaxSize };
         foreach (var option in agentFlags.All.Concat(ingressFlags.All))
         {
             command.Options.Add(option);
@@ -89,6 +91,8 @@ public static class ServerCommand
                 HttpsPort = parse.GetValue(port),
                 TlsSans = parse.GetValue(sans) ?? [],
                 ServiceCidr = parse.GetValue(serviceCidr)!,
+                AuditLogPath = parse.GetValue(auditPath),
+                AuditLogMaxSizeMegabytes = parse.GetValue(auditMaxSize),
                 LogLevel = parse.GetValue(logLevel),
                 EncryptResources = parse.GetValue(encryptResources) ?? "",
                 DisableControllerManager = parse.GetValue(disableControllers),

@@ -91,6 +91,8 @@ public sealed partial class CapstanServer : IAsyncDisposable
                     ServingCertificate = pki.ServingCertificate,
                     KubeletClientCertificate = pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
+                    AuditLogPath = config.AuditLogPath,
+                    AuditLogMaxSizeMegabytes = config.AuditLogMaxSizeMegabytes,
                     DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
                     DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",

@@ -22,6 +22,11 @@ public sealed record ServerConfig
 
     public string ServiceCidr { get; init; } = DefaultServiceCidr;
 
+    /// <summary>`--audit-log-path`: one JSON line per request; null: no audit log. `--audit-log-maxsize` MB rotates it (0: never).</summary>
+    public string? AuditLogPath { get; init; }
+
+    public int AuditLogMaxSizeMegabytes { get; init; }
+
     /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
     public bool DisableControllerManager { get; init; }
 

@@ -124,7 +124,7 @@ public sealed class BootstrapPolicyTests
         Assert.True(Can(agent, source, "patch", "", "nodes", subresource: "status"));
         Assert.True(Can(agent, source, "watch", "", "pods"));
         Assert.True(Can(agent, source, "update", "", "pods", "default", "status"));
-        Assert.True(Can(agent, source, "get", "", "secrets", "default"));
+        Assert.False(Can(agent, source, "get", "", "secrets", "default")); // only through the Node authorizer, for its own pods
         Assert.True(Can(agent, source, "update", "coordination.k8s.io", "leases", "kube-node-lease"));
         Assert.True(Can(agent, source, "create", "", "events", "default"));
         Assert.True(Can(agent, source, "watch", "discovery.k8s.io", "endpointslices"));
