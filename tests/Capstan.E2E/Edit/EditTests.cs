@@ -141,9 +141,11 @@ public sealed class EditTests(CapstanServerFixture server) : ServerTest(server),
         Assert.Equal("1", await JsonPathAsync(ns, "deployment/web", "{.metadata.generation}"));
 
         // Through the main resource, status is ignored.
+        // kubectl says "(no change)" only if nothing moved between its read and its patch, and the controller may rewrite
+        // status in between; what must hold is that the patch's status never lands.
         var main = (await Kubectl.RunAsync("patch", "-n", ns, "deployment", "web", "--type=merge", "-p", """{"status":{"replicas":99}}""")).EnsureSuccess();
-        Assert.Equal(["deployment.apps/web patched (no change)"], main.Lines);
-        Assert.Equal("2", await JsonPathAsync(ns, "deployment/web", "{.status.replicas}"));
+        Assert.StartsWith("deployment.apps/web patched", Assert.Single(main.Lines));
+        Assert.NotEqual("99", await JsonPathAsync(ns, "deployment/web", "{.status.replicas}"));
     }
 
     [Fact]
