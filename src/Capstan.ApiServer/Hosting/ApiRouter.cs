@@ -151,6 +151,11 @@ public sealed class ApiRouter(
         http.Items[typeof(UserInfo)] = user;
         var info = Streaming.PodStreamEndpoint.Authorizable(
             RequestInfo.Parse(http.Request.Method, path, http.Request.Query["watch"] is var w && (w == "true" || w == "1")));
+        if (info.IsResourceRequest && info.Name.Length == 0 && info.Verb is "list" or "watch")
+        {
+            info = info with { SelectedName = RequestInfo.NameFromFieldSelector(http.Request.Query["fieldSelector"]) };
+        }
+
         http.Items[typeof(RequestInfo)] = info;
         var denied = security.Authorize(user, info);
         if (denied is not null)

@@ -65,7 +65,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var security = new ClusterSecurity(authenticator, (user, request) =>
         {
             var attributes = request.IsResourceRequest
-                ? RequestAttributes.ForResource(request.Verb, request.Group, request.Resource, request.Namespace, request.Name, request.Subresource, request.Path)
+                ? RequestAttributes.ForResource(request.Verb, request.Group, request.Resource, request.Namespace, request.Name.Length > 0 ? request.Name : request.SelectedName, request.Subresource, request.Path)
                 : RequestAttributes.ForNonResource(request.Verb, request.Path);
             // Node, then RBAC, as Kubernetes chains them: the node authorizer decides only for node identities.
             var decision = nodeAuthorizer.Authorize(user, attributes) ?? authorizer.Authorize(user, attributes, rbac);

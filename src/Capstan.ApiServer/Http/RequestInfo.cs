@@ -22,6 +22,31 @@ public sealed record RequestInfo
 
     public string Subresource { get; init; } = "";
 
+    /// <summary>
+    /// For a list or watch narrowed to one object by <c>fieldSelector=metadata.name=X</c>: X. Authorizers that grant
+    /// single objects (the node authorizer) read it, as Kubernetes' request info does; handlers keep treating it as a list.
+    /// </summary>
+    public string SelectedName { get; init; } = "";
+
+    /// <summary>The object a list or watch's field selector names exactly, or "".</summary>
+    public static string NameFromFieldSelector(string? fieldSelector)
+    {
+        if (string.IsNullOrEmpty(fieldSelector) || fieldSelector.Contains(',', StringComparison.Ordinal))
+        {
+            return "";
+        }
+
+        foreach (var prefix in (string[])["metadata.name=", "metadata.name=="])
+        {
+            if (fieldSelector.StartsWith(prefix, StringComparison.Ordinal) && fieldSelector.Length > prefix.Length && fieldSelector[prefix.Length] != '=')
+            {
+                return fieldSelector[prefix.Length..];
+            }
+        }
+
+        return "";
+    }
+
     /// <summary>Parses <paramref name="path"/>; non-resource paths (/version, /apis, /api/v1 itself) come back with IsResourceRequest false.</summary>
     public static RequestInfo Parse(string method, string path, bool watchQuery)
     {

@@ -146,4 +146,30 @@ public sealed class NodeAuthorizerTests(InProcessServerFixture fixture) : IClass
         Assert.True(await CanGetAsync("sar-a-secret"));
         Assert.False(await CanGetAsync("sar-b-secret"));
     }
+
+    [Fact]
+    public async Task ListConfigMap_NarrowedByNameToOwnPods_IsAllowedAndOtherwiseForbidden()
+    {
+        await SetUpAsync("narrow");
+        using var node = Node("narrow-node-a");
+
+        // How an agent follows a mounted ConfigMap: a list/watch narrowed to the one object by its name.
+        var own = await node.CoreV1.ListNamespacedConfigMapAsync("default", fieldSelector: "metadata.name=narrow-a-cm");
+        Assert.Equal("narrow-a-cm", Assert.Single(own.Items).Metadata.Name);
+
+        var other = await Assert.ThrowsAsync<HttpOperationException>(() => node.CoreV1.ListNamespacedConfigMapAsync("default", fieldSelector: "metadata.name=narrow-b-cm"));
+        Assert.Equal(HttpStatusCode.Forbidden, other.Response.StatusCode);
+        var all = await Assert.ThrowsAsync<HttpOperationException>(() => node.CoreV1.ListNamespacedConfigMapAsync("default"));
+        Assert.Equal(HttpStatusCode.Forbidden, all.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeletePod_AlreadyGone_IsNotFoundNotForbidden()
+    {
+        using var node = Node("gone-node-a");
+
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => node.CoreV1.DeleteNamespacedPodAsync("never-existed", "default"));
+
+        Assert.Equal(HttpStatusCode.NotFound, ex.Response.StatusCode);
+    }
 }

@@ -25,17 +25,19 @@ public sealed class NodeAuthorizer(NodeGraph graph)
         {
             ("secrets", "") => GetOnly(node, ReferenceKind.Secret, attributes),
             ("configmaps", "") => GetOnly(node, ReferenceKind.ConfigMap, attributes),
-            ("persistentvolumeclaims", "") => GetOnly(node, ReferenceKind.PersistentVolumeClaim, attributes),
+            // Claims and volumes: the node's own pods' are granted here; anything else (the built-in local-path
+            // provisioner in every agent lists, watches and creates them) is left to RBAC, as Kubernetes' authorizer does.
+            ("persistentvolumeclaims", "") => IsSingleRead(attributes) && graph.Reaches(node, ReferenceKind.PersistentVolumeClaim, attributes.Namespace, attributes.Name) ? Granted() : null,
             ("persistentvolumeclaims", "status") => Related(graph.Reaches(node, ReferenceKind.PersistentVolumeClaim, attributes.Namespace, attributes.Name), node),
-            ("persistentvolumes", "") => attributes.Verb != "get" || attributes.Name.Length == 0
-                ? GetOnlyDenied()
-                : Decide(graph.ReachesVolume(node, attributes.Name), node),
+            ("persistentvolumes", "") => IsSingleRead(attributes) && graph.ReachesVolume(node, attributes.Name) ? Granted() : null,
             ("serviceaccounts", "token") => attributes.Verb != "create"
                 ? AuthorizationDecision.Deny("can only create tokens for individual service accounts")
                 : Decide(graph.Reaches(node, ReferenceKind.ServiceAccount, attributes.Namespace, attributes.Name), node),
-            ("pods", "status") when s_modifyVerbs.Contains(attributes.Verb) => Related(graph.IsBound(node, attributes.Namespace, attributes.Name), node),
+            // A pod that is already gone is no other node's: the request goes on to answer 404, which agents expect
+            // when their final delete races the object's removal.
+            ("pods", "status") when s_modifyVerbs.Contains(attributes.Verb) => Related(OwnOrGone(node, attributes), node),
             ("pods", "") when attributes.Verb is "delete" or "deletecollection" =>
-                Related(attributes.Name.Length > 0 && graph.IsBound(node, attributes.Namespace, attributes.Name), node),
+                Related(attributes.Name.Length > 0 && OwnOrGone(node, attributes), node),
             ("nodes", "" or "status") when s_modifyVerbs.Contains(attributes.Verb) =>
                 attributes.Name == node ? null : AuthorizationDecision.Deny($"node '{node}' cannot modify node '{attributes.Name}'"),
             _ => null,
@@ -56,16 +58,25 @@ public sealed class NodeAuthorizer(NodeGraph graph)
         return node.Length > 0;
     }
 
+    // A get, or a list/watch narrowed to one object by its name (how agents follow a mounted ConfigMap or Secret).
     private AuthorizationDecision GetOnly(string node, ReferenceKind kind, RequestAttributes attributes) =>
-        attributes.Verb != "get" || attributes.Name.Length == 0
+        !IsSingleRead(attributes)
             ? GetOnlyDenied()
             : Decide(graph.Reaches(node, kind, attributes.Namespace, attributes.Name), node);
+
+    private bool OwnOrGone(string node, RequestAttributes attributes) =>
+        graph.IsBound(node, attributes.Namespace, attributes.Name) || !graph.PodExists(attributes.Namespace, attributes.Name);
+
+    private static bool IsSingleRead(RequestAttributes attributes) =>
+        attributes.Name.Length > 0 && attributes.Verb is "get" or "list" or "watch";
+
+    private static AuthorizationDecision Granted() => AuthorizationDecision.Allow("allowed by the node authorizer");
 
     private static AuthorizationDecision GetOnlyDenied() =>
         AuthorizationDecision.Deny("can only get individual resources of this type");
 
     private static AuthorizationDecision Decide(bool related, string node) =>
-        related ? AuthorizationDecision.Allow("allowed by the node authorizer") : NoRelationship(node);
+        related ? Granted() : NoRelationship(node);
 
     // Related: leave the verb to RBAC; unrelated: refuse whatever RBAC says.
     private static AuthorizationDecision? Related(bool related, string node) => related ? null : NoRelationship(node);

@@ -40,6 +40,16 @@ public sealed class NodeGraph
     public bool IsBound(string node, string @namespace, string name) =>
         Reaches(node, ReferenceKind.Pod, @namespace, name);
 
+    /// <summary>Whether pod <paramref name="namespace"/>/<paramref name="name"/> exists at all.</summary>
+    public bool PodExists(string @namespace, string name)
+    {
+        lock (_lock)
+        {
+            Refresh();
+            return _byPodKey.ContainsKey(_pods.Resource.StorageKey(@namespace, name));
+        }
+    }
+
     /// <summary>Whether a claim of a pod bound to <paramref name="node"/> is bound to PersistentVolume <paramref name="volume"/>.</summary>
     public bool ReachesVolume(string node, string volume)
     {
