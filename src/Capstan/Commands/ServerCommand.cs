@@ -23,10 +23,11 @@ public static class ServerCommand
         var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
         var agentFlags = new AgentFlags();
+        var fakeNodeFlags = new FakeNodeFlags();
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel };
-        foreach (var option in agentFlags.All)
+        foreach (var option in agentFlags.All.Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
         }
@@ -63,8 +64,22 @@ public static class ServerCommand
                 }
             }
 
+            var fakeNodes = fakeNodeFlags.Parse(parse, out var fakeNodeError);
+            if (fakeNodeError is not null)
+            {
+                Console.Error.WriteLine("capstan: " + fakeNodeError);
+                return 2;
+            }
+
+            // Simulated nodes renew their leases slowly when there are many; the grace period must outlast a few renewals.
+            if (fakeNodes is not null && fakeNodes.EffectiveLeaseRenewInterval * 3 > grace)
+            {
+                grace = fakeNodes.EffectiveLeaseRenewInterval * 3;
+            }
+
             var config = new ServerConfig
             {
+                FakeNodes = fakeNodes,
                 DataDir = resolvedDataDir,
                 Agent = agent,
                 DisableScheduler = parse.GetValue(disableScheduler),

@@ -30,6 +30,8 @@ public sealed class CapstanServer : IAsyncDisposable
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
     private AgentHost? _agent;
+    private Kubernetes? _fakeNodeClient;
+    private Capstan.Agent.FakeNodes.FakeNodePool? _fakeNodes;
 
     private CapstanServer(ServerConfig config, FileStream dataDirLock, ClusterPki pki, IStore store, ApiServerHost api, ILoggerFactory loggerFactory)
     {
@@ -120,6 +122,19 @@ public sealed class CapstanServer : IAsyncDisposable
                 }
             }
 
+            if (config.FakeNodes is { } fakeNodes)
+            {
+                try
+                {
+                    await server.StartFakeNodesAsync(fakeNodes, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
             return server;
         }
         catch
@@ -174,6 +189,13 @@ public sealed class CapstanServer : IAsyncDisposable
         _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
     }
 
+    // Simulated nodes are nodes too: system:node:<prefix> in system:nodes (no Node authorizer restricts a node to its own objects).
+    private async Task StartFakeNodesAsync(Capstan.Agent.FakeNodes.FakeNodeOptions options, CancellationToken ct)
+    {
+        _fakeNodeClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + options.NamePrefix.TrimEnd('-'), SystemGroups.Nodes, SystemGroups.Authenticated);
+        _fakeNodes = await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(_fakeNodeClient, options, _loggerFactory, ct).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// An API client for code running inside this server (controller manager, scheduler, embedded node agent): it calls the
     /// API server's request pipeline in memory, with no socket or TLS, authenticated as <paramref name="userName"/> in
@@ -226,6 +248,11 @@ public sealed class CapstanServer : IAsyncDisposable
                 await _agent.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (_fakeNodes is not null)
+            {
+                await _fakeNodes.DisposeAsync().ConfigureAwait(false);
+            }
+
             await _controllersStop.CancelAsync().ConfigureAwait(false);
             try
             {
@@ -239,6 +266,7 @@ public sealed class CapstanServer : IAsyncDisposable
             _controllerClient?.Dispose();
             _schedulerClient?.Dispose();
             _agentClient?.Dispose();
+            _fakeNodeClient?.Dispose();
 
             // Open watches would hold a graceful shutdown for the host's full timeout; give requests 5 s, then abort them.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -25,6 +25,9 @@ public sealed record ServerConfig
     /// <summary>The embedded node agent; null runs none (`--disable-agent`).</summary>
     public Capstan.Agent.AgentConfig? Agent { get; init; }
 
+    /// <summary>Simulated nodes to run in this server (`--fake-nodes`); null for none.</summary>
+    public Capstan.Agent.FakeNodes.FakeNodeOptions? FakeNodes { get; init; }
+
     /// <summary>Roll every Deployment back by itself when a rollout fails (per Deployment: annotation capstan.io/rollback-on-failure).</summary>
     public bool AutoRollbackByDefault { get; init; }
 
