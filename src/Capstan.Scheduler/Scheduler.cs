@@ -17,7 +17,9 @@ namespace Capstan.Scheduler;
 internal sealed partial class Scheduler : IDisposable
 {
     private readonly SchedulerOptions _options;
-    private readonly SchedulingFramework _framework;
+    private readonly Dictionary<string, SchedulingFramework> _frameworks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
+    private readonly Func<string, IReadOnlyDictionary<string, string>?> _namespaceLookup;
     private readonly PodBinder _binder;
     private readonly EventRecorder _recorder;
     private readonly ILogger _logger;
@@ -30,7 +32,8 @@ internal sealed partial class Scheduler : IDisposable
         _logger = loggerFactory.CreateLogger<Scheduler>();
         Cache = new SchedulerCache();
         Queue = new SchedulingQueue(time, options.InitialBackoff, options.MaxBackoff, options.UnschedulableTimeout);
-        _framework = SchedulingFramework.CreateDefault(options.Random ?? Random.Shared);
+        _frameworks = options.EffectiveProfiles.ToDictionary(p => p.SchedulerName, p => SchedulingFramework.Create(p, options.Random ?? Random.Shared), StringComparer.Ordinal);
+        _namespaceLookup = ns => _namespaceLabels.GetValueOrDefault(ns);
         _binder = new PodBinder(client, options.BindConcurrency);
         var instance = options.InstanceName ?? $"{options.SchedulerName}-{Environment.MachineName.ToLowerInvariant()}";
         _recorder = new EventRecorder(client, options.SchedulerName, instance, time, loggerFactory.CreateLogger<EventRecorder>());
@@ -77,9 +80,15 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
+        if (!_frameworks.TryGetValue(pod.SchedulerName, out var framework))
+        {
+            Queue.Delete(pod.Key);
+            return;
+        }
+
         var result = Cache.WithNodes(nodes =>
         {
-            var r = _framework.Schedule(pod, nodes);
+            var r = framework.Schedule(pod, nodes, _namespaceLookup);
             if (r.Node is { } node)
             {
                 Cache.Assume(pod, node.Name);
@@ -175,7 +184,7 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
-        if (pod.SchedulerName != _options.SchedulerName || pod.IsDeleting || pod.IsTerminated)
+        if (!_frameworks.ContainsKey(pod.SchedulerName) || pod.IsDeleting || pod.IsTerminated)
         {
             Queue.Delete(pod.Key);
             return;
@@ -207,6 +216,15 @@ internal sealed partial class Scheduler : IDisposable
     }
 
     public void OnNodeDelete(JsonObject node) => Cache.RemoveNode(node.GetName());
+
+    /// <summary>Namespace labels, for pod affinity terms with a namespaceSelector.</summary>
+    public void OnNamespace(JsonObject ns)
+    {
+        _namespaceLabels[ns.GetName()] = Capstan.Api.Selectors.LabelSelector.ToDictionary(ns["metadata"]?["labels"] as JsonObject);
+        Queue.MoveAllToActiveOrBackoff();
+    }
+
+    public void OnNamespaceDelete(JsonObject ns) => _namespaceLabels.TryRemove(ns.GetName(), out _);
 
     public void Dispose()
     {

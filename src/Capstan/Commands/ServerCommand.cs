@@ -24,9 +24,11 @@ public static class ServerCommand
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
         var agentFlags = new AgentFlags();
         var fakeNodeFlags = new FakeNodeFlags();
+        var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1): profiles, scoring strategy, percentageOfNodesToScore" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, logLevel };
+        command.Options.Add(schedulerConfig);
         foreach (var option in agentFlags.All.Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
@@ -77,8 +79,23 @@ public static class ServerCommand
                 grace = fakeNodes.EffectiveLeaseRenewInterval * 3;
             }
 
+            IReadOnlyList<Capstan.Scheduler.Configuration.SchedulerProfile> profiles = [];
+            if (parse.GetValue(schedulerConfig) is { Length: > 0 } schedulerConfigPath)
+            {
+                try
+                {
+                    profiles = Capstan.Scheduler.Configuration.SchedulerConfiguration.Load(schedulerConfigPath);
+                }
+                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"capstan: --scheduler-config {schedulerConfigPath}: {ex.Message}");
+                    return 2;
+                }
+            }
+
             var config = new ServerConfig
             {
+                SchedulerProfiles = profiles,
                 FakeNodes = fakeNodes,
                 DataDir = resolvedDataDir,
                 Agent = agent,

@@ -176,7 +176,7 @@ public sealed class CapstanServer : IAsyncDisposable
     private void StartScheduler()
     {
         _schedulerClient = CreateInProcessClient(SystemUsers.KubeScheduler);
-        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions(), _loggerFactory, _controllersStop.Token);
+        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions { Profiles = Config.SchedulerProfiles }, _loggerFactory, _controllersStop.Token);
     }
 
     // The embedded agent is a node like any other, system:node:<name>, reaching the API in memory. Its streaming port
