@@ -77,11 +77,18 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             return FilterStatus.Success;
         }
 
-        foreach (var ((key, value), count) in _existingAnti)
+        // kube-scheduler's order, which decides the reason printed: the pod's affinity, its anti-affinity, then existing pods'.
+        for (var i = 0; i < pod.RequiredAffinity.Count; i++)
         {
-            if (count > 0 && node.Labels.TryGetValue(key, out var nodeValue) && nodeValue == value)
+            var term = pod.RequiredAffinity[i];
+            if (!node.Labels.TryGetValue(term.TopologyKey, out var value))
             {
-                return FilterStatus.Unschedulable(Name, ExistingAntiAffinityReason);
+                return FilterStatus.Unresolvable(Name, AffinityReason);
+            }
+
+            if (!_affinityMatchesNothing && _affinityCounts[i].GetValueOrDefault(value) == 0)
+            {
+                return FilterStatus.Unschedulable(Name, AffinityReason);
             }
         }
 
@@ -94,17 +101,11 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             }
         }
 
-        for (var i = 0; i < pod.RequiredAffinity.Count; i++)
+        foreach (var ((key, value), count) in _existingAnti)
         {
-            var term = pod.RequiredAffinity[i];
-            if (!node.Labels.TryGetValue(term.TopologyKey, out var value))
+            if (count > 0 && node.Labels.TryGetValue(key, out var nodeValue) && nodeValue == value)
             {
-                return FilterStatus.Unresolvable(Name, AffinityReason);
-            }
-
-            if (!_affinityMatchesNothing && _affinityCounts[i].GetValueOrDefault(value) == 0)
-            {
-                return FilterStatus.Unschedulable(Name, AffinityReason);
+                return FilterStatus.Unschedulable(Name, ExistingAntiAffinityReason);
             }
         }
 
