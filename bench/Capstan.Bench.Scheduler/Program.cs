@@ -10,7 +10,7 @@ var constrainedNodes = new Option<int>("--constrained-nodes") { Description = "s
 var packPods = new Option<int>("--pack-pods") { Description = "pods of the packing run", DefaultValueFactory = _ => 5000 };
 var concurrency = new Option<int>("--concurrency") { Description = "concurrent pod creations", DefaultValueFactory = _ => 64 };
 var timeout = new Option<double>("--timeout") { Description = "seconds each run may take", DefaultValueFactory = _ => 300 };
-var only = new Option<string[]>("--only") { Description = "runs: plain, anti, spread, pack (default all)", AllowMultipleArgumentsPerToken = true };
+var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, anti, spread, pack (default all)", AllowMultipleArgumentsPerToken = true };
 var workDir = new Option<string?>("--work-dir") { Description = "data dirs and server logs (default: a new folder under /tmp)" };
 
 var root = new RootCommand("Scheduler benchmark: pods/s from creation to stored binding on simulated nodes, latency, packing, server RSS.")
@@ -30,7 +30,7 @@ root.SetAction(async (parse, ct) =>
     var runs = (parse.GetValue(only) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     if (runs.Count == 0)
     {
-        runs = ["plain", "anti", "spread", "pack"];
+        runs = ["decide", "plain", "anti", "spread", "pack"];
     }
 
     var work = parse.GetValue(workDir) ?? Path.Combine(Path.GetTempPath(), "capstan-bench-scheduler-" + Guid.NewGuid().ToString("N")[..8]);
@@ -40,6 +40,36 @@ root.SetAction(async (parse, ct) =>
     var parallel = parse.GetValue(concurrency);
     Console.WriteLine($"capstan: {capstanPath}; {Environment.ProcessorCount} CPUs; work dir {work}");
     Console.WriteLine($"{"run",-34} {"nodes",6} {"pods",6} {"bound",6} {"pods/s",8} {"p50 ms",8} {"p99 ms",8}  notes");
+
+    if (runs.Contains("decide"))
+    {
+        var groups = Math.Max(1, (pods + parse.GetValue(constrainedNodes) - 1) / parse.GetValue(constrainedNodes)) * 10;
+        foreach (var (name, nodes, zones, workload) in new (string, int, int, IReadOnlyList<V1Pod>)[]
+        {
+            ("decisions only: plain", 1000, 0, Workloads.Plain(pods)),
+            ("decisions only: plain", 5000, 0, Workloads.Plain(pods)),
+            ("decisions only: zone spread", parse.GetValue(constrainedNodes), 10, Workloads.Spread(pods)),
+            ("decisions only: anti-affinity", parse.GetValue(constrainedNodes), 0, Workloads.AntiAffinity(pods, groups)),
+        })
+        {
+            var (rate, p50, p99, placed, _) = DecisionBenchmark.Run(workload, nodes, zones, new Capstan.Scheduler.Configuration.SchedulerProfile());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-34} {nodes,6} {workload.Count,6} {placed,6} {rate,8:F0} {p50 / 1000,8:F3} {p99 / 1000,8:F3}  in-process, no API server"));
+        }
+
+        // Packing quality does not depend on the API server: decide the packing workload with MostAllocated, every node searched.
+        var (packPodsList, lowerBound) = Workloads.Packing(parse.GetValue(packPods), seed: 42, nodeCpuMillis: 16000, nodeMemory: 64L << 30);
+        foreach (var percentage in new[] { 100, 0 })
+        {
+            var profile = new Capstan.Scheduler.Configuration.SchedulerProfile
+            {
+                ScoringStrategy = new Capstan.Scheduler.Framework.ScoringStrategy(Capstan.Scheduler.Framework.ScoringStrategy.MostAllocated, Capstan.Scheduler.Framework.ScoringStrategy.DefaultResources, []),
+                PercentageOfNodesToScore = percentage,
+            };
+            var (rate, p50, p99, placed, used) = DecisionBenchmark.Run(packPodsList, 1000, 0, profile, "16", "64Gi");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"decisions only: MostAllocated pack",-34} {1000,6} {packPodsList.Count,6} {placed,6} {rate,8:F0} {p50 / 1000,8:F3} {p99 / 1000,8:F3}  nodes used {used}, lower bound {lowerBound}, ratio {(double)used / lowerBound:F3} (percentageOfNodesToScore {(percentage == 0 ? "adaptive" : "100")})"));
+        }
+    }
 
     var failed = false;
     async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes)
