@@ -19,7 +19,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
 
     private Dictionary<string, int>[] _affinityCounts = [];
     private Dictionary<string, int>[] _antiCounts = [];
-    private readonly Dictionary<(string Key, string Value), int> _existingAnti = [];
+    private readonly Dictionary<string, HashSet<string>> _existingAnti = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Key, string Value), long> _preferred = [];
     private bool _affinityMatchesNothing;
     private bool _active;
@@ -101,9 +101,10 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             }
         }
 
-        foreach (var ((key, value), count) in _existingAnti)
+        // Per topology key the domains existing pods' anti-affinity closes to this pod: a lookup per key, not per domain.
+        foreach (var (key, values) in _existingAnti)
         {
-            if (count > 0 && node.Labels.TryGetValue(key, out var nodeValue) && nodeValue == value)
+            if (node.Labels.TryGetValue(key, out var nodeValue) && values.Contains(nodeValue))
             {
                 return FilterStatus.Unschedulable(Name, ExistingAntiAffinityReason);
             }
@@ -198,8 +199,12 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         {
             if (node.Labels.TryGetValue(term.TopologyKey, out var value) && term.Matches(pod, context.NamespaceLabels))
             {
-                var key = (term.TopologyKey, value);
-                _existingAnti[key] = _existingAnti.GetValueOrDefault(key) + 1;
+                if (!_existingAnti.TryGetValue(term.TopologyKey, out var values))
+                {
+                    _existingAnti[term.TopologyKey] = values = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                values.Add(value);
             }
         }
 
