@@ -202,4 +202,32 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
             await CleanUpAsync(ns);
         }
     }
+
+    [Fact]
+    public async Task HighPriorityPod_PreemptsALowPriorityOne()
+    {
+        // 3.5 CPUs on each of the six 4-CPU nodes at priority 0; a 2-CPU pod at priority 1000 fits only by evicting one.
+        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "filler", "3500m", "  priority: 0", "app: filler"));
+        try
+        {
+            await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", "  priority: 1000", "app: urgent")))).EnsureSuccess();
+
+            var deadline = DateTime.UtcNow + Within;
+            Dictionary<string, string> placement;
+            do
+            {
+                await Task.Delay(500);
+                placement = await WaitForPlacementAsync(ns, 0);
+            }
+            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline);
+
+            Assert.NotEqual("", placement["urgent-0"]);
+            Assert.Equal(FakeNodeCluster.Nodes - 1, placement.Keys.Count(k => k.StartsWith("filler-", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+        }
+    }
 }
