@@ -37,37 +37,41 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
             _states[i] = new ConstraintState(constraints[i], constraints[i].Selector.Matches(pod.Labels) ? 1 : 0);
         }
 
+        var honorAffinity = _states.Any(st => st.Constraint.HonorNodeAffinity);
+        var honorTaints = _states.Any(st => st.Constraint.HonorNodeTaints);
         foreach (var node in context.Nodes)
         {
-            if (!constraints.All(c => node.Labels.ContainsKey(c.TopologyKey)))
+            if (!HasAllKeys(node, constraints))
             {
                 continue;
             }
 
+            // Each node's eligibility is decided once, not once per constraint.
+            var affinityOk = !honorAffinity || NodeAffinity.Matches(pod, node);
+            var taintsOk = !honorTaints || _taints.Filter(pod, node).IsSuccess;
             foreach (var state in _states)
             {
                 var c = state.Constraint;
-                if (c.HonorNodeAffinity && !NodeAffinity.Matches(pod, node))
-                {
-                    continue;
-                }
-
-                if (c.HonorNodeTaints && !_taints.Filter(pod, node).IsSuccess)
+                if ((c.HonorNodeAffinity && !affinityOk) || (c.HonorNodeTaints && !taintsOk))
                 {
                     continue;
                 }
 
                 var value = node.Labels[c.TopologyKey];
                 var count = 0;
-                foreach (var other in node.Pods)
+                if (node.PodCount > 0)
                 {
-                    if (other.Namespace == pod.Namespace && other.Uid != pod.Uid && !other.IsDeleting && c.Selector.Matches(other.Labels))
+                    foreach (var other in node.Pods)
                     {
-                        count++;
+                        if (other.Namespace == pod.Namespace && other.Uid != pod.Uid && !other.IsDeleting && c.Selector.Matches(other.Labels))
+                        {
+                            count++;
+                        }
                     }
                 }
 
-                state.Counts[value] = state.Counts.GetValueOrDefault(value) + count;
+                ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(state.Counts, value, out _);
+                slot += count;
             }
         }
 
@@ -135,6 +139,19 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
         {
             scores[i] = max == min ? IScorePlugin.MaxNodeScore : (max - scores[i]) * IScorePlugin.MaxNodeScore / (max - min);
         }
+    }
+
+    private static bool HasAllKeys(NodeInfo node, IReadOnlyList<TopologySpreadConstraint> constraints)
+    {
+        for (var i = 0; i < constraints.Count; i++)
+        {
+            if (!node.Labels.ContainsKey(constraints[i].TopologyKey))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private sealed class ConstraintState(TopologySpreadConstraint constraint, int selfMatch)
