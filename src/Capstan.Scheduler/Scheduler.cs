@@ -5,6 +5,8 @@ using Capstan.Scheduler.Cache;
 using Capstan.Scheduler.Framework;
 using Capstan.Scheduler.Queue;
 using Capstan.Scheduler.Recording;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Capstan.Scheduler;
@@ -17,8 +19,12 @@ namespace Capstan.Scheduler;
 internal sealed partial class Scheduler : IDisposable
 {
     private readonly SchedulerOptions _options;
-    private readonly SchedulingFramework _framework;
+    private readonly Dictionary<string, SchedulingFramework> _frameworks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _namespaceLabels = new(StringComparer.Ordinal);
+    private readonly Func<string, IReadOnlyDictionary<string, string>?> _namespaceLookup;
     private readonly PodBinder _binder;
+    private readonly k8s.IKubernetes _client;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _preempting = new(StringComparer.Ordinal);
     private readonly EventRecorder _recorder;
     private readonly ILogger _logger;
     private int _binding;
@@ -30,8 +36,10 @@ internal sealed partial class Scheduler : IDisposable
         _logger = loggerFactory.CreateLogger<Scheduler>();
         Cache = new SchedulerCache();
         Queue = new SchedulingQueue(time, options.InitialBackoff, options.MaxBackoff, options.UnschedulableTimeout);
-        _framework = SchedulingFramework.CreateDefault(options.Random ?? Random.Shared, extraFilters);
+        _frameworks = options.EffectiveProfiles.ToDictionary(p => p.SchedulerName, p => SchedulingFramework.Create(p, options.Random ?? Random.Shared, extraFilters), StringComparer.Ordinal);
+        _namespaceLookup = ns => _namespaceLabels.GetValueOrDefault(ns);
         _binder = new PodBinder(client, options.BindConcurrency);
+        _client = client;
         var instance = options.InstanceName ?? $"{options.SchedulerName}-{Environment.MachineName.ToLowerInvariant()}";
         _recorder = new EventRecorder(client, options.SchedulerName, instance, time, loggerFactory.CreateLogger<EventRecorder>());
     }
@@ -77,9 +85,15 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
+        if (!_frameworks.TryGetValue(pod.SchedulerName, out var framework))
+        {
+            Queue.Delete(pod.Key);
+            return;
+        }
+
         var result = Cache.WithNodes(nodes =>
         {
-            var r = _framework.Schedule(pod, nodes);
+            var r = framework.Schedule(pod, nodes, _namespaceLookup);
             if (r.Node is { } node)
             {
                 Cache.Assume(pod, node.Name);
@@ -93,10 +107,76 @@ internal sealed partial class Scheduler : IDisposable
             LogUnschedulable(pod.Key, message);
             Queue.AddUnschedulable(queued);
             _recorder.RecordFailure(pod, message);
+            TryPreempt(pod, result.Error, framework, ct);
             return;
         }
 
         _ = BindAsync(queued, pod, chosen.Name, ct);
+    }
+
+    // One preemption per pod at a time: its victims take their grace period to go, and the pod is retried when they do
+    // (their deletion frees resources and requeues it).
+    private void TryPreempt(PodInfo pod, FitError error, SchedulingFramework framework, CancellationToken ct)
+    {
+        if (pod.PreemptionPolicy == "Never" || _preempting.ContainsKey(pod.Uid))
+        {
+            return;
+        }
+
+        var candidate = Cache.WithNodes(nodes =>
+            Preemption.FindCandidate(pod, error, nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), framework.RunFilters));
+        if (candidate is not { } chosen)
+        {
+            return;
+        }
+
+        _preempting[pod.Uid] = chosen.Node.Name;
+        _ = PreemptAsync(pod, chosen.Node.Name, chosen.Victims, ct);
+    }
+
+    private async Task PreemptAsync(PodInfo pod, string node, IReadOnlyList<PodInfo> victims, CancellationToken ct)
+    {
+        try
+        {
+            LogPreempting(pod.Key, node, string.Join(", ", victims.Select(v => v.Key)));
+            var nominated = new V1Patch("{\"status\":{\"nominatedNodeName\":\"" + node + "\"}}", V1Patch.PatchType.MergePatch);
+            await _client.CoreV1.PatchNamespacedPodStatusAsync(nominated, pod.Name, pod.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            foreach (var victim in victims)
+            {
+                try
+                {
+                    await _client.CoreV1.DeleteNamespacedPodAsync(victim.Name, victim.Namespace, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = victim.Uid } }, cancellationToken: ct).ConfigureAwait(false);
+                }
+                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            LogPreemptionFailed(ex, pod.Key);
+        }
+        finally
+        {
+            _ = ForgetPreemptionAsync(pod.Uid, ct);
+        }
+    }
+
+    // Another preemption for the same pod is allowed once its victims have had time to go.
+    private async Task ForgetPreemptionAsync(string uid, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _preempting.TryRemove(uid, out _);
     }
 
     private async Task BindAsync(QueuedPod queued, PodInfo pod, string node, CancellationToken ct)
@@ -175,7 +255,7 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
-        if (pod.SchedulerName != _options.SchedulerName || pod.IsDeleting || pod.IsTerminated)
+        if (!_frameworks.ContainsKey(pod.SchedulerName) || pod.IsDeleting || pod.IsTerminated)
         {
             Queue.Delete(pod.Key);
             return;
@@ -207,6 +287,15 @@ internal sealed partial class Scheduler : IDisposable
     }
 
     public void OnNodeDelete(JsonObject node) => Cache.RemoveNode(node.GetName());
+
+    /// <summary>Namespace labels, for pod affinity terms with a namespaceSelector.</summary>
+    public void OnNamespace(JsonObject ns)
+    {
+        _namespaceLabels[ns.GetName()] = Capstan.Api.Selectors.LabelSelector.ToDictionary(ns["metadata"]?["labels"] as JsonObject);
+        Queue.MoveAllToActiveOrBackoff();
+    }
+
+    public void OnNamespaceDelete(JsonObject ns) => _namespaceLabels.TryRemove(ns.GetName(), out _);
 
     public void Dispose()
     {

@@ -3,8 +3,18 @@ namespace Capstan.Scheduler;
 /// <summary>Settings of the scheduler; the defaults are kube-scheduler's unless said otherwise.</summary>
 public sealed record SchedulerOptions
 {
-    /// <summary>Only pods whose spec.schedulerName is this are scheduled.</summary>
+    /// <summary>Only pods whose spec.schedulerName is this are scheduled (when <see cref="Profiles"/> is empty).</summary>
     public string SchedulerName { get; init; } = "default-scheduler";
+
+    /// <summary>
+    /// The profiles of a KubeSchedulerConfiguration (<see cref="Configuration.SchedulerConfiguration.Load"/>); empty
+    /// runs one default profile named <see cref="SchedulerName"/>.
+    /// </summary>
+    public IReadOnlyList<Configuration.SchedulerProfile> Profiles { get; init; } = [];
+
+    /// <summary>The profiles in effect.</summary>
+    public IReadOnlyList<Configuration.SchedulerProfile> EffectiveProfiles =>
+        Profiles.Count > 0 ? Profiles : [new Configuration.SchedulerProfile { SchedulerName = SchedulerName }];
 
     /// <summary>First back-off after a failed attempt (kube-scheduler's podInitialBackoffSeconds).</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);

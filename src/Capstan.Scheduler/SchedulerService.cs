@@ -10,6 +10,7 @@ public static partial class SchedulerService
 {
     internal static readonly ApiResource Pods = new("", "v1", "pods", "Pod", true, ["get", "list", "watch"]);
     internal static readonly ApiResource Nodes = new("", "v1", "nodes", "Node", false, ["get", "list", "watch"]);
+    internal static readonly ApiResource Namespaces = new("", "v1", "namespaces", "Namespace", false, ["get", "list", "watch"]);
 
     /// <summary>Runs until <paramref name="ct"/> is cancelled.</summary>
     public static async Task RunAsync(IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
@@ -22,6 +23,8 @@ public static partial class SchedulerService
         var (volumeBinding, volumeInformers) = Plugins.VolumeBindingInformers.Create(informers, pods);
         using var scheduler = new Scheduler(client, options, loggerFactory, [volumeBinding]);
         Plugins.VolumeBindingInformers.RetryPendingOnChange(volumeInformers, scheduler.Queue.MoveAllToActiveOrBackoff);
+        var namespaces = informers.For(Namespaces, metadataOnly: true);
+        namespaces.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnNamespace, OnUpdate = (_, ns) => scheduler.OnNamespace(ns), OnDelete = scheduler.OnNamespaceDelete });
         // Nodes first, so the first pods are decided against a full picture of the cluster.
         nodes.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnNodeAdd, OnUpdate = scheduler.OnNodeUpdate, OnDelete = scheduler.OnNodeDelete });
         pods.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnPodAdd, OnUpdate = scheduler.OnPodUpdate, OnDelete = scheduler.OnPodDelete });
@@ -32,6 +35,7 @@ public static partial class SchedulerService
             await nodes.WaitForSyncAsync(ct).ConfigureAwait(false);
             await pods.WaitForSyncAsync(ct).ConfigureAwait(false);
             await Task.WhenAll(volumeInformers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
+            await namespaces.WaitForSyncAsync(ct).ConfigureAwait(false);
             LogStarted(logger, options.SchedulerName, scheduler.Cache.NodeCount);
             await scheduler.RunAsync(ct).ConfigureAwait(false);
         }

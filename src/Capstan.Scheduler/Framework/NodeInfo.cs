@@ -14,6 +14,7 @@ public sealed class NodeInfo
 
     private readonly Dictionary<string, PodInfo> _pods = new(StringComparer.Ordinal);
     private readonly List<HostPort> _usedPorts = [];
+    private readonly List<PodInfo> _podsWithAffinity = [];
 
     public NodeInfo(string name)
     {
@@ -47,6 +48,9 @@ public sealed class NodeInfo
     public int PodCount => _pods.Count;
 
     public IReadOnlyList<HostPort> UsedPorts => _usedPorts;
+
+    /// <summary>The pods here with pod affinity or anti-affinity terms: the only ones other pods' decisions must consult.</summary>
+    public IReadOnlyList<PodInfo> PodsWithAffinity => _podsWithAffinity;
 
     /// <summary>Takes the node's current labels, taints, unschedulable flag and allocatable.</summary>
     public void SetNode(JsonObject node)
@@ -87,6 +91,10 @@ public sealed class NodeInfo
         Requested.Add(pod.Requests);
         NonZeroRequested.Add(pod.NonZeroRequests);
         _usedPorts.AddRange(pod.HostPorts);
+        if (pod.HasPodAffinity)
+        {
+            _podsWithAffinity.Add(pod);
+        }
     }
 
     public bool RemovePod(string uid)
@@ -101,6 +109,11 @@ public sealed class NodeInfo
         foreach (var port in pod.HostPorts)
         {
             _usedPorts.Remove(port);
+        }
+
+        if (pod.HasPodAffinity)
+        {
+            _podsWithAffinity.RemoveAll(p => p.Uid == uid);
         }
 
         return true;

@@ -41,11 +41,22 @@ public sealed class PodInfo
             : [.. nodeAffinity.Items("preferredDuringSchedulingIgnoredDuringExecution")
                 .Select(p => new PreferredSchedulingTerm((int)(p.Item.Long("weight") ?? 0), NodeSelectorTerm.Parse(p.Item.Obj("preference") ?? new JsonObject())))];
         IsSchedulingGated = spec?.HasEntries("schedulingGates") == true;
+        Labels = obj.Obj("metadata")?.Obj("labels") is { } podLabels
+            ? podLabels.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => JsonAccess.AsString(kv.Value) ?? "", StringComparer.Ordinal)
+            : NoLabels;
+        var affinity = spec?.Obj("affinity");
+        RequiredAffinity = Terms(affinity?.Obj("podAffinity"), Namespace, Labels, required: true);
+        PreferredAffinity = Terms(affinity?.Obj("podAffinity"), Namespace, Labels, required: false);
+        RequiredAntiAffinity = Terms(affinity?.Obj("podAntiAffinity"), Namespace, Labels, required: true);
+        PreferredAntiAffinity = Terms(affinity?.Obj("podAntiAffinity"), Namespace, Labels, required: false);
+        SpreadConstraints = spec is null ? [] : [.. spec.Items("topologySpreadConstraints").Select(c => TopologySpreadConstraint.Parse(c.Item, Labels))];
         Tolerations = Toleration.ParseAll(spec);
         HostPorts = ParseHostPorts(spec);
         var scheduled = status?.Items("conditions").Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "PodScheduled");
         ScheduledCondition = scheduled is null ? null : (scheduled.StrOrEmpty("status"), scheduled.StrOrEmpty("reason"), scheduled.StrOrEmpty("message"));
     }
+
+    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
     /// <summary>The object as the informer delivered it; shared, never changed.</summary>
     public JsonObject Object { get; }
@@ -87,6 +98,21 @@ public sealed class PodInfo
 
     public IReadOnlyList<Toleration> Tolerations { get; }
 
+    public IReadOnlyDictionary<string, string> Labels { get; }
+
+    public IReadOnlyList<PodAffinityTerm> RequiredAffinity { get; }
+
+    public IReadOnlyList<PodAffinityTerm> PreferredAffinity { get; }
+
+    public IReadOnlyList<PodAffinityTerm> RequiredAntiAffinity { get; }
+
+    public IReadOnlyList<PodAffinityTerm> PreferredAntiAffinity { get; }
+
+    public IReadOnlyList<TopologySpreadConstraint> SpreadConstraints { get; }
+
+    /// <summary>Whether the pod carries any pod affinity or anti-affinity term (which other pods' decisions must honour).</summary>
+    public bool HasPodAffinity => RequiredAffinity.Count + PreferredAffinity.Count + RequiredAntiAffinity.Count + PreferredAntiAffinity.Count > 0;
+
     public IReadOnlyList<HostPort> HostPorts { get; }
 
     /// <summary>The PodScheduled condition's status, reason and message, or null when the pod has none.</summary>
@@ -98,6 +124,20 @@ public sealed class PodInfo
     public bool IsTerminated => Phase is "Succeeded" or "Failed";
 
     public static PodInfo From(JsonObject pod) => new(pod);
+
+    private static IReadOnlyList<PodAffinityTerm> Terms(JsonObject? affinity, string ns, IReadOnlyDictionary<string, string> labels, bool required)
+    {
+        if (affinity is null)
+        {
+            return [];
+        }
+
+        return required
+            ? [.. affinity.Items("requiredDuringSchedulingIgnoredDuringExecution").Select(t => PodAffinityTerm.Parse(t.Item, ns, labels, 0))]
+            : [.. affinity.Items("preferredDuringSchedulingIgnoredDuringExecution")
+                .Where(t => t.Item.Obj("podAffinityTerm") is not null)
+                .Select(t => PodAffinityTerm.Parse(t.Item.Obj("podAffinityTerm")!, ns, labels, (int)(t.Item.Long("weight") ?? 0)))];
+    }
 
     private static IReadOnlyList<HostPort> ParseHostPorts(JsonObject? spec)
     {

@@ -3,30 +3,91 @@ using Capstan.Scheduler.Plugins;
 namespace Capstan.Scheduler.Framework;
 
 /// <summary>
-/// Runs the filter plugins in order on every node (a node fails at its first rejecting plugin), then the score plugins
-/// on the nodes left, and picks the best total (plugin score times weight), breaking ties at random.
+/// Runs the pre-filters once, the filter plugins in order on the nodes (a node fails at its first rejecting plugin) until
+/// enough feasible nodes are found, then the score plugins on those, and picks the best total (plugin score times
+/// weight), breaking ties at random. Like kube-scheduler, a large cluster is not searched whole for every pod: the search
+/// stops after <see cref="NumFeasibleNodesToFind"/> feasible nodes and the next pod starts where this one stopped, so
+/// every node gets its turn.
 /// </summary>
 public sealed class SchedulingFramework
 {
     private readonly IReadOnlyList<IFilterPlugin> _filters;
     private readonly IReadOnlyList<IScorePlugin> _scorers;
+    private readonly IReadOnlyList<IPreFilterPlugin> _preFilters;
     private readonly Random _random;
+    private readonly int _percentageOfNodesToScore;
+    private readonly int[] _weights;
+    private int _nextStart;
 
-    public SchedulingFramework(IReadOnlyList<IFilterPlugin> filters, IReadOnlyList<IScorePlugin> scorers, Random random)
+    /// <param name="percentageOfNodesToScore">kube-scheduler's setting: 0 adapts to the cluster's size, 100 searches every node.</param>
+    /// <param name="weights">Score weights by plugin name, overriding the plugins' defaults.</param>
+    public SchedulingFramework(
+        IReadOnlyList<IFilterPlugin> filters, IReadOnlyList<IScorePlugin> scorers, Random random, int percentageOfNodesToScore = 0, IReadOnlyDictionary<string, int>? weights = null)
     {
         _filters = filters;
         _scorers = scorers;
         _random = random;
+        _percentageOfNodesToScore = percentageOfNodesToScore;
+        _preFilters = [.. filters.OfType<IPreFilterPlugin>().Concat(scorers.OfType<IPreFilterPlugin>()).Distinct()];
+        _weights = [.. scorers.Select(s => weights?.GetValueOrDefault(s.Name) is { } w and > 0 ? w : s.Weight)];
     }
 
-    /// <summary>kube-scheduler's default profile, in its filter order.</summary>
-    public static SchedulingFramework CreateDefault(Random random, IReadOnlyList<IFilterPlugin>? extraFilters = null)
+    /// <summary>
+    /// kube-scheduler's default plugins, in its filter order, shaped by <paramref name="profile"/>. A new plugin is one
+    /// more line in this list (filters run in list order; every IScorePlugin in it scores).
+    /// </summary>
+    public static SchedulingFramework Create(Configuration.SchedulerProfile profile, Random random, IReadOnlyList<IFilterPlugin>? extraFilters = null)
     {
         var taints = new TaintToleration();
         var affinity = new NodeAffinity();
-        var fit = new NodeResourcesFit();
-        return new SchedulingFramework([new NodeUnschedulable(), new NodeName(), taints, affinity, new NodePorts(), fit, .. extraFilters ?? []], [taints, affinity, fit], random);
+        object[] plugins =
+        [
+            new NodeUnschedulable(),
+            new NodeName(),
+            taints,
+            affinity,
+            new NodePorts(),
+            new NodeResourcesFit(profile.ScoringStrategy),
+            new PodTopologySpread(),
+            new InterPodAffinity(),
+            new NodeResourcesBalancedAllocation(),
+            .. extraFilters ?? [],
+        ];
+        var enabled = plugins.Where(p => !profile.DisabledPlugins.Contains(Name(p))).ToList();
+        var scoreOff = profile.DisabledScorePlugins;
+        return new SchedulingFramework(
+            [.. enabled.OfType<IFilterPlugin>()],
+            [.. enabled.OfType<IScorePlugin>().Where(s => !scoreOff.Contains(s.Name) && (!scoreOff.Contains("*") || profile.ScoreWeights.ContainsKey(s.Name)))],
+            random,
+            profile.PercentageOfNodesToScore,
+            profile.ScoreWeights);
+
+        static string Name(object plugin) => plugin switch
+        {
+            IFilterPlugin f => f.Name,
+            IScorePlugin s => s.Name,
+            _ => "",
+        };
     }
+
+    /// <summary>
+    /// How many feasible nodes to look for among <paramref name="nodes"/>: all of a small cluster; of a large one an
+    /// adaptive share, kube-scheduler's 50% minus 1% per 125 nodes, at least 5% and at least 100 nodes. Example: 5,000
+    /// nodes → 10% → 500.
+    /// </summary>
+    public int NumFeasibleNodesToFind(int nodes)
+    {
+        if (nodes < 100 || _percentageOfNodesToScore >= 100)
+        {
+            return nodes;
+        }
+
+        var percentage = _percentageOfNodesToScore > 0 ? _percentageOfNodesToScore : Math.Max(5, 50 - (nodes / 125));
+        return Math.Max(100, (int)((long)nodes * percentage / 100));
+    }
+
+    /// <summary>kube-scheduler's default profile.</summary>
+    public static SchedulingFramework CreateDefault(Random random) => Create(new Configuration.SchedulerProfile(), random);
 
     public IReadOnlyList<IFilterPlugin> Filters => _filters;
 
@@ -47,17 +108,35 @@ public sealed class SchedulingFramework
     }
 
     /// <summary>Chooses a node among <paramref name="nodes"/> (all known Node objects), or explains why none fits.</summary>
-    public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes)
+    public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null)
     {
         if (nodes.Count == 0)
         {
             return new ScheduleResult(null, new FitError(0, new Dictionary<string, FilterStatus>()));
         }
 
-        var feasible = new List<NodeInfo>(nodes.Count);
         Dictionary<string, FilterStatus>? failures = null;
-        foreach (var node in nodes)
+        if (_preFilters.Count > 0)
         {
+            var context = new SchedulingContext(nodes, namespaceLabels);
+            foreach (var preFilter in _preFilters)
+            {
+                var status = preFilter.PreFilter(pod, context);
+                if (!status.IsSuccess)
+                {
+                    failures = nodes.ToDictionary(n => n.Name, _ => status, StringComparer.Ordinal);
+                    return new ScheduleResult(null, new FitError(nodes.Count, failures));
+                }
+            }
+        }
+
+        var wanted = NumFeasibleNodesToFind(nodes.Count);
+        var feasible = new List<NodeInfo>(Math.Min(wanted, nodes.Count));
+        var start = _nextStart % nodes.Count;
+        var processed = 0;
+        for (; processed < nodes.Count && feasible.Count < wanted; processed++)
+        {
+            var node = nodes[(start + processed) % nodes.Count];
             var status = RunFilters(pod, node);
             if (status.IsSuccess)
             {
@@ -68,6 +147,8 @@ public sealed class SchedulingFramework
                 (failures ??= new Dictionary<string, FilterStatus>(StringComparer.Ordinal))[node.Name] = status;
             }
         }
+
+        _nextStart = (start + processed) % nodes.Count;
 
         if (feasible.Count == 0)
         {
@@ -84,13 +165,14 @@ public sealed class SchedulingFramework
     {
         var totals = new long[feasible.Count];
         var scores = feasible.Count <= 256 ? stackalloc long[feasible.Count] : new long[feasible.Count];
-        foreach (var scorer in _scorers)
+        for (var s = 0; s < _scorers.Count; s++)
         {
             scores.Clear();
-            scorer.Score(pod, feasible, scores);
+            _scorers[s].Score(pod, feasible, scores);
+            var weight = _weights[s];
             for (var i = 0; i < totals.Length; i++)
             {
-                totals[i] += scores[i] * scorer.Weight;
+                totals[i] += scores[i] * weight;
             }
         }
 

@@ -4,11 +4,21 @@ namespace Capstan.Scheduler.Plugins;
 
 /// <summary>
 /// The pod's requests must fit in the node's allocatable minus what its pods already request, and the node must take one
-/// more pod. Scores with the LeastAllocated strategy: the more CPU and memory left free after placing the pod, the better.
+/// more pod. Scores with its scoring strategy: LeastAllocated by default (the more CPU and memory left free after placing
+/// the pod, the better), or MostAllocated / RequestedToCapacityRatio from the scheduler configuration.
 /// </summary>
 internal sealed class NodeResourcesFit : IFilterPlugin, IScorePlugin
 {
     public const string TooManyPods = "Too many pods";
+
+    private readonly ScoringStrategy _strategy;
+
+    public NodeResourcesFit(ScoringStrategy? strategy = null)
+    {
+        _strategy = strategy ?? ScoringStrategy.Default;
+    }
+
+    public ScoringStrategy Strategy => _strategy;
 
     public string Name => "NodeResourcesFit";
 
@@ -68,8 +78,31 @@ internal sealed class NodeResourcesFit : IFilterPlugin, IScorePlugin
     {
         for (var i = 0; i < nodes.Count; i++)
         {
-            scores[i] = LeastAllocated(pod, nodes[i]);
+            scores[i] = ReferenceEquals(_strategy, ScoringStrategy.Default) ? LeastAllocated(pod, nodes[i]) : StrategyScore(_strategy, pod, nodes[i]);
         }
+    }
+
+    /// <summary>The weighted mean of the strategy's per-resource scores; resources the node does not offer are skipped.</summary>
+    public static long StrategyScore(ScoringStrategy strategy, PodInfo pod, NodeInfo node)
+    {
+        long total = 0;
+        long weights = 0;
+        foreach (var (name, weight) in strategy.Resources)
+        {
+            var allocatable = node.Allocatable.Get(name);
+            if (allocatable <= 0 || weight <= 0)
+            {
+                continue;
+            }
+
+            var requested = name is Resources.Cpu or Resources.Memory
+                ? node.NonZeroRequested.Get(name) + pod.NonZeroRequests.Get(name)
+                : node.Requested.Get(name) + pod.Requests.Get(name);
+            total += strategy.ResourceScore(requested, allocatable) * weight;
+            weights += weight;
+        }
+
+        return weights == 0 ? 0 : total / weights;
     }
 
     public static long LeastAllocated(PodInfo pod, NodeInfo node)

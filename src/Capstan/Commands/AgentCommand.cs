@@ -17,8 +17,9 @@ public static class AgentCommand
         var tokenFile = new Option<string?>("--token-file") { Description = "A file holding the join token" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
         var flags = new AgentFlags();
+        var fakeNodeFlags = new FakeNodeFlags();
         var command = new Command("agent", "Run a node agent that joins a server and runs the pods scheduled to this node.") { dataDir, server, token, tokenFile, logLevel };
-        foreach (var option in flags.All)
+        foreach (var option in flags.All.Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
         }
@@ -44,12 +45,20 @@ public static class AgentCommand
                 return 2;
             }
 
-            return await RunAsync(serverUri, joinToken, config, parse.GetValue(logLevel), ct).ConfigureAwait(false);
+            var fakeNodes = fakeNodeFlags.Parse(parse, out var fakeNodeError);
+            if (fakeNodeError is not null)
+            {
+                Console.Error.WriteLine("capstan: " + fakeNodeError);
+                return 2;
+            }
+
+            return await RunAsync(serverUri, joinToken, config, fakeNodes, parse.GetValue(logLevel), ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Uri server, string token, AgentConfig config, LogLevel logLevel, CancellationToken ct)
+    // With --fake-nodes the agent runs only the simulated nodes, under its own node identity (--node-name).
+    private static async Task<int> RunAsync(Uri server, string token, AgentConfig config, Capstan.Agent.FakeNodes.FakeNodeOptions? fakeNodes, LogLevel logLevel, CancellationToken ct)
     {
         using var signal = new ShutdownSignal(ct);
 
@@ -65,7 +74,7 @@ public static class AgentCommand
             }));
         var logger = loggerFactory.CreateLogger("capstan.agent");
         string kubeconfig;
-        AgentHost host;
+        IAsyncDisposable host;
         X509Certificate2? ca = null;
         Kubernetes? client = null;
         var delay = TimeSpan.FromSeconds(1);
@@ -77,7 +86,9 @@ public static class AgentCommand
                 kubeconfig = await AgentJoin.EnsureKubeconfigAsync(server, token, config.NodeName, agentDir, signal.Token).ConfigureAwait(false);
                 client ??= new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
                 ca ??= X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "ca.crt")));
-                host = await AgentHost.StartAsync(client, config, ca, null, loggerFactory, signal.Token).ConfigureAwait(false);
+                host = fakeNodes is not null
+                    ? await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(client, fakeNodes, loggerFactory, signal.Token).ConfigureAwait(false)
+                    : await AgentHost.StartAsync(client, config, ca, null, loggerFactory, signal.Token).ConfigureAwait(false);
                 break;
             }
             catch (OperationCanceledException) when (signal.Token.IsCancellationRequested)
@@ -113,7 +124,15 @@ public static class AgentCommand
 
         using var clientHandle = client;
         using var caHandle = ca;
-        logger.LogInformation("capstan agent {Node} joined {Server}; streaming port {Port}", config.NodeName, server, host.StreamingPort);
+        if (host is AgentHost agentHost)
+        {
+            logger.LogInformation("capstan agent {Node} joined {Server}; streaming port {Port}", config.NodeName, server, agentHost.StreamingPort);
+        }
+        else
+        {
+            logger.LogInformation("capstan agent {Node} joined {Server} with {Count} simulated nodes", config.NodeName, server, fakeNodes!.Count);
+        }
+
         await using (host.ConfigureAwait(false))
         {
             await signal.WaitAsync().ConfigureAwait(false);

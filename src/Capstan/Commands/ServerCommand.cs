@@ -29,10 +29,13 @@ public static class ServerCommand
         var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log when it reaches this many megabytes (0: never)", DefaultValueFactory = _ => 0 };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
+        var fakeNodeFlags = new FakeNodeFlags();
+        var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "A KubeSchedulerConfiguration file (kubescheduler.config.k8s.io/v1): profiles, scoring strategy, percentageOfNodesToScore" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error", DefaultValueFactory = _ => LogLevel.Information };
 
         var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel, disableDns, dnsPort, auditPath, auditMaxSize };
-        foreach (var option in agentFlags.All.Concat(ingressFlags.All))
+        command.Options.Add(schedulerConfig);
+        foreach (var option in agentFlags.All.Concat(ingressFlags.All).Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
         }
@@ -79,8 +82,37 @@ public static class ServerCommand
                 }
             }
 
+            var fakeNodes = fakeNodeFlags.Parse(parse, out var fakeNodeError);
+            if (fakeNodeError is not null)
+            {
+                Console.Error.WriteLine("capstan: " + fakeNodeError);
+                return 2;
+            }
+
+            // Simulated nodes renew their leases slowly when there are many; the grace period must outlast a few renewals.
+            if (fakeNodes is not null && fakeNodes.EffectiveLeaseRenewInterval * 3 > grace)
+            {
+                grace = fakeNodes.EffectiveLeaseRenewInterval * 3;
+            }
+
+            IReadOnlyList<Capstan.Scheduler.Configuration.SchedulerProfile> profiles = [];
+            if (parse.GetValue(schedulerConfig) is { Length: > 0 } schedulerConfigPath)
+            {
+                try
+                {
+                    profiles = Capstan.Scheduler.Configuration.SchedulerConfiguration.Load(schedulerConfigPath);
+                }
+                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"capstan: --scheduler-config {schedulerConfigPath}: {ex.Message}");
+                    return 2;
+                }
+            }
+
             var config = new ServerConfig
             {
+                SchedulerProfiles = profiles,
+                FakeNodes = fakeNodes,
                 DataDir = resolvedDataDir,
                 Agent = agent,
                 Ingress = ingressFlags.Parse(parse),

@@ -31,6 +31,8 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
     private AgentHost? _agent;
+    private Kubernetes? _fakeNodeClient;
+    private Capstan.Agent.FakeNodes.FakeNodePool? _fakeNodes;
 
     private CapstanServer(ServerConfig config, FileStream dataDirLock, ClusterPki pki, IStore store, ApiServerHost api, ILoggerFactory loggerFactory)
     {
@@ -150,6 +152,19 @@ public sealed partial class CapstanServer : IAsyncDisposable
                 }
             }
 
+            if (config.FakeNodes is { } fakeNodes)
+            {
+                try
+                {
+                    await server.StartFakeNodesAsync(fakeNodes, ct).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await server.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
             return server;
         }
         catch
@@ -194,7 +209,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private void StartScheduler()
     {
         _schedulerClient = CreateInProcessClient(SystemUsers.KubeScheduler);
-        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions(), _loggerFactory, _controllersStop.Token);
+        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions { Profiles = Config.SchedulerProfiles }, _loggerFactory, _controllersStop.Token);
     }
 
     // The embedded agent is a node like any other, system:node:<name>, reaching the API in memory. Its streaming port
@@ -205,6 +220,13 @@ public sealed partial class CapstanServer : IAsyncDisposable
         var sans = new[] { agentConfig.NodeIp.ToString(), agentConfig.NodeName, "localhost", "127.0.0.1" }.Distinct().ToArray();
         var serving = Pki.IssueServingCertificate(agentConfig.NodeName, sans, TimeSpan.FromDays(365));
         _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true, ClusterDns = agentConfig.ClusterDns ?? ClusterDnsIp(Config.ServiceCidr) }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
+    }
+
+    // Simulated nodes are nodes too: system:node:<prefix> in system:nodes (no Node authorizer restricts a node to its own objects).
+    private async Task StartFakeNodesAsync(Capstan.Agent.FakeNodes.FakeNodeOptions options, CancellationToken ct)
+    {
+        _fakeNodeClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + options.NamePrefix.TrimEnd('-'), SystemGroups.Nodes, SystemGroups.Authenticated);
+        _fakeNodes = await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(_fakeNodeClient, options, _loggerFactory, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -260,6 +282,11 @@ public sealed partial class CapstanServer : IAsyncDisposable
             }
 
             await StopIngressAsync().ConfigureAwait(false);
+            if (_fakeNodes is not null)
+            {
+                await _fakeNodes.DisposeAsync().ConfigureAwait(false);
+            }
+
             await _controllersStop.CancelAsync().ConfigureAwait(false);
             await StopDnsAsync().ConfigureAwait(false);
             try
@@ -274,6 +301,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             _controllerClient?.Dispose();
             _schedulerClient?.Dispose();
             _agentClient?.Dispose();
+            _fakeNodeClient?.Dispose();
 
             // Open watches would hold a graceful shutdown for the host's full timeout; give requests 5 s, then abort them.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -36,6 +36,12 @@ public sealed record ServerConfig
     /// <summary>The embedded node agent; null runs none (`--disable-agent`).</summary>
     public Capstan.Agent.AgentConfig? Agent { get; init; }
 
+    /// <summary>The scheduler's profiles from `--scheduler-config` (a KubeSchedulerConfiguration); empty for the default profile.</summary>
+    public IReadOnlyList<Capstan.Scheduler.Configuration.SchedulerProfile> SchedulerProfiles { get; init; } = [];
+
+    /// <summary>Simulated nodes to run in this server (`--fake-nodes`); null for none.</summary>
+    public Capstan.Agent.FakeNodes.FakeNodeOptions? FakeNodes { get; init; }
+
     /// <summary>Roll every Deployment back by itself when a rollout fails (per Deployment: annotation capstan.io/rollback-on-failure).</summary>
     public bool AutoRollbackByDefault { get; init; }
 

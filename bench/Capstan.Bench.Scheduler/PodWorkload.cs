@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+
+namespace Capstan.Bench.Scheduler;
+
+/// <summary>What one run of pods measured: when each pod was created and when the watch first showed it bound.</summary>
+public sealed record WorkloadResult(int Created, int Bound, TimeSpan Elapsed, IReadOnlyList<double> LatenciesMs, IReadOnlyDictionary<string, string> NodeOf)
+{
+    public double PodsPerSecond => Bound / Elapsed.TotalSeconds;
+
+    public double Percentile(double p)
+    {
+        if (LatenciesMs.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = LatenciesMs.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
+}
+
+/// <summary>
+/// Creates pods with bounded concurrency and watches them until each is bound (spec.nodeName set in the stored object,
+/// i.e. its binding is durable). Throughput counts from the first create to the last binding seen.
+/// </summary>
+public static class PodWorkload
+{
+    public const string Namespace = "bench";
+
+    public static async Task<WorkloadResult> RunAsync(Kubernetes client, IReadOnlyList<V1Pod> pods, int concurrency, TimeSpan timeout, CancellationToken ct)
+    {
+        try
+        {
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+        }
+
+        var created = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var bound = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var nodeOf = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var allBound = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(timeout);
+
+        var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = Task.Run(async () =>
+        {
+            var list = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
+            var version = list.Metadata.ResourceVersion;
+            watching.TrySetResult();
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var events = client.CoreV1.WatchListNamespacedPodAsync(Namespace, allowWatchBookmarks: true, resourceVersion: version, timeoutSeconds: 600, cancellationToken: stop.Token);
+                    await foreach (var (type, pod) in events.ConfigureAwait(false))
+                    {
+                        version = pod.Metadata?.ResourceVersion ?? version;
+                        if (type is WatchEventType.Added or WatchEventType.Modified && pod.Spec?.NodeName is { Length: > 0 } node)
+                        {
+                            var now = Stopwatch.GetTimestamp();
+                            if (bound.TryAdd(pod.Metadata!.Name, now))
+                            {
+                                nodeOf[pod.Metadata.Name] = node;
+                                if (bound.Count >= pods.Count)
+                                {
+                                    allBound.TrySetResult();
+                                }
+                            }
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && !stop.IsCancellationRequested)
+                {
+                    await Task.Delay(200, stop.Token).ConfigureAwait(false);
+                }
+            }
+        }, CancellationToken.None);
+        await watching.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+
+        var started = Stopwatch.GetTimestamp();
+        var next = -1;
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) is var i && i < pods.Count && !stop.IsCancellationRequested)
+            {
+                var pod = pods[i];
+                created[pod.Metadata.Name] = Stopwatch.GetTimestamp();
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        await client.CoreV1.CreateNamespacedPodAsync(pod, Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (Exception ex) when (attempt < 5 && ex is HttpRequestException or k8s.Autorest.HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.InternalServerError })
+                    {
+                        await Task.Delay(100, stop.Token).ConfigureAwait(false);
+                    }
+                }
+            }
+        }, CancellationToken.None)).ToArray();
+
+        try
+        {
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            await allBound.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Timed out: report what was bound.
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await watch.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        var last = bound.Values.DefaultIfEmpty(Stopwatch.GetTimestamp()).Max();
+        var latencies = bound.Where(b => created.ContainsKey(b.Key))
+            .Select(b => Stopwatch.GetElapsedTime(created[b.Key], b.Value).TotalMilliseconds).ToList();
+        return new WorkloadResult(created.Count, bound.Count, Stopwatch.GetElapsedTime(started, last), latencies, nodeOf);
+    }
+}

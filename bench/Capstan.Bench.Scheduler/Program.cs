@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using Capstan.Bench.Scheduler;
+using k8s.Models;
+
+var capstan = new Option<string?>("--capstan") { Description = "capstan apphost or capstan.dll (default: src/Capstan/bin/Release/net10.0/capstan of this checkout)" };
+var podCount = new Option<int>("--pods") { Description = "pods per throughput run", DefaultValueFactory = _ => 10000 };
+var nodeCounts = new Option<string>("--nodes") { Description = "simulated node counts of the plain runs, comma-separated", DefaultValueFactory = _ => "1000,5000" };
+var constrainedNodes = new Option<int>("--constrained-nodes") { Description = "simulated nodes of the anti-affinity and spread runs", DefaultValueFactory = _ => 5000 };
+var packPods = new Option<int>("--pack-pods") { Description = "pods of the packing run", DefaultValueFactory = _ => 5000 };
+var concurrency = new Option<int>("--concurrency") { Description = "concurrent pod creations", DefaultValueFactory = _ => 64 };
+var timeout = new Option<double>("--timeout") { Description = "seconds each run may take", DefaultValueFactory = _ => 300 };
+var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, anti, spread, pack (default all)", AllowMultipleArgumentsPerToken = true };
+var workDir = new Option<string?>("--work-dir") { Description = "data dirs and server logs (default: a new folder under /tmp)" };
+
+var root = new RootCommand("Scheduler benchmark: pods/s from creation to stored binding on simulated nodes, latency, packing, server RSS.")
+{
+    capstan, podCount, nodeCounts, constrainedNodes, packPods, concurrency, timeout, only, workDir,
+};
+root.SetAction(async (parse, ct) =>
+{
+    var checkout = Checkout();
+    var capstanPath = parse.GetValue(capstan) ?? (checkout is null ? null : Path.Combine(checkout, "src", "Capstan", "bin", "Release", "net10.0", "capstan"));
+    if (capstanPath is null || !File.Exists(capstanPath))
+    {
+        Console.Error.WriteLine($"capstan not found ({capstanPath}); build it with `dotnet build src/Capstan -c Release` or pass --capstan");
+        return 2;
+    }
+
+    var runs = (parse.GetValue(only) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    if (runs.Count == 0)
+    {
+        runs = ["decide", "plain", "anti", "spread", "pack"];
+    }
+
+    var work = parse.GetValue(workDir) ?? Path.Combine(Path.GetTempPath(), "capstan-bench-scheduler-" + Guid.NewGuid().ToString("N")[..8]);
+    Directory.CreateDirectory(work);
+    var pods = parse.GetValue(podCount);
+    var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
+    var parallel = parse.GetValue(concurrency);
+    Console.WriteLine($"capstan: {capstanPath}; {Environment.ProcessorCount} CPUs; work dir {work}");
+    Console.WriteLine($"{"run",-34} {"nodes",6} {"pods",6} {"bound",6} {"pods/s",8} {"p50 ms",8} {"p99 ms",8}  notes");
+
+    if (runs.Contains("decide"))
+    {
+        var groups = Math.Max(1, (pods + parse.GetValue(constrainedNodes) - 1) / parse.GetValue(constrainedNodes)) * 10;
+        foreach (var (name, nodes, zones, workload) in new (string, int, int, IReadOnlyList<V1Pod>)[]
+        {
+            ("decisions only: plain", 1000, 0, Workloads.Plain(pods)),
+            ("decisions only: plain", 5000, 0, Workloads.Plain(pods)),
+            ("decisions only: zone spread", parse.GetValue(constrainedNodes), 10, Workloads.Spread(pods)),
+            ("decisions only: anti-affinity", parse.GetValue(constrainedNodes), 0, Workloads.AntiAffinity(pods, groups)),
+        })
+        {
+            var (rate, p50, p99, placed, _) = DecisionBenchmark.Run(workload, nodes, zones, new Capstan.Scheduler.Configuration.SchedulerProfile());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-34} {nodes,6} {workload.Count,6} {placed,6} {rate,8:F0} {p50 / 1000,8:F3} {p99 / 1000,8:F3}  in-process, no API server"));
+        }
+
+        // Packing quality does not depend on the API server: decide the packing workload with MostAllocated, every node searched.
+        var (packPodsList, lowerBound) = Workloads.Packing(parse.GetValue(packPods), seed: 42, nodeCpuMillis: 16000, nodeMemory: 64L << 30);
+        foreach (var percentage in new[] { 100, 0 })
+        {
+            var profile = new Capstan.Scheduler.Configuration.SchedulerProfile
+            {
+                ScoringStrategy = new Capstan.Scheduler.Framework.ScoringStrategy(Capstan.Scheduler.Framework.ScoringStrategy.MostAllocated, Capstan.Scheduler.Framework.ScoringStrategy.DefaultResources, []),
+                PercentageOfNodesToScore = percentage,
+            };
+            var (rate, p50, p99, placed, used) = DecisionBenchmark.Run(packPodsList, 1000, 0, profile, "16", "64Gi");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"decisions only: MostAllocated pack",-34} {1000,6} {packPodsList.Count,6} {placed,6} {rate,8:F0} {p50 / 1000,8:F3} {p99 / 1000,8:F3}  nodes used {used}, lower bound {lowerBound}, ratio {(double)used / lowerBound:F3} (percentageOfNodesToScore {(percentage == 0 ? "adaptive" : "100")})"));
+        }
+    }
+
+    var failed = false;
+    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes)
+    {
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(capstanPath, work, name.Replace(' ', '-') + "-" + nodes, serverArgs, nodes, ct);
+            var result = await PodWorkload.RunAsync(server.Client, workload, parallel, limit, ct);
+            failed |= result.Bound < workload.Count;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  {notes(result, server)}"));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failed = true;
+            Console.WriteLine($"{name,-34} {nodes,6} failed: {ex.Message}");
+        }
+    }
+
+    if (runs.Contains("plain"))
+    {
+        foreach (var nodes in parse.GetValue(nodeCounts)!.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)))
+        {
+            await RunAsync("plain (10m cpu, 16Mi)", nodes, [], Workloads.Plain(pods), (_, server) => string.Create(CultureInfo.InvariantCulture, $"server RSS {server.RssMiB():F0} MiB (target 5,000 pods/s at 5,000 nodes; RSS <= 300 MiB)"));
+        }
+    }
+
+    var constrained = parse.GetValue(constrainedNodes);
+    if (runs.Contains("anti"))
+    {
+        var groups = Math.Max(1, (pods + constrained - 1) / constrained) * 10;
+        await RunAsync($"required anti-affinity ({groups} groups)", constrained, [], Workloads.AntiAffinity(pods, groups),
+            (r, _) => $"violations {Workloads.AntiAffinityViolations(r, groups)} (target 1,000 pods/s)");
+    }
+
+    if (runs.Contains("spread"))
+    {
+        await RunAsync("zone spread (maxSkew 1, 10 zones)", constrained, ["--fake-node-zones", "10"], Workloads.Spread(pods),
+            (r, _) => $"max skew {Workloads.ZoneSkew(r, 10)} (target 1,000 pods/s)");
+    }
+
+    if (runs.Contains("pack"))
+    {
+        var config = Path.Combine(work, "most-allocated.yaml");
+        File.WriteAllText(config, Workloads.MostAllocatedConfig);
+        var (packing, bound) = Workloads.Packing(parse.GetValue(packPods), seed: 42, nodeCpuMillis: 16000, nodeMemory: 64L << 30);
+        await RunAsync("packing, MostAllocated", 1000, ["--scheduler-config", config, "--fake-node-capacity", "cpu=16,memory=64Gi,pods=110"], packing,
+            (r, _) =>
+            {
+                var used = r.NodeOf.Values.Distinct().Count();
+                return string.Create(CultureInfo.InvariantCulture, $"nodes used {used}, lower bound {bound}, ratio {(double)used / bound:F3} (target <= 1.05)");
+            });
+    }
+
+    Console.WriteLine($"server logs under {work}");
+    return failed ? 1 : 0;
+});
+
+return await root.Parse(args).InvokeAsync();
+
+static string? Checkout()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Capstan.slnx")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    return null;
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using k8s;
+
+namespace Capstan.Bench.Scheduler;
+
+/// <summary>
+/// A published `capstan server --disable-agent --fake-nodes N` in its own process and data dir: the scheduler under test
+/// runs inside it, as in production, and its RSS is the server's. Disposing stops it.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDir;
+
+    private ServerProcess(Process process, string dataDir, Kubernetes client)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        Client = client;
+    }
+
+    public Kubernetes Client { get; }
+
+    public static async Task<ServerProcess> StartAsync(string capstanPath, string workDir, string name, IReadOnlyList<string> extraArgs, int nodes, CancellationToken ct)
+    {
+        var dataDir = Path.Combine(workDir, name);
+        Directory.CreateDirectory(dataDir);
+        var port = FreePort();
+        var start = new ProcessStartInfo(capstanPath.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet" : capstanPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (capstanPath.EndsWith(".dll", StringComparison.Ordinal))
+        {
+            start.ArgumentList.Add(capstanPath);
+        }
+
+        foreach (var arg in new[] { "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--log-level", "Warning", "--fake-nodes", nodes.ToString(CultureInfo.InvariantCulture) }.Concat(extraArgs))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start " + capstanPath);
+        var log = new StreamWriter(dataDir + ".log") { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var kubeconfig = Path.Combine(dataDir, "kubeconfig.yaml");
+        var deadline = Stopwatch.StartNew();
+        while (!File.Exists(kubeconfig))
+        {
+            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new InvalidOperationException($"capstan server did not start; see {dataDir}.log");
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+
+        await Task.Delay(500, ct).ConfigureAwait(false);
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+        var client = new Kubernetes(config);
+        var server = new ServerProcess(process, dataDir, client);
+
+        // The server answers before its simulated nodes are all registered: wait for every one to be Ready.
+        while (true)
+        {
+            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(600))
+            {
+                await server.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"the {nodes} simulated nodes were not all Ready in time; see {dataDir}.log");
+            }
+
+            try
+            {
+                var list = await client.CoreV1.ListNodeAsync(cancellationToken: ct).ConfigureAwait(false);
+                if (list.Items.Count(n => n.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true) >= nodes)
+                {
+                    return server;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or k8s.Autorest.HttpOperationException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(1000, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The server's resident set size in MiB, from /proc.</summary>
+    public double RssMiB()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+
+        return double.NaN;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            // SIGTERM, as a user would stop it; then make sure.
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync().ConfigureAwait(false);
+            }
+
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+        _ = _dataDir;
+    }
+}

@@ -1,0 +1,167 @@
+using Capstan.Scheduler.Framework;
+
+namespace Capstan.Scheduler.Plugins;
+
+/// <summary>
+/// topologySpreadConstraints. PreFilter counts, per constraint, the matching pods (same namespace, not being deleted) in
+/// every domain of its topology key over the eligible nodes: those with every constraint's key, matching the pod's node
+/// affinity and selector (nodeAffinityPolicy Honor, the default) and, with nodeTaintsPolicy Honor, whose taints it
+/// tolerates. A DoNotSchedule constraint rejects a node when placing the pod there would put its domain more than maxSkew
+/// above the emptiest domain (taken as 0 while there are fewer than minDomains domains). ScheduleAnyway constraints score:
+/// the fewer matching pods in the node's domains, the better.
+/// </summary>
+internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScorePlugin
+{
+    public const string SkewReason = "node(s) didn't match pod topology spread constraints";
+    public const string MissingLabelReason = "node(s) didn't match pod topology spread constraints (missing required label)";
+
+    private readonly TaintToleration _taints = new();
+    private ConstraintState[] _states = [];
+
+    public string Name => "PodTopologySpread";
+
+    public int Weight => 2;
+
+    public FilterStatus PreFilter(PodInfo pod, SchedulingContext context)
+    {
+        var constraints = pod.SpreadConstraints;
+        if (constraints.Count == 0)
+        {
+            _states = [];
+            return FilterStatus.Success;
+        }
+
+        _states = new ConstraintState[constraints.Count];
+        for (var i = 0; i < constraints.Count; i++)
+        {
+            _states[i] = new ConstraintState(constraints[i], constraints[i].Selector.Matches(pod.Labels) ? 1 : 0);
+        }
+
+        var honorAffinity = _states.Any(st => st.Constraint.HonorNodeAffinity);
+        var honorTaints = _states.Any(st => st.Constraint.HonorNodeTaints);
+        foreach (var node in context.Nodes)
+        {
+            if (!HasAllKeys(node, constraints))
+            {
+                continue;
+            }
+
+            // Each node's eligibility is decided once, not once per constraint.
+            var affinityOk = !honorAffinity || NodeAffinity.Matches(pod, node);
+            var taintsOk = !honorTaints || _taints.Filter(pod, node).IsSuccess;
+            foreach (var state in _states)
+            {
+                var c = state.Constraint;
+                if ((c.HonorNodeAffinity && !affinityOk) || (c.HonorNodeTaints && !taintsOk))
+                {
+                    continue;
+                }
+
+                var value = node.Labels[c.TopologyKey];
+                var count = 0;
+                if (node.PodCount > 0)
+                {
+                    foreach (var other in node.Pods)
+                    {
+                        if (other.Namespace == pod.Namespace && other.Uid != pod.Uid && !other.IsDeleting && c.Selector.Matches(other.Labels))
+                        {
+                            count++;
+                        }
+                    }
+                }
+
+                ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(state.Counts, value, out _);
+                slot += count;
+            }
+        }
+
+        foreach (var state in _states)
+        {
+            state.Min = state.Counts.Count == 0 || state.Counts.Count < state.Constraint.MinDomains ? 0 : state.Counts.Values.Min();
+        }
+
+        return FilterStatus.Success;
+    }
+
+    public FilterStatus Filter(PodInfo pod, NodeInfo node)
+    {
+        foreach (var state in _states)
+        {
+            var c = state.Constraint;
+            if (!c.DoNotSchedule)
+            {
+                continue;
+            }
+
+            if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
+            {
+                return FilterStatus.Unresolvable(Name, MissingLabelReason);
+            }
+
+            // Example: zones a=3, b=2, c=2, maxSkew 1, the pod matches itself: on a the skew is 3+1-2 = 2 > 1, rejected;
+            // on b it is 2+1-2 = 1, allowed.
+            if (state.Counts.GetValueOrDefault(value) + state.SelfMatch - state.Min > c.MaxSkew)
+            {
+                return FilterStatus.Unschedulable(Name, SkewReason);
+            }
+        }
+
+        return FilterStatus.Success;
+    }
+
+    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    {
+        if (!_states.Any(s => !s.Constraint.DoNotSchedule))
+        {
+            scores.Clear();
+            return;
+        }
+
+        long min = long.MaxValue;
+        long max = long.MinValue;
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            long total = 0;
+            foreach (var state in _states)
+            {
+                if (!state.Constraint.DoNotSchedule && nodes[i].Labels.TryGetValue(state.Constraint.TopologyKey, out var value))
+                {
+                    total += state.Counts.GetValueOrDefault(value);
+                }
+            }
+
+            scores[i] = total;
+            min = Math.Min(min, total);
+            max = Math.Max(max, total);
+        }
+
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            scores[i] = max == min ? IScorePlugin.MaxNodeScore : (max - scores[i]) * IScorePlugin.MaxNodeScore / (max - min);
+        }
+    }
+
+    private static bool HasAllKeys(NodeInfo node, IReadOnlyList<TopologySpreadConstraint> constraints)
+    {
+        for (var i = 0; i < constraints.Count; i++)
+        {
+            if (!node.Labels.ContainsKey(constraints[i].TopologyKey))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class ConstraintState(TopologySpreadConstraint constraint, int selfMatch)
+    {
+        public TopologySpreadConstraint Constraint { get; } = constraint;
+
+        public int SelfMatch { get; } = selfMatch;
+
+        public Dictionary<string, int> Counts { get; } = new(StringComparer.Ordinal);
+
+        public int Min { get; set; }
+    }
+}

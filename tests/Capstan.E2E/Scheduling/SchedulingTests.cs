@@ -1,0 +1,233 @@
+using Capstan.E2E.Infrastructure;
+
+namespace Capstan.E2E.Scheduling;
+
+/// <summary>
+/// The scheduler end to end through kubectl on simulated nodes: bin packing against spreading, taints, anti-affinity and
+/// zone spread. Each test deletes its pods at the end, so the next starts from empty nodes.
+/// </summary>
+[Trait("Category", "Slow")]
+public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluster), IClassFixture<FakeNodeCluster>
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(60);
+
+    private static string Pods(int count, string prefix, string cpu = "500m", string extraSpec = "", string labels = "app: test")
+    {
+        var manifests = Enumerable.Range(0, count).Select(i => $"""
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: {prefix}-{i}
+              labels:
+                {labels}
+            spec:
+              terminationGracePeriodSeconds: 0
+            {extraSpec}
+              containers:
+              - name: c
+                image: registry.k8s.io/pause:3.10
+                imagePullPolicy: IfNotPresent
+                resources:
+                  requests:
+                    cpu: {cpu}
+                    memory: 100Mi
+            """);
+        return string.Join("\n---\n", manifests);
+    }
+
+    private async Task<string> ApplyAsync(string manifest)
+    {
+        var ns = await Server.CreateNamespaceAsync("sched");
+        (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(manifest))).EnsureSuccess();
+        return ns;
+    }
+
+    /// <summary>pod name → node name once <paramref name="scheduled"/> pods are bound (empty string for pending ones).</summary>
+    private async Task<Dictionary<string, string>> WaitForPlacementAsync(string ns, int scheduled)
+    {
+        var deadline = DateTime.UtcNow + Within;
+        Dictionary<string, string> placement;
+        do
+        {
+            var result = (await Kubectl.RunAsync("get", "pods", "-n", ns, "-o", "jsonpath={range .items[*]}{.metadata.name}={.spec.nodeName}{\"\\n\"}{end}")).EnsureSuccess();
+            placement = result.Lines.Select(l => l.Split('=')).ToDictionary(p => p[0], p => p[1]);
+            if (placement.Values.Count(n => n.Length > 0) >= scheduled)
+            {
+                return placement;
+            }
+
+            await Task.Delay(300);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return placement;
+    }
+
+    /// <summary>The FailedScheduling events' messages, once one contains <paramref name="expected"/> (or the last seen).</summary>
+    private async Task<string> FailedSchedulingAsync(string ns, string expected)
+    {
+        var deadline = DateTime.UtcNow + Within;
+        string messages;
+        do
+        {
+            messages = (await Kubectl.RunAsync("get", "events", "-n", ns, "--field-selector", "reason=FailedScheduling", "-o", "jsonpath={.items[*].message}")).Stdout;
+            if (messages.Contains(expected, StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(500);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return messages;
+    }
+
+    private async Task CleanUpAsync(string ns) =>
+        (await Kubectl.RunAsync("delete", "pods", "--all", "-n", ns, "--grace-period=0", "--force", "--wait=true")).EnsureSuccess();
+
+    [Fact]
+    public async Task MostAllocated_FillsOneNodeBeforeTheNext()
+    {
+        var ns = await ApplyAsync(Pods(6, "packed", "1", "  schedulerName: bin-packer"));
+        try
+        {
+            var placement = await WaitForPlacementAsync(ns, 6);
+
+            // 4 CPUs a node, 1 CPU a pod: four on one node, two on a second.
+            Assert.Equal([2, 4], placement.Values.GroupBy(n => n).Select(g => g.Count()).Order());
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+        }
+    }
+
+    [Fact]
+    public async Task LeastAllocated_SpreadsOverEveryNode()
+    {
+        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "spread"));
+        try
+        {
+            var placement = await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+
+            Assert.Equal(FakeNodeCluster.Nodes, placement.Values.Where(n => n.Length > 0).Distinct().Count());
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+        }
+    }
+
+    [Fact]
+    public async Task Taint_OnlyToleratingPodsLand()
+    {
+        (await Kubectl.RunAsync("taint", "node", "fake-node-0", "dedicated=batch:NoSchedule")).EnsureSuccess();
+        var pinned = "  nodeSelector:\n    kubernetes.io/hostname: fake-node-0";
+        var tolerating = pinned + "\n  tolerations:\n  - key: dedicated\n    operator: Equal\n    value: batch\n    effect: NoSchedule";
+        var ns = await ApplyAsync(Pods(1, "intolerant", extraSpec: pinned) + "\n---\n" + Pods(1, "tolerant", extraSpec: tolerating));
+        try
+        {
+            var placement = await WaitForPlacementAsync(ns, 1);
+            await Task.Delay(1000);
+            placement = await WaitForPlacementAsync(ns, 1);
+
+            Assert.Equal("fake-node-0", placement["tolerant-0"]);
+            Assert.Equal("", placement["intolerant-0"]);
+            Assert.Contains("untolerated taint {dedicated: batch}", await FailedSchedulingAsync(ns, "untolerated taint {dedicated: batch}"));
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+            (await Kubectl.RunAsync("taint", "node", "fake-node-0", "dedicated=batch:NoSchedule-")).EnsureSuccess();
+        }
+    }
+
+    [Fact]
+    public async Task RequiredAntiAffinity_KeepsReplicasApart_AndLeavesTheExtraPending()
+    {
+        var anti = """
+              affinity:
+                podAntiAffinity:
+                  requiredDuringSchedulingIgnoredDuringExecution:
+                  - labelSelector:
+                      matchLabels:
+                        app: lonely
+                    topologyKey: kubernetes.io/hostname
+            """;
+        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes + 1, "lonely", "100m", anti, "app: lonely"));
+        try
+        {
+            var placement = await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+            await Task.Delay(1000);
+            placement = await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+
+            var nodes = placement.Values.Where(n => n.Length > 0).ToList();
+            Assert.Equal(FakeNodeCluster.Nodes, nodes.Count);
+            Assert.Equal(nodes.Count, nodes.Distinct().Count());
+            Assert.Contains("node(s) didn't match pod anti-affinity rules", await FailedSchedulingAsync(ns, "node(s) didn't match pod anti-affinity rules"));
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+        }
+    }
+
+    [Fact]
+    public async Task TopologySpread_BalancesZones()
+    {
+        var spread = """
+              topologySpreadConstraints:
+              - maxSkew: 1
+                topologyKey: topology.kubernetes.io/zone
+                whenUnsatisfiable: DoNotSchedule
+                labelSelector:
+                  matchLabels:
+                    app: zonal
+            """;
+
+        // bin-packer would put them all on one node were it not for the constraint.
+        var ns = await ApplyAsync(Pods(6, "zonal", "100m", spread + "\n  schedulerName: bin-packer", "app: zonal"));
+        try
+        {
+            var placement = await WaitForPlacementAsync(ns, 6);
+            var zones = (await Kubectl.RunAsync("get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.labels.topology\\.kubernetes\\.io/zone}{\"\\n\"}{end}"))
+                .EnsureSuccess().Lines.Select(l => l.Split('=')).ToDictionary(p => p[0], p => p[1]);
+
+            var perZone = placement.Values.GroupBy(n => zones[n]).ToDictionary(g => g.Key, g => g.Count());
+            Assert.Equal(new Dictionary<string, int> { ["zone-0"] = 2, ["zone-1"] = 2, ["zone-2"] = 2 }, perZone);
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+        }
+    }
+
+    [Fact]
+    public async Task HighPriorityPod_PreemptsALowPriorityOne()
+    {
+        // 3.5 CPUs on each of the six 4-CPU nodes at priority 0; a 2-CPU pod at priority 1000 fits only by evicting one.
+        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "filler", "3500m", "  priority: 0", "app: filler"));
+        try
+        {
+            await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", "  priority: 1000", "app: urgent")))).EnsureSuccess();
+
+            var deadline = DateTime.UtcNow + Within;
+            Dictionary<string, string> placement;
+            do
+            {
+                await Task.Delay(500);
+                placement = await WaitForPlacementAsync(ns, 0);
+            }
+            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline);
+
+            Assert.NotEqual("", placement["urgent-0"]);
+            Assert.Equal(FakeNodeCluster.Nodes - 1, placement.Keys.Count(k => k.StartsWith("filler-", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+        }
+    }
+}
