@@ -72,6 +72,13 @@ public sealed class InProcessHandler : DelegatingHandler
             {
                 headers[name] = values.ToArray();
             }
+
+            // Content-Length is computed on first read, so enumerating the headers can miss it; handlers that read a
+            // body only when one is announced (DELETE's options: gracePeriodSeconds, propagationPolicy) need it.
+            if (request.Content.Headers.ContentLength is { } length)
+            {
+                headers.ContentLength = length;
+            }
         }
 
         var aborted = new RequestAbort(_serverStopping);

@@ -137,4 +137,21 @@ public sealed class InProcessClientTests(InProcessServerFixture fixture) : IClas
         var again = await client.CoreV1.ListNamespacedConfigMapAsync("default");
         Assert.Contains(again.Items, c => c.Metadata.Name == "in-process-raw-2");
     }
+
+    [Fact]
+    public async Task Delete_OptionsInTheBody_AreHonoured()
+    {
+        using var client = ControllerManager();
+        await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "in-process-grace" },
+            Spec = new V1PodSpec { NodeName = "somewhere", Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+        }, "default");
+
+        // A bound pod is deleted gracefully by default; gracePeriodSeconds 0 in the body removes it at once.
+        await client.CoreV1.DeleteNamespacedPodAsync("in-process-grace", "default", new V1DeleteOptions { GracePeriodSeconds = 0 });
+
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedPodAsync("in-process-grace", "default"));
+        Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
+    }
 }
