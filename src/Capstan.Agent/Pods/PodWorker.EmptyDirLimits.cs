@@ -26,17 +26,7 @@ internal sealed partial class PodWorker
         }
 
         _ctx.Events.Pod(pod, "Warning", "Evicted", message);
-        await StopContainersAsync(pod, containers, PodGrace(pod), ct).ConfigureAwait(false);
-        await _ctx.Runtime.StopPodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false);
-        _sandbox = sandbox with { State = SandboxState.NotReady };
-        var status = BuildStatus(pod, sandbox, await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false), podIsTerminal: true);
-        status.Phase = PodPhases.Failed;
-        status.Reason = "Evicted";
-        status.Message = message;
-        _terminal = true;
-        _terminalStatus = status;
-        Publish(pod, _sandbox, []);
-        await PostStatusAsync(status, ct).ConfigureAwait(false);
+        await FailPodAsync(pod, sandbox, containers, "Evicted", message, ct).ConfigureAwait(false);
         return true;
     }
 }

@@ -264,18 +264,24 @@ internal sealed partial class PodWorker
 
         const string message = "Pod was active on the node longer than the specified deadline";
         _ctx.Events.Pod(pod, "Normal", "DeadlineExceeded", message);
+        await FailPodAsync(pod, sandbox, containers, "DeadlineExceeded", message, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Kills the containers and stops the sandbox, then reports the pod Failed with <paramref name="reason"/> for good.</summary>
+    private async Task FailPodAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, string reason, string message, CancellationToken ct)
+    {
         await StopContainersAsync(pod, containers, PodGrace(pod), ct).ConfigureAwait(false);
         await _ctx.Runtime.StopPodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false);
         _sandbox = sandbox with { State = SandboxState.NotReady };
         var status = BuildStatus(pod, sandbox, await _ctx.Runtime.ListContainersAsync(sandbox.Id, ct).ConfigureAwait(false), podIsTerminal: true);
         status.Phase = PodPhases.Failed;
-        status.Reason = "DeadlineExceeded";
+        status.Reason = reason;
         status.Message = message;
         _terminal = true;
         _terminalStatus = status;
         Publish(pod, _sandbox, []);
         await PostStatusAsync(status, ct).ConfigureAwait(false);
-        return true;
     }
 
     private async Task<PodSandbox> EnsureSandboxAsync(V1Pod pod, CancellationToken ct)
