@@ -88,57 +88,8 @@ internal static class NodeEligibility
             return true;
         }
 
-        return required.Items("nodeSelectorTerms").Any(term => TermMatches(term.Item, nodeName, labels));
+        return required.Items("nodeSelectorTerms").Any(term => Nodes.NodeSelectorTerm.Matches(term.Item, nodeName, labels));
     }
-
-    private static bool TermMatches(JsonObject term, string nodeName, IReadOnlyDictionary<string, string> labels)
-    {
-        var expressions = term.Items("matchExpressions").Select(e => e.Item).ToList();
-        var fields = term.Items("matchFields").Select(e => e.Item).ToList();
-        if (expressions.Count == 0 && fields.Count == 0)
-        {
-            return false;
-        }
-
-        foreach (var e in expressions)
-        {
-            var has = labels.TryGetValue(e.StrOrEmpty("key"), out var value);
-            if (!RequirementMatches(e, has, value))
-            {
-                return false;
-            }
-        }
-
-        foreach (var f in fields)
-        {
-            if (f.StrOrEmpty("key") != "metadata.name" || !RequirementMatches(f, true, nodeName))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool RequirementMatches(JsonObject requirement, bool has, string? value)
-    {
-        var values = requirement.Strings("values");
-        return requirement.StrOrEmpty("operator") switch
-        {
-            "In" => has && value is not null && values.Contains(value),
-            "NotIn" => !has || value is null || !values.Contains(value),
-            "Exists" => has,
-            "DoesNotExist" => !has,
-            "Gt" => has && values.Count == 1 && Compare(value, values[0]) > 0,
-            "Lt" => has && values.Count == 1 && Compare(value, values[0]) < 0,
-            _ => false,
-        };
-    }
-
-    private static int Compare(string? value, string bound) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && long.TryParse(bound, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b)
-            ? v.CompareTo(b)
-            : 0;
 
     private static JsonObject Toleration(string key, string effect) => new() { ["key"] = key, ["operator"] = "Exists", ["effect"] = effect };
 }
