@@ -115,13 +115,22 @@ public sealed partial class CapstanServer
                 ],
             },
         };
+        // Read first: on a restart a create would be refused for its taken ClusterIP (422) before its taken name (409).
+        V1Service? existing = null;
         try
+        {
+            existing = await admin.ReadNamespacedServiceAsync(KubeDnsName, ns, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+
+        if (existing is null)
         {
             await admin.CreateNamespacedServiceAsync(service, ns, cancellationToken: ct).ConfigureAwait(false);
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        else
         {
-            var existing = await admin.ReadNamespacedServiceAsync(KubeDnsName, ns, cancellationToken: ct).ConfigureAwait(false);
             if (!existing.Spec.Ports.Select(p => (p.Name, p.Protocol, p.TargetPort?.Value)).SequenceEqual(service.Spec.Ports.Select(p => (p.Name, p.Protocol, p.TargetPort?.Value))))
             {
                 existing.Spec.Ports = service.Spec.Ports;
@@ -163,8 +172,8 @@ public sealed partial class CapstanServer
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            var existing = await admin.ReadNamespacedEndpointSliceAsync(KubeDnsSliceName, ns, cancellationToken: ct).ConfigureAwait(false);
-            slice.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+            var existingSlice = await admin.ReadNamespacedEndpointSliceAsync(KubeDnsSliceName, ns, cancellationToken: ct).ConfigureAwait(false);
+            slice.Metadata.ResourceVersion = existingSlice.Metadata.ResourceVersion;
             await admin.ReplaceNamespacedEndpointSliceAsync(slice, KubeDnsSliceName, ns, cancellationToken: ct).ConfigureAwait(false);
         }
 

@@ -222,10 +222,11 @@ public sealed partial class CapstanServer : IAsyncDisposable
         _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true, ClusterDns = agentConfig.ClusterDns ?? ClusterDnsIp(Config.ServiceCidr) }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
     }
 
-    // Simulated nodes are nodes too: system:node:<prefix> in system:nodes (no Node authorizer restricts a node to its own objects).
+    // Simulated nodes act for many nodes at once, so they cannot be one system:node:<name> (the Node authorizer keeps a
+    // node to its own objects); they hold the nodes group's RBAC roles under an identity of their own.
     private async Task StartFakeNodesAsync(Capstan.Agent.FakeNodes.FakeNodeOptions options, CancellationToken ct)
     {
-        _fakeNodeClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + options.NamePrefix.TrimEnd('-'), SystemGroups.Nodes, SystemGroups.Authenticated);
+        _fakeNodeClient = CreateInProcessClient("system:capstan:fake-nodes", SystemGroups.Nodes, SystemGroups.Authenticated);
         _fakeNodes = await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(_fakeNodeClient, options, _loggerFactory, ct).ConfigureAwait(false);
     }
 
