@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Capstan.Api.Registry;
 using Capstan.ApiServer.Caching;
@@ -25,40 +24,10 @@ public sealed class DefaultStorageClass(WatchCache cache) : IMutatingAdmission
             return;
         }
 
-        if (cache.Registry.FindKind("storage.k8s.io", "StorageClass") is not { } classes)
-        {
-            return;
-        }
-
-        string? best = null;
-        var bestCreated = "";
-        foreach (var cached in cache.For(classes).List(classes.StoragePrefix))
-        {
-            if (JsonNode.Parse(cached.Json) is not JsonObject sc || !IsDefault(sc))
-            {
-                continue;
-            }
-
-            var created = sc["metadata"]?["creationTimestamp"]?.GetValue<string>() ?? "";
-            if (best is null || string.CompareOrdinal(created, bestCreated) > 0 || (created == bestCreated && string.CompareOrdinal(cached.Name, best) < 0))
-            {
-                best = cached.Name;
-                bestCreated = created;
-            }
-        }
-
+        var best = DefaultClass.Find(cache, "storage.k8s.io", "StorageClass", DefaultAnnotation, BetaDefaultAnnotation);
         if (best is not null)
         {
             spec["storageClassName"] = best;
         }
     }
-
-    private static bool IsDefault(JsonObject storageClass)
-    {
-        var annotations = storageClass["metadata"]?["annotations"] as JsonObject;
-        return IsTrue(annotations?[DefaultAnnotation]) || IsTrue(annotations?[BetaDefaultAnnotation]);
-    }
-
-    private static bool IsTrue(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String && string.Equals(v.GetValue<string>(), "true", StringComparison.OrdinalIgnoreCase);
 }

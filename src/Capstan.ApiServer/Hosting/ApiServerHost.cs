@@ -57,6 +57,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var resourceStore = new ResourceStore(store, cache, TimeProvider.System, new Allocation.ServiceAllocator(options.ServiceCidr));
         resourceStore.Admission.Add(new Admission.DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds));
         resourceStore.Admission.Add(new Admission.DefaultStorageClass(cache));
+        resourceStore.Admission.Add(new Admission.DefaultIngressClass(cache));
         resourceStore.UpdateAdmission.Add(new Admission.PersistentVolumeClaimResize(cache));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
