@@ -116,8 +116,14 @@ public sealed class StatefulSetController : Controller
             currentRevision = updateRevision.GetName();
         }
 
-        // Before any scale-down delete: a condemned pod must own its claims (whenScaled: Delete) before it goes.
-        await SyncClaimOwnersAsync(set, pods, ct).ConfigureAwait(false);
+        // Before any scale-down delete: a condemned pod must own its claims (whenScaled: Delete) before it goes. A claim
+        // that could not be updated (a concurrent write) holds the deletes back: once its pod is gone, nothing would
+        // give the claim an owner any more and it would outlive its ordinal.
+        if (!await SyncClaimOwnersAsync(set, pods, ct).ConfigureAwait(false))
+        {
+            return ReconcileResult.After(TimeSpan.FromMilliseconds(200));
+        }
+
         var plan = new StatefulSetPlan(set, pods, currentRevision, updateRevision.GetName());
         await ApplyAsync(set, plan, updateRevision, revisionsAfter, ct).ConfigureAwait(false);
 
@@ -253,13 +259,16 @@ public sealed class StatefulSetController : Controller
     }
 
     /// <summary>Brings the ownerReferences of the set's claims in line with persistentVolumeClaimRetentionPolicy.</summary>
-    private async Task SyncClaimOwnersAsync(JsonObject set, List<JsonObject> pods, CancellationToken ct)
+    /// <summary>Gives each claim the owners its retention policy asks for; false when one of them could not be updated yet.</summary>
+    private async Task<bool> SyncClaimOwnersAsync(JsonObject set, List<JsonObject> pods, CancellationToken ct)
     {
         var templates = StatefulSetClaims.Templates(set).Select(StatefulSetClaims.TemplateName).ToList();
         if (templates.Count == 0)
         {
-            return;
+            return true;
         }
+
+        var complete = true;
 
         var replicas = (int)((set["spec"] as JsonObject)?.Long("replicas") ?? 1);
         var prefixes = templates.Select(t => $"{t}-{set.GetName()}-").ToList();
@@ -283,10 +292,16 @@ public sealed class StatefulSetController : Controller
             {
                 await _kube.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), claim.GetName(), claim.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
             }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+            {
+                complete = false;
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
             {
             }
         }
+
+        return complete;
     }
 
     private async Task DeletePodAsync(JsonObject set, JsonObject pod, CancellationToken ct)
