@@ -250,6 +250,13 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             env.Add(new("HOSTNAME", sandbox.Config.Hostname));
         }
 
+        // Pods share the host's network here: a server that listens on 0.0.0.0 would take its port from every other
+        // pod. POD_IP tells programs which address is theirs (DESIGN.md: the process runtime sets it).
+        if (!env.Any(e => e.Key == "POD_IP"))
+        {
+            env.Add(new("POD_IP", sandbox.Ip));
+        }
+
         var cgroups = _cgroups?.Create(id, config.Resources) ?? [];
         var record = new ContainerRecord(id, sandboxId, config, _time.GetUtcNow(), string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir, env, cgroups);
         WriteAtomic(Path.Combine(dir, "container.json"), JsonSerializer.Serialize(record, Json));

@@ -139,6 +139,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Contains("stdout F EMPTY=", log);
         Assert.Contains("stdout F PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", log);
         Assert.Contains("stdout F HOSTNAME=pod", log);
+        Assert.Contains(log, l => l.StartsWith("stdout F POD_IP=127.", StringComparison.Ordinal));
         Assert.DoesNotContain(log, l => l.Contains("CAPSTAN_AGENT_ONLY", StringComparison.Ordinal));
     }
 
