@@ -18,7 +18,7 @@ public sealed record ServiceProxyOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How TCP payload is copied between the client and the backend; see bench/README.md for the measurements.</summary>
-    public ProxyRelayMode Relay { get; init; } = ProxyRelayMode.Buffer;
+    public ProxyRelayMode Relay { get; init; } = ProxyRelayMode.Epoll;
 
     /// <summary>How often listeners that failed to bind (an address not on this host, a port in use) are tried again.</summary>
     public TimeSpan BindRetryInterval { get; init; } = TimeSpan.FromSeconds(2);

@@ -44,5 +44,5 @@ public sealed record AgentConfig
     public int ProxyMetricsPort { get; init; } = 10249;
 
     /// <summary>How the service proxy copies TCP payload (--proxy-relay buffer|splice|epoll; see bench/README.md).</summary>
-    public Capstan.Network.Proxy.ProxyRelayMode ProxyRelay { get; init; } = Capstan.Network.Proxy.ProxyRelayMode.Buffer;
+    public Capstan.Network.Proxy.ProxyRelayMode ProxyRelay { get; init; } = Capstan.Network.Proxy.ProxyRelayMode.Epoll;
 }
