@@ -504,23 +504,8 @@ public sealed partial class DaemonSetController : Controller
         return status;
     }
 
-    private async Task UpdateStatusAsync(JsonObject ds, JsonObject status, CancellationToken ct)
-    {
-        if (!StatusDiff.Differs(ds, status))
-        {
-            return;
-        }
-
-        var copy = ds.DeepCopy();
-        copy["status"] = status;
-        try
-        {
-            await _client.UpdateStatusAsync(DaemonSetResources.DaemonSets, copy, ct).ConfigureAwait(false);
-        }
-        catch (ApiRequestException ex) when (ex.IsNotFound)
-        {
-        }
-    }
+    private Task UpdateStatusAsync(JsonObject ds, JsonObject status, CancellationToken ct) =>
+        StatusDiff.WriteIfChangedAsync(_client, DaemonSetResources.DaemonSets, ds, status, ct);
 
     /// <summary>The key of the DaemonSet that controls the pod, when it is one we know (same uid).</summary>
     private string? Owner(JsonObject pod)

@@ -9,6 +9,25 @@ internal static class StatusDiff
 {
     public static bool Differs(JsonObject obj, JsonObject status) => !JsonNode.DeepEquals(Normalize(obj["status"] as JsonObject), Normalize(status));
 
+    /// <summary>Writes <paramref name="status"/> to the status subresource when it <see cref="Differs"/>; an object deleted meanwhile is left alone.</summary>
+    public static async Task WriteIfChangedAsync(DynamicClient client, ApiResource resource, JsonObject obj, JsonObject status, CancellationToken ct)
+    {
+        if (!Differs(obj, status))
+        {
+            return;
+        }
+
+        var copy = obj.DeepCopy();
+        copy["status"] = status;
+        try
+        {
+            await client.UpdateStatusAsync(resource, copy, ct).ConfigureAwait(false);
+        }
+        catch (ApiRequestException ex) when (ex.IsNotFound)
+        {
+        }
+    }
+
     private static JsonObject Normalize(JsonObject? status)
     {
         var copy = status?.DeepCopy() ?? new JsonObject();

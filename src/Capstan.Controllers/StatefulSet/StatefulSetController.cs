@@ -368,23 +368,8 @@ public sealed class StatefulSetController : Controller
         }
     }
 
-    private async Task UpdateStatusAsync(JsonObject set, JsonObject status, CancellationToken ct)
-    {
-        if (!StatusDiff.Differs(set, status))
-        {
-            return;
-        }
-
-        var copy = set.DeepCopy();
-        copy["status"] = status;
-        try
-        {
-            await _client.UpdateStatusAsync(KnownResources.StatefulSets, copy, ct).ConfigureAwait(false);
-        }
-        catch (ApiRequestException ex) when (ex.IsNotFound)
-        {
-        }
-    }
+    private Task UpdateStatusAsync(JsonObject set, JsonObject status, CancellationToken ct) =>
+        StatusDiff.WriteIfChangedAsync(_client, KnownResources.StatefulSets, set, status, ct);
 
     /// <summary>Deletes the oldest revisions beyond revisionHistoryLimit that no pod and neither status revision uses.</summary>
     private async Task TruncateHistoryAsync(JsonObject set, List<JsonObject> revisions, List<JsonObject> pods, JsonObject status, CancellationToken ct)
