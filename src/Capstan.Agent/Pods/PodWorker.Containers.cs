@@ -144,8 +144,10 @@ internal sealed partial class PodWorker
         }
 
         var lookup = env.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
-        var argv = (container.Command ?? []).Concat(container.Args ?? []).Select(a => VarExpansion.Expand(a, n => lookup.GetValueOrDefault(n))).ToList();
-        if (argv.Count == 0)
+        var command = (container.Command ?? []).Select(a => VarExpansion.Expand(a, n => lookup.GetValueOrDefault(n))).ToList();
+        var args = (container.Args ?? []).Select(a => VarExpansion.Expand(a, n => lookup.GetValueOrDefault(n))).ToList();
+        var argv = command.Concat(args).ToList();
+        if (argv.Count == 0 && _ctx.Runtime.Images is null)
         {
             const string message = "the process runtime needs a command";
             _waiting[container.Name] = ("CreateContainerError", message);
@@ -189,7 +191,11 @@ internal sealed partial class PodWorker
                 [ContainerLabels.ContainerName] = container.Name,
                 [ContainerLabels.RestartCount] = attempt.ToString(CultureInfo.InvariantCulture),
                 [ContainerLabels.ContainerKind] = kind,
-            });
+            })
+        {
+            Command = command,
+            Args = args,
+        };
 
         _ctx.Events.Pod(pod, "Normal", "Pulled", $"Container image \"{container.Image}\" already present on machine", fieldPath);
         string id;
@@ -566,7 +572,7 @@ internal sealed partial class PodWorker
 
             hostPath = SubPaths.Resolve(hostPath, volumeMount, env);
 
-            mounts.Add(new Mount(hostPath, volumeMount.MountPath, volumeMount.ReadOnlyProperty == true || PodVolumes.IsReadOnly(volume)));
+            mounts.Add(new Mount(hostPath, volumeMount.MountPath, volumeMount.ReadOnlyProperty == true || PodVolumes.IsReadOnly(volume), Propagation(volumeMount)));
         }
 
         // The process runtime can mount only inside a pod's own mount namespace (root); without one, pods share the host's file.
@@ -579,6 +585,13 @@ internal sealed partial class PodWorker
 
         return mounts;
     }
+
+    private static MountPropagation Propagation(V1VolumeMount volumeMount) => volumeMount.MountPropagation switch
+    {
+        "HostToContainer" => MountPropagation.HostToContainer,
+        "Bidirectional" => MountPropagation.Bidirectional,
+        _ => MountPropagation.None,
+    };
 
     private static ContainerResources Resources(V1Container container)
     {

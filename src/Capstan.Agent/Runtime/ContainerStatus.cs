@@ -23,4 +23,8 @@ public sealed record ContainerStatus(
     string? Reason,
     string? Message,
     string LogPath,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>The image id the container runs (status.containerStatuses[].imageID); null when the runtime has no images.</summary>
+    public string? ImageRef { get; init; }
+}

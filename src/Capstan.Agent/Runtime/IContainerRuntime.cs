@@ -13,6 +13,9 @@ public interface IContainerRuntime
 
     string Version { get; }
 
+    /// <summary>The runtime's image service; null for runtimes that run no images (process, fake).</summary>
+    IImageService? Images => null;
+
     /// <summary>Raised (on any thread) when a container starts or exits, so the pod's worker wakes at once instead of at its next resync.</summary>
     event EventHandler<ContainerEvent>? ContainerChanged;
 

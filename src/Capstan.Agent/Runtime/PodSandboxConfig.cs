@@ -9,4 +9,27 @@ public sealed record PodSandboxConfig(
     int Attempt,
     string Hostname,
     string LogDirectory,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>The pod's resolv.conf (from dnsPolicy and dnsConfig); null leaves the runtime's default (the host's).</summary>
+    public SandboxDns? Dns { get; init; }
+
+    /// <summary>hostPort mappings of the pod's containers (the CNI portmap plugin on the CRI runtime).</summary>
+    public IReadOnlyList<PortMapping> PortMappings { get; init; } = [];
+
+    /// <summary>spec.hostNetwork: the sandbox shares the node's network namespace and its IP.</summary>
+    public bool HostNetwork { get; init; }
+
+    /// <summary>The pod's cgroup (QoS class, then pod uid), relative to the runtime's cgroup root; null for the runtime's default.</summary>
+    public string? CgroupParent { get; init; }
+
+    public SandboxSecurity Security { get; init; } = new();
+
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record SandboxDns(IReadOnlyList<string> Servers, IReadOnlyList<string> Searches, IReadOnlyList<string> Options);
+
+/// <param name="Protocol">"TCP", "UDP" or "SCTP".</param>
+/// <param name="HostIp">Null or empty binds every host address.</param>
+public sealed record PortMapping(string Protocol, int ContainerPort, int HostPort, string? HostIp);
