@@ -15,12 +15,16 @@ namespace Capstan.ApiServer.Security;
 /// <c>GET /cacerts</c> (no authentication) returns the CA bundle the agent pins against the token's CA hash;
 /// <c>POST /v1-capstan/node-identity</c>, authenticated by the join token, takes <c>{"nodeName", "csr"}</c> with a PEM
 /// PKCS#10 request for <c>CN=system:node:&lt;nodeName&gt;, O=system:nodes</c> and returns the signed certificate.
+/// An agent that runs simulated nodes (<c>--fake-nodes</c>) asks for <c>CN=system:capstan:fake-nodes:&lt;nodeName&gt;</c> instead:
+/// one identity acting for many nodes, which the Node authorizer leaves to RBAC's system:nodes rules. The join token could
+/// already mint any node's identity, so this grants nothing more.
 /// </summary>
 public sealed class NodeIdentityEndpoint(ClusterPki pki) : IExtraEndpoint
 {
     public const string CaPath = "/cacerts";
     public const string IdentityPath = "/v1-capstan/node-identity";
     public const string NodeUserPrefix = "system:node:";
+    public const string FakeNodesUserPrefix = "system:capstan:fake-nodes:";
 
     private static readonly TimeSpan s_validity = TimeSpan.FromDays(365);
 
@@ -70,7 +74,8 @@ public sealed class NodeIdentityEndpoint(ClusterPki pki) : IExtraEndpoint
         }
 
         var expected = new X500DistinguishedName($"CN={NodeUserPrefix}{nodeName}, O={SystemGroups.Nodes}");
-        if (!SameSubject(request.SubjectName, expected))
+        var fakeNodes = new X500DistinguishedName($"CN={FakeNodesUserPrefix}{nodeName}, O={SystemGroups.Nodes}");
+        if (!SameSubject(request.SubjectName, expected) && !SameSubject(request.SubjectName, fakeNodes))
         {
             throw ApiException.Invalid("NodeIdentityRequest", nodeName,
                 [FieldError.Invalid("csr", request.SubjectName.Name, $"the subject must be \"CN={NodeUserPrefix}{nodeName}, O={SystemGroups.Nodes}\"")]);

@@ -17,14 +17,22 @@ public static class AgentJoin
 
     /// <summary>Returns the path of the node's kubeconfig, joining first when needed.</summary>
     /// <exception cref="AgentJoinException">The server refused the token, or its CA does not match the token.</exception>
-    public static async Task<string> EnsureKubeconfigAsync(Uri server, string token, string nodeName, string agentDir, CancellationToken ct)
+    public static Task<string> EnsureKubeconfigAsync(Uri server, string token, string nodeName, string agentDir, CancellationToken ct) =>
+        EnsureKubeconfigAsync(server, token, nodeName, agentDir, fakeNodes: false, ct);
+
+    /// <summary>Returns the path of the kubeconfig, joining first when needed.</summary>
+    /// <param name="fakeNodes">Ask for the simulated-nodes identity (<c>system:capstan:fake-nodes:&lt;name&gt;</c>), which may act for
+    /// every node it registers; a real node's identity may act only for itself.</param>
+    /// <exception cref="AgentJoinException">The server refused the token, or its CA does not match the token.</exception>
+    public static async Task<string> EnsureKubeconfigAsync(Uri server, string token, string nodeName, string agentDir, bool fakeNodes, CancellationToken ct)
     {
+        var userName = (fakeNodes ? NodeIdentityEndpoint.FakeNodesUserPrefix : NodeIdentityEndpoint.NodeUserPrefix) + nodeName;
         Directory.CreateDirectory(agentDir);
         var kubeconfigPath = Path.Combine(agentDir, KubeconfigFile);
         var certPath = Path.Combine(agentDir, "client.crt");
         var serverPath = Path.Combine(agentDir, "server");
         if (File.Exists(kubeconfigPath) && File.Exists(certPath) && File.Exists(serverPath)
-            && File.ReadAllText(serverPath).Trim() == server.ToString() && StillValid(certPath, nodeName))
+            && File.ReadAllText(serverPath).Trim() == server.ToString() && StillValid(certPath, userName))
         {
             return kubeconfigPath;
         }
@@ -36,7 +44,7 @@ public static class AgentJoin
 
         var caPem = await FetchCaAsync(server, caHash, ct).ConfigureAwait(false);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={NodeIdentityEndpoint.NodeUserPrefix}{nodeName}, O={SystemGroups.Nodes}", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"CN={userName}, O={SystemGroups.Nodes}", key, HashAlgorithmName.SHA256);
         var csr = request.CreateSigningRequestPem();
         var certificatePem = await RequestIdentityAsync(server, token, caPem, nodeName, csr, ct).ConfigureAwait(false);
 
@@ -45,17 +53,17 @@ public static class AgentJoin
         WriteSecret(Path.Combine(agentDir, "client.key"), key.ExportPkcs8PrivateKeyPem());
         File.WriteAllText(certPath, certificatePem);
         File.WriteAllText(Path.Combine(agentDir, "ca.crt"), caPem);
-        WriteSecret(kubeconfigPath, Kubeconfig.Render(server.ToString().TrimEnd('/'), ca, certificate, userName: NodeIdentityEndpoint.NodeUserPrefix + nodeName));
+        WriteSecret(kubeconfigPath, Kubeconfig.Render(server.ToString().TrimEnd('/'), ca, certificate, userName: userName));
         File.WriteAllText(serverPath, server.ToString());
         return kubeconfigPath;
     }
 
-    private static bool StillValid(string certPath, string nodeName)
+    private static bool StillValid(string certPath, string userName)
     {
         try
         {
             using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certPath));
-            return certificate.GetNameInfo(X509NameType.SimpleName, false) == NodeIdentityEndpoint.NodeUserPrefix + nodeName
+            return certificate.GetNameInfo(X509NameType.SimpleName, false) == userName
                 && certificate.NotAfter.ToUniversalTime() > DateTime.UtcNow.AddDays(1);
         }
         catch (CryptographicException)

@@ -57,7 +57,7 @@ public static class AgentCommand
         return command;
     }
 
-    // With --fake-nodes the agent runs only the simulated nodes, under its own node identity (--node-name).
+    // With --fake-nodes the agent runs only the simulated nodes, under the simulated-nodes identity named after --node-name.
     private static async Task<int> RunAsync(Uri server, string token, AgentConfig config, Capstan.Agent.FakeNodes.FakeNodeOptions? fakeNodes, LogLevel logLevel, CancellationToken ct)
     {
         using var signal = new ShutdownSignal(ct);
@@ -83,7 +83,7 @@ public static class AgentCommand
             // A refused token or a CA that does not match is final; a server that does not answer yet is waited for.
             try
             {
-                kubeconfig = await AgentJoin.EnsureKubeconfigAsync(server, token, config.NodeName, agentDir, signal.Token).ConfigureAwait(false);
+                kubeconfig = await AgentJoin.EnsureKubeconfigAsync(server, token, config.NodeName, agentDir, fakeNodes is not null, signal.Token).ConfigureAwait(false);
                 client ??= new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
                 ca ??= X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(agentDir, "ca.crt")));
                 host = fakeNodes is not null

@@ -42,6 +42,25 @@ public sealed class NodeIdentityTests(ServerFixture fixture) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task EnsureKubeconfig_FakeNodes_GivesOneIdentityThatActsForSeveralNodes()
+    {
+        var path = await AgentJoin.EnsureKubeconfigAsync(fixture.Server.Address, fixture.Server.Pki.JoinToken, "simulator", _agentDir, fakeNodes: true, CancellationToken.None);
+
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
+        var review = await client.AuthenticationV1.CreateSelfSubjectReviewAsync(new V1SelfSubjectReview());
+        Assert.Equal("system:capstan:fake-nodes:simulator", review.Status.UserInfo.Username);
+
+        // A real node's identity may touch only its own Node; the simulator registers and updates many.
+        foreach (var name in new[] { "fake-a", "fake-b" })
+        {
+            await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name } });
+            var node = await client.CoreV1.ReadNodeAsync(name);
+            node.Metadata.Labels = new Dictionary<string, string> { ["simulated"] = "true" };
+            await client.CoreV1.ReplaceNodeAsync(node, name);
+        }
+    }
+
+    [Fact]
     public async Task EnsureKubeconfig_SecondCall_ReusesTheIdentity()
     {
         var first = await AgentJoin.EnsureKubeconfigAsync(fixture.Server.Address, fixture.Server.Pki.JoinToken, "worker-2", _agentDir, CancellationToken.None);
