@@ -15,6 +15,11 @@ public static partial class ControllerManager
     public static async Task RunAsync(IKubernetes client, ControllerManagerOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
     {
         var logger = loggerFactory.CreateLogger(typeof(ControllerManager));
+        if (options.LeaderElection && options.Informers is not null)
+        {
+            throw new ArgumentException("shared informers cannot be used with leader election", nameof(options));
+        }
+
         if (!options.LeaderElection)
         {
             await RunControllersAsync(client, options, loggerFactory, ct).ConfigureAwait(false);
@@ -53,7 +58,8 @@ public static partial class ControllerManager
 
     private static async Task RunControllersAsync(IKubernetes client, ControllerManagerOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
     {
-        var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
+        var ownInformers = options.Informers is null;
+        var informers = options.Informers ?? new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
         var logger = loggerFactory.CreateLogger(typeof(ControllerManager));
         var controllers = new List<Controller>();
         if (options.EnableNamespaceController)
@@ -181,7 +187,10 @@ public static partial class ControllerManager
 
             try
             {
-                await informers.DisposeAsync().AsTask().WaitAsync(StopTimeout).ConfigureAwait(false);
+                if (ownInformers)
+                {
+                    await informers.DisposeAsync().AsTask().WaitAsync(StopTimeout).ConfigureAwait(false);
+                }
             }
             catch (TimeoutException)
             {

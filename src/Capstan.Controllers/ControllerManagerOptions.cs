@@ -5,6 +5,13 @@ public sealed record ControllerManagerOptions
     /// <summary>Run the controllers only while holding the kube-system/capstan-controller-manager Lease (for several servers sharing a datastore).</summary>
     public bool LeaderElection { get; init; }
 
+    /// <summary>
+    /// Informers shared with other components of this process (the scheduler), so the process keeps one cache of pods and
+    /// nodes instead of one per component; the manager starts them but leaves disposing them to the owner. Only without
+    /// <see cref="LeaderElection"/>: informers keep their handlers, so controllers must not stop and start again over them.
+    /// </summary>
+    public Capstan.Client.Informers.SharedInformerFactory? Informers { get; init; }
+
     public string LeaseName { get; init; } = "capstan-controller-manager";
 
     public string LeaseNamespace { get; init; } = "kube-system";

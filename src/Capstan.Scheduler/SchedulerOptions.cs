@@ -36,6 +36,9 @@ public sealed record SchedulerOptions
 
     public TimeProvider? TimeProvider { get; init; }
 
+    /// <summary>Informers shared with the controllers of this process (one cache of pods and nodes, not two); the scheduler starts but does not dispose them.</summary>
+    public Capstan.Client.Informers.SharedInformerFactory? Informers { get; init; }
+
     /// <summary>Breaks ties between equally scored nodes; null for a shared random source.</summary>
     public Random? Random { get; init; }
 

@@ -17,7 +17,8 @@ public static partial class SchedulerService
     {
         options.Validate();
         var logger = loggerFactory.CreateLogger(typeof(SchedulerService));
-        await using var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider);
+        await using var owned = options.Informers is null ? new SharedInformerFactory(new DynamicClient(client), loggerFactory, options.TimeProvider) : null;
+        var informers = options.Informers ?? owned!;
         var nodes = informers.For(Nodes);
         var pods = informers.For(Pods);
         var (volumeBinding, volumeInformers) = Plugins.VolumeBindingInformers.Create(informers, pods);

@@ -4,6 +4,8 @@ using Capstan.Api.Registry;
 using Capstan.ApiServer.Encryption;
 using Capstan.ApiServer.Hosting;
 using Capstan.ApiServer.Security;
+using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
 using Capstan.Storage;
 using Capstan.Storage.Sqlite;
 using Capstan.Agent;
@@ -30,6 +32,9 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private Kubernetes? _agentClient;
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
+    // One cache of pods, nodes and the rest for the controllers and the scheduler together: at 10,000 pods each copy costs
+    // about a hundred MiB of JSON trees.
+    private SharedInformerFactory? _controlPlaneInformers;
     private AgentHost? _agent;
     private Kubernetes? _fakeNodeClient;
     private Capstan.Agent.FakeNodes.FakeNodePool? _fakeNodes;
@@ -196,8 +201,10 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private void StartControllers()
     {
         _controllerClient = CreateInProcessClient(SystemUsers.KubeControllerManager);
+        _controlPlaneInformers = new SharedInformerFactory(new DynamicClient(_controllerClient), _loggerFactory);
         _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions
         {
+            Informers = _controlPlaneInformers,
             AutoRollbackByDefault = Config.AutoRollbackByDefault,
             // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
             KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
@@ -209,7 +216,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private void StartScheduler()
     {
         _schedulerClient = CreateInProcessClient(SystemUsers.KubeScheduler);
-        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions { Profiles = Config.SchedulerProfiles }, _loggerFactory, _controllersStop.Token);
+        _scheduler = SchedulerService.RunAsync(_schedulerClient, new SchedulerOptions { Profiles = Config.SchedulerProfiles, Informers = _controlPlaneInformers }, _loggerFactory, _controllersStop.Token);
     }
 
     // The embedded agent is a node like any other, system:node:<name>, reaching the API in memory. Its streaming port
@@ -297,6 +304,17 @@ public sealed partial class CapstanServer : IAsyncDisposable
             }
             catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
             {
+            }
+
+            if (_controlPlaneInformers is not null)
+            {
+                try
+                {
+                    await _controlPlaneInformers.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                }
             }
 
             _controllerClient?.Dispose();
