@@ -88,6 +88,7 @@ public sealed class ApiServerHost : IAsyncDisposable
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = options.ServingCertificate,
+                    ServerCertificateSelector = options.ServingCertificateSelector is { } select ? (_, _) => select() : null,
                     ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
 
                     // Chains are checked by the authenticator against the cluster CA, not by the TLS layer.

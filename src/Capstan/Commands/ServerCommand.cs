@@ -27,6 +27,7 @@ public static class ServerCommand
         var dnsPort = new Option<int>("--cluster-dns-port") { Description = "UDP/TCP port of the cluster DNS on the bind address; the kube-dns Service carries port 53 there", DefaultValueFactory = _ => 10053 };
         var auditPath = new Option<string?>("--audit-log-path") { Description = "Write one JSON line (audit.k8s.io/v1 Event, level Metadata) per API request to this file" };
         var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log when it reaches this many megabytes (0: never)", DefaultValueFactory = _ => 0 };
+        var certificateValidity = new Option<string>("--certificate-validity") { Description = "Validity of the serving and client certificates the server issues; renewed while running once a third is left", DefaultValueFactory = _ => "8760h" };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
         var fakeNodeFlags = new FakeNodeFlags();
@@ -35,6 +36,7 @@ public static class ServerCommand
 
         var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel, disableDns, dnsPort, auditPath, auditMaxSize };
         command.Options.Add(schedulerConfig);
+        command.Options.Add(certificateValidity);
         foreach (var option in agentFlags.All.Concat(ingressFlags.All).Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
@@ -58,6 +60,12 @@ public static class ServerCommand
             if (Durations.Parse(parse.GetValue(graceFlag)!) is not { } grace || grace <= TimeSpan.Zero)
             {
                 Console.Error.WriteLine($"capstan: --node-monitor-grace-period {parse.GetValue(graceFlag)} is not a positive duration such as 8s");
+                return 2;
+            }
+
+            if (Durations.Parse(parse.GetValue(certificateValidity)!) is not { } validity || validity < TimeSpan.FromSeconds(3))
+            {
+                Console.Error.WriteLine($"capstan: --certificate-validity {parse.GetValue(certificateValidity)} is not a duration of at least 3s such as 8760h");
                 return 2;
             }
 
@@ -125,6 +133,7 @@ public static class ServerCommand
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 AuditLogPath = parse.GetValue(auditPath),
                 AuditLogMaxSizeMegabytes = parse.GetValue(auditMaxSize),
+                CertificateValidity = validity,
                 LogLevel = parse.GetValue(logLevel),
                 EncryptResources = parse.GetValue(encryptResources) ?? "",
                 DisableControllerManager = parse.GetValue(disableControllers),

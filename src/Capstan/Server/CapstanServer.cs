@@ -31,6 +31,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private Task _controllers = Task.CompletedTask;
     private Task _scheduler = Task.CompletedTask;
     private AgentHost? _agent;
+    private CertificateRotator? _certificates;
     private Kubernetes? _fakeNodeClient;
     private Capstan.Agent.FakeNodes.FakeNodePool? _fakeNodes;
 
@@ -71,7 +72,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<CapstanServer>();
         try
         {
-            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = [.. config.TlsSans, FirstServiceIp(config.ServiceCidr)] });
+            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = [.. config.TlsSans, FirstServiceIp(config.ServiceCidr)], LeafValidity = config.CertificateValidity });
             Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
             IStore store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
             var encrypted = EncryptedResources.Resolve(ResourceRegistry.BuiltIn, config.EncryptResources);
@@ -91,6 +92,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
                     BindAddress = config.BindAddress,
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
+                    ServingCertificateSelector = () => pki.ServingCertificate,
                     KubeletClientCertificate = pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
                     AuditLogPath = config.AuditLogPath,
@@ -118,6 +120,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
                 api.Address, started.ElapsedMilliseconds, pki.KubeconfigPath);
             var server = new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
+            server._certificates = CertificateRotator.Start(pki, config.CertificateCheckInterval, loggerFactory.CreateLogger<CertificateRotator>());
             if (!config.DisableControllerManager)
             {
                 server.StartControllers();
@@ -312,6 +315,11 @@ public sealed partial class CapstanServer : IAsyncDisposable
         {
             await _api.DisposeAsync().ConfigureAwait(false);
             await _store.DisposeAsync().ConfigureAwait(false);
+            if (_certificates is not null)
+            {
+                await _certificates.DisposeAsync().ConfigureAwait(false);
+            }
+
             Pki.Dispose();
             await _lock.DisposeAsync().ConfigureAwait(false);
             _loggerFactory.Dispose();
