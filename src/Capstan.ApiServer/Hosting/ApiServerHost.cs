@@ -62,6 +62,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
         resourceStore.Guards.Add(new Authorization.Escalation.RbacEscalationGuard(authorizer, rbac));
+        resourceStore.Guards.Add(new CertificateSigningRequestAdmission(authorizer, rbac));
         var nodeAuthorizer = new Authorization.Node.NodeAuthorizer(new Authorization.Node.NodeGraph(cache));
         var security = new ClusterSecurity(authenticator, (user, request) =>
         {

@@ -205,6 +205,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
             KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
             RootCaPem = Pki.CaCertificatePem,
+            ClusterSigning = (Path.Combine(Config.DataDir, ClusterPki.CaCertificateFile), Path.Combine(Config.DataDir, ClusterPki.CaKeyFile)),
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
         }, _loggerFactory, _controllersStop.Token);
     }
