@@ -82,7 +82,11 @@ public sealed class ClusterSigner : IDisposable
             issued.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(extended, false));
         }
 
-        issued.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
+        if (_ca.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any())
+        {
+            // Only a CA with a key identifier can be named by one (an operator's own CA may lack it).
+            issued.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
+        }
         var notAfter = now + duration;
         var caNotAfter = new DateTimeOffset(_ca.NotAfter.ToUniversalTime());
         if (notAfter > caNotAfter)
