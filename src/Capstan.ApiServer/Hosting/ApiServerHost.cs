@@ -113,7 +113,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         router.SyncAuthorization = cache.SyncAsync;
         if (!string.IsNullOrEmpty(options.AuditLogPath))
         {
-            router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>());
+            router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>(), options.AuditPolicy);
         }
 
         app.Run(router.HandleAsync);

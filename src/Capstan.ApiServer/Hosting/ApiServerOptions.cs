@@ -35,4 +35,7 @@ public sealed class ApiServerOptions
 
     /// <summary>Rotate the audit log at this size in megabytes (--audit-log-maxsize); 0 never rotates.</summary>
     public int AuditLogMaxSizeMegabytes { get; set; }
+
+    /// <summary>An audit.k8s.io/v1 Policy deciding which requests are logged at which level (--audit-policy-file); null logs all at Metadata.</summary>
+    public Audit.AuditPolicy? AuditPolicy { get; set; }
 }

@@ -97,6 +97,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
                     ServiceCidr = config.ServiceCidr,
                     AuditLogPath = config.AuditLogPath,
                     AuditLogMaxSizeMegabytes = config.AuditLogMaxSizeMegabytes,
+                    AuditPolicy = config.AuditPolicy,
                     DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
                     DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",

@@ -28,6 +28,9 @@ public sealed record ServerConfig
 
     public int AuditLogMaxSizeMegabytes { get; init; }
 
+    /// <summary>`--audit-policy-file`, parsed; null logs every request at Metadata.</summary>
+    public Capstan.ApiServer.Audit.AuditPolicy? AuditPolicy { get; init; }
+
     /// <summary>Validity of issued leaf certificates (`--certificate-validity`), renewed with a third left; how often that is checked.</summary>
     public TimeSpan CertificateValidity { get; init; } = ClusterPki.DefaultLeafValidity;
 
