@@ -147,6 +147,11 @@ public static partial class ControllerManager
             controllers.Add(new ServiceAccounts.RootCaPublisher(informers, rootCa, loggerFactory, time: options.TimeProvider));
         }
 
+        if (options.ClusterSigning is { } signing)
+        {
+            controllers.Add(new Certificates.CertificateSigningController(informers, Certificates.ClusterSigner.Load(signing.CertificateFile, signing.KeyFile), loggerFactory, time: options.TimeProvider));
+        }
+
         if (options.EnableVolumeControllers)
         {
             controllers.Add(new Volumes.Binding.PersistentVolumeBinderController(informers, loggerFactory, time: options.TimeProvider));

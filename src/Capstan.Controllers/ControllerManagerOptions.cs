@@ -107,5 +107,8 @@ public sealed record ControllerManagerOptions
     /// </summary>
     public System.Net.IPEndPoint? KubernetesServiceEndpoint { get; init; }
 
+    /// <summary>The cluster CA's certificate and key PEM files the CSR signer issues from (--cluster-signing-cert-file/-key-file); null runs no signer.</summary>
+    public (string CertificateFile, string KeyFile)? ClusterSigning { get; init; }
+
     public TimeProvider? TimeProvider { get; init; }
 }

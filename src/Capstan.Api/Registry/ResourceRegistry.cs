@@ -105,6 +105,9 @@ public sealed class ResourceRegistry
         // coordination.k8s.io/v1
         yield return R("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease));
 
+        // certificates.k8s.io/v1
+        yield return R("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest), ["csr"], subresources: ["status", "approval"]);
+
         // discovery.k8s.io/v1
         yield return R("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, typeof(V1EndpointSlice));
 

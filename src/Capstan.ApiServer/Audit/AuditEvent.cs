@@ -28,4 +28,7 @@ public sealed record AuditEvent(
     public string? ImpersonatedUserName { get; init; }
 
     public IReadOnlyList<string>? ImpersonatedUserGroups { get; init; }
+
+    /// <summary>The level the audit policy chose (Metadata without a policy); bodies are never logged whatever it says.</summary>
+    public AuditLevel Level { get; init; } = AuditLevel.Metadata;
 }

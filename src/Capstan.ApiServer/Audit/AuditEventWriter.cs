@@ -13,7 +13,7 @@ public static class AuditEventWriter
         json.WriteStartObject();
         json.WriteString("kind", "Event");
         json.WriteString("apiVersion", "audit.k8s.io/v1");
-        json.WriteString("level", "Metadata");
+        json.WriteString("level", e.Level.ToString());
         json.WriteString("auditID", e.AuditId);
         json.WriteString("stage", "ResponseComplete");
         json.WriteString("requestURI", e.RequestUri);

@@ -21,13 +21,15 @@ public sealed class AuditLog : IAsyncDisposable
     private readonly Channel<AuditEvent> _queue = Channel.CreateBounded<AuditEvent>(
         new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Task _writer;
+    private readonly AuditPolicy? _policy;
     private long _dropped;
 
     // 1 while the writer holds events it has read but not yet flushed.
     private int _pendingWrites;
 
-    public AuditLog(string path, long maxSizeBytes, ILogger logger)
+    public AuditLog(string path, long maxSizeBytes, ILogger logger, AuditPolicy? policy = null)
     {
+        _policy = policy;
         ArgumentException.ThrowIfNullOrEmpty(path);
         _path = Path.GetFullPath(path);
         _maxSizeBytes = maxSizeBytes;
@@ -44,9 +46,21 @@ public sealed class AuditLog : IAsyncDisposable
     /// <summary>Events lost because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    /// <summary>Queues <paramref name="e"/>; never blocks.</summary>
+    /// <summary>Queues <paramref name="e"/> at the level the policy gives it (skipped at None); never blocks.</summary>
     public void Record(AuditEvent e)
     {
+        ArgumentNullException.ThrowIfNull(e);
+        if (_policy is not null)
+        {
+            var level = _policy.LevelFor(e);
+            if (level == AuditLevel.None)
+            {
+                return;
+            }
+
+            e = e with { Level = level };
+        }
+
         if (!_queue.Writer.TryWrite(e))
         {
             Interlocked.Increment(ref _dropped);

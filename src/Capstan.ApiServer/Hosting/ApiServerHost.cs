@@ -62,6 +62,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();
         resourceStore.Guards.Add(new Authorization.Escalation.RbacEscalationGuard(authorizer, rbac));
+        resourceStore.Guards.Add(new CertificateSigningRequestAdmission(authorizer, rbac));
         var nodeAuthorizer = new Authorization.Node.NodeAuthorizer(new Authorization.Node.NodeGraph(cache));
         var security = new ClusterSecurity(authenticator, (user, request) =>
         {
@@ -88,6 +89,7 @@ public sealed class ApiServerHost : IAsyncDisposable
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = options.ServingCertificate,
+                    ServerCertificateSelector = options.ServingCertificateSelector is { } select ? (_, _) => select() : null,
                     ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
 
                     // Chains are checked by the authenticator against the cluster CA, not by the TLS layer.
@@ -111,7 +113,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         router.SyncAuthorization = cache.SyncAsync;
         if (!string.IsNullOrEmpty(options.AuditLogPath))
         {
-            router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>());
+            router.Audit = new Audit.AuditLog(options.AuditLogPath, options.AuditLogMaxSizeMegabytes * 1024L * 1024L, loggerFactory.CreateLogger<Audit.AuditLog>(), options.AuditPolicy);
         }
 
         app.Run(router.HandleAsync);

@@ -12,6 +12,9 @@ public sealed class ApiServerOptions
 
     public required X509Certificate2 ServingCertificate { get; set; }
 
+    /// <summary>When set, asked for the serving certificate on every TLS handshake (so a renewed one is served at once); else <see cref="ServingCertificate"/>.</summary>
+    public Func<X509Certificate2>? ServingCertificateSelector { get; set; }
+
     /// <summary>The CIDR Services get their ClusterIPs from.</summary>
     public string ServiceCidr { get; set; } = "10.43.0.0/16";
 
@@ -32,4 +35,7 @@ public sealed class ApiServerOptions
 
     /// <summary>Rotate the audit log at this size in megabytes (--audit-log-maxsize); 0 never rotates.</summary>
     public int AuditLogMaxSizeMegabytes { get; set; }
+
+    /// <summary>An audit.k8s.io/v1 Policy deciding which requests are logged at which level (--audit-policy-file); null logs all at Metadata.</summary>
+    public Audit.AuditPolicy? AuditPolicy { get; set; }
 }

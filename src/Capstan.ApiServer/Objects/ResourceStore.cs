@@ -378,10 +378,12 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         updated["apiVersion"] = r.GroupVersion;
         updated["kind"] = r.Kind;
 
-        if (subresource == "status")
+        if (subresource is "status" or "approval")
         {
-            // A status write changes status only: everything else stays as stored.
-            var status = updated["status"]?.DeepClone();
+            // A status write changes status only: everything else stays as stored. A CSR's approval and status split it further.
+            var status = r.Group == "certificates.k8s.io"
+                ? Capstan.Api.Kinds.Certificates.CertificateConditions.MergeStatus(old, updated["status"], subresource)
+                : updated["status"]?.DeepClone();
             var managed = meta["managedFields"]?.DeepClone();
             updated = old.DeepClone().AsObject();
             if (status is null)
@@ -427,13 +429,13 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         KindSupport.Default(r, updated);
         CheckUnknownFields(r, updated, options);
 
-        if (meta["generation"] is not null && subresource != "status" && SpecChanged(updated, old))
+        if (meta["generation"] is not null && subresource is not ("status" or "approval") && SpecChanged(updated, old))
         {
             meta["generation"] = (ObjectMeta.Long(oldMeta["generation"]) ?? 0) + 1;
         }
 
         // PrepareForUpdate keeps a namespace's spec.finalizers as stored; the finalize subresource is the one way to change them.
-        if (subresource is not ("status" or "finalize"))
+        if (subresource is not ("status" or "approval" or "finalize"))
         {
             KindSupport.PrepareForUpdate(r, updated, old);
         }
@@ -443,7 +445,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         var errors = KindSupport.ValidateMetadata(r, updated, old)
             .Concat(subresource switch
             {
-                "status" => KindSupport.ValidateStatus(r, updated, old),
+                "status" or "approval" => KindSupport.ValidateStatus(r, updated, old),
                 "binding" => [],
                 _ => KindSupport.Validate(r, updated, old).Concat(UpdateAdmission.SelectMany(a => a.ValidateUpdate(r, updated, old))),
             })

@@ -138,7 +138,9 @@ public static class BootstrapPolicy
                 Rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
                 // The union of the per-controller roles (garbage collector, namespace controller, workload controllers, ...).
                 Rule(s_readWrite, ["*"], ["*"]),
-                Rule(["escalate"], [RbacGroup], ["clusterroles"])),
+                Rule(["escalate"], [RbacGroup], ["clusterroles"]),
+                // The CSR signing controller issues certificates for the kubernetes.io signers.
+                Rule(["sign"], ["certificates.k8s.io"], ["signers"])),
             Role("system:kube-scheduler", null,
                 Rule(s_eventWrite, ["", "events.k8s.io"], ["events"]),
                 Rule(["create", "get", "update"], ["coordination.k8s.io"], ["leases"]),

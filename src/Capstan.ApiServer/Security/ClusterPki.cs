@@ -6,12 +6,16 @@ namespace Capstan.ApiServer.Security;
 
 /// <summary>
 /// The cluster's certificates and join token, kept in the data dir. The first start creates them; later starts reuse
-/// them and rotate what is about to lapse:
+/// them, and <see cref="Refresh"/> (called at load, then periodically by <see cref="CertificateRotator"/>) renews leaf
+/// certificates while the server runs. Renewal policy: a leaf is reissued once less than a third of the configured validity
+/// (<see cref="PkiOptions.LeafValidity"/>, 1 year: about 122 days) remains, when it no longer chains to the CA, or when its
+/// SANs differ from the wanted ones; the CA itself is never renewed. Files another process wrote (<c>capstan certificate rotate</c>)
+/// are adopted by the next <see cref="Refresh"/>.
 /// <list type="bullet">
 /// <item><c>ca.crt</c>/<c>ca.key</c>: self-signed ECDSA P-256 CA, 10 years. Recreated only when missing, unreadable or expired
 /// (which invalidates every certificate and token it stood behind).</item>
-/// <item><c>server.crt</c>/<c>server.key</c>: serving certificate, 1 year; reissued when its SANs differ from the wanted ones,
-/// when it expires within 30 days, or when the CA changed.</item>
+/// <item><c>server.crt</c>/<c>server.key</c>: serving certificate, 1 year; served through <see cref="ServingCertificate"/>, which
+/// always returns the current one, so a renewal takes effect on the next TLS handshake.</item>
 /// <item><c>admin.crt</c>/<c>admin.key</c>: client certificate CN=system:admin, O=system:masters, 1 year; same rotation rule.</item>
 /// <item><c>apiserver-kubelet-client.crt</c>/<c>.key</c>: client certificate CN=capstan:apiserver, O=system:masters, 1 year,
 /// presented to node agents when proxying logs, exec, attach and port-forward; same rotation rule.</item>
@@ -37,10 +41,7 @@ public sealed class ClusterPki : IDisposable
     public const string ServiceAccountKeyFile = "service-account.key";
 
     public static readonly TimeSpan CaValidity = TimeSpan.FromDays(3650);
-    public static readonly TimeSpan LeafValidity = TimeSpan.FromDays(365);
-
-    /// <summary>Certificates closer than this to their expiry are reissued at start.</summary>
-    public static readonly TimeSpan RenewBefore = TimeSpan.FromDays(30);
+    public static readonly TimeSpan DefaultLeafValidity = TimeSpan.FromDays(365);
 
     /// <summary>Names every serving certificate carries besides the host name and the extra SANs.</summary>
     public static readonly IReadOnlyList<string> DefaultSans =
@@ -51,6 +52,16 @@ public sealed class ClusterPki : IDisposable
 
     private readonly CertificateAuthority _authority;
     private readonly TimeProvider _timeProvider;
+    private readonly PkiOptions _options;
+    private readonly List<string> _wantedSans;
+    private readonly Lock _refreshLock = new();
+
+    // Replaced whole by Refresh; readers (TLS handshakes, kubeconfig renderers) take whichever is current. Replaced
+    // certificates are not disposed: a handshake may still hold one, and a few per year are left to the finalizer.
+    private X509Certificate2 _serving;
+    private X509Certificate2 _admin;
+    private X509Certificate2 _kubeletClient;
+    private string _kubeconfigYaml = "";
 
     private ClusterPki(
         string dataDirectory,
@@ -59,21 +70,22 @@ public sealed class ClusterPki : IDisposable
         X509Certificate2 adminCertificate,
         X509Certificate2 kubeletClientCertificate,
         string joinToken,
-        string kubeconfigYaml,
         string serverUrl,
         ECDsa serviceAccountSigningKey,
-        TimeProvider timeProvider)
+        PkiOptions options,
+        List<string> wantedSans)
     {
         ServiceAccountSigningKey = serviceAccountSigningKey;
         DataDirectory = dataDirectory;
         _authority = authority;
-        ServingCertificate = servingCertificate;
-        AdminCertificate = adminCertificate;
-        KubeletClientCertificate = kubeletClientCertificate;
+        _serving = servingCertificate;
+        _admin = adminCertificate;
+        _kubeletClient = kubeletClientCertificate;
         JoinToken = joinToken;
-        KubeconfigYaml = kubeconfigYaml;
         ServerUrl = serverUrl;
-        _timeProvider = timeProvider;
+        _options = options;
+        _timeProvider = options.TimeProvider;
+        _wantedSans = wantedSans;
     }
 
     public string DataDirectory { get; }
@@ -83,21 +95,33 @@ public sealed class ClusterPki : IDisposable
 
     public string CaCertificatePem => _authority.Certificate.ExportCertificatePem();
 
-    /// <summary>The serving certificate WITH its private key, ready for Kestrel's <c>ServerCertificate</c>.</summary>
-    public X509Certificate2 ServingCertificate { get; }
+    /// <summary>
+    /// The current serving certificate WITH its private key. Read it per handshake (Kestrel's <c>ServerCertificateSelector</c>)
+    /// rather than once, so that renewals take effect without a restart.
+    /// </summary>
+    public X509Certificate2 ServingCertificate => Volatile.Read(ref _serving);
 
-    /// <summary>The admin client certificate WITH its private key (CN=system:admin, O=system:masters).</summary>
-    public X509Certificate2 AdminCertificate { get; }
+    /// <summary>The current admin client certificate WITH its private key (CN=system:admin, O=system:masters).</summary>
+    public X509Certificate2 AdminCertificate => Volatile.Read(ref _admin);
 
     /// <summary>The certificate the API server presents to node agents, WITH its private key (CN=capstan:apiserver, O=system:masters).</summary>
-    public X509Certificate2 KubeletClientCertificate { get; }
+    public X509Certificate2 KubeletClientCertificate => Volatile.Read(ref _kubeletClient);
+
+    /// <summary>How long newly issued leaf certificates are valid (<see cref="PkiOptions.LeafValidity"/>).</summary>
+    public TimeSpan LeafValidity => _options.LeafValidity;
+
+    /// <summary>A leaf with less than this left (a third of <see cref="LeafValidity"/>) is renewed.</summary>
+    public TimeSpan RenewBefore => _options.LeafValidity / 3;
+
+    public TimeProvider TimeProvider => _timeProvider;
 
     public string JoinToken { get; }
 
     /// <summary>The key <see cref="ServiceAccountTokenIssuer"/> signs with and <see cref="ServiceAccountTokenValidator"/> verifies with.</summary>
     public ECDsa ServiceAccountSigningKey { get; }
 
-    public string KubeconfigYaml { get; }
+    /// <summary>The admin kubeconfig as last written to <see cref="KubeconfigPath"/>.</summary>
+    public string KubeconfigYaml => Volatile.Read(ref _kubeconfigYaml);
 
     public string KubeconfigPath => Path.Combine(DataDirectory, KubeconfigFile);
 
@@ -107,8 +131,8 @@ public sealed class ClusterPki : IDisposable
     /// <summary>True when this call created a new CA (first start, or the old one was missing or expired).</summary>
     public bool CreatedCa { get; private init; }
 
-    /// <summary>True when this call (re)issued the serving certificate.</summary>
-    public bool IssuedServingCertificate { get; private init; }
+    /// <summary>True when loading (re)issued the serving certificate.</summary>
+    public bool IssuedServingCertificate { get; private set; }
 
     /// <summary>The static bearer tokens this PKI defines: the join token (full and bare-secret forms) → <see cref="Security.JoinToken.User"/>.</summary>
     public IReadOnlyDictionary<string, UserInfo> StaticTokens
@@ -137,65 +161,107 @@ public sealed class ClusterPki : IDisposable
 
         var (authority, createdCa) = LoadOrCreateAuthority(PathOf(CaCertificateFile), PathOf(CaKeyFile), now);
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.LeafValidity, TimeSpan.FromSeconds(3), nameof(options));
         var wantedSans = WantedSans(options);
-        var serving = PemFiles.TryLoadWithKey(PathOf(ServingCertificateFile), PathOf(ServingKeyFile));
-        var issueServing = serving is null || NeedsRenewal(serving, authority, now) || !SameSans(serving, wantedSans);
-        if (serving is null || issueServing)
+
+        // Whatever is on disk (or a fresh certificate when nothing readable is); Refresh below renews what is due.
+        X509Certificate2 LoadOrIssue(string certificateFile, string keyFile, Func<X509Certificate2> issue, out bool issued)
         {
-            serving?.Dispose();
-            serving = authority.IssueServing("capstan-apiserver", wantedSans, now, LeafValidity);
-            PemFiles.Write(PathOf(ServingCertificateFile), PathOf(ServingKeyFile), serving);
-        }
-        else
-        {
-            PemFiles.EnsureMode(PathOf(ServingKeyFile), PemFiles.Secret);
+            var loaded = PemFiles.TryLoadWithKey(PathOf(certificateFile), PathOf(keyFile));
+            issued = loaded is null;
+            if (loaded is not null)
+            {
+                return loaded;
+            }
+
+            var certificate = issue();
+            PemFiles.Write(PathOf(certificateFile), PathOf(keyFile), certificate);
+            return certificate;
         }
 
-        var admin = PemFiles.TryLoadWithKey(PathOf(AdminCertificateFile), PathOf(AdminKeyFile));
-        if (admin is null || NeedsRenewal(admin, authority, now))
-        {
-            admin?.Dispose();
-            admin = authority.IssueClient(SystemUsers.Admin, [SystemGroups.Masters], now, LeafValidity);
-            PemFiles.Write(PathOf(AdminCertificateFile), PathOf(AdminKeyFile), admin);
-        }
-        else
-        {
-            PemFiles.EnsureMode(PathOf(AdminKeyFile), PemFiles.Secret);
-        }
-
-        var kubeletClient = PemFiles.TryLoadWithKey(PathOf(KubeletClientCertificateFile), PathOf(KubeletClientKeyFile));
-        if (kubeletClient is null || NeedsRenewal(kubeletClient, authority, now))
-        {
-            kubeletClient?.Dispose();
-            kubeletClient = authority.IssueClient(KubeletClientUser, [SystemGroups.Masters], now, LeafValidity);
-            PemFiles.Write(PathOf(KubeletClientCertificateFile), PathOf(KubeletClientKeyFile), kubeletClient);
-        }
-        else
-        {
-            PemFiles.EnsureMode(PathOf(KubeletClientKeyFile), PemFiles.Secret);
-        }
-
+        var serving = LoadOrIssue(ServingCertificateFile, ServingKeyFile, () => authority.IssueServing(ServingCommonName, wantedSans, now, options.LeafValidity), out var issuedServing);
+        var admin = LoadOrIssue(AdminCertificateFile, AdminKeyFile, () => authority.IssueClient(SystemUsers.Admin, [SystemGroups.Masters], now, options.LeafValidity), out _);
+        var kubeletClient = LoadOrIssue(KubeletClientCertificateFile, KubeletClientKeyFile, () => authority.IssueClient(KubeletClientUser, [SystemGroups.Masters], now, options.LeafValidity), out _);
         var token = LoadOrCreateToken(PathOf(TokenFile), authority.Certificate);
-
         var serverUrl = "https://127.0.0.1:" + options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var kubeconfig = Kubeconfig.Render(serverUrl, authority.Certificate, admin);
-        var kubeconfigPath = PathOf(KubeconfigFile);
-        if (!File.Exists(kubeconfigPath) || File.ReadAllText(kubeconfigPath) != kubeconfig)
-        {
-            PemFiles.WriteAtomically(kubeconfigPath, kubeconfig, PemFiles.Secret);
-        }
-        else
-        {
-            PemFiles.EnsureMode(kubeconfigPath, PemFiles.Secret);
-        }
-
         var serviceAccountKey = LoadOrCreateKey(PathOf(ServiceAccountKeyFile));
 
-        return new ClusterPki(dataDir, authority, serving, admin, kubeletClient, token, kubeconfig, serverUrl, serviceAccountKey, options.TimeProvider)
+        var pki = new ClusterPki(dataDir, authority, serving, admin, kubeletClient, token, serverUrl, serviceAccountKey, options, wantedSans)
         {
             CreatedCa = createdCa,
-            IssuedServingCertificate = issueServing,
         };
+        var renewed = pki.Refresh();
+        pki.IssuedServingCertificate = issuedServing || renewed.Contains(ServingCertificateFile);
+        foreach (var keyFile in new[] { ServingKeyFile, AdminKeyFile, KubeletClientKeyFile })
+        {
+            PemFiles.EnsureMode(PathOf(keyFile), PemFiles.Secret);
+        }
+
+        return pki;
+    }
+
+    /// <summary>
+    /// Brings the leaf certificates up to date: adopts newer valid ones another process wrote to the data dir, reissues
+    /// those due for renewal (all of them when <paramref name="force"/>), and rewrites kubeconfig.yaml when the admin
+    /// certificate changed. Safe to call at any time from any thread.
+    /// </summary>
+    /// <returns>The certificate files whose certificate changed (e.g. <see cref="ServingCertificateFile"/>).</returns>
+    public IReadOnlyList<string> Refresh(bool force = false)
+    {
+        lock (_refreshLock)
+        {
+            var now = _timeProvider.GetUtcNow();
+            var changed = new List<string>();
+            var serving = RefreshLeaf(ServingCertificateFile, ServingKeyFile, _serving, now, force, c => SameSans(c, _wantedSans),
+                () => _authority.IssueServing(ServingCommonName, _wantedSans, now, _options.LeafValidity), changed);
+            var admin = RefreshLeaf(AdminCertificateFile, AdminKeyFile, _admin, now, force, _ => true,
+                () => _authority.IssueClient(SystemUsers.Admin, [SystemGroups.Masters], now, _options.LeafValidity), changed);
+            var kubeletClient = RefreshLeaf(KubeletClientCertificateFile, KubeletClientKeyFile, _kubeletClient, now, force, _ => true,
+                () => _authority.IssueClient(KubeletClientUser, [SystemGroups.Masters], now, _options.LeafValidity), changed);
+            Volatile.Write(ref _serving, serving);
+            Volatile.Write(ref _admin, admin);
+            Volatile.Write(ref _kubeletClient, kubeletClient);
+
+            var kubeconfig = Kubeconfig.Render(ServerUrl, _authority.Certificate, admin);
+            var kubeconfigPath = KubeconfigPath;
+            if (!File.Exists(kubeconfigPath) || File.ReadAllText(kubeconfigPath) != kubeconfig)
+            {
+                PemFiles.WriteAtomically(kubeconfigPath, kubeconfig, PemFiles.Secret);
+            }
+            else
+            {
+                PemFiles.EnsureMode(kubeconfigPath, PemFiles.Secret);
+            }
+
+            Volatile.Write(ref _kubeconfigYaml, kubeconfig);
+            return changed;
+        }
+    }
+
+    /// <summary>
+    /// <c>capstan certificate rotate</c>: reissues the serving, admin and apiserver-kubelet-client certificates in
+    /// <paramref name="dataDir"/> now, keeping the CA, the serving certificate's SANs and the kubeconfig's server URL. A
+    /// running server adopts the new files at its next <see cref="Refresh"/>.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The data dir has no CA (no server ever started there).</exception>
+    public static IReadOnlyList<string> RotateInDataDirectory(string dataDir, TimeSpan? validity = null, TimeProvider? timeProvider = null)
+    {
+        var caPath = Path.Combine(dataDir, CaCertificateFile);
+        if (!File.Exists(caPath) || !File.Exists(Path.Combine(dataDir, CaKeyFile)))
+        {
+            throw new FileNotFoundException($"{caPath} or its key does not exist: no cluster PKI in this data dir", caPath);
+        }
+
+        var options = new PkiOptions
+        {
+            Port = PortOfKubeconfig(Path.Combine(dataDir, KubeconfigFile)) ?? 6443,
+            ExtraSans = SansOf(Path.Combine(dataDir, ServingCertificateFile)),
+            HostName = "", // the SANs above already hold the host name the server put in
+            LeafValidity = validity ?? DefaultLeafValidity,
+            TimeProvider = timeProvider ?? TimeProvider.System,
+        };
+        using var pki = LoadOrCreate(dataDir, options);
+        return pki.Refresh(force: true);
     }
 
     /// <summary>
@@ -304,8 +370,93 @@ public sealed class ClusterPki : IDisposable
         return token;
     }
 
-    private static bool NeedsRenewal(X509Certificate2 certificate, CertificateAuthority authority, DateTimeOffset now) =>
-        certificate.NotAfter.ToUniversalTime() - now.UtcDateTime < RenewBefore || !authority.Signed(certificate, now);
+    private const string ServingCommonName = "capstan-apiserver";
+
+    private bool NeedsRenewal(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        if (!_authority.Signed(certificate, now))
+        {
+            return true;
+        }
+
+        // New leaves are capped at the CA's expiry: one that already lasts as long as the CA gains nothing from a reissue.
+        var notAfter = certificate.NotAfter.ToUniversalTime();
+        return notAfter - now.UtcDateTime < RenewBefore && notAfter < _authority.Certificate.NotAfter.ToUniversalTime();
+    }
+
+    private X509Certificate2 RefreshLeaf(
+        string certificateFile, string keyFile, X509Certificate2 current, DateTimeOffset now, bool force,
+        Func<X509Certificate2, bool> fits, Func<X509Certificate2> issue, List<string> changed)
+    {
+        var candidate = current;
+        if (!force)
+        {
+            // Another process (capstan certificate rotate) may have written a newer one. A half-written pair (new key, old
+            // certificate) does not load; it is simply tried again at the next refresh.
+            var onDisk = PemFiles.TryLoadWithKey(Path.Combine(DataDirectory, certificateFile), Path.Combine(DataDirectory, keyFile));
+            if (onDisk is not null && onDisk.Thumbprint != current.Thumbprint && fits(onDisk) && !NeedsRenewal(onDisk, now))
+            {
+                candidate = onDisk;
+            }
+            else
+            {
+                onDisk?.Dispose();
+            }
+        }
+
+        if (force || NeedsRenewal(candidate, now) || !fits(candidate))
+        {
+            var issued = issue();
+            PemFiles.Write(Path.Combine(DataDirectory, certificateFile), Path.Combine(DataDirectory, keyFile), issued);
+            changed.Add(certificateFile);
+            return issued;
+        }
+
+        if (!ReferenceEquals(candidate, current))
+        {
+            changed.Add(certificateFile);
+        }
+
+        return candidate;
+    }
+
+    private static int? PortOfKubeconfig(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        foreach (var line in File.ReadLines(path))
+        {
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("server:", StringComparison.Ordinal)
+                && Uri.TryCreate(trimmed["server:".Length..].Trim().Trim('"'), UriKind.Absolute, out var uri))
+            {
+                return uri.Port;
+            }
+        }
+
+        return null;
+    }
+
+    private static List<string> SansOf(string certificatePath)
+    {
+        var sans = new List<string>();
+        if (!File.Exists(certificatePath))
+        {
+            return sans;
+        }
+
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(certificatePath);
+        foreach (var san in certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>())
+        {
+            sans.AddRange(san.EnumerateDnsNames());
+            sans.AddRange(san.EnumerateIPAddresses().Select(ip => ip.ToString()));
+        }
+
+        return sans;
+    }
 
     private static List<string> WantedSans(PkiOptions options)
     {

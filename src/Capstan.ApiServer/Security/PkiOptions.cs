@@ -12,5 +12,11 @@ public sealed record PkiOptions
     /// <summary>The host name put into the serving certificate; <see cref="System.Net.Dns.GetHostName"/> when null.</summary>
     public string? HostName { get; init; }
 
+    /// <summary>
+    /// Validity of newly issued leaf certificates (serving, admin, apiserver-kubelet-client); they are renewed once less
+    /// than a third of it remains. Short values (`capstan server --certificate-validity`) let tests watch a renewal.
+    /// </summary>
+    public TimeSpan LeafValidity { get; init; } = ClusterPki.DefaultLeafValidity;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -27,6 +27,8 @@ public static class ServerCommand
         var dnsPort = new Option<int>("--cluster-dns-port") { Description = "UDP/TCP port of the cluster DNS on the bind address; the kube-dns Service carries port 53 there", DefaultValueFactory = _ => 10053 };
         var auditPath = new Option<string?>("--audit-log-path") { Description = "Write one JSON line (audit.k8s.io/v1 Event, level Metadata) per API request to this file" };
         var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log when it reaches this many megabytes (0: never)", DefaultValueFactory = _ => 0 };
+        var auditPolicy = new Option<string?>("--audit-policy-file") { Description = "An audit.k8s.io/v1 Policy: which requests the audit log records, at which level (first matching rule; none matching: not logged)" };
+        var certificateValidity = new Option<string>("--certificate-validity") { Description = "Validity of the serving and client certificates the server issues; renewed while running once a third is left", DefaultValueFactory = _ => "8760h" };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
         var fakeNodeFlags = new FakeNodeFlags();
@@ -35,6 +37,8 @@ public static class ServerCommand
 
         var command = new Command("server", "Run the API server, datastore and controllers.") { dataDir, bind, port, sans, serviceCidr, disableControllers, disableScheduler, disableAgent, graceFlag, autoRollback, notReady, unreachable, encryptResources, logLevel, disableDns, dnsPort, auditPath, auditMaxSize };
         command.Options.Add(schedulerConfig);
+        command.Options.Add(certificateValidity);
+        command.Options.Add(auditPolicy);
         foreach (var option in agentFlags.All.Concat(ingressFlags.All).Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
@@ -59,6 +63,26 @@ public static class ServerCommand
             {
                 Console.Error.WriteLine($"capstan: --node-monitor-grace-period {parse.GetValue(graceFlag)} is not a positive duration such as 8s");
                 return 2;
+            }
+
+            if (Durations.Parse(parse.GetValue(certificateValidity)!) is not { } validity || validity < TimeSpan.FromSeconds(3))
+            {
+                Console.Error.WriteLine($"capstan: --certificate-validity {parse.GetValue(certificateValidity)} is not a duration of at least 3s such as 8760h");
+                return 2;
+            }
+
+            Capstan.ApiServer.Audit.AuditPolicy? policy = null;
+            if (parse.GetValue(auditPolicy) is { Length: > 0 } policyPath)
+            {
+                try
+                {
+                    policy = Capstan.ApiServer.Audit.AuditPolicy.Load(policyPath);
+                }
+                catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+                {
+                    Console.Error.WriteLine($"capstan: --audit-policy-file {policyPath}: {ex.Message}");
+                    return 2;
+                }
             }
 
             try
@@ -125,6 +149,8 @@ public static class ServerCommand
                 ServiceCidr = parse.GetValue(serviceCidr)!,
                 AuditLogPath = parse.GetValue(auditPath),
                 AuditLogMaxSizeMegabytes = parse.GetValue(auditMaxSize),
+                CertificateValidity = validity,
+                AuditPolicy = policy,
                 LogLevel = parse.GetValue(logLevel),
                 EncryptResources = parse.GetValue(encryptResources) ?? "",
                 DisableControllerManager = parse.GetValue(disableControllers),

@@ -36,6 +36,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
     // about a hundred MiB of JSON trees.
     private SharedInformerFactory? _controlPlaneInformers;
     private AgentHost? _agent;
+    private CertificateRotator? _certificates;
     private Kubernetes? _fakeNodeClient;
     private Capstan.Agent.FakeNodes.FakeNodePool? _fakeNodes;
 
@@ -76,7 +77,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         var logger = loggerFactory.CreateLogger<CapstanServer>();
         try
         {
-            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = [.. config.TlsSans, FirstServiceIp(config.ServiceCidr)] });
+            var pki = ClusterPki.LoadOrCreate(config.DataDir, new PkiOptions { Port = config.HttpsPort, ExtraSans = [.. config.TlsSans, FirstServiceIp(config.ServiceCidr)], LeafValidity = config.CertificateValidity });
             Directory.CreateDirectory(Path.Combine(config.DataDir, "db"));
             IStore store = await SqliteStore.OpenAsync(Path.Combine(config.DataDir, "db", "state.db"), new SqliteStoreOptions(), ct).ConfigureAwait(false);
             var encrypted = EncryptedResources.Resolve(ResourceRegistry.BuiltIn, config.EncryptResources);
@@ -96,10 +97,12 @@ public sealed partial class CapstanServer : IAsyncDisposable
                     BindAddress = config.BindAddress,
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
+                    ServingCertificateSelector = () => pki.ServingCertificate,
                     KubeletClientCertificate = pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
                     AuditLogPath = config.AuditLogPath,
                     AuditLogMaxSizeMegabytes = config.AuditLogMaxSizeMegabytes,
+                    AuditPolicy = config.AuditPolicy,
                     DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
                     DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",
@@ -123,6 +126,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",
                 api.Address, started.ElapsedMilliseconds, pki.KubeconfigPath);
             var server = new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
+            server._certificates = CertificateRotator.Start(pki, config.CertificateCheckInterval, loggerFactory.CreateLogger<CertificateRotator>());
             if (!config.DisableControllerManager)
             {
                 server.StartControllers();
@@ -209,6 +213,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
             KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
             RootCaPem = Pki.CaCertificatePem,
+            ClusterSigning = (Path.Combine(Config.DataDir, ClusterPki.CaCertificateFile), Path.Combine(Config.DataDir, ClusterPki.CaKeyFile)),
             NodeLifecycle = new Capstan.Controllers.NodeLifecycle.NodeLifecycleOptions { NodeMonitorGracePeriod = Config.NodeMonitorGracePeriod },
         }, _loggerFactory, _controllersStop.Token);
     }
@@ -330,6 +335,11 @@ public sealed partial class CapstanServer : IAsyncDisposable
         {
             await _api.DisposeAsync().ConfigureAwait(false);
             await _store.DisposeAsync().ConfigureAwait(false);
+            if (_certificates is not null)
+            {
+                await _certificates.DisposeAsync().ConfigureAwait(false);
+            }
+
             Pki.Dispose();
             await _lock.DisposeAsync().ConfigureAwait(false);
             _loggerFactory.Dispose();

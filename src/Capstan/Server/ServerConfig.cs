@@ -1,4 +1,5 @@
 using System.Net;
+using Capstan.ApiServer.Security;
 
 namespace Capstan.Server;
 
@@ -26,6 +27,14 @@ public sealed record ServerConfig
     public string? AuditLogPath { get; init; }
 
     public int AuditLogMaxSizeMegabytes { get; init; }
+
+    /// <summary>`--audit-policy-file`, parsed; null logs every request at Metadata.</summary>
+    public Capstan.ApiServer.Audit.AuditPolicy? AuditPolicy { get; init; }
+
+    /// <summary>Validity of issued leaf certificates (`--certificate-validity`), renewed with a third left; how often that is checked.</summary>
+    public TimeSpan CertificateValidity { get; init; } = ClusterPki.DefaultLeafValidity;
+
+    public TimeSpan CertificateCheckInterval { get; init; } = CertificateRotator.DefaultCheckInterval;
 
     /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
     public bool DisableControllerManager { get; init; }
