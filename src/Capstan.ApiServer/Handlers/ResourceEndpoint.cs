@@ -200,6 +200,8 @@ public sealed partial class ResourceEndpoint(ResourceStore store)
                 FieldManager = options.FieldManager,
                 FieldValidation = options.FieldValidation,
                 UserName = options.UserName,
+                // Guards that judge the requester (RBAC escalation, CSR approval) need them on apply as on any write.
+                User = options.User,
                 IsApply = true,
             };
             var force = http.Request.Query["force"].ToString() == "true";

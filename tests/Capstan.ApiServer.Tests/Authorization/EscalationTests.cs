@@ -61,6 +61,24 @@ public sealed class EscalationTests(InProcessServerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ApplyRole_WithPermissionsNotHeld_IsForbidden()
+    {
+        await NamespaceAdminAsync("esc-apply", "erin");
+        using var erin = User("erin");
+        const string applied = """
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"node-reader"},
+             "rules":[{"apiGroups":[""],"resources":["nodes"],"verbs":["get"]}]}
+            """;
+
+        // Server-side apply goes through the same escalation check as create and update.
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => erin.RbacAuthorizationV1.PatchNamespacedRoleAsync(
+            new V1Patch(applied, V1Patch.PatchType.ApplyPatch), "node-reader", "esc-apply", fieldManager: "test"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, ex.Response.StatusCode);
+        Assert.Contains("attempting to grant RBAC permissions not currently held", ex.Response.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CreateRoleBinding_ToClusterAdmin_IsForbiddenForANamespaceAdmin()
     {
         await NamespaceAdminAsync("esc-bind", "carol");
