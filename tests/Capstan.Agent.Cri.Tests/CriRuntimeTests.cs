@@ -277,6 +277,127 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.DoesNotContain(await runtime.ListPodSandboxesAsync(Ct), s => s.Id == sandbox.Id);
     }
 
+    [CriFact]
+    public async Task AttachAsync_ContainerWithStdin_EchoesInput()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("attach");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "echo", ["sh", "-c", "while read l; do echo echo-$l; done"]) with
+        {
+            Stdin = true,
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        await using var session = await runtime.AttachAsync(id, tty: false, Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("hi\n"), Ct);
+        var reader = new StreamReader(session.Stdout!);
+        var line = await reader.ReadLineAsync(Ct);
+
+        Assert.Equal("echo-hi", line);
+    }
+
+    [CriFact]
+    public async Task RunPodSandboxAsync_DnsConfigAndHostname_AppearInContainer()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("dns") with
+        {
+            Dns = new SandboxDns(["10.96.0.10"], ["default.svc.cluster.local", "svc.cluster.local"], ["ndots:5"]),
+        };
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "sleeper", ["sleep", "3600"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var resolv = await runtime.ExecSyncAsync(id, ["cat", "/etc/resolv.conf"], TimeSpan.FromSeconds(10), Ct);
+        var hostname = await runtime.ExecSyncAsync(id, ["hostname"], TimeSpan.FromSeconds(10), Ct);
+        var env = await runtime.ExecSyncAsync(id, ["sh", "-c", "echo $GREETING"], TimeSpan.FromSeconds(10), Ct);
+
+        var text = Encoding.UTF8.GetString(resolv.Stdout);
+        Assert.Contains("nameserver 10.96.0.10", text);
+        Assert.Contains("search default.svc.cluster.local svc.cluster.local", text);
+        Assert.Contains("options ndots:5", text);
+        Assert.Equal("dns\n", Encoding.UTF8.GetString(hostname.Stdout));
+        Assert.Equal("hello\n", Encoding.UTF8.GetString(env.Stdout));
+    }
+
+    [CriFact]
+    public async Task RunPodSandboxAsync_HostNetwork_SharesNodeNetworkAndReportsNodeIp()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("hostnet") with { HostNetwork = true };
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "sleeper", ["sleep", "3600"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var links = await runtime.ExecSyncAsync(id, ["cat", "/proc/net/dev"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.False(sandbox.Ip.StartsWith("10.88.", StringComparison.Ordinal));
+        Assert.NotEmpty(sandbox.Ip);
+        var hostLinks = await File.ReadAllTextAsync("/proc/net/dev", Ct);
+        Assert.Equal(hostLinks.Split('\n').Length, Encoding.UTF8.GetString(links.Stdout).Split('\n').Length);
+    }
+
+    [CriFact]
+    public async Task CreateContainerAsync_LimitsAndMounts_LandInContainer()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("limits");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var hostDir = Path.Combine(containerd.Directory, "volume-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(hostDir);
+        await File.WriteAllTextAsync(Path.Combine(hostDir, "data"), "from-host", Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "limited", ["sleep", "3600"]) with
+        {
+            Resources = new ContainerResources(250, 500, 64 * 1024 * 1024),
+            Mounts = [new Mount(hostDir, "/data", ReadOnly: true)],
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var data = await runtime.ExecSyncAsync(id, ["cat", "/data/data"], TimeSpan.FromSeconds(10), Ct);
+        var write = await runtime.ExecSyncAsync(id, ["touch", "/data/new"], TimeSpan.FromSeconds(10), Ct);
+        var cgroup = await runtime.ExecSyncAsync(id, ["cat", "/proc/self/cgroup"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal("from-host", Encoding.UTF8.GetString(data.Stdout));
+        Assert.NotEqual(0, write.ExitCode);
+        var memoryPath = Encoding.UTF8.GetString(cgroup.Stdout).Split('\n').Select(l => l.Split(':')).FirstOrDefault(p => p.Length == 3 && (p[1].Split(',').Contains("memory") || p[1].Length == 0))?[2];
+        Assert.NotNull(memoryPath);
+        var limitFile = File.Exists("/sys/fs/cgroup/memory" + memoryPath + "/memory.limit_in_bytes")
+            ? "/sys/fs/cgroup/memory" + memoryPath + "/memory.limit_in_bytes"
+            : "/sys/fs/cgroup" + memoryPath + "/memory.max";
+        Assert.Equal((64 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), (await File.ReadAllTextAsync(limitFile, Ct)).Trim());
+    }
+
+    [CriFact]
+    public async Task LogRotation_LogPastLimit_RenamedReopenedAndPruned()
+    {
+        var runtime = new CriRuntime(new CriRuntimeOptions(containerd.Socket)
+        {
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            LogRotationInterval = TimeSpan.FromMilliseconds(200),
+            MaxLogFileBytes = 1024,
+            MaxLogFiles = 3,
+        });
+        _runtimes.Add(runtime);
+        var config = SandboxConfig("rotate");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var container = Container(config, "chatty", ["sh", "-c", "while :; do echo 0123456789012345678901234567890123456789; sleep 0.01; done"]);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, container, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var dir = Path.GetDirectoryName(container.LogPath)!;
+        var rotated = await EventuallyAsync(() => Task.FromResult<string[]?>(
+            Rotated(dir) is { Length: 2 } files ? files : null));
+        // Reopened: the live file fills again after the last rotation.
+        await EventuallyAsync(() => Task.FromResult<object?>(File.Exists(container.LogPath) && new FileInfo(container.LogPath).Length > 0 ? "" : null));
+
+        Assert.All(rotated, f => Assert.Matches(@"\.log\.\d{8}-\d{6}\.\d{9}$", Path.GetFileName(f)));
+        Assert.True(Rotated(dir).Length <= 2);
+    }
+
+    private static string[] Rotated(string dir) =>
+        Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith("0.log.", StringComparison.Ordinal)).ToArray();
+
     private CriRuntime NewRuntime()
     {
         var runtime = new CriRuntime(new CriRuntimeOptions(containerd.Socket) { PollInterval = TimeSpan.FromMilliseconds(200) });
