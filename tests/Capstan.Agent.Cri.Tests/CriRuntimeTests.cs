@@ -395,6 +395,38 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.True(Rotated(dir).Length <= 2);
     }
 
+    [CriFact]
+    public async Task RunPodSandboxAsync_HostPort_ReachableOnNodeAddress()
+    {
+        var runtime = NewRuntime();
+        var hostPort = 30000 + Random.Shared.Next(2000);
+        var config = SandboxConfig("hostport") with { PortMappings = [new PortMapping("TCP", 8080, hostPort, null)] };
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "web", [
+            "sh", "-c", "echo via-hostport > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+        var node = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up && n.Name != "lo" && !n.Name.StartsWith("capstan", StringComparison.Ordinal) && !n.Name.StartsWith("veth", StringComparison.Ordinal))
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var body = await EventuallyAsync(async () =>
+        {
+            try
+            {
+                return await http.GetStringAsync($"http://{node}:{hostPort}/index.html", Ct);
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        });
+
+        Assert.Equal("via-hostport\n", body);
+    }
+
     private static string[] Rotated(string dir) =>
         Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith("0.log.", StringComparison.Ordinal)).ToArray();
 
