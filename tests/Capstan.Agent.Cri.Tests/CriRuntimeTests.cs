@@ -427,6 +427,26 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.Equal("via-hostport\n", body);
     }
 
+    [CriFact]
+    public async Task PortForwardAsync_PortBoundToPodLoopback_Reachable()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("portforward");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "web", [
+            "sh", "-c", "echo via-portforward > /tmp/index.html && exec httpd -f -p 127.0.0.1:8081 -h /tmp"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+        await EventuallyAsync(async () =>
+            (await runtime.ExecSyncAsync(id, ["wget", "-q", "-O", "-", "http://127.0.0.1:8081/index.html"], TimeSpan.FromSeconds(5), Ct)).ExitCode == 0 ? "" : null);
+
+        await using var stream = await runtime.PortForwardAsync(sandbox.Id, 8081, Ct);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n"), Ct);
+        var response = await new StreamReader(stream).ReadToEndAsync(Ct);
+
+        Assert.StartsWith("HTTP/1.", response);
+        Assert.EndsWith("via-portforward\n", response);
+    }
+
     private static string[] Rotated(string dir) =>
         Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith("0.log.", StringComparison.Ordinal)).ToArray();
 

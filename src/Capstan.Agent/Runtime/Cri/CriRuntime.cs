@@ -321,6 +321,16 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         return new Uri(reply.Url);
     }
 
+    /// <summary>
+    /// A connection to <paramref name="port"/> inside the sandbox's network namespace through the runtime's streaming server
+    /// (the kubelet's way to serve kubectl port-forward); unlike dialling the pod IP it reaches ports bound to 127.0.0.1.
+    /// </summary>
+    public async Task<Stream> PortForwardAsync(string sandboxId, int port, CancellationToken ct)
+    {
+        var url = await PortForwardUrlAsync(sandboxId, [port], ct).ConfigureAwait(false);
+        return await CriPortForwardStream.ConnectAsync(url, port, ct).ConfigureAwait(false);
+    }
+
     /// <summary>One container's CPU and memory use; null when the container is unknown.</summary>
     public async Task<CriContainerStats?> ContainerStatsAsync(string containerId, CancellationToken ct)
     {
