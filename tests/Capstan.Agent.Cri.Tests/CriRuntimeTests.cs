@@ -447,6 +447,52 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.EndsWith("via-portforward\n", response);
     }
 
+    [CriFact]
+    public async Task ContainerdRestart_RunningContainer_KeepsRunningAndRuntimeRecovers()
+    {
+        var runtime = NewRuntime();
+        var (sandbox, id) = await RunSleeperAsync(runtime, "restart");
+        var before = await runtime.ExecSyncAsync(id, ["cat", "/proc/1/stat"], TimeSpan.FromSeconds(10), Ct);
+
+        await containerd.RestartAsync();
+        var status = await EventuallyAsync(async () =>
+        {
+            try
+            {
+                return await runtime.ContainerStatusAsync(id, Ct);
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                return null;
+            }
+        });
+        var after = await runtime.ExecSyncAsync(id, ["cat", "/proc/1/stat"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(ContainerState.Running, status.State);
+        // Same process (pid 1's stat, start time included), not a restarted container.
+        Assert.Equal(Encoding.UTF8.GetString(before.Stdout), Encoding.UTF8.GetString(after.Stdout));
+        Assert.Equal(sandbox.Ip, Assert.Single(await runtime.ListPodSandboxesAsync(Ct), s => s.Id == sandbox.Id).Ip);
+    }
+
+    [CriFact]
+    public async Task CreateContainerAsync_RunAsNonRootWithRootImage_Refused()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("nonroot");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => runtime.CreateContainerAsync(
+            sandbox.Id, Container(config, "root", ["true"]) with { Security = new ContainerSecurity { RunAsNonRoot = true } }, Ct));
+        var allowed = await runtime.CreateContainerAsync(
+            sandbox.Id, Container(config, "nobody", ["id", "-u"]) with { Security = new ContainerSecurity { RunAsNonRoot = true, RunAsUser = 65534 } }, Ct);
+        await runtime.StartContainerAsync(allowed, Ct);
+        var status = await WaitExitedAsync(runtime, allowed);
+
+        Assert.Contains("runAsNonRoot", refused.Message);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Contains("stdout F 65534", await File.ReadAllTextAsync(status.LogPath, Ct));
+    }
+
     private static string[] Rotated(string dir) =>
         Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith("0.log.", StringComparison.Ordinal)).ToArray();
 
