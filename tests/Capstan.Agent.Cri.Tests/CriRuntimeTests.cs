@@ -212,6 +212,10 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
     {
         var runtime = NewRuntime();
 
+        // Through the seam, as the agent sees it: the default interface member is overridden.
+        var images = ((IContainerRuntime)runtime).Images;
+        Assert.Same(runtime.Images, images);
+
         var present = await runtime.Images.ImageStatusAsync(ContainerdFixture.BusyboxImage, Ct);
         var missing = await runtime.Images.ImageStatusAsync("capstan.io/missing:1", Ct);
         var all = await runtime.Images.ListImagesAsync(Ct);
@@ -295,6 +299,30 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         var line = await reader.ReadLineAsync(Ct);
 
         Assert.Equal("echo-hi", line);
+        await session.Stdin.WriteAsync(Encoding.UTF8.GetBytes("bye\n"), Ct);
+        Assert.Equal("echo-bye", await reader.ReadLineAsync(Ct));
+    }
+
+    [CriFact]
+    public async Task AttachAsync_ContainerExits_CompletesWithExitCode()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("attach-exit");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "once", ["sh", "-c", "read l; echo got-$l; exit 7"]) with
+        {
+            Stdin = true,
+            StdinOnce = true,
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        await using var session = await runtime.AttachAsync(id, tty: false, Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("x\n"), Ct);
+        var output = await new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("got-x\n", output);
+        Assert.Equal(7, code);
     }
 
     [CriFact]

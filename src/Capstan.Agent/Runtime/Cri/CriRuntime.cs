@@ -305,10 +305,26 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         return await CriStreamSession.ConnectAsync(
             new Uri(reply.Url), attach.Stdin, attach.Stdout, attach.Stderr, tty, AttachedExitAsync, ct).ConfigureAwait(false);
 
+        // The stream ends when the container exits (or the session is disposed); containerd may record the exit a moment later.
         async Task<int> AttachedExitAsync()
         {
-            var final = await StatusOrNullAsync(containerId, CancellationToken.None).ConfigureAwait(false);
-            return final is { State: V1.ContainerState.ContainerExited } ? final.ExitCode : -1;
+            for (var i = 0; i < 20; i++)
+            {
+                var final = await StatusOrNullAsync(containerId, CancellationToken.None).ConfigureAwait(false);
+                if (final is null or { State: not V1.ContainerState.ContainerRunning })
+                {
+                    return final is { State: V1.ContainerState.ContainerExited } ? final.ExitCode : -1;
+                }
+
+                if (Volatile.Read(ref _isDisposed) != 0 || i == 19)
+                {
+                    break;
+                }
+
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+
+            return -1;
         }
     }
 
