@@ -37,6 +37,9 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.False(string.IsNullOrEmpty(version));
         Assert.Equal("v1", api);
         Assert.Equal("containerd", runtime.Name);
+        var conditions = await runtime.StatusAsync(Ct);
+        Assert.Contains(conditions, c => c is { Type: "RuntimeReady", Status: true });
+        Assert.Contains(conditions, c => c is { Type: "NetworkReady", Status: true });
     }
 
     [CriFact]

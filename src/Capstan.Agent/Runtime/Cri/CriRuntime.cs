@@ -67,10 +67,10 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
     }
 
     /// <summary>The runtime's RuntimeReady and NetworkReady conditions (false with a reason until a CNI config exists).</summary>
-    public async Task<IReadOnlyList<(string Type, bool Status, string Reason, string Message)>> StatusAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<CriRuntimeCondition>> StatusAsync(CancellationToken ct)
     {
         var status = await _runtime.StatusAsync(new V1.StatusRequest(), Call(ct)).ConfigureAwait(false);
-        return status.Status?.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)).ToList() ?? [];
+        return status.Status?.Conditions.Select(c => new CriRuntimeCondition(c.Type, c.Status, c.Reason, c.Message)).ToList() ?? [];
     }
 
     public async Task<PodSandbox> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
