@@ -497,19 +497,18 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         return CriStatuses.Sandbox(sandbox, ip);
     }
 
-    /// <summary>hostNetwork pods report the node's address; the CRI gives them none.</summary>
-    private static string HostIp()
+    /// <summary>hostNetwork pods report the node's address (the CRI gives them none): that of the default route's interface.</summary>
+    internal static string HostIp()
     {
         try
         {
-            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            var nics = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up
+                    && n.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
+                .ToList();
+            var preferred = DefaultRouteInterface();
+            foreach (var nic in nics.OrderBy(n => n.Name == preferred ? 0 : 1))
             {
-                if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up
-                    || nic.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
-                {
-                    continue;
-                }
-
                 foreach (var address in nic.GetIPProperties().UnicastAddresses)
                 {
                     if (address.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
@@ -524,6 +523,25 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         }
 
         return "127.0.0.1";
+    }
+
+    /// <summary>The interface of the IPv4 default route with the lowest metric, from /proc/net/route; null when none.</summary>
+    internal static string? DefaultRouteInterface()
+    {
+        try
+        {
+            return File.ReadLines("/proc/net/route")
+                .Skip(1)
+                .Select(line => line.Split('\t', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Where(f => f.Length > 6 && f[1] == "00000000" && f[7] == "00000000")
+                .OrderBy(f => int.TryParse(f[6], System.Globalization.CultureInfo.InvariantCulture, out var metric) ? metric : int.MaxValue)
+                .Select(f => f[0])
+                .FirstOrDefault();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private async Task VerifyNonRootAsync(ContainerConfig config, CancellationToken ct)
