@@ -66,8 +66,10 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         var runtime = NewRuntime();
         var config = SandboxConfig("httpd");
         var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        // As the agent does after a pull: the container names the image by the id the image service resolved.
+        var image = await runtime.Images.ImageStatusAsync(ContainerdFixture.BusyboxImage, Ct);
         var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "web", [
-            "sh", "-c", "echo hello-from-pod > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]), Ct);
+            "sh", "-c", "echo hello-from-pod > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]) with { ImageRef = image!.Id }, Ct);
         await runtime.StartContainerAsync(id, Ct);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -89,6 +91,7 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.Equal(ContainerState.Running, status.State);
         Assert.Equal(sandbox.Id, status.SandboxId);
         Assert.StartsWith("sha256:", status.ImageRef);
+        Assert.Equal(ContainerdFixture.BusyboxImage, status.Image);
     }
 
     [CriFact]
