@@ -109,7 +109,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             loggerFactory.CreateLogger<ApiRouter>());
         router.Extras.Add(new OpenApiEndpoint(registry));
         router.Extras.Add(new ReviewEndpoint(authorizer, rbac, authenticator) { NodeAuthorizer = nodeAuthorizer });
-        router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificate, loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
+        router.Extras.Add(new Streaming.PodStreamEndpoint(resourceStore, registry, options.KubeletClientCertificateSelector ?? (options.KubeletClientCertificate is { } kubeletClient ? () => kubeletClient : () => null), loggerFactory.CreateLogger<Streaming.PodStreamEndpoint>()));
         router.SyncAuthorization = cache.SyncAsync;
         if (!string.IsNullOrEmpty(options.AuditLogPath))
         {

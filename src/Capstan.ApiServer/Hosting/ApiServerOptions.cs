@@ -21,6 +21,9 @@ public sealed class ApiServerOptions
     /// <summary>Presented to node agents when proxying logs, exec, attach and port-forward; null disables those subresources.</summary>
     public X509Certificate2? KubeletClientCertificate { get; set; }
 
+    /// <summary>When set, asked for the agents' client certificate on each new connection (so a renewed one is used); else <see cref="KubeletClientCertificate"/>.</summary>
+    public Func<X509Certificate2?>? KubeletClientCertificateSelector { get; set; }
+
     /// <summary>The address clients are told to use in discovery (host:port).</summary>
     public string AdvertiseAddress { get; set; } = "127.0.0.1:6443";
 

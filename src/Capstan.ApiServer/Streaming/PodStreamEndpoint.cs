@@ -24,12 +24,13 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
 
     private readonly ResourceStore _store;
     private readonly ResourceInfo _nodes;
-    private readonly X509Certificate2? _clientCertificate;
+    private readonly Func<X509Certificate2?> _clientCertificate;
     private readonly ILogger _logger;
     private readonly HttpClient _http;
 
-    /// <param name="clientCertificate">Presented to agents (CN=capstan:apiserver, O=system:masters); null: streams answer 503.</param>
-    public PodStreamEndpoint(ResourceStore store, ResourceRegistry registry, X509Certificate2? clientCertificate, ILogger logger)
+    /// <param name="clientCertificate">Asked on each new connection for the certificate presented to agents (CN=capstan:apiserver,
+    /// O=system:masters), so a renewed one takes over without a restart; null: streams answer 503.</param>
+    public PodStreamEndpoint(ResourceStore store, ResourceRegistry registry, Func<X509Certificate2?> clientCertificate, ILogger logger)
     {
         _store = store;
         _nodes = registry.Find("", "v1", "nodes") ?? throw new InvalidOperationException("nodes are not registered");
@@ -42,7 +43,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
             SslOptions =
             {
                 RemoteCertificateValidationCallback = (_, _, _, _) => true,
-                ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate()!,
             },
         };
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -96,7 +97,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
                 break;
         }
 
-        if (_clientCertificate is null)
+        if (_clientCertificate() is null)
         {
             throw new ApiException(503, "ServiceUnavailable", "this API server has no client certificate to reach node agents with");
         }
@@ -214,7 +215,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
         AgentUpgradeClient.WebSocketOutcome outcome;
         try
         {
-            outcome = await AgentUpgradeClient.ConnectWebSocketAsync(target, _clientCertificate!, WebSocketAccept.RequestedProtocols(http), ct).ConfigureAwait(false);
+            outcome = await AgentUpgradeClient.ConnectWebSocketAsync(target, _clientCertificate()!, WebSocketAccept.RequestedProtocols(http), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or IOException or System.Security.Authentication.AuthenticationException)
         {
@@ -243,7 +244,7 @@ public sealed partial class PodStreamEndpoint : IExtraEndpoint, IDisposable
         AgentUpgradeClient.Upgrade upgrade;
         try
         {
-            upgrade = await AgentUpgradeClient.UpgradeAsync(target, _clientCertificate!, "POST",
+            upgrade = await AgentUpgradeClient.UpgradeAsync(target, _clientCertificate()!, "POST",
             [
                 new("Connection", "Upgrade"),
                 new("Upgrade", "SPDY/3.1"),

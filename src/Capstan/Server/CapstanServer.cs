@@ -98,7 +98,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
                     Port = config.HttpsPort,
                     ServingCertificate = pki.ServingCertificate,
                     ServingCertificateSelector = () => pki.ServingCertificate,
-                    KubeletClientCertificate = pki.KubeletClientCertificate,
+                    KubeletClientCertificateSelector = () => pki.KubeletClientCertificate,
                     ServiceCidr = config.ServiceCidr,
                     AuditLogPath = config.AuditLogPath,
                     AuditLogMaxSizeMegabytes = config.AuditLogMaxSizeMegabytes,
