@@ -6,7 +6,7 @@ namespace Capstan.Api.Quota;
 /// <summary>
 /// A pod's effective requests or limits, as Kubernetes computes them for LimitRange and quota: the containers' sum, or the
 /// largest init container if more (a restartable init container — a sidecar — runs beside everything after it, so it adds
-/// to both), plus spec.overhead when asked.
+/// to both), plus spec.overhead when asked (on limits, only those the pod sets).
 /// </summary>
 /// <example>Containers 100m + 200m, init containers 500m then 100m: max(300m, 500m) = 500m.</example>
 public static class PodResourceTotals
@@ -45,9 +45,13 @@ public static class PodResourceTotals
         }
 
         total.MaxAll(initPeak);
-        if (withOverhead)
+        // Overhead adds to every request, but only to limits the pod sets (an unset limit stays unlimited).
+        foreach (var (name, overhead) in withOverhead ? ResourceAmounts.Read(spec.Obj("overhead")) : [])
         {
-            total.AddAll(ResourceAmounts.Read(spec.Obj("overhead")));
+            if (list == "requests" || total.ContainsKey(name))
+            {
+                total.Accumulate(name, overhead);
+            }
         }
 
         return total;

@@ -41,6 +41,9 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     /// <summary>Validating admission run on every spec update (PersistentVolumeClaimResize).</summary>
     public List<Admission.IValidatingUpdateAdmission> UpdateAdmission { get; } = [];
 
+    /// <summary>Validating admission run on every create just before the store write (ResourceQuota).</summary>
+    public List<Admission.IValidatingCreateAdmission> CreateValidation { get; } = [];
+
     /// <summary>Checks on the requester run on every create and update (RBAC escalation prevention).</summary>
     public List<Admission.IWriteGuard> Guards { get; } = [];
 
@@ -155,6 +158,11 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             foreach (var guard in Guards)
             {
                 guard.Check(r, obj, null, options);
+            }
+
+            foreach (var admission in CreateValidation)
+            {
+                await admission.ValidateCreateAsync(r, obj, options, ct).ConfigureAwait(false);
             }
 
             FieldManagement.RecordCreate(r, obj, options, now);
