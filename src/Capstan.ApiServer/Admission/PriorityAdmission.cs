@@ -17,6 +17,10 @@ public sealed class PriorityAdmission(WatchCache cache) : IMutatingAdmission
 {
     public const string DefaultPreemptionPolicy = "PreemptLowerPriority";
 
+    // The global default as of a cache version: most pods name no class, and the classes rarely change.
+    // A reference, so that concurrent creates read and replace it whole.
+    private GlobalDefaultMemo _globalDefault = new(-1, null);
+
     public string Name => "Priority";
 
     public void AdmitCreate(ResourceInfo resource, JsonObject obj)
@@ -78,6 +82,8 @@ public sealed class PriorityAdmission(WatchCache cache) : IMutatingAdmission
         return SystemPriorityClasses.Values.TryGetValue(name, out var value) ? new PriorityClassInfo(name, value, DefaultPreemptionPolicy, false) : null;
     }
 
+    private sealed record GlobalDefaultMemo(long Version, PriorityClassInfo? Class);
+
     private PriorityClassInfo? FindGlobalDefault()
     {
         if (cache.Registry.FindKind("scheduling.k8s.io", "PriorityClass") is not { } classes)
@@ -85,8 +91,16 @@ public sealed class PriorityAdmission(WatchCache cache) : IMutatingAdmission
             return null;
         }
 
+        var classCache = cache.For(classes);
+        var version = classCache.Version;
+        var memo = _globalDefault;
+        if (memo.Version == version)
+        {
+            return memo.Class;
+        }
+
         PriorityClassInfo? best = null;
-        foreach (var cached in cache.For(classes).List(classes.StoragePrefix))
+        foreach (var cached in classCache.List(classes.StoragePrefix))
         {
             if (PriorityClassInfo.Parse(cached.Json) is { GlobalDefault: true } candidate && (best is null || candidate.Value < best.Value))
             {
@@ -94,6 +108,7 @@ public sealed class PriorityAdmission(WatchCache cache) : IMutatingAdmission
             }
         }
 
+        _globalDefault = new GlobalDefaultMemo(version, best);
         return best;
     }
 }
