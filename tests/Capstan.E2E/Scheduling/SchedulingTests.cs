@@ -207,11 +207,14 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
     public async Task HighPriorityPod_PreemptsALowPriorityOne()
     {
         // 3.5 CPUs on each of the six 4-CPU nodes at priority 0; a 2-CPU pod at priority 1000 fits only by evicting one.
-        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "filler", "3500m", "  priority: 0", "app: filler"));
+        // As in Kubernetes, a pod gets its priority from a PriorityClass (the Priority admission refuses a bare spec.priority).
+        var className = "urgent-" + Guid.NewGuid().ToString("N")[..6];
+        (await Kubectl.RunAsync("create", "priorityclass", className, "--value=1000")).EnsureSuccess();
+        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "filler", "3500m", "", "app: filler"));
         try
         {
             await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
-            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", "  priority: 1000", "app: urgent")))).EnsureSuccess();
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
 
             var deadline = DateTime.UtcNow + Within;
             Dictionary<string, string> placement;
@@ -228,6 +231,7 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
         finally
         {
             await CleanUpAsync(ns);
+            await Kubectl.RunAsync("delete", "priorityclass", className);
         }
     }
 }
