@@ -16,9 +16,11 @@ namespace Capstan.ApiServer.Admission;
 /// object is stored, through the store's compare-and-swap (<see cref="ResourceStore.UpdateAsync"/>), and creates in one
 /// namespace are serialised here, so concurrent creates can never both take the last unit. A quota whose status does not
 /// yet know a resource's usage gets it counted from the watch cache first. The quota controller later recounts usage
-/// from the objects themselves (which also releases what deleted objects and failed creates held).
+/// from the objects themselves (which also releases what deleted objects and failed creates held). A spec update is
+/// charged what it adds (a claim resized from 1Gi to 3Gi: requests.storage=2Gi; a Service turned NodePort: its ports),
+/// as Kubernetes does; pods are not evaluated on update (their resources are immutable).
 /// </summary>
-public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingCreateAdmission
+public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingWriteAdmission
 {
     public const string FieldManager = "resourcequota-admission";
 
@@ -26,7 +28,13 @@ public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingCre
 
     public string Name => "ResourceQuota";
 
-    public async Task ValidateCreateAsync(ResourceInfo resource, JsonObject obj, WriteOptions options, CancellationToken ct)
+    public Task ValidateCreateAsync(ResourceInfo resource, JsonObject obj, WriteOptions options, CancellationToken ct) =>
+        AdmitAsync(resource, obj, null, options, ct);
+
+    public Task ValidateUpdateAsync(ResourceInfo resource, JsonObject obj, JsonObject old, WriteOptions options, CancellationToken ct) =>
+        resource.Group.Length == 0 && resource.Kind == "Pod" ? Task.CompletedTask : AdmitAsync(resource, obj, old, options, ct);
+
+    private async Task AdmitAsync(ResourceInfo resource, JsonObject obj, JsonObject? old, WriteOptions options, CancellationToken ct)
     {
         if (!resource.Namespaced || store.Cache.Registry.FindKind("", "ResourceQuota") is not { } quotas)
         {
@@ -43,18 +51,32 @@ public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingCre
 
         var name = JsonAccess.AsString(obj["metadata"]?["name"]) ?? "";
         var usage = QuotaEvaluator.Usage(groupResource, obj);
+        if (old is not null)
+        {
+            usage = Increase(usage, QuotaEvaluator.Counts(groupResource, old) ? QuotaEvaluator.Usage(groupResource, old) : new ResourceAmounts());
+            if (usage.Count == 0)
+            {
+                return;
+            }
+        }
+
         var relevant = new List<(string Quota, List<string> Covered)>();
         foreach (var quota in cached.Select(c => ObjectCodec.Parse(c.Json)))
         {
             var spec = quota.Obj("spec");
             var covered = QuotaEvaluator.Covered(groupResource, (spec?.Obj("hard") ?? []).Select(p => p.Key));
+            if (old is not null)
+            {
+                covered.RemoveAll(r => !usage.ContainsKey(r));
+            }
+
             if (covered.Count == 0 || !QuotaEvaluator.MatchesScopes(spec, groupResource, obj))
             {
                 continue;
             }
 
             var quotaName = ObjectMeta.Name(quota);
-            if (groupResource == "pods" && QuotaEvaluator.MissingPodResources(obj.Obj("spec") ?? new JsonObject(), covered) is { } missing)
+            if (old is null && groupResource == "pods" && QuotaEvaluator.MissingPodResources(obj.Obj("spec") ?? new JsonObject(), covered) is { } missing)
             {
                 throw Forbidden(resource, name, $"failed quota: {quotaName}: {missing}");
             }
@@ -90,6 +112,30 @@ public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingCre
         {
             gate.Release();
         }
+    }
+
+    // What an update adds: each resource's growth over the old usage, dropping what stayed or shrank (the controller
+    // releases shrinkage when it recounts).
+    private static ResourceAmounts Increase(ResourceAmounts next, ResourceAmounts previous)
+    {
+        var delta = new ResourceAmounts();
+        foreach (var (name, amount) in next)
+        {
+            if (!previous.TryGetValue(name, out var before))
+            {
+                if (amount.Sign > 0)
+                {
+                    delta[name] = amount;
+                }
+            }
+            else if (amount > before)
+            {
+                // Quantity has no subtraction: add the negation, parsed from the canonical text.
+                delta[name] = amount + Quantity.Parse("-" + before);
+            }
+        }
+
+        return delta;
     }
 
     private JsonObject Charge(JsonObject quota, ResourceInfo resource, string name, string groupResource, List<string> covered, ResourceAmounts usage, string ns)

@@ -60,7 +60,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         resourceStore.Admission.Add(new Admission.DefaultIngressClass(cache));
         resourceStore.Admission.Add(new Admission.PriorityAdmission(cache));
         resourceStore.Admission.Add(new Admission.LimitRanger(cache));
-        resourceStore.CreateValidation.Add(new Admission.ResourceQuotaAdmission(resourceStore));
+        resourceStore.WriteValidation.Add(new Admission.ResourceQuotaAdmission(resourceStore));
         resourceStore.UpdateAdmission.Add(new Admission.PersistentVolumeClaimResize(cache));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();

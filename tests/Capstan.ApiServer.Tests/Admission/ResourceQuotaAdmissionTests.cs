@@ -61,6 +61,25 @@ public sealed class ResourceQuotaAdmissionTests(ServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Update_ServiceTurnedNodePort_ChargedItsPorts()
+    {
+        var ns = await NamespaceWithQuotaAsync("ports", ("services.nodeports", "1"), ("services", "5"));
+        await Client.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "a", Port = 80 }, new V1ServicePort { Name = "b", Port = 81 }] },
+        }, ns);
+
+        var patch = new V1Patch("""{"spec":{"type":"NodePort"}}""", V1Patch.PatchType.MergePatch);
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => Client.PatchNamespacedServiceAsync(patch, "web", ns));
+
+        Assert.Equal(HttpStatusCode.Forbidden, ex.Response.StatusCode);
+        Assert.Contains("services \\\"web\\\" is forbidden: exceeded quota: ports, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1", ex.Response.Content, StringComparison.Ordinal);
+        var quota = await Client.ReadNamespacedResourceQuotaAsync("ports", ns);
+        Assert.Equal("1", quota.Status.Used["services"].ToString());
+    }
+
+    [Fact]
     public async Task Create_ScopedQuota_OnlyMatchingPodsCount()
     {
         var ns = "q-" + Guid.NewGuid().ToString("N")[..8];
