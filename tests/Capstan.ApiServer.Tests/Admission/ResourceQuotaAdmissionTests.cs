@@ -61,6 +61,41 @@ public sealed class ResourceQuotaAdmissionTests(ServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Create_DeploymentsAndClaimStorage_Counted()
+    {
+        var ns = await NamespaceWithQuotaAsync("misc", ("count/deployments.apps", "0"), ("requests.storage", "1Gi"));
+        var deployment = new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1DeploymentSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "web" } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "web" } },
+                    Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+                },
+            },
+        };
+        var claim = new V1PersistentVolumeClaim
+        {
+            Metadata = new V1ObjectMeta { Name = "data" },
+            Spec = new V1PersistentVolumeClaimSpec
+            {
+                AccessModes = ["ReadWriteOnce"],
+                StorageClassName = "",
+                Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("2Gi") } },
+            },
+        };
+
+        var deploymentError = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedDeploymentAsync(deployment, ns));
+        var claimError = await Assert.ThrowsAsync<HttpOperationException>(() => Client.CreateNamespacedPersistentVolumeClaimAsync(claim, ns));
+
+        Assert.Contains("exceeded quota: misc, requested: count/deployments.apps=1, used: count/deployments.apps=0, limited: count/deployments.apps=0", deploymentError.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("exceeded quota: misc, requested: requests.storage=2Gi, used: requests.storage=0, limited: requests.storage=1Gi", claimError.Response.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_ServiceTurnedNodePort_ChargedItsPorts()
     {
         var ns = await NamespaceWithQuotaAsync("ports", ("services.nodeports", "1"), ("services", "5"));
