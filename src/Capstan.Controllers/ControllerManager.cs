@@ -112,6 +112,11 @@ public static partial class ControllerManager
             controllers.Add(new Disruption.DisruptionController(informers, loggerFactory, options.DisruptionWorkers, options.TimeProvider));
         }
 
+        if (options.EnableResourceQuotaController)
+        {
+            controllers.Add(new ResourceQuota.ResourceQuotaController(informers, loggerFactory, time: options.TimeProvider));
+        }
+
         if (options.EnableEndpointsController)
         {
             controllers.Add(new Endpoints.EndpointsController(informers, loggerFactory, options.EndpointsWorkers, options.TimeProvider));

@@ -39,6 +39,9 @@ public sealed record ControllerManagerOptions
 
     public bool EnablePodGarbageCollector { get; init; } = true;
 
+    /// <summary>Keeps ResourceQuota status (hard and used), which quota admission charges against.</summary>
+    public bool EnableResourceQuotaController { get; init; } = true;
+
     /// <summary>Keeps PodDisruptionBudget status, which the eviction API reads.</summary>
     public bool EnableDisruptionController { get; init; } = true;
 

@@ -48,6 +48,9 @@ internal sealed partial class Scheduler : IDisposable
 
     public SchedulingQueue Queue { get; }
 
+    /// <summary>The cluster's PodDisruptionBudgets, which preemption tries not to violate (none unless the service sets it).</summary>
+    public Func<IReadOnlyList<DisruptionBudget>> DisruptionBudgets { get; set; } = () => [];
+
     public Task RunRecorderAsync(CancellationToken ct) => _recorder.RunAsync(ct);
 
     public async Task RunAsync(CancellationToken ct)
@@ -123,8 +126,9 @@ internal sealed partial class Scheduler : IDisposable
             return;
         }
 
+        var budgets = DisruptionBudgets();
         var candidate = Cache.WithNodes(nodes =>
-            Preemption.FindCandidate(pod, error, nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), framework.RunFilters));
+            Preemption.FindCandidate(pod, error, nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), framework.RunFilters, budgets));
         if (candidate is not { } chosen)
         {
             return;

@@ -10,6 +10,7 @@ public static partial class SchedulerService
 {
     internal static readonly ApiResource Pods = new("", "v1", "pods", "Pod", true, ["get", "list", "watch"]);
     internal static readonly ApiResource Nodes = new("", "v1", "nodes", "Node", false, ["get", "list", "watch"]);
+    internal static readonly ApiResource PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, ["get", "list", "watch"]);
     internal static readonly ApiResource Namespaces = new("", "v1", "namespaces", "Namespace", false, ["get", "list", "watch"]);
 
     /// <summary>Runs until <paramref name="ct"/> is cancelled.</summary>
@@ -25,6 +26,8 @@ public static partial class SchedulerService
         using var scheduler = new Scheduler(client, options, loggerFactory, [volumeBinding]);
         Plugins.VolumeBindingInformers.RetryPendingOnChange(volumeInformers, scheduler.Queue.MoveAllToActiveOrBackoff);
         var namespaces = informers.For(Namespaces, metadataOnly: true);
+        var budgets = informers.For(PodDisruptionBudgets);
+        scheduler.DisruptionBudgets = () => [.. budgets.Cache.List().Select(Framework.DisruptionBudget.Parse)];
         namespaces.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnNamespace, OnUpdate = (_, ns) => scheduler.OnNamespace(ns), OnDelete = scheduler.OnNamespaceDelete });
         // Nodes first, so the first pods are decided against a full picture of the cluster.
         nodes.AddEventHandler(new ResourceEventHandler { OnAdd = scheduler.OnNodeAdd, OnUpdate = scheduler.OnNodeUpdate, OnDelete = scheduler.OnNodeDelete });

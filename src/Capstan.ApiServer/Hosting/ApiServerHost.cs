@@ -58,6 +58,9 @@ public sealed class ApiServerHost : IAsyncDisposable
         resourceStore.Admission.Add(new Admission.DefaultTolerationSeconds(options.DefaultNotReadyTolerationSeconds, options.DefaultUnreachableTolerationSeconds));
         resourceStore.Admission.Add(new Admission.DefaultStorageClass(cache));
         resourceStore.Admission.Add(new Admission.DefaultIngressClass(cache));
+        resourceStore.Admission.Add(new Admission.PriorityAdmission(cache));
+        resourceStore.Admission.Add(new Admission.LimitRanger(cache));
+        resourceStore.WriteValidation.Add(new Admission.ResourceQuotaAdmission(resourceStore));
         resourceStore.UpdateAdmission.Add(new Admission.PersistentVolumeClaimResize(cache));
         var rbac = new CacheRbacSource(cache);
         var authorizer = new RbacAuthorizer();

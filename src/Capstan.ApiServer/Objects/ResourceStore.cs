@@ -41,6 +41,9 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     /// <summary>Validating admission run on every spec update (PersistentVolumeClaimResize).</summary>
     public List<Admission.IValidatingUpdateAdmission> UpdateAdmission { get; } = [];
 
+    /// <summary>Validating admission run on every create and spec update just before the store write (ResourceQuota).</summary>
+    public List<Admission.IValidatingWriteAdmission> WriteValidation { get; } = [];
+
     /// <summary>Checks on the requester run on every create and update (RBAC escalation prevention).</summary>
     public List<Admission.IWriteGuard> Guards { get; } = [];
 
@@ -157,6 +160,11 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 guard.Check(r, obj, null, options);
             }
 
+            foreach (var admission in WriteValidation)
+            {
+                await admission.ValidateCreateAsync(r, obj, options, ct).ConfigureAwait(false);
+            }
+
             FieldManagement.RecordCreate(r, obj, options, now);
             if (options.DryRun)
             {
@@ -228,6 +236,14 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             foreach (var guard in Guards)
             {
                 guard.Check(r, next, old, options);
+            }
+
+            if (subresource.Length == 0)
+            {
+                foreach (var admission in WriteValidation)
+                {
+                    await admission.ValidateUpdateAsync(r, next, old, options, ct).ConfigureAwait(false);
+                }
             }
 
             if (options.DryRun)

@@ -120,7 +120,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
             }
 
             api.Router.CaBundle = identity.WriteCaAsync;
-            await Bootstrap.EnsureAsync(api.Store, BootstrapRbac().Append(DefaultStorageClass.Build()), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
+            await Bootstrap.EnsureAsync(api.Store, BootstrapRbac().Append(DefaultStorageClass.Build()).Concat(Capstan.ApiServer.Admission.SystemPriorityClasses.Build()), config.HttpsPort, FirstServiceIp(config.ServiceCidr), ct).ConfigureAwait(false);
             await api.StartAsync(ct).ConfigureAwait(false);
             api.MarkReady();
             logger.LogInformation("capstan server ready at {Address} in {Elapsed} ms; kubeconfig: {Kubeconfig}",

@@ -37,8 +37,6 @@ public sealed class PodStrategyTests
     [InlineData("spec.schedulerName", "\"default-scheduler\"")]
     [InlineData("spec.securityContext", "{}")]
     [InlineData("spec.enableServiceLinks", "true")]
-    [InlineData("spec.priority", "0")]
-    [InlineData("spec.preemptionPolicy", "\"PreemptLowerPriority\"")]
     [InlineData("spec.containers[0].terminationMessagePath", "\"/dev/termination-log\"")]
     [InlineData("spec.containers[0].terminationMessagePolicy", "\"File\"")]
     [InlineData("spec.containers[0].ports[0].protocol", "\"TCP\"")]

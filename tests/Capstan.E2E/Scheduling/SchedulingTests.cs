@@ -207,11 +207,14 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
     public async Task HighPriorityPod_PreemptsALowPriorityOne()
     {
         // 3.5 CPUs on each of the six 4-CPU nodes at priority 0; a 2-CPU pod at priority 1000 fits only by evicting one.
-        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "filler", "3500m", "  priority: 0", "app: filler"));
+        // As in Kubernetes, a pod gets its priority from a PriorityClass (the Priority admission refuses a bare spec.priority).
+        var className = "urgent-" + Guid.NewGuid().ToString("N")[..6];
+        (await Kubectl.RunAsync("create", "priorityclass", className, "--value=1000")).EnsureSuccess();
+        var ns = await ApplyAsync(Pods(FakeNodeCluster.Nodes, "filler", "3500m", "", "app: filler"));
         try
         {
             await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
-            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", "  priority: 1000", "app: urgent")))).EnsureSuccess();
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
 
             var deadline = DateTime.UtcNow + Within;
             Dictionary<string, string> placement;
@@ -228,6 +231,48 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
         finally
         {
             await CleanUpAsync(ns);
+            await Kubectl.RunAsync("delete", "priorityclass", className);
+        }
+    }
+
+    [Fact]
+    public async Task Preemption_SparesPodsADisruptionBudgetProtects()
+    {
+        // Six 3.5-CPU fillers at priority 0, one per node; five are guarded by a budget that allows no disruption. The
+        // 2-CPU urgent pod could evict any filler; kube-scheduler (and Capstan) picks the one no budget protects.
+        var className = "urgent-" + Guid.NewGuid().ToString("N")[..6];
+        (await Kubectl.RunAsync("create", "priorityclass", className, "--value=1000")).EnsureSuccess();
+        var ns = await Server.CreateNamespaceAsync("pdb");
+        try
+        {
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(FakeNodeCluster.Nodes - 1, "guarded", "3500m", "", "app: guarded")))).EnsureSuccess();
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "free", "3500m", "", "app: free")))).EnsureSuccess();
+            await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+            (await Kubectl.RunAsync("create", "pdb", "guarded", "-n", ns, "--selector=app=guarded", $"--min-available={FakeNodeCluster.Nodes - 1}")).EnsureSuccess();
+            var deadline = DateTime.UtcNow + Within;
+            while ((await Kubectl.RunAsync("get", "pdb", "guarded", "-n", ns, "-o", "jsonpath={.status.currentHealthy}/{.status.disruptionsAllowed}")).Stdout.Trim() != $"{FakeNodeCluster.Nodes - 1}/0"
+                && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(300);
+            }
+
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
+            Dictionary<string, string> placement;
+            do
+            {
+                await Task.Delay(500);
+                placement = await WaitForPlacementAsync(ns, 0);
+            }
+            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline + Within);
+
+            Assert.NotEqual("", placement["urgent-0"]);
+            Assert.False(placement.ContainsKey("free-0"));
+            Assert.Equal(FakeNodeCluster.Nodes - 1, placement.Keys.Count(k => k.StartsWith("guarded-", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+            await Kubectl.RunAsync("delete", "priorityclass", className);
         }
     }
 }

@@ -9,13 +9,6 @@ public sealed class PodStrategy : KindStrategy
     public const string UpdateForbidden =
         "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
 
-    // Priorities of the two built-in classes; other classes are resolved by admission, which knows the PriorityClass objects.
-    private static readonly Dictionary<string, int> SystemPriorities = new()
-    {
-        ["system-node-critical"] = 2000001000,
-        ["system-cluster-critical"] = 2000000000,
-    };
-
     public override string Group => "";
 
     public override string Kind => "Pod";
@@ -50,18 +43,6 @@ public sealed class PodStrategy : KindStrategy
                 }
             }
         }
-
-        // What the Priority admission plugin fills in when no class is named.
-        spec.SetDefaultString("preemptionPolicy", "PreemptLowerPriority");
-        var className = spec.StrOrEmpty("priorityClassName");
-        if (className.Length == 0)
-        {
-            spec.SetDefault("priority", 0);
-        }
-        else if (SystemPriorities.TryGetValue(className, out var priority))
-        {
-            spec.SetDefault("priority", priority);
-        }
     }
 
     public override void PrepareForCreate(JsonObject obj)
@@ -69,6 +50,27 @@ public sealed class PodStrategy : KindStrategy
         var status = obj.EnsureObj("status");
         status["phase"] = "Pending";
         status["qosClass"] = PodQos.Compute(obj.Obj("spec") ?? new JsonObject());
+    }
+
+    /// <summary>
+    /// spec.priority and spec.preemptionPolicy come from the Priority admission plugin at create (not from defaulting, so that
+    /// it can tell a value the user gave from none); an update whose body omits them keeps the stored ones.
+    /// </summary>
+    public override void PrepareForUpdate(JsonObject obj, JsonObject old)
+    {
+        base.PrepareForUpdate(obj, old);
+        if (obj.Obj("spec") is not { } spec || old.Obj("spec") is not { } oldSpec)
+        {
+            return;
+        }
+
+        foreach (var field in new[] { "priority", "preemptionPolicy" })
+        {
+            if (spec[field] is null && oldSpec[field] is { } stored)
+            {
+                spec[field] = stored.DeepClone();
+            }
+        }
     }
 
     protected override void ValidateObject(JsonObject obj, List<FieldError> errs) =>
