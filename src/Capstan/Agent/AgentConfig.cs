@@ -37,6 +37,9 @@ public sealed record AgentConfig
 
     /// <summary>The cluster DNS zone pods search (`--cluster-domain`).</summary>
     public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>The cluster's service CIDR; outside 127.0.0.0/8 the proxy binds ClusterIPs on a link (capstan-svc) so pods reach them. Null: loopback CIDR, nothing to bind.</summary>
+    public string? ServiceCidr { get; init; }
+
     /// <summary>Run no service proxy on this node (--disable-proxy).</summary>
     public bool DisableProxy { get; init; }
 

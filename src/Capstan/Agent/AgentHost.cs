@@ -66,7 +66,13 @@ public sealed class AgentHost : IAsyncDisposable
                 ClientCaCertificate = clusterCa,
             }, agent.PodDirectory, runtime, loggerFactory, ct).ConfigureAwait(false);
             var proxy = config.DisableProxy ? null : await ServiceProxyHost.StartAsync(
-                client, new ServiceProxyOptions { NodeName = config.NodeName, NodeIp = config.NodeIp, Relay = config.ProxyRelay }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
+                client, new ServiceProxyOptions
+                {
+                    NodeName = config.NodeName,
+                    NodeIp = config.NodeIp,
+                    Relay = config.ProxyRelay,
+                    ServiceAddresses = config.ServiceCidr is { } serviceCidr ? new ServiceAddressOptions { ServiceCidr = System.Net.IPNetwork.Parse(serviceCidr) } : null,
+                }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
             return new AgentHost(dataDirLock, runtime, agent, streaming, proxy);
         }
         catch
