@@ -10,11 +10,15 @@ namespace Capstan.Network.Proxy;
 /// them as it does on loopback ClusterIPs and packets from pods, routed to the host through their bridge gateway, are
 /// delivered to it.
 /// <para>
-/// Chosen over kernel DNAT (nftables works here too) because the proxy already implements what Services need —
-/// round robin, ClientIP affinity, traffic policies, draining NotReady endpoints, UDP flows, metrics — and reaches
-/// backends on loopback (the cluster DNS on 127.0.0.1:10053, the API server) that DNAT from a pod could only reach
-/// with route_localnet; one data path for node and pods keeps one behaviour. Measured from a netns (bench/README.md):
-/// DNAT connects faster, both far above what a node's pods ask for; the figures are in the report of this change.
+/// Chosen over kernel DNAT (nftables nat hooks work here too) because the proxy already implements what Services
+/// need — round robin, ClientIP affinity, traffic policies, draining NotReady endpoints, UDP flows, metrics — and
+/// reaches backends on loopback (the cluster DNS on 127.0.0.1, the API server) that DNAT from a pod could only reach
+/// with route_localnet; one data path for node and pods keeps one behaviour. Measured from a netns through a veth
+/// (Python client, new connection per request, 2,000 requests, noisy 2-core machine): sequential p50 0.63–0.68 ms
+/// through the proxy against 0.17–0.19 ms with DNAT (direct 0.18–0.35 ms); 8 concurrent clients 0.9–1.4k conn/s
+/// against 2.2–2.3k. DNAT is cheaper per connection; the proxy's cost is well under what pods' service traffic
+/// needs, and the long-lived connections the relay is tuned for pay it once.
+/// Each address is one rtnetlink request: 1,000 added in about 220 ms, against about 9 ms per `ip addr add` process.
 /// </para>
 /// Subscribes to the catalog before the proxy does, so a service's address is on the link when the proxy binds it.
 /// </summary>
