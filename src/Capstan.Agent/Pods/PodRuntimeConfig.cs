@@ -37,8 +37,8 @@ internal static class PodRuntimeConfig
             .Select(p => new PortMapping(string.IsNullOrEmpty(p.Protocol) ? "TCP" : p.Protocol, p.ContainerPort, p.HostPort!.Value, string.IsNullOrEmpty(p.HostIP) ? null : p.HostIP))];
     }
 
-    /// <summary>capstan/{guaranteed|burstable|besteffort}/pod&lt;uid&gt;, relative to the runtime's cgroup root.</summary>
-    public static string CgroupParent(V1Pod pod) => $"{CgroupRoot}/{QosClass(pod).ToLowerInvariant()}/pod{pod.Metadata.Uid}";
+    /// <summary>/capstan/{guaranteed|burstable|besteffort}/pod&lt;uid&gt;: a path from the root of the cgroupfs hierarchy, as the kubelet passes /kubepods/....</summary>
+    public static string CgroupParent(V1Pod pod) => $"/{CgroupRoot}/{QosClass(pod).ToLowerInvariant()}/pod{pod.Metadata.Uid}";
 
     public static string QosClass(V1Pod pod) =>
         pod.Status?.QosClass is { Length: > 0 } qos ? qos : PodQos.Compute(JsonNode.Parse(KubernetesJson.Serialize(pod.Spec))!.AsObject());

@@ -79,7 +79,7 @@ public sealed class PodImageTests(AgentFixture fixture) : IClassFixture<AgentFix
         Assert.Equal(TestImageService.IdOf("app:1"), config.ImageRef);
         Assert.True(config.Security.ReadOnlyRootFilesystem);
         var sandbox = runtime.SandboxConfigs.First(s => s.Name == "present");
-        Assert.StartsWith("capstan/besteffort/pod", sandbox.CgroupParent, StringComparison.Ordinal);
+        Assert.StartsWith("/capstan/besteffort/pod", sandbox.CgroupParent, StringComparison.Ordinal);
         Assert.NotNull(sandbox.Dns);
 
         var termination = config.Mounts.Single(m => m.ContainerPath == "/dev/termination-log");

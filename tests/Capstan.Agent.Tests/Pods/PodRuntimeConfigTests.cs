@@ -83,7 +83,7 @@ public sealed class PodRuntimeConfigTests
 
         var pod = Pod(new V1Container { Name = "c", Resources = resources });
 
-        Assert.Equal($"capstan/{qos}/podu1", PodRuntimeConfig.CgroupParent(pod));
+        Assert.Equal($"/capstan/{qos}/podu1", PodRuntimeConfig.CgroupParent(pod));
     }
 
     [Fact]
