@@ -78,7 +78,10 @@ public sealed class AgentHost : IAsyncDisposable
                     NodeName = config.NodeName,
                     NodeIp = config.NodeIp,
                     Relay = config.ProxyRelay,
-                    ServiceAddresses = config.ServiceCidr is { } serviceCidr ? new ServiceAddressOptions { ServiceCidr = System.Net.IPNetwork.Parse(serviceCidr) } : null,
+                    // A joining cri agent is not told the CIDR: it assumes the cri default its cluster DNS is in.
+                    ServiceAddresses = (config.ServiceCidr ?? (config.Runtime == "cri" ? Capstan.Commands.ServerCommand.CriServiceCidr : null)) is { } serviceCidr
+                        ? new ServiceAddressOptions { ServiceCidr = System.Net.IPNetwork.Parse(serviceCidr) }
+                        : null,
                 }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
             return new AgentHost(dataDirLock, runtime, agent, streaming, proxy);
         }
