@@ -68,6 +68,21 @@ public sealed record AgentOptions
     public bool EnableLocalPathProvisioner { get; init; } = true;
 
     internal string StorageRoot => LocalPathRoot ?? Path.Combine(DataDir, "storage");
+    /// <summary>
+    /// The pod CIDR of runtimes that give pods their own network namespace (cri: the CNI bridge's subnet, `--cluster-cidr`);
+    /// null for the process and fake runtimes, whose pod IPs come from their own pool.
+    /// </summary>
+    public string? ClusterCidr { get; init; }
+
+    /// <summary>Image garbage collection starts when the image filesystem's disk is fuller than this percent (the kubelet's imageGCHighThresholdPercent)...</summary>
+    public int ImageGcHighThresholdPercent { get; init; } = 85;
+
+    /// <summary>...and removes unused images, least recently used first, until it is at most this full.</summary>
+    public int ImageGcLowThresholdPercent { get; init; } = 80;
+
+    /// <summary>How often image garbage collection and the orphan reconcile run (the kubelet's ImageGCPeriod and housekeeping).</summary>
+    public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Cluster DNS address and domain for the pods' resolv.conf (--cluster-dns, --cluster-domain).</summary>
     public Dns.PodDnsSettings Dns { get; init; } = new();
 

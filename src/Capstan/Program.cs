@@ -5,6 +5,7 @@ var root = new RootCommand("Capstan: a Kubernetes-compatible container orchestra
 root.Subcommands.Add(ServerCommand.Create());
 root.Subcommands.Add(AgentCommand.Create());
 root.Subcommands.Add(KillAllCommand.Create());
+root.Subcommands.Add(ImagesCommand.Create());
 root.Subcommands.Add(HelperCommands.Kubeconfig());
 root.Subcommands.Add(HelperCommands.Token());
 root.Subcommands.Add(SecretsEncryptCommand.Create());

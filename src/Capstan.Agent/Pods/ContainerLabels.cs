@@ -11,4 +11,10 @@ public static class ContainerLabels
 
     /// <summary>"init", "sidecar" or "regular".</summary>
     public const string ContainerKind = "capstan.io/container-kind";
+
+    /// <summary>The image as the pod spec names it (runtimes with images may report the resolved reference instead).</summary>
+    public const string Image = "capstan.io/image";
+
+    /// <summary>On sandboxes: the node whose agent made it, so orphans are told apart from other users of a shared runtime.</summary>
+    public const string Node = "capstan.io/node";
 }

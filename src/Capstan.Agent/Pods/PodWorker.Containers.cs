@@ -130,6 +130,20 @@ internal sealed partial class PodWorker
     private async Task<bool> StartContainerAsync(V1Pod pod, PodSandbox sandbox, V1Container container, int attempt, string kind, CancellationToken ct)
     {
         var fieldPath = FieldPath(pod, container);
+        string? imageRef = null;
+        if (_ctx.Images is { } puller)
+        {
+            var pulled = await puller.EnsureAsync(pod, container, (type, reason, message) => _ctx.Events.Pod(pod, type, reason, message, fieldPath), ct).ConfigureAwait(false);
+            if (!pulled.Ok)
+            {
+                _waiting[container.Name] = (pulled.Reason!, pulled.Message!);
+                Soon(pulled.RetryAfter ?? TimeSpan.FromSeconds(5));
+                return false;
+            }
+
+            imageRef = pulled.ImageRef;
+        }
+
         List<KeyValuePair<string, string>> env;
         try
         {
@@ -159,6 +173,10 @@ internal sealed partial class PodWorker
         try
         {
             mounts = Mounts(pod, container, lookup);
+            if (_ctx.Runtime.Images is not null)
+            {
+                mounts = [.. mounts, TerminationMessageMount(container, attempt)];
+            }
         }
         catch (VolumeSetupException ex)
         {
@@ -191,13 +209,20 @@ internal sealed partial class PodWorker
                 [ContainerLabels.ContainerName] = container.Name,
                 [ContainerLabels.RestartCount] = attempt.ToString(CultureInfo.InvariantCulture),
                 [ContainerLabels.ContainerKind] = kind,
+                [ContainerLabels.Image] = container.Image ?? "",
             })
         {
             Command = command,
             Args = args,
+            ImageRef = imageRef,
+            Security = PodRuntimeConfig.ContainerSecurity(pod, container),
         };
 
-        _ctx.Events.Pod(pod, "Normal", "Pulled", $"Container image \"{container.Image}\" already present on machine", fieldPath);
+        if (_ctx.Images is null)
+        {
+            _ctx.Events.Pod(pod, "Normal", "Pulled", $"Container image \"{container.Image}\" already present on machine", fieldPath);
+        }
+
         string id;
         try
         {
@@ -301,7 +326,8 @@ internal sealed partial class PodWorker
         var changed = false;
         foreach (var running in containers.Where(c => c.State == ContainerState.Running))
         {
-            if (SpecOf(pod, running.Name) is not { } spec || (spec.Image ?? "") == running.Image || Latest(containers, running.Name)?.Id != running.Id)
+            if (SpecOf(pod, running.Name) is not { } spec || (spec.Image ?? "") == (running.Labels.GetValueOrDefault(ContainerLabels.Image) ?? running.Image)
+                || Latest(containers, running.Name)?.Id != running.Id)
             {
                 continue;
             }
@@ -509,6 +535,7 @@ internal sealed partial class PodWorker
         }
 
         _sandbox = null;
+        _ctx.Images?.Forget(Uid);
         MemoryEmptyDir.UnmountUnder(_ctx.Options.PodDirectory(Uid));
         _ctx.Volumes.Forget(Uid);
         TryDelete(_ctx.Options.PodDirectory(Uid));
@@ -585,6 +612,21 @@ internal sealed partial class PodWorker
 
         return mounts;
     }
+
+    /// <summary>
+    /// terminationMessagePath (default /dev/termination-log): an empty host file per container instance, mounted
+    /// writable; what the container writes there becomes its terminated state's message.
+    /// </summary>
+    private Mount TerminationMessageMount(V1Container container, int attempt)
+    {
+        var path = TerminationMessageFile(container.Name, attempt);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, []);
+        return new Mount(path, string.IsNullOrEmpty(container.TerminationMessagePath) ? "/dev/termination-log" : container.TerminationMessagePath, ReadOnly: false);
+    }
+
+    private string TerminationMessageFile(string name, int attempt) =>
+        Path.Combine(_ctx.Options.PodDirectory(Uid), "containers", name, attempt.ToString(CultureInfo.InvariantCulture) + "-termination-log");
 
     private static MountPropagation Propagation(V1VolumeMount volumeMount) => volumeMount.MountPropagation switch
     {

@@ -83,7 +83,7 @@ internal sealed partial class PodWorker
         {
             Name = spec.Name,
             Image = spec.Image ?? "",
-            ImageID = spec.Image ?? "",
+            ImageID = latest?.ImageRef ?? spec.Image ?? "",
             RestartCount = latest?.Attempt ?? (AttemptFor(pod, spec.Name, null) is var a && a > 0 ? a - 1 : 0),
             Ready = false,
             Started = false,
@@ -139,7 +139,9 @@ internal sealed partial class PodWorker
     {
         ExitCode = c.ExitCode,
         Reason = c.Reason ?? (c.ExitCode == 0 ? "Completed" : "Error"),
-        Message = string.IsNullOrEmpty(c.Message) && c.ExitCode != 0 && spec.TerminationMessagePolicy == "FallbackToLogsOnError" ? LogTail(c) : c.Message,
+        Message = !string.IsNullOrEmpty(c.Message) ? c.Message
+            : TerminationMessage(c) is { Length: > 0 } written ? written
+            : c.ExitCode != 0 && spec.TerminationMessagePolicy == "FallbackToLogsOnError" ? LogTail(c) : c.Message,
         StartedAt = c.StartedAt is { } s ? Seconds(s.UtcDateTime) : null,
         FinishedAt = c.FinishedAt is { } f ? Seconds(f.UtcDateTime) : null,
         ContainerID = ContainerId(c),
@@ -191,6 +193,45 @@ internal sealed partial class PodWorker
 
         _logTails[c.Id] = tail;
         return tail;
+    }
+
+    /// <summary>What the container wrote to its terminationMessagePath (at most 4096 bytes, as the kubelet reads), read once per instance.</summary>
+    private string? TerminationMessage(ContainerStatus c)
+    {
+        if (_ctx.Runtime.Images is null)
+        {
+            return null;
+        }
+
+        var key = "termination/" + c.Id;
+        if (_logTails.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        string? message = null;
+        try
+        {
+            var path = TerminationMessageFile(c.Name, c.Attempt);
+            if (File.Exists(path))
+            {
+                using var file = File.OpenRead(path);
+                var buffer = new byte[4096];
+                var read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+                message = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        if (_logTails.Count > 16)
+        {
+            _logTails.Clear();
+        }
+
+        _logTails[key] = message;
+        return message;
     }
 
     private string ContainerId(ContainerStatus c) => $"{_ctx.Runtime.Name}://{c.Id}";

@@ -344,7 +344,15 @@ internal sealed partial class PodWorker
                 [ContainerLabels.PodUid] = Uid,
                 [ContainerLabels.PodName] = Name,
                 [ContainerLabels.PodNamespace] = Namespace,
-            }), ct).ConfigureAwait(false);
+                [ContainerLabels.Node] = _ctx.Options.NodeName,
+            })
+        {
+            Dns = PodRuntimeConfig.Dns(pod, _ctx.Options.Dns),
+            PortMappings = PodRuntimeConfig.PortMappings(pod),
+            HostNetwork = pod.Spec.HostNetwork == true,
+            CgroupParent = PodRuntimeConfig.CgroupParent(pod),
+            Security = PodRuntimeConfig.SandboxSecurity(pod),
+        }, ct).ConfigureAwait(false);
         _initialized = false;
         return _sandbox;
     }

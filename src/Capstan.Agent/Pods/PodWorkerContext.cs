@@ -18,4 +18,8 @@ internal sealed record PodWorkerContext(
     EnvBuilder Env,
     PodDirectory Directory,
     PodVolumes Volumes,
-    ILogger Logger);
+    ILogger Logger)
+{
+    /// <summary>Applies imagePullPolicy and pulls; null for runtimes without an image service (process, fake).</summary>
+    public Images.ImagePuller? Images { get; init; }
+}

@@ -25,6 +25,7 @@ internal sealed partial class PodWorkers : IAsyncDisposable
     private readonly DynamicInformer _informer;
     private readonly Volumes.Config.ConfigObjectWatcher _configObjects;
     private Task _informerLoop = Task.CompletedTask;
+    private Task _housekeeping = Task.CompletedTask;
 
     public PodWorkers(PodWorkerContext ctx, ILoggerFactory loggerFactory)
     {
@@ -69,6 +70,37 @@ internal sealed partial class PodWorkers : IAsyncDisposable
         _informerLoop = Task.Run(() => _informer.RunAsync(_stop.Token), CancellationToken.None);
         await _informer.WaitForSyncAsync(ct).ConfigureAwait(false);
         await RemoveOrphansAsync(ct).ConfigureAwait(false);
+        _housekeeping = Task.Run(() => HousekeepAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>Every HousekeepingInterval: orphaned sandboxes are removed again (a pod deleted while the agent was partitioned), and images collected.</summary>
+    private async Task HousekeepAsync(CancellationToken ct)
+    {
+        var images = _ctx.Runtime.Images is { } service
+            ? new Images.ImageGarbageCollector(_ctx.Runtime, service, _ctx.Images, _ctx.Options.ImageGcHighThresholdPercent, _ctx.Options.ImageGcLowThresholdPercent, _ctx.Options.TimeProvider)
+            : null;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(_ctx.Options.HousekeepingInterval, _ctx.Options.TimeProvider, ct).ConfigureAwait(false);
+                try
+                {
+                    await RemoveOrphansAsync(ct).ConfigureAwait(false);
+                    if (images is not null)
+                    {
+                        await images.CollectAsync(ct).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogHousekeepingFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>Sandboxes of pods this node no longer runs: their containers are killed and their state removed.</summary>
@@ -78,7 +110,9 @@ internal sealed partial class PodWorkers : IAsyncDisposable
         foreach (var sandbox in await _ctx.Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
         {
             var uid = sandbox.Labels.GetValueOrDefault(ContainerLabels.PodUid) ?? sandbox.Uid;
-            if (known.Contains(uid) || _workers.ContainsKey(uid))
+            // A runtime with images (containerd) may be shared: only sandboxes this node's agent labelled are its to remove.
+            var ours = sandbox.Labels.TryGetValue(ContainerLabels.Node, out var node) ? node == _ctx.Options.NodeName : _ctx.Runtime.Images is null;
+            if (!ours || known.Contains(uid) || _workers.ContainsKey(uid))
             {
                 continue;
             }
@@ -173,6 +207,7 @@ internal sealed partial class PodWorkers : IAsyncDisposable
         _ctx.Runtime.ContainerChanged -= OnContainerChanged;
         await _stop.CancelAsync().ConfigureAwait(false);
         await _configObjects.DisposeAsync().ConfigureAwait(false);
+        await _housekeeping.ConfigureAwait(false);
         try
         {
             await _informerLoop.ConfigureAwait(false);
@@ -197,4 +232,7 @@ internal sealed partial class PodWorkers : IAsyncDisposable
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "removing the sandbox of pod {Namespace}/{Name} failed")]
     private partial void LogOrphanFailed(Exception ex, string @namespace, string name);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "housekeeping (orphaned sandboxes, image garbage collection) failed; retrying at the next interval")]
+    private partial void LogHousekeepingFailed(Exception ex);
 }

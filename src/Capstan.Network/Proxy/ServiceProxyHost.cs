@@ -16,10 +16,12 @@ public sealed class ServiceProxyHost : IAsyncDisposable
 {
     private readonly SharedInformerFactory _informers;
     private readonly ProxyMetricsServer? _metricsServer;
+    private readonly ServiceAddressBinder? _addresses;
 
-    private ServiceProxyHost(SharedInformerFactory informers, ServiceCatalog catalog, ServiceProxy proxy, ProxyMetricsServer? metricsServer)
+    private ServiceProxyHost(SharedInformerFactory informers, ServiceCatalog catalog, ServiceProxy proxy, ProxyMetricsServer? metricsServer, ServiceAddressBinder? addresses)
     {
         _informers = informers;
+        _addresses = addresses;
         Catalog = catalog;
         Proxy = proxy;
         _metricsServer = metricsServer;
@@ -28,6 +30,9 @@ public sealed class ServiceProxyHost : IAsyncDisposable
     public ServiceCatalog Catalog { get; }
 
     public ServiceProxy Proxy { get; }
+
+    /// <summary>The binder of non-loopback ClusterIPs, or null when the service CIDR is loopback or binding is off.</summary>
+    public ServiceAddressBinder? Addresses => _addresses;
 
     /// <summary>The bound metrics port, or null when it is off or could not be bound.</summary>
     public int? MetricsPort => _metricsServer?.Port;
@@ -38,9 +43,28 @@ public sealed class ServiceProxyHost : IAsyncDisposable
     {
         var informers = new SharedInformerFactory(new DynamicClient(client), loggerFactory);
         ServiceProxy? proxy = null;
+        ServiceAddressBinder? addresses = null;
         try
         {
             var catalog = new ServiceCatalog(informers);
+            if (options.ServiceAddresses is { } addressOptions && ServiceAddressOptions.Needed(addressOptions.ServiceCidr))
+            {
+                // Before the proxy: each address is on the link by the time the proxy binds it.
+                addresses = new ServiceAddressBinder(catalog, addressOptions, loggerFactory);
+                try
+                {
+                    addresses.Start();
+                }
+                catch (Exception e) when (e is NetlinkException or System.Net.Sockets.SocketException or InvalidOperationException)
+                {
+                    // Without root (EPERM) the node still serves loopback ClusterIPs and NodePorts; pods miss the others.
+                    loggerFactory.CreateLogger<ServiceProxyHost>().LogWarning("ClusterIPs of {Cidr} cannot be bound on {Link}: {Error}; they are unreachable on this node",
+                        addressOptions.ServiceCidr, addressOptions.InterfaceName, e.Message);
+                    addresses.Dispose();
+                    addresses = null;
+                }
+            }
+
             proxy = new ServiceProxy(catalog, options, loggerFactory);
             proxy.Start();
             informers.Start(CancellationToken.None);
@@ -72,7 +96,8 @@ public sealed class ServiceProxyHost : IAsyncDisposable
                 }
             }
 
-            return new ServiceProxyHost(informers, catalog, proxy, metricsServer);
+            addresses?.Reconcile();
+            return new ServiceProxyHost(informers, catalog, proxy, metricsServer, addresses);
         }
         catch
         {
@@ -82,6 +107,7 @@ public sealed class ServiceProxyHost : IAsyncDisposable
             }
 
             await informers.DisposeAsync().ConfigureAwait(false);
+            addresses?.Dispose();
             throw;
         }
     }
@@ -95,5 +121,6 @@ public sealed class ServiceProxyHost : IAsyncDisposable
 
         await Proxy.DisposeAsync().ConfigureAwait(false);
         await _informers.DisposeAsync().ConfigureAwait(false);
+        _addresses?.Dispose();
     }
 }

@@ -22,4 +22,7 @@ public sealed record ServiceProxyOptions
 
     /// <summary>How often listeners that failed to bind (an address not on this host, a port in use) are tried again.</summary>
     public TimeSpan BindRetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>When set and the service CIDR is not loopback, ClusterIPs are bound on a link so pods reach them; see <see cref="ServiceAddressBinder"/>.</summary>
+    public ServiceAddressOptions? ServiceAddresses { get; init; }
 }

@@ -19,8 +19,29 @@ public sealed record AgentConfig
     /// <summary>Pod IPs of the process runtime: loopback addresses route to lo with no set-up. Two agents on one machine need different ranges.</summary>
     public string PodCidr { get; init; } = "127.10.0.0/16";
 
-    /// <summary>"process" (host processes, the default) or "fake" (pods go Running at once without processes: scale tests).</summary>
+    public const string DefaultContainerRuntimeEndpoint = "unix:///run/containerd/containerd.sock";
+
+    /// <summary>k3s' default pod CIDR.</summary>
+    public const string DefaultClusterCidr = "10.42.0.0/16";
+
+    /// <summary>
+    /// "process" (host processes, the default), "cri" (containerd at <see cref="ContainerRuntimeEndpoint"/>) or "fake"
+    /// (pods go Running at once without processes: scale tests). The flag's "auto" is resolved before it gets here.
+    /// </summary>
     public string Runtime { get; init; } = "process";
+
+    /// <summary>The CRI socket (unix:///path or a path) of the cri runtime.</summary>
+    public string ContainerRuntimeEndpoint { get; init; } = DefaultContainerRuntimeEndpoint;
+
+    /// <summary>Pod IPs of the cri runtime: the CNI configuration's subnet (`--cluster-cidr`).</summary>
+    public string ClusterCidr { get; init; } = DefaultClusterCidr;
+
+    public int ImageGcHighThresholdPercent { get; init; } = 85;
+
+    public int ImageGcLowThresholdPercent { get; init; } = 80;
+
+    /// <summary>The file behind an endpoint: unix:///run/x.sock and /run/x.sock are both /run/x.sock.</summary>
+    public static string SocketPath(string endpoint) => endpoint.StartsWith("unix://", StringComparison.Ordinal) ? endpoint["unix://".Length..] : endpoint;
 
     /// <summary>First restart back-off of crashing containers (Kubernetes: 10 s, doubling to 5 min).</summary>
     public TimeSpan BackOffBase { get; init; } = TimeSpan.FromSeconds(10);
@@ -37,6 +58,9 @@ public sealed record AgentConfig
 
     /// <summary>The cluster DNS zone pods search (`--cluster-domain`).</summary>
     public string ClusterDomain { get; init; } = "cluster.local";
+    /// <summary>The cluster's service CIDR; outside 127.0.0.0/8 the proxy binds ClusterIPs on a link (capstan-svc) so pods reach them. Null: loopback CIDR, nothing to bind.</summary>
+    public string? ServiceCidr { get; init; }
+
     /// <summary>Run no service proxy on this node (--disable-proxy).</summary>
     public bool DisableProxy { get; init; }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Capstan.Agent.Runtime;
+using Capstan.Agent.Runtime.Cri;
 using Capstan.Agent.Runtime.Fake;
 using Capstan.Agent.Runtime.Process;
 using Capstan.Agent.Streaming;
@@ -27,6 +28,9 @@ public sealed class AgentHost : IAsyncDisposable
         _proxy = proxy;
     }
 
+    /// <summary>The cluster DNS of cri pods when --cluster-dns is not given: the tenth address of the cri default service CIDR 10.43.0.0/16.</summary>
+    public static readonly System.Net.IPAddress CriClusterDns = System.Net.IPAddress.Parse("10.43.0.10");
+
     public NodeAgent Agent => _agent;
 
     public int StreamingPort => _streaming.Port;
@@ -45,7 +49,7 @@ public sealed class AgentHost : IAsyncDisposable
         AgentStreamingServer? streaming = null;
         try
         {
-            runtime = CreateRuntime(config);
+            runtime = await CreateRuntimeAsync(config, loggerFactory, ct).ConfigureAwait(false);
             agent = await NodeAgent.StartAsync(client, new AgentOptions
             {
                 NodeName = config.NodeName,
@@ -56,7 +60,10 @@ public sealed class AgentHost : IAsyncDisposable
                 BackOffBase = config.BackOffBase,
                 ConfigVolumeSyncPeriod = config.ConfigVolumeSyncPeriod,
                 LocalPathRoot = config.LocalPathRoot,
-                Dns = new Capstan.Agent.Dns.PodDnsSettings { ClusterDns = [config.ClusterDns ?? Capstan.Agent.Dns.PodDnsSettings.DefaultClusterDns], ClusterDomain = config.ClusterDomain },
+                ClusterCidr = config.Runtime == "cri" ? config.ClusterCidr : null,
+                ImageGcHighThresholdPercent = config.ImageGcHighThresholdPercent,
+                ImageGcLowThresholdPercent = config.ImageGcLowThresholdPercent,
+                Dns = new Capstan.Agent.Dns.PodDnsSettings { ClusterDns = [config.ClusterDns ?? (config.Runtime == "cri" ? CriClusterDns : Capstan.Agent.Dns.PodDnsSettings.DefaultClusterDns)], ClusterDomain = config.ClusterDomain },
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
             streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions
             {
@@ -66,7 +73,16 @@ public sealed class AgentHost : IAsyncDisposable
                 ClientCaCertificate = clusterCa,
             }, agent.PodDirectory, runtime, loggerFactory, ct).ConfigureAwait(false);
             var proxy = config.DisableProxy ? null : await ServiceProxyHost.StartAsync(
-                client, new ServiceProxyOptions { NodeName = config.NodeName, NodeIp = config.NodeIp, Relay = config.ProxyRelay }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
+                client, new ServiceProxyOptions
+                {
+                    NodeName = config.NodeName,
+                    NodeIp = config.NodeIp,
+                    Relay = config.ProxyRelay,
+                    // A joining cri agent is not told the CIDR: it assumes the cri default its cluster DNS is in.
+                    ServiceAddresses = (config.ServiceCidr ?? (config.Runtime == "cri" ? Capstan.Commands.ServerCommand.CriServiceCidr : null)) is { } serviceCidr
+                        ? new ServiceAddressOptions { ServiceCidr = System.Net.IPNetwork.Parse(serviceCidr) }
+                        : null,
+                }, config.ProxyMetricsPort, loggerFactory, ct).ConfigureAwait(false);
             return new AgentHost(dataDirLock, runtime, agent, streaming, proxy);
         }
         catch
@@ -107,13 +123,35 @@ public sealed class AgentHost : IAsyncDisposable
         }
     }
 
-    /// <summary>The process runtime over the agent's state dir: the same one a restarted agent re-adopts its pods from.</summary>
-    public static IContainerRuntime CreateRuntime(AgentConfig config) => config.Runtime switch
+    /// <summary>
+    /// The process runtime over the agent's state dir (the same one a restarted agent re-adopts its pods from), the fake
+    /// runtime, or the CRI runtime connected to its endpoint (containerd keeps the pods; a restarted agent lists them back).
+    /// </summary>
+    public static async Task<IContainerRuntime> CreateRuntimeAsync(AgentConfig config, ILoggerFactory loggerFactory, CancellationToken ct)
     {
-        "process" => new ProcessRuntime(new ProcessRuntimeOptions(RuntimeStateDirectory(config.DataDir)) { PodCidr = config.PodCidr }),
-        "fake" => new FakeRuntime(config.PodCidr),
-        _ => throw new ArgumentException($"unknown runtime \"{config.Runtime}\"; use process or fake", nameof(config)),
-    };
+        switch (config.Runtime)
+        {
+            case "process":
+                return new ProcessRuntime(new ProcessRuntimeOptions(RuntimeStateDirectory(config.DataDir)) { PodCidr = config.PodCidr });
+            case "fake":
+                return new FakeRuntime(config.PodCidr);
+            case "cri":
+                var cri = new CriRuntime(new CriRuntimeOptions(config.ContainerRuntimeEndpoint), loggerFactory.CreateLogger<CriRuntime>());
+                try
+                {
+                    await cri.ConnectAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    cri.Dispose();
+                    throw new InvalidOperationException($"cannot reach the container runtime at {config.ContainerRuntimeEndpoint}: {ex.Message}", ex);
+                }
+
+                return cri;
+            default:
+                throw new ArgumentException($"unknown runtime \"{config.Runtime}\"; use process, cri or fake", nameof(config));
+        }
+    }
 
     public static string RuntimeStateDirectory(string dataDir) => Path.Combine(dataDir, "agent", "runtime");
 

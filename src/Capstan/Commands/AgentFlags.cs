@@ -16,7 +16,21 @@ public sealed class AgentFlags
 
     public Option<string> PodCidr { get; } = new("--pod-cidr") { Description = "Pod IPs of the process runtime; inside 127.0.0.0/8 they need no network set-up. Each agent on one machine needs its own", DefaultValueFactory = _ => "127.10.0.0/16" };
 
-    public Option<string> Runtime { get; } = new("--runtime") { Description = "Container runtime: process (host processes) or fake (simulated pods, for scale tests)", DefaultValueFactory = _ => "process" };
+    public Option<string> Runtime { get; } = new("--runtime")
+    {
+        Description = "Container runtime: process (host processes, the default: works on any machine), cri (containerd over the CRI: real containers), "
+            + "auto (cri when the --container-runtime-endpoint socket exists, else process) or fake (simulated pods, for scale tests). "
+            + "With cri the service CIDR defaults to 10.43.0.0/16: pods have their own loopback, so ClusterIPs cannot be 127.x addresses",
+        DefaultValueFactory = _ => "process",
+    };
+
+    public Option<string> ContainerRuntimeEndpoint { get; } = new("--container-runtime-endpoint") { Description = "The CRI socket of --runtime cri/auto", DefaultValueFactory = _ => AgentConfig.DefaultContainerRuntimeEndpoint };
+
+    public Option<string> ClusterCidr { get; } = new("--cluster-cidr") { Description = "Pod IPs of the cri runtime (the CNI bridge's subnet)", DefaultValueFactory = _ => AgentConfig.DefaultClusterCidr };
+
+    public Option<int> ImageGcHigh { get; } = new("--image-gc-high-threshold") { Description = "Percent of the image filesystem's disk above which unused images are removed (cri runtime)", DefaultValueFactory = _ => 85 };
+
+    public Option<int> ImageGcLow { get; } = new("--image-gc-low-threshold") { Description = "Percent of the image filesystem's disk that image garbage collection frees down to", DefaultValueFactory = _ => 80 };
 
     public Option<string> BackOff { get; } = new("--crash-loop-backoff") { Description = "First restart delay of a crashing container, doubling to 5 min", DefaultValueFactory = _ => "10s" };
 
@@ -34,7 +48,7 @@ public sealed class AgentFlags
 
     public Option<Capstan.Network.Proxy.ProxyRelayMode> ProxyRelay { get; } = new("--proxy-relay") { Description = "How the service proxy copies TCP payload: Buffer (async sockets, pooled buffers), Splice (splice(2)) or Epoll (event-loop threads)", DefaultValueFactory = _ => Capstan.Network.Proxy.ProxyRelayMode.Epoll };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay];
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, ContainerRuntimeEndpoint, ClusterCidr, ImageGcHigh, ImageGcLow, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -51,9 +65,27 @@ public sealed class AgentFlags
         }
 
         var runtime = parse.GetValue(Runtime)!;
-        if (runtime is not ("process" or "fake"))
+        if (runtime is not ("process" or "fake" or "cri" or "auto"))
         {
-            return Fail($"--runtime {runtime} is not one of: process, fake");
+            return Fail($"--runtime {runtime} is not one of: process, cri, auto, fake");
+        }
+
+        var endpoint = parse.GetValue(ContainerRuntimeEndpoint)!;
+        if (runtime == "auto")
+        {
+            runtime = File.Exists(AgentConfig.SocketPath(endpoint)) ? "cri" : "process";
+        }
+
+        var clusterCidr = parse.GetValue(ClusterCidr)!;
+        if (!IPNetwork.TryParse(clusterCidr, out var clusterNetwork) || clusterNetwork.PrefixLength > 30)
+        {
+            return Fail($"--cluster-cidr {clusterCidr} is not a CIDR with room for pods, such as 10.42.0.0/16");
+        }
+
+        var (gcHigh, gcLow) = (parse.GetValue(ImageGcHigh), parse.GetValue(ImageGcLow));
+        if (gcHigh is < 0 or > 100 || gcLow is < 0 or > 100 || gcLow > gcHigh)
+        {
+            return Fail($"--image-gc-high-threshold {gcHigh} and --image-gc-low-threshold {gcLow} must be percentages with low <= high");
         }
 
         if (Durations.Parse(parse.GetValue(BackOff)!) is not { } backOff || backOff <= TimeSpan.Zero)
@@ -86,6 +118,10 @@ public sealed class AgentFlags
             Port = parse.GetValue(AgentPort),
             PodCidr = cidr,
             Runtime = runtime,
+            ContainerRuntimeEndpoint = endpoint,
+            ClusterCidr = clusterCidr,
+            ImageGcHighThresholdPercent = gcHigh,
+            ImageGcLowThresholdPercent = gcLow,
             BackOffBase = backOff,
             ConfigVolumeSyncPeriod = configSync,
             LocalPathRoot = parse.GetValue(LocalPathRoot) is { Length: > 0 } root ? Path.GetFullPath(root) : null,

@@ -8,13 +8,16 @@ namespace Capstan.Commands;
 /// <summary>`capstan server`: the API server, datastore and controllers in one process.</summary>
 public static class ServerCommand
 {
+    /// <summary>The service CIDR with --runtime cri when --service-cidr is not given.</summary>
+    public const string CriServiceCidr = "10.43.0.0/16";
+
     public static Command Create()
     {
         var dataDir = HelperCommands.DataDirOption();
         var bind = new Option<string>("--bind-address") { Description = "Address the API server listens on", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--https-listen-port") { Description = "HTTPS port of the API server", DefaultValueFactory = _ => 6443 };
         var sans = new Option<string[]>("--tls-san") { Description = "Extra subject alternative name (IP or DNS) for the serving certificate; repeatable", AllowMultipleArgumentsPerToken = false };
-        var serviceCidr = new Option<string>("--service-cidr") { Description = "CIDR Services get their ClusterIPs from (inside 127.0.0.0/8 by default, so the service proxy needs no routes or root)", DefaultValueFactory = _ => ServerConfig.DefaultServiceCidr };
+        var serviceCidr = new Option<string>("--service-cidr") { Description = "CIDR Services get their ClusterIPs from (inside 127.0.0.0/8 by default, so the service proxy needs no routes or root; 10.43.0.0/16 by default with --runtime cri)", DefaultValueFactory = _ => ServerConfig.DefaultServiceCidr };
         var disableControllers = new Option<bool>("--disable-controller-manager") { Description = "Do not run the controllers (namespace deletion, garbage collection) in this server" };
         var notReady = new Option<long>("--default-not-ready-toleration-seconds") { Description = "Seconds new pods tolerate a NotReady node before eviction", DefaultValueFactory = _ => 3 };
         var unreachable = new Option<long>("--default-unreachable-toleration-seconds") { Description = "Seconds new pods tolerate an unreachable node before eviction", DefaultValueFactory = _ => 3 };
@@ -146,7 +149,8 @@ public static class ServerCommand
                 BindAddress = address,
                 HttpsPort = parse.GetValue(port),
                 TlsSans = parse.GetValue(sans) ?? [],
-                ServiceCidr = parse.GetValue(serviceCidr)!,
+                // Pods of the cri runtime have their own loopback: ClusterIPs there must be routable addresses (k3s' default).
+                ServiceCidr = agent?.Runtime == "cri" && parse.GetResult(serviceCidr) is null or { Implicit: true } ? CriServiceCidr : parse.GetValue(serviceCidr)!,
                 AuditLogPath = parse.GetValue(auditPath),
                 AuditLogMaxSizeMegabytes = parse.GetValue(auditMaxSize),
                 CertificateValidity = validity,

@@ -231,7 +231,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         _agentClient = CreateInProcessClient(NodeIdentityEndpoint.NodeUserPrefix + agentConfig.NodeName, SystemGroups.Nodes, SystemGroups.Authenticated);
         var sans = new[] { agentConfig.NodeIp.ToString(), agentConfig.NodeName, "localhost", "127.0.0.1" }.Distinct().ToArray();
         var serving = Pki.IssueServingCertificate(agentConfig.NodeName, sans, TimeSpan.FromDays(365));
-        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true, ClusterDns = agentConfig.ClusterDns ?? ClusterDnsIp(Config.ServiceCidr) }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
+        _agent = await AgentHost.StartAsync(_agentClient, agentConfig with { ControlPlane = true, ClusterDns = agentConfig.ClusterDns ?? ClusterDnsIp(Config.ServiceCidr), ServiceCidr = agentConfig.ServiceCidr ?? Config.ServiceCidr }, Pki.CaCertificate, serving, _loggerFactory, ct).ConfigureAwait(false);
     }
 
     // Simulated nodes act for many nodes at once, so they cannot be one system:node:<name> (the Node authorizer keeps a

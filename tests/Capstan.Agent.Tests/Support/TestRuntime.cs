@@ -37,8 +37,14 @@ public sealed class TestRuntime : IContainerRuntime
     /// <summary>Every container id ever created, with its container name (kept after removal).</summary>
     public ConcurrentDictionary<string, string> NamesById { get; } = new();
 
+    /// <summary>An image service makes the agent apply imagePullPolicy (as on the CRI runtime); null by default, as the process runtime.</summary>
+    public IImageService? Images { get; set; }
+
+    public ConcurrentQueue<PodSandboxConfig> SandboxConfigs { get; } = new();
+
     public Task<PodSandbox> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
     {
+        SandboxConfigs.Enqueue(config);
         lock (_lock)
         {
             var existing = _sandboxes.Values.FirstOrDefault(s => s.Uid == config.Uid && s.Attempt == config.Attempt);
@@ -88,7 +94,7 @@ public sealed class TestRuntime : IContainerRuntime
         Created.Enqueue(config);
         NamesById[id] = config.Name;
         _containers[id] = new ContainerStatus(id, sandboxId, config.Name, config.Attempt, config.Image, ContainerState.Created, DateTimeOffset.UtcNow,
-            null, null, 0, null, null, config.LogPath, config.Labels);
+            null, null, 0, null, null, config.LogPath, config.Labels) { ImageRef = config.ImageRef };
         return Task.FromResult(id);
     }
 
