@@ -28,6 +28,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     private readonly string _shimPath;
     private readonly string _podInitPath;
     private readonly string _execPath;
+    private readonly string _mountPath;
     private readonly string _perl;
     private readonly PodIpPool _ips;
     private readonly ICgroupHierarchy? _cgroups;
@@ -67,6 +68,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         _shimPath = WriteScript(binDir, "shim.pl", ShimScripts.Shim);
         _podInitPath = WriteScript(binDir, "pod-init.pl", ShimScripts.PodInit);
         _execPath = WriteScript(binDir, "exec.pl", ShimScripts.Exec);
+        _mountPath = WriteScript(binDir, "mount.pl", ShimScripts.Mounts);
         _syscalls = SyscallNumbers.ForCurrentArchitecture();
         if (options.UseNamespaces)
         {
