@@ -28,7 +28,6 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     private readonly string _shimPath;
     private readonly string _podInitPath;
     private readonly string _execPath;
-    private readonly string _mountPath;
     private readonly string _perl;
     private readonly PodIpPool _ips;
     private readonly ICgroupHierarchy? _cgroups;
@@ -68,7 +67,6 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         _shimPath = WriteScript(binDir, "shim.pl", ShimScripts.Shim);
         _podInitPath = WriteScript(binDir, "pod-init.pl", ShimScripts.PodInit);
         _execPath = WriteScript(binDir, "exec.pl", ShimScripts.Exec);
-        _mountPath = WriteScript(binDir, "mount.pl", ShimScripts.Mounts);
         _syscalls = SyscallNumbers.ForCurrentArchitecture();
         if (options.UseNamespaces)
         {
@@ -429,9 +427,10 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             }
         }
 
-        if (config.Mounts.Count > 0)
+        // With the pod's namespaces the shim mounts the volumes itself (in the spec below).
+        if (config.Mounts.Count > 0 && sandbox.InitPid == 0)
         {
-            await ApplyMountsAsync(sandbox, config.Mounts, ct).ConfigureAwait(false);
+            LinkMounts(config.Mounts);
         }
 
         var spec = new StringBuilder();
@@ -443,12 +442,21 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(stdin);
         Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
-        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
+        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime} {nr.Mount} {nr.Umount2}" : "0 0 0 0 0");
         Field(string.Join('\n', CgroupTree.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
         {
             Field(arg);
+        }
+
+        var mounts = sandbox.InitPid > 0 ? config.Mounts : [];
+        Field(mounts.Count.ToString());
+        foreach (var mount in mounts)
+        {
+            Field(mount.HostPath);
+            Field(mount.ContainerPath);
+            Field(mount.ReadOnly ? "1" : "0");
         }
 
         foreach (var (key, value) in record.Env)

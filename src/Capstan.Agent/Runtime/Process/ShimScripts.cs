@@ -13,9 +13,10 @@ internal static class ShimScripts
     /// <summary>
     /// The container shim, one per container, in its own session so it outlives the agent. argv: container dir, exit file.
     /// Reads &lt;dir&gt;/spec (NUL-separated: log path, max bytes, max files, cwd, stdin FIFO, tty (1/0), pod init pid, "setns setsid
-    /// clock_gettime" syscall numbers, cgroup.procs files, argc, argv..., env...). Forks the container process (into the pod's
-    /// namespaces and its cgroups, in a process group of its own), prints "ok &lt;pid&gt;" or "err &lt;message&gt;" once it has
-    /// exec'd, writes &lt;dir&gt;/pid ("shim-pid shim-start-time container-pid"), copies stdout/stderr to the log in the CRI
+    /// clock_gettime mount umount2" syscall numbers, cgroup.procs files, argc, argv..., mount count, (host path, container path,
+    /// read-only 1/0) per mount, env...). Forks the container process (into the pod's namespaces and its cgroups, in a process
+    /// group of its own, after bind-mounting its volumes in the pod's mount namespace: no nsenter and mount helpers per start),
+    /// prints "ok &lt;pid&gt;" or "err &lt;message&gt;" once it has exec'd, writes &lt;dir&gt;/pid ("shim-pid shim-start-time container-pid"), copies stdout/stderr to the log in the CRI
     /// format with rotation, forwards TERM/INT/HUP/QUIT, closes its stdin keeper on USR1 (stdinOnce), and at the end writes
     /// "&lt;exit code&gt; &lt;signal&gt; &lt;finished unix ns&gt;\n&lt;message&gt;" to the exit file (tmp + rename).
     /// With tty, the process gets a pseudo-terminal in a session of its own: the shim logs the terminal's output as stdout,
@@ -27,8 +28,8 @@ my ($dir, $exitfile) = @ARGV;
 open(my $sf, '<', "$dir/spec") or die "spec: $!"; binmode $sf; my $spec = do { local $/; <$sf> }; close $sf;
 my @f = split /\0/, $spec, -1;
 my ($log, $maxbytes, $maxfiles, $cwd, $stdin, $tty, $initpid, $sys, $cgprocs, $argc) = splice(@f, 0, 10);
-my ($nr_setns, $nr_setsid, $nr_clock) = split / /, $sys;
-my @argv = splice(@f, 0, $argc); pop @f if @f && $f[-1] eq '';
+my ($nr_setns, $nr_setsid, $nr_clock, $nr_mount, $nr_umount2) = split / /, $sys;
+my @argv = splice(@f, 0, $argc); my $mountc = shift(@f) // 0; my @mounts = splice(@f, 0, 3 * $mountc); pop @f if @f && $f[-1] eq '';
 my @env = @f;
 pipe(my $rep_r, my $rep_w) or die;
 my $p0 = fork(); die "fork: $!" unless defined $p0;
@@ -54,12 +55,24 @@ if ($initpid) {
   for my $ns (qw(ipc uts mnt pid)) { open(my $h, '<', "/proc/$initpid/ns/$ns") or do { report("err pod namespaces: $!"); exit 1 }; $fds{$ns} = $h; }
   syscall($nr_setns, fileno($fds{pid}), 0x20000000) == 0 or do { report("err setns pid: $!"); exit 1 };
 }
+sub mkdirs { my $p = ''; for (grep { length } split m{/}, $_[0]) { $p .= "/$_"; -d $p or mkdir $p or -d $p or return 0; } return 1; }
 my $child = fork(); if (!defined $child) { report("err fork: $!"); exit 1 }
 if ($child == 0) {
   close $out_r; close $err_r; close $st_r; close $rep_w;
   my $fail = sub { syswrite($st_w, "$_[0]: $!"); exit 127 };
   for my $p (split /\n/, $cgprocs) { open(my $c, '>', $p) or $fail->("cgroup $p"); syswrite($c, "0") or $fail->("cgroup $p"); close $c; }
   if ($initpid) { for my $ns (qw(ipc uts mnt)) { syscall($nr_setns, fileno($fds{$ns}), 0) == 0 or $fail->("setns $ns"); } }
+  # The volumes, in the pod's mount namespace (shared by its containers). A missing mount point is made (a directory, or an
+  # empty file for a file); one mounted already (a restarted container) is detached first: umount2 MNT_DETACH, EINVAL if
+  # none. Then MS_BIND, and MS_REMOUNT | MS_BIND | MS_RDONLY for read-only.
+  while (@mounts) {
+    my ($h, $t, $ro) = splice(@mounts, 0, 3);
+    if (-d $h) { mkdirs($t) or $fail->("mounting volumes failed: mkdir $t"); }
+    else { mkdirs($t =~ s{/[^/]*/*$}{}r) or $fail->("mounting volumes failed: mkdir $t"); -e $t or open(my $mf, '>', $t) or $fail->("mounting volumes failed: create $t"); }
+    syscall($nr_umount2, $t, 2);
+    syscall($nr_mount, $h, $t, 0, 4096, 0) == 0 or $fail->("mounting volumes failed: mount --bind $h $t");
+    if ($ro) { syscall($nr_mount, $h, $t, 0, 4096 | 32 | 1, 0) == 0 or $fail->("mounting volumes failed: remount $t read-only"); }
+  }
   if ($tty) {
     close $master; close $fifo if $fifo; close $keeper if $keeper;
     syscall($nr_setsid) if $nr_setsid;
@@ -71,7 +84,7 @@ if ($child == 0) {
     open(STDOUT, '>&', $out_w) or $fail->("stdout"); open(STDERR, '>&', $err_w) or $fail->("stderr");
   }
   # As runc does, a missing working directory is created.
-  unless (-d $cwd) { my $p = ''; for (grep { length } split m{/}, $cwd) { $p .= "/$_"; mkdir $p; } }
+  mkdirs($cwd) unless -d $cwd;
   chdir($cwd) or $fail->("chdir $cwd");
   %ENV = (); for (@env) { my ($k, $v) = split /=/, $_, 2; $ENV{$k} = $v; }
   $SIG{$_} = 'DEFAULT' for keys %SIG;
@@ -172,31 +185,6 @@ if (open(my $h, '>', '/proc/sys/kernel/hostname')) { print $h $host; close $h; }
 $0 = 'capstan-pod';
 $SIG{CHLD} = sub { };
 while (1) { sleep 3600 if waitpid(-1, 0) == -1; }
-""";
-
-    /// <summary>
-    /// Bind-mounts a container's volumes in its pod's mount namespace. argv: pod init pid, "setns mount umount2" numbers, then
-    /// (host path, container path, read-only 1/0) triples. A missing mount point is created (a directory, or an empty file for
-    /// a file); one already mounted (a restarted container) is detached first. Errors go to stderr with exit code 255.
-    /// One perl process instead of nsenter + sh + mkdir, dirname, mountpoint, mount (twice for read-only): about 3 ms of CPU
-    /// per container instead of 8.
-    /// </summary>
-    public const string Mounts = """
-# Capstan volume mounts (see ShimScripts.Mounts). argv: pod init pid, "setns mount umount2" numbers, (host, target, ro)...
-my ($initpid, $sys, @m) = @ARGV;
-my ($nr_setns, $nr_mount, $nr_umount2) = split / /, $sys;
-open(my $ns, '<', "/proc/$initpid/ns/mnt") or die "pod namespaces: $!\n";
-syscall($nr_setns, fileno($ns), 0x00020000) == 0 or die "setns mnt: $!\n";
-sub mkdirs { my $p = ''; for (grep { length } split m{/}, $_[0]) { $p .= "/$_"; next if -d $p; mkdir $p or -d $p or die "mkdir $p: $!\n"; } }
-while (@m >= 3) {
-  my ($h, $t, $ro) = splice(@m, 0, 3);
-  if (-d $h) { mkdirs($t); } else { mkdirs($t =~ s{/[^/]*/*$}{}r); unless (-e $t) { open(my $f, '>', $t) or die "create $t: $!\n"; close $f; } }
-  # MNT_DETACH of what is mounted there already; EINVAL when nothing is.
-  syscall($nr_umount2, $t, 2);
-  # MS_BIND, then MS_REMOUNT | MS_BIND | MS_RDONLY.
-  syscall($nr_mount, $h, $t, 0, 4096, 0) == 0 or die "mount --bind $h $t: $!\n";
-  if ($ro) { syscall($nr_mount, $h, $t, 0, 4096 | 32 | 1, 0) == 0 or die "remount $t read-only: $!\n"; }
-}
 """;
 
     /// <summary>

@@ -103,6 +103,25 @@ public sealed class ProcessRuntimeIsolationTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public async Task Namespaces_MountOfAMissingHostPath_StartFailsWithTheReason()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var sandbox = await Runtime.RunPodSandboxAsync(RuntimeHarness.Pod(_harness.Root), CancellationToken.None);
+        var missing = Path.Combine(_harness.Root, "no-such-volume");
+        var config = _harness.Container("echo never") with { Mounts = [new Mount(missing, Path.Combine(_harness.Root, "inside", "v"), ReadOnly: false)] };
+        var id = await Runtime.CreateContainerAsync(sandbox.Id, config, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Runtime.StartContainerAsync(id, CancellationToken.None));
+
+        Assert.Contains("mounting volumes failed", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Namespaces_ExecSync_SeesThePodsMountsAndHostname()
     {
         if (!NamespacesOrNote())

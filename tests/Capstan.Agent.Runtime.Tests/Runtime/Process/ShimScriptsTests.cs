@@ -10,7 +10,7 @@ namespace Capstan.Agent.Runtime.Tests.Runtime.Process;
 /// </summary>
 public sealed class ShimScriptsTests
 {
-    public static TheoryData<string> Scripts => new() { nameof(ShimScripts.Shim), nameof(ShimScripts.PodInit), nameof(ShimScripts.Mounts), nameof(ShimScripts.Exec) };
+    public static TheoryData<string> Scripts => new() { nameof(ShimScripts.Shim), nameof(ShimScripts.PodInit), nameof(ShimScripts.Exec) };
 
     [Theory]
     [MemberData(nameof(Scripts))]
@@ -20,7 +20,6 @@ public sealed class ShimScriptsTests
         {
             nameof(ShimScripts.Shim) => ShimScripts.Shim,
             nameof(ShimScripts.PodInit) => ShimScripts.PodInit,
-            nameof(ShimScripts.Mounts) => ShimScripts.Mounts,
             _ => ShimScripts.Exec,
         };
         var path = Path.Combine(Path.GetTempPath(), $"capstan-{name}-{Guid.NewGuid():N}.pl");
