@@ -5,6 +5,8 @@ namespace Capstan.Agent.Runtime.Process;
 /// <summary>Reads /proc/&lt;pid&gt;/stat to tell a live process from a dead one whose pid was reused.</summary>
 internal static class ProcStat
 {
+    private const uint PfExiting = 0x4;
+
     /// <summary>The process' start time in clock ticks since boot (field 22), or null when it does not exist or is a zombie.</summary>
     /// <remarks>
     /// Called for every sandbox each time the agent lists them (twice per pod start) and for every shim each second: one
@@ -47,11 +49,17 @@ internal static class ProcStat
             return null;
         }
 
-        // The state is field 3 and the start time field 22: skip 19 separators.
-        for (var skip = 0; skip < 19; skip++)
+        // The state is field 3, the flags field 9 and the start time field 22.
+        for (var field = 3; field < 22; field++)
         {
             var space = rest.IndexOf((byte)' ');
             if (space < 0)
+            {
+                return null;
+            }
+
+            // PF_EXITING: killed and on its way out (a pod init waits there for the processes of its namespace), so dead.
+            if (field == 9 && System.Buffers.Text.Utf8Parser.TryParse(rest[..space], out uint flags, out _) && (flags & PfExiting) != 0)
             {
                 return null;
             }
