@@ -478,7 +478,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
     private async Task<(int Pid, long StartTime)> StartPodInitAsync(string hostname, CancellationToken ct)
     {
-        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", "private", _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString()], ct)
+        var (code, stdout, stderr) = await RunAsync(_perl, [_podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), _syscalls.Unshare.ToString()], ct)
             .ConfigureAwait(false);
         if (code != 0 || !stdout.StartsWith("ok ", StringComparison.Ordinal))
         {

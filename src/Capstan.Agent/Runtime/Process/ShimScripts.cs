@@ -169,12 +169,17 @@ finish($sig ? 128 + $sig : $status >> 8, $sig, '');
 """;
 
     /// <summary>
-    /// The pod init, run under <c>unshare -m -u -i -p</c>: forks PID 1 of the new PID namespace, which mounts a /proc of its
-    /// own, sets the hostname and reaps orphans; prints "ok &lt;host pid of PID 1&gt;". argv: hostname, setsid and mount numbers.
+    /// The pod init: unshares mount (propagation private), UTS, IPC and PID namespaces as <c>unshare -m -u -i -p --propagation
+    /// private</c> would (without that extra exec per pod), forks PID 1 of the new PID namespace, which mounts a /proc of its
+    /// own, sets the hostname and reaps orphans; prints "ok &lt;host pid of PID 1&gt;". argv: hostname, setsid, mount and
+    /// unshare numbers.
     /// </summary>
     public const string PodInit = """
-# Capstan pod init (see ShimScripts.PodInit). argv: hostname, setsid and mount syscall numbers.
-my ($host, $nr_setsid, $nr_mount) = @ARGV;
+# Capstan pod init (see ShimScripts.PodInit). argv: hostname, setsid, mount and unshare syscall numbers.
+my ($host, $nr_setsid, $nr_mount, $nr_unshare) = @ARGV;
+# CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID, then MS_REC | MS_PRIVATE on / (nothing leaks to the host).
+syscall($nr_unshare, 0x20000 | 0x4000000 | 0x8000000 | 0x20000000) == 0 or die "unshare: $!\n";
+my ($none, $root) = ("none", "/"); syscall($nr_mount, $none, $root, 0, 0x4000 | 0x40000, 0) == 0 or die "mount --make-rprivate /: $!\n";
 syscall($nr_setsid);
 my $pid = fork(); die "fork: $!" unless defined $pid;
 if ($pid) { print "ok $pid\n"; exit 0; }
