@@ -55,7 +55,8 @@ if ($initpid) {
   for my $ns (qw(ipc uts mnt pid)) { open(my $h, '<', "/proc/$initpid/ns/$ns") or do { report("err pod namespaces: $!"); exit 1 }; $fds{$ns} = $h; }
   syscall($nr_setns, fileno($fds{pid}), 0x20000000) == 0 or do { report("err setns pid: $!"); exit 1 };
 }
-sub mkdirs { my $p = ''; for (grep { length } split m{/}, $_[0]) { $p .= "/$_"; -d $p or mkdir $p or -d $p or return 0; } return 1; }
+# mkdir -p; a directory made meanwhile (another container of the pod) is fine, any other failure keeps its errno.
+sub mkdirs { my $p = ''; for (grep { length } split m{/}, $_[0]) { $p .= "/$_"; next if -d $p || mkdir $p; my $e = $!; next if -d $p; $! = $e; return 0; } return 1; }
 my $child = fork(); if (!defined $child) { report("err fork: $!"); exit 1 }
 if ($child == 0) {
   close $out_r; close $err_r; close $st_r; close $rep_w;
