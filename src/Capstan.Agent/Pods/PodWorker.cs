@@ -292,11 +292,13 @@ internal sealed partial class PodWorker
         }
 
         var attempt = 0;
+        // One listing serves adoption and the cleanup below: the process runtime checks each sandbox's init process to list it.
+        var sandboxes = (await _ctx.Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
+            .Where(s => s.Uid == Uid || s.Labels.GetValueOrDefault(ContainerLabels.PodUid) == Uid).ToList();
         if (_sandbox is null)
         {
             // Adopt what a previous agent started for this pod.
-            var existing = (await _ctx.Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
-                .Where(s => s.Uid == Uid || s.Labels.GetValueOrDefault(ContainerLabels.PodUid) == Uid)
+            var existing = sandboxes
                 .OrderByDescending(s => s.Attempt)
                 .FirstOrDefault();
             if (existing is { State: SandboxState.Ready })
@@ -322,8 +324,7 @@ internal sealed partial class PodWorker
         }
 
         // A sandbox that died (its runtime restarted, say) is replaced; its containers go with it and restart in the new one.
-        foreach (var dead in (await _ctx.Runtime.ListPodSandboxesAsync(ct).ConfigureAwait(false))
-            .Where(s => (s.Uid == Uid || s.Labels.GetValueOrDefault(ContainerLabels.PodUid) == Uid) && s.State != SandboxState.Ready))
+        foreach (var dead in sandboxes.Where(s => s.State != SandboxState.Ready))
         {
             await _ctx.Runtime.StopPodSandboxAsync(dead.Id, ct).ConfigureAwait(false);
             await _ctx.Runtime.RemovePodSandboxAsync(dead.Id, ct).ConfigureAwait(false);

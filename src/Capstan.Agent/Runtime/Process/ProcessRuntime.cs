@@ -427,9 +427,10 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             }
         }
 
-        if (config.Mounts.Count > 0)
+        // With the pod's namespaces the shim mounts the volumes itself (in the spec below).
+        if (config.Mounts.Count > 0 && sandbox.InitPid == 0)
         {
-            await ApplyMountsAsync(sandbox, config.Mounts, ct).ConfigureAwait(false);
+            LinkMounts(config.Mounts);
         }
 
         var spec = new StringBuilder();
@@ -441,12 +442,21 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(stdin);
         Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
-        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
+        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime} {nr.Mount} {nr.Umount2}" : "0 0 0 0 0");
         Field(string.Join('\n', CgroupTree.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
         {
             Field(arg);
+        }
+
+        var mounts = sandbox.InitPid > 0 ? config.Mounts : [];
+        Field(mounts.Count.ToString());
+        foreach (var mount in mounts)
+        {
+            Field(mount.HostPath);
+            Field(mount.ContainerPath);
+            Field(mount.ReadOnly ? "1" : "0");
         }
 
         foreach (var (key, value) in record.Env)
@@ -468,7 +478,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
     private async Task<(int Pid, long StartTime)> StartPodInitAsync(string hostname, CancellationToken ct)
     {
-        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", "private", _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString()], ct)
+        var (code, stdout, stderr) = await RunAsync(_perl, [_podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), _syscalls.Unshare.ToString()], ct)
             .ConfigureAwait(false);
         if (code != 0 || !stdout.StartsWith("ok ", StringComparison.Ordinal))
         {

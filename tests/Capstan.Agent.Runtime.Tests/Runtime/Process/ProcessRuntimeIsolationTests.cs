@@ -77,6 +77,51 @@ public sealed class ProcessRuntimeIsolationTests(ITestOutputHelper output) : IDi
     }
 
     [Fact]
+    public async Task Namespaces_FileMountOfARestartedContainer_ReplacesTheEarlierMount()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var first = Path.Combine(_harness.Root, "first.conf");
+        var second = Path.Combine(_harness.Root, "second.conf");
+        await File.WriteAllTextAsync(first, "first\n");
+        await File.WriteAllTextAsync(second, "second\n");
+        var target = Path.Combine(_harness.Root, "inside", "etc", "app.conf");
+        var (sandbox, id, config) = await _harness.RunAsync($"cat {target}", change: c => c with { Mounts = [new Mount(first, target, ReadOnly: false)] });
+        await _harness.WaitExitedAsync(id);
+        var again = config with { Mounts = [new Mount(second, target, ReadOnly: true)], LogPath = config.LogPath + ".1" };
+        var restarted = await Runtime.CreateContainerAsync(sandbox.Id, again, CancellationToken.None);
+        await Runtime.StartContainerAsync(restarted, CancellationToken.None);
+        await _harness.WaitExitedAsync(restarted);
+
+        Assert.Equal(["stdout F first"], await RuntimeHarness.ReadLogAsync(config.LogPath));
+        Assert.Equal(["stdout F second"], await RuntimeHarness.ReadLogAsync(again.LogPath));
+        // The mount point is an empty file made on the host filesystem, the volume only inside.
+        Assert.Equal("", await File.ReadAllTextAsync(target));
+    }
+
+    [Fact]
+    public async Task Namespaces_MountOfAMissingHostPath_StartFailsWithTheReason()
+    {
+        if (!NamespacesOrNote())
+        {
+            return;
+        }
+
+        var sandbox = await Runtime.RunPodSandboxAsync(RuntimeHarness.Pod(_harness.Root), CancellationToken.None);
+        var missing = Path.Combine(_harness.Root, "no-such-volume");
+        var config = _harness.Container("echo never") with { Mounts = [new Mount(missing, Path.Combine(_harness.Root, "inside", "v"), ReadOnly: false)] };
+        var id = await Runtime.CreateContainerAsync(sandbox.Id, config, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Runtime.StartContainerAsync(id, CancellationToken.None));
+
+        Assert.Contains("mounting volumes failed", error.Message, StringComparison.Ordinal);
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Namespaces_ExecSync_SeesThePodsMountsAndHostname()
     {
         if (!NamespacesOrNote())
