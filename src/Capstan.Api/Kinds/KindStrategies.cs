@@ -63,6 +63,7 @@ public static class KindStrategies
             new Events.EventStrategy(),
             new PodDisruptionBudgetStrategy(),
             new PriorityClassStrategy(),
+            new Rollouts.CanaryStrategy(),
         ];
 
         var map = specific.ToDictionary(s => Key(s.Group, s.Kind));

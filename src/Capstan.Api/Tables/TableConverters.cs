@@ -50,5 +50,6 @@ public static class TableConverters
         yield return new RoleBindingTableConverter("ClusterRoleBinding");
         yield return new PodDisruptionBudgetTableConverter();
         yield return new PriorityClassTableConverter();
+        yield return new CanaryTableConverter();
     }
 }
