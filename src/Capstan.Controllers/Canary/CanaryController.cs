@@ -701,6 +701,7 @@ public sealed partial class CanaryController : Controller
             ["images"] = new JsonArray([.. (copy["spec"]?["containers"] as JsonArray ?? []).Select(c => (JsonNode?)c?["image"]?.DeepClone())]),
             ["env"] = new JsonArray([.. (copy["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["env"]?.DeepClone())]),
             ["args"] = new JsonArray([.. (copy["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["args"]?.DeepClone())]),
+            ["command"] = new JsonArray([.. (copy["spec"]?["containers"] as JsonArray ?? []).Select(c => c?["command"]?.DeepClone())]),
         };
     }
 

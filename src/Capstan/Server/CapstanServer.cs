@@ -199,6 +199,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         _controllers = ControllerManager.RunAsync(_controllerClient, new ControllerManagerOptions
         {
             AutoRollbackByDefault = Config.AutoRollbackByDefault,
+            CanaryMetrics = new InProcessCanaryMetrics(() => _agent?.Proxy?.Proxy.Metrics, () => _ingress?.Metrics),
             // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
             KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
             RootCaPem = Pki.CaCertificatePem,
