@@ -45,6 +45,9 @@ public sealed partial class CanaryController : Controller
     // Lost on restart, which only restarts the step's interval.
     private readonly ConcurrentDictionary<string, (int Step, TrafficSample Sample)> _baselines = new(StringComparer.Ordinal);
 
+    // The status this controller last wrote per Canary uid, with the resourceVersion the write produced.
+    private readonly ConcurrentDictionary<string, (long ResourceVersion, JsonObject Status)> _written = new(StringComparer.Ordinal);
+
     public CanaryController(SharedInformerFactory informers, ILoggerFactory loggerFactory, ICanaryMetrics metrics, int workers = 2, TimeProvider? time = null)
         : base(Component, workers, loggerFactory.CreateLogger<CanaryController>(), time)
     {
@@ -124,13 +127,19 @@ public sealed partial class CanaryController : Controller
             return ReconcileResult.Done;
         }
 
+        // The informer may not have seen our last status write yet: acting on the older status would replay a step.
         var status = (canary["status"] as JsonObject)?.DeepCopy() ?? new JsonObject();
+        if (_written.TryGetValue(canary.GetUid(), out var last) && (ResourceVersion(canary) ?? 0) < last.ResourceVersion)
+        {
+            status = last.Status.DeepCopy();
+        }
+
         status["observedGeneration"] = canary["metadata"]?["generation"]?.DeepClone();
         if (d is null)
         {
             status["phase"] = CanaryPhase.Initializing;
             status["message"] = $"waiting for Deployment \"{settings.Target}\"";
-            await StatusDiff.WriteIfChangedAsync(_client, CanaryNames.Canaries, canary, status, ct).ConfigureAwait(false);
+            await WriteStatusAsync(canary, status, ct).ConfigureAwait(false);
             return ReconcileResult.After(TimeSpan.FromSeconds(10));
         }
 
@@ -175,7 +184,7 @@ public sealed partial class CanaryController : Controller
             result = await PromoteAsync(canary, settings, d, hash, status, ct).ConfigureAwait(false);
         }
 
-        await StatusDiff.WriteIfChangedAsync(_client, CanaryNames.Canaries, canary, status, ct).ConfigureAwait(false);
+        await WriteStatusAsync(canary, status, ct).ConfigureAwait(false);
         return result;
     }
 
@@ -376,6 +385,7 @@ public sealed partial class CanaryController : Controller
         var rest = Finalizers(canary).Where(f => f != CanaryNames.Finalizer).Select(f => (JsonNode)JsonValue.Create(f));
         await PatchCanaryAsync(canary, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = new JsonArray([.. rest]) } }, ct).ConfigureAwait(false);
         _baselines.TryRemove(canary.GetUid(), out _);
+        _written.TryRemove(canary.GetUid(), out _);
     }
 
     private async Task<JsonObject?> EnsureCanaryDeploymentAsync(JsonObject canary, CanarySettings settings, JsonObject d, int replicas, CancellationToken ct)
@@ -613,6 +623,42 @@ public sealed partial class CanaryController : Controller
         await _kube.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), d.GetName(), d.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A merge patch of the status subresource (keys gone from <paramref name="status"/> set to null): the controller's own
+    /// annotation and finalizer patches bump the resourceVersion, and a conflict after a rollback's side effects would
+    /// otherwise replay the step on a changed Deployment.
+    /// </summary>
+    private async Task WriteStatusAsync(JsonObject canary, JsonObject status, CancellationToken ct)
+    {
+        if (!StatusDiff.Differs(canary, status))
+        {
+            return;
+        }
+
+        var body = status.DeepCopy();
+        foreach (var (key, _) in canary["status"] as JsonObject ?? [])
+        {
+            if (!body.ContainsKey(key))
+            {
+                body[key] = null;
+            }
+        }
+
+        try
+        {
+            var written = await _kube.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                new V1Patch(new JsonObject { ["status"] = body }.ToJsonString(), V1Patch.PatchType.MergePatch),
+                CanaryNames.Group, "v1alpha1", canary.GetNamespace(), "canaries", canary.GetName(), cancellationToken: ct).ConfigureAwait(false);
+            if (JsonNode.Parse(KubernetesJson.Serialize(written)) is JsonObject obj && ResourceVersion(obj) is { } rv)
+            {
+                _written[canary.GetUid()] = (rv, status.DeepCopy());
+            }
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+    }
+
     private Task PatchCanaryAsync(JsonObject canary, JsonObject patch, CancellationToken ct) =>
         _kube.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), CanaryNames.Group, "v1alpha1", canary.GetNamespace(), "canaries", canary.GetName(), cancellationToken: ct);
@@ -664,6 +710,9 @@ public sealed partial class CanaryController : Controller
 
     private static DateTimeOffset? StepStart(JsonObject status) =>
         status.Str("stepStartTime") is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    private static long? ResourceVersion(JsonObject obj) =>
+        long.TryParse(obj["metadata"]?["resourceVersion"]?.GetValue<string>(), NumberStyles.None, CultureInfo.InvariantCulture, out var rv) ? rv : null;
 
     private static int Replicas(JsonObject d) => (int)(JsonAccess.AsLong(d["spec"]?["replicas"]) ?? 1);
 
