@@ -96,6 +96,10 @@ public sealed class RolloutTrafficTests(WorkloadCluster cluster) : IClassFixture
         await WorkloadCluster.WaitAsync(async () => (await RunAsync("get", "deployment", "-n", ns, "-o", "name")).Stdout.Trim() == "deployment.apps/shop", Bound, "the canary Deployment removed");
         var table = (await RunAsync("get", "canaries", "-n", ns)).Stdout;
         Assert.Contains("Succeeded", table, StringComparison.Ordinal);
+        Assert.Contains("Succeeded", (await RunAsync("describe", "canary", "shop", "-n", ns)).EnsureSuccess().Stdout, StringComparison.Ordinal);
+        var explain = (await RunAsync("explain", "canary.spec")).EnsureSuccess().Stdout;
+        Assert.Contains("targetRef", explain, StringComparison.Ordinal);
+        Assert.Contains("strictly increasing", explain, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -125,6 +129,22 @@ public sealed class RolloutTrafficTests(WorkloadCluster cluster) : IClassFixture
         var (_, failed, byIp) = await ClientLoopAsync(url, maxRequests: 100, CancellationToken.None);
         Assert.Equal(0, failed);
         Assert.All(byIp.Keys, ip => Assert.Contains(ip, stableIps));
+    }
+
+    [Fact]
+    public async Task Canary_AbortCommand_RollsBackAHealthyRelease()
+    {
+        var ns = await DeployAsync("cart", 2);
+        (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(Canary("cart", "[50]", "10m")))).EnsureSuccess();
+        await WaitForPhaseAsync(ns, "cart", "Waiting");
+        await RunAsync("set", "env", "-n", ns, "deployment/cart", "VERSION=2");
+        await WorkloadCluster.WaitAsync(async () => await ReadyCanaryPodsAsync(ns, "cart") > 0, Bound, "a ready canary pod");
+
+        var output = await CapstanProcess.RunAsync("canary", "abort", "cart", "-n", ns, "--kubeconfig", _kubectl.KubeconfigPath);
+        Assert.Contains("abort requested", output, StringComparison.Ordinal);
+        await WaitForPhaseAsync(ns, "cart", "Aborted");
+        Assert.Equal("", (await RunAsync("get", "deployment", "cart", "-n", ns, "-o", "jsonpath={.spec.template.spec.containers[0].env[?(@.name==\"VERSION\")].value}")).Stdout.Trim());
+        Assert.Equal("", (await RunAsync("get", "canary", "cart", "-n", ns, "-o", "jsonpath={.metadata.annotations.capstan\\.io/canary-abort}")).Stdout.Trim());
     }
 
     private async Task<string> DeployAsync(string name, int replicas)
