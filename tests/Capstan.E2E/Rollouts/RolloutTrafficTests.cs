@@ -147,11 +147,84 @@ public sealed class RolloutTrafficTests(WorkloadCluster cluster) : IClassFixture
         Assert.Equal("", (await RunAsync("get", "canary", "cart", "-n", ns, "-o", "jsonpath={.metadata.annotations.capstan\\.io/canary-abort}")).Stdout.Trim());
     }
 
-    private async Task<string> DeployAsync(string name, int replicas)
+    [Fact]
+    public async Task Canary_HttpErrorsThroughIngress_FailedOnSuccessRate()
+    {
+        // Readiness only: the canary's /healthz is made to answer 500, which a liveness probe would restart.
+        const string ReadinessOnly = "        readinessProbe:\n          httpGet: {path: /readyz, port: 8080}\n          periodSeconds: 1\n          failureThreshold: 1\n";
+        var ns = await DeployAsync("api", 2, ReadinessOnly);
+        (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile("""
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: api
+            spec:
+              rules:
+              - host: api.e2e.test
+                http:
+                  paths:
+                  - path: /
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: api
+                        port: {number: 80}
+            """))).EnsureSuccess();
+        (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(Canary("api", "[50]", "8s", failureLimit: 1).Replace("  service: api\n", "  service: api\n  ingress: api\n", StringComparison.Ordinal)))).EnsureSuccess();
+        await WaitForPhaseAsync(ns, "api", "Waiting");
+        await RunAsync("set", "env", "-n", ns, "deployment/api", "VERSION=2");
+        await WorkloadCluster.WaitAsync(async () => await ReadyCanaryPodsAsync(ns, "api") > 0, Bound, "a ready canary pod");
+        foreach (var ip in await CanaryPodIpsAsync(ns, "api"))
+        {
+            using (await Http.PostAsync($"http://{ip}:8080/healthz/fail", null))
+            {
+            }
+        }
+
+        // Requests through the ingress until the canary fails (bounded): half go to the canary, which answers 500.
+        var sawError = false;
+        for (var i = 0; i < 3000; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{cluster.IngressHttpPort}/healthz");
+            request.Headers.Host = "api.e2e.test";
+            try
+            {
+                using var response = await Http.SendAsync(request);
+                sawError |= (int)response.StatusCode == 500;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            if (i % 50 == 49 && (await RunAsync("get", "canary", "api", "-n", ns, "-o", "jsonpath={.status.phase}")).Stdout.Trim() == "Failed")
+            {
+                break;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.True(sawError, "no request reached the failing canary through the ingress");
+        await WaitForPhaseAsync(ns, "api", "Failed");
+        var message = (await RunAsync("get", "canary", "api", "-n", ns, "-o", "jsonpath={.status.message}")).Stdout;
+        Assert.Contains("success rate", message, StringComparison.Ordinal);
+
+        // Every request is the stable version's again.
+        await WorkloadCluster.WaitAsync(async () => (await RunAsync("get", "pods", "-n", ns, "-l", "rollouts.capstan.io/canary=api", "-o", "name")).Stdout.Trim().Length == 0, Bound, "the canary pods gone");
+        for (var i = 0; i < 50; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{cluster.IngressHttpPort}/healthz");
+            request.Headers.Host = "api.e2e.test";
+            using var response = await Http.SendAsync(request);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+    }
+
+    private async Task<string> DeployAsync(string name, int replicas, string probes = WorkloadManifests.DefaultProbes)
     {
         var ns = await cluster.CreateNamespaceAsync();
         (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(Service(name)))).EnsureSuccess();
-        (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(WorkloadManifests.Deployment(name, replicas, extraArgs: ", \"--term-delay\", \"2\"")))).EnsureSuccess();
+        (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(WorkloadManifests.Deployment(name, replicas, extraArgs: ", \"--term-delay\", \"2\"", probes: probes)))).EnsureSuccess();
         await RunWithBoundAsync("rollout", "status", "-n", ns, $"deployment/{name}", "--timeout=120s");
         return ns;
     }
