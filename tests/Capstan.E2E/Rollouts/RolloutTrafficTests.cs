@@ -148,6 +148,22 @@ public sealed class RolloutTrafficTests(WorkloadCluster cluster) : IClassFixture
     }
 
     [Fact]
+    public async Task Canary_PromoteCommand_SkipsTheRemainingSteps()
+    {
+        var ns = await DeployAsync("cat", 2);
+        (await RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(Canary("cat", "[10, 50]", "10m")))).EnsureSuccess();
+        await WaitForPhaseAsync(ns, "cat", "Waiting");
+        await RunAsync("set", "env", "-n", ns, "deployment/cat", "VERSION=2");
+        await WaitForPhaseAsync(ns, "cat", "Progressing");
+
+        var output = await CapstanProcess.RunAsync("canary", "promote", "cat", "-n", ns, "--kubeconfig", _kubectl.KubeconfigPath);
+        Assert.Contains("promotion requested", output, StringComparison.Ordinal);
+        await WaitForPhaseAsync(ns, "cat", "Succeeded");
+        Assert.Equal("2", (await RunAsync("get", "deployment", "cat", "-n", ns, "-o", "jsonpath={.spec.template.spec.containers[0].env[?(@.name==\"VERSION\")].value}")).Stdout.Trim());
+        Assert.Equal("2", (await RunAsync("get", "deployment", "cat", "-n", ns, "-o", "jsonpath={.status.updatedReplicas}")).Stdout.Trim());
+    }
+
+    [Fact]
     public async Task Canary_HttpErrorsThroughIngress_FailedOnSuccessRate()
     {
         // Readiness only: the canary's /healthz is made to answer 500, which a liveness probe would restart.
