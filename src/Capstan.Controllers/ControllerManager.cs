@@ -82,6 +82,11 @@ public static partial class ControllerManager
             controllers.Add(new Deployment.DeploymentController(informers, loggerFactory, options.DeploymentWorkers, options.TimeProvider, options.AutoRollbackByDefault));
         }
 
+        if (options.EnableCanaryController)
+        {
+            controllers.Add(new Canary.CanaryController(informers, loggerFactory, options.CanaryMetrics ?? Canary.PrometheusCanaryMetrics.Default, time: options.TimeProvider));
+        }
+
         if (options.EnableStatefulSetController)
         {
             controllers.Add(new StatefulSet.StatefulSetController(informers, loggerFactory, options.StatefulSetWorkers, options.TimeProvider));

@@ -24,6 +24,11 @@ public sealed record ControllerManagerOptions
 
     public bool EnableDeploymentController { get; init; } = true;
 
+    /// <summary>Progressive canaries (rollouts.capstan.io Canary); <see cref="CanaryMetrics"/> is where the analysis reads traffic (default: this host's proxy and ingress /metrics).</summary>
+    public bool EnableCanaryController { get; init; } = true;
+
+    public Canary.ICanaryMetrics? CanaryMetrics { get; init; }
+
     public bool EnableStatefulSetController { get; init; } = true;
 
     public bool EnableDaemonSetController { get; init; } = true;

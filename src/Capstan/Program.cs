@@ -10,5 +10,6 @@ root.Subcommands.Add(HelperCommands.Kubeconfig());
 root.Subcommands.Add(HelperCommands.Token());
 root.Subcommands.Add(SecretsEncryptCommand.Create());
 root.Subcommands.Add(CertificateCommand.Create());
+root.Subcommands.Add(CanaryCommand.Create());
 root.Subcommands.Add(HelperCommands.Version());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

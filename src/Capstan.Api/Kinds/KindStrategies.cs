@@ -64,6 +64,7 @@ public static class KindStrategies
             new PodDisruptionBudgetStrategy(),
             new PriorityClassStrategy(),
             new Certificates.CertificateSigningRequestStrategy(),
+            new Rollouts.CanaryStrategy(),
         ];
 
         var map = specific.ToDictionary(s => Key(s.Group, s.Kind));

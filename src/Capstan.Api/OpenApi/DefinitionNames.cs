@@ -59,6 +59,8 @@ public sealed partial class DefinitionNames
         // Core first: it owns the types every workload kind embeds.
         var seeds = entities.Where(t => t.GetCustomAttribute<KubernetesEntityAttribute>()!.Group.Length == 0)
             .Concat(registry.Resources.Select(r => r.ModelType).OfType<Type>())
+            // Kinds of our own (Kinds/Rollouts) live outside the client assembly: their lists are seeded here.
+            .Concat(registry.Resources.Select(r => r.ModelType is { } m ? m.Assembly.GetType(m.FullName + "List") : null).OfType<Type>())
             .Concat(entities);
         foreach (var seed in seeds)
         {
@@ -93,6 +95,7 @@ public sealed partial class DefinitionNames
             "apiextensions" => "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions",
             "apiregistration" => "io.k8s.kube-aggregator.pkg.apis.apiregistration",
             "internal" => "io.k8s.api.apiserverinternal",
+            _ when group.EndsWith(".capstan.io", StringComparison.Ordinal) => "io.capstan." + first,
             _ => "io.k8s.api." + first,
         };
     }

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Reflection;
 using System.Text;
 using System.Xml;
 using k8s.Models;
@@ -55,12 +57,13 @@ public sealed class ModelDocs
         return new ModelDocs(summaries);
     }
 
-    /// <summary>The description of a model type, or null.</summary>
-    public string? ForType(Type type) => _summaries.GetValueOrDefault("k8s.Models." + type.Name);
+    /// <summary>The description of a model type, or null. Capstan's own kinds (Rollouts) carry theirs in a [Description].</summary>
+    public string? ForType(Type type) =>
+        _summaries.GetValueOrDefault("k8s.Models." + type.Name) ?? type.GetCustomAttribute<DescriptionAttribute>()?.Description;
 
     /// <summary>The description of a model property by its CLR name, or null.</summary>
     public string? ForProperty(Type type, string propertyName) =>
-        _summaries.GetValueOrDefault($"k8s.Models.{type.Name}.{propertyName}");
+        _summaries.GetValueOrDefault($"k8s.Models.{type.Name}.{propertyName}") ?? type.GetProperty(propertyName)?.GetCustomAttribute<DescriptionAttribute>()?.Description;
 
     private static ModelDocs LoadDefault()
     {

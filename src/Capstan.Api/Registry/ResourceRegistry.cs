@@ -126,6 +126,9 @@ public sealed class ResourceRegistry
         // scheduling.k8s.io/v1
         yield return R("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), ["pc"]);
 
+        // rollouts.capstan.io/v1alpha1: Capstan's own progressive canary (Kinds/Rollouts)
+        yield return R("rollouts.capstan.io", "v1alpha1", "Canary", "canaries", true, typeof(V1alpha1Canary), ["can"], all, status);
+
         // authorization.k8s.io/v1 and authentication.k8s.io/v1: reviews, answered and not stored
         yield return R("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, typeof(V1SelfSubjectAccessReview), verbs: CreateOnly);
         yield return R("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, typeof(V1SelfSubjectRulesReview), verbs: CreateOnly);

@@ -51,5 +51,6 @@ public static class TableConverters
         yield return new PodDisruptionBudgetTableConverter();
         yield return new PriorityClassTableConverter();
         yield return new CertificateSigningRequestTableConverter();
+        yield return new CanaryTableConverter();
     }
 }

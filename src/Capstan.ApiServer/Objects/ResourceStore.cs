@@ -26,7 +26,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     [
         "apps/Deployment", "apps/ReplicaSet", "apps/StatefulSet", "apps/DaemonSet", "batch/Job", "batch/CronJob",
         "autoscaling/HorizontalPodAutoscaler", "policy/PodDisruptionBudget", "networking.k8s.io/Ingress", "networking.k8s.io/NetworkPolicy",
-        "/Pod",
+        "/Pod", "rollouts.capstan.io/Canary",
     ];
 
     public IStore Store => store;

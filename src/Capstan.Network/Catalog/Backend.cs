@@ -9,4 +9,7 @@ namespace Capstan.Network.Catalog;
 public sealed record Backend(IPAddress Address, int Port, bool Ready, bool Serving, bool Terminating, string? NodeName)
 {
     public IPEndPoint EndPoint { get; } = new(Address, Port);
+
+    /// <summary>A canary pod of a Service whose traffic is split (<see cref="CanaryAnnotations"/>).</summary>
+    public bool Canary { get; init; }
 }

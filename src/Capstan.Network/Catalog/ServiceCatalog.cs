@@ -15,6 +15,9 @@ public sealed class ServiceCatalog
     private readonly Lock _lock = new();
     private readonly Dictionary<ServiceKey, JsonObject> _services = [];
     private readonly Dictionary<ServiceKey, Dictionary<string, EndpointSliceData>> _slices = [];
+
+    // Service → the canary Service its annotation names (CanaryAnnotations).
+    private readonly Dictionary<ServiceKey, ServiceKey> _canaryService = [];
     private readonly DynamicInformer _serviceInformer;
     private readonly DynamicInformer _sliceInformer;
     private ImmutableDictionary<ServiceKey, ServiceView> _views = ImmutableDictionary<ServiceKey, ServiceView>.Empty;
@@ -83,6 +86,18 @@ public sealed class ServiceCatalog
         lock (_lock)
         {
             _services[key] = service;
+            var canary = service["metadata"]?["annotations"]?[CanaryAnnotations.CanaryService] is JsonValue value && value.TryGetValue<string>(out var name) && name.Length > 0
+                ? new ServiceKey(key.Namespace, name)
+                : (ServiceKey?)null;
+            if (canary is { } c)
+            {
+                _canaryService[key] = c;
+            }
+            else
+            {
+                _canaryService.Remove(key);
+            }
+
             RebuildLocked(key);
         }
     }
@@ -93,6 +108,7 @@ public sealed class ServiceCatalog
         lock (_lock)
         {
             _services.Remove(key);
+            _canaryService.Remove(key);
             RebuildLocked(key);
         }
     }
@@ -138,12 +154,39 @@ public sealed class ServiceCatalog
 
     private void RebuildLocked(ServiceKey key)
     {
+        RebuildOneLocked(key);
+
+        // The endpoints of a canary Service decide which backends of the Services that name it are canaries.
+        foreach (var (main, canary) in _canaryService)
+        {
+            if (canary == key && main != key)
+            {
+                RebuildOneLocked(main);
+            }
+        }
+    }
+
+    private void RebuildOneLocked(ServiceKey key)
+    {
         var old = _views.GetValueOrDefault(key);
         ServiceView? view = null;
         if (_services.TryGetValue(key, out var service))
         {
             var slices = _slices.TryGetValue(key, out var byName) ? byName.Values : Enumerable.Empty<EndpointSliceData>();
-            view = ServiceViewBuilder.Build(service, slices);
+            HashSet<System.Net.IPAddress>? canaryAddresses = null;
+            if (_canaryService.TryGetValue(key, out var canaryKey))
+            {
+                canaryAddresses = [];
+                if (_slices.TryGetValue(canaryKey, out var canarySlices))
+                {
+                    foreach (var endpoint in canarySlices.Values.SelectMany(s => s.Endpoints))
+                    {
+                        canaryAddresses.UnionWith(endpoint.Addresses);
+                    }
+                }
+            }
+
+            view = ServiceViewBuilder.Build(service, slices, canaryAddresses);
         }
 
         if (old is null && view is null)

@@ -44,4 +44,7 @@ public sealed record ServiceView
     public IReadOnlyList<IPAddress> ExternalIps { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The canary's share in percent when the Service's traffic is split (<see cref="CanaryAnnotations"/>); null otherwise.</summary>
+    public int? CanaryWeight { get; init; }
 }

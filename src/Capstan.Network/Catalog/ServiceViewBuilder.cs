@@ -7,7 +7,8 @@ namespace Capstan.Network.Catalog;
 /// <summary>Combines a Service object and its parsed EndpointSlices into a <see cref="ServiceView"/>.</summary>
 internal static class ServiceViewBuilder
 {
-    public static ServiceView Build(JsonObject service, IEnumerable<EndpointSliceData> slices)
+    /// <param name="canaryAddresses">The endpoint addresses of the Service's canary Service when it names one; its backends are marked Canary.</param>
+    public static ServiceView Build(JsonObject service, IEnumerable<EndpointSliceData> slices, IReadOnlySet<IPAddress>? canaryAddresses = null)
     {
         var spec = service["spec"] as JsonObject ?? [];
         var type = spec["type"]?.GetValue<string>() ?? "ClusterIP";
@@ -39,7 +40,7 @@ internal static class ServiceViewBuilder
                 var name = port["name"]?.GetValue<string>() ?? "";
                 var protocol = port["protocol"]?.GetValue<string>() ?? "TCP";
                 var nodePort = port["nodePort"] is JsonValue np && np.TryGetValue<int>(out var n) ? n : 0;
-                ports.Add(new ServicePortView(name, protocol, portNumber, nodePort, port["appProtocol"]?.GetValue<string>(), BackendsFor(name, protocol, sliceList)));
+                ports.Add(new ServicePortView(name, protocol, portNumber, nodePort, port["appProtocol"]?.GetValue<string>(), BackendsFor(name, protocol, sliceList, canaryAddresses)));
             }
         }
 
@@ -85,12 +86,13 @@ internal static class ServiceViewBuilder
             LoadBalancerIps = loadBalancerIps,
             ExternalIps = [.. Strings(spec["externalIPs"]).Select(s => IPAddress.TryParse(s, out var ip) ? ip : null).OfType<IPAddress>()],
             Annotations = annotations,
+            CanaryWeight = CanaryAnnotations.WeightOf(annotations),
         };
     }
 
     // A service port matches the slice ports of the same name and protocol; during a transition two slices may list
     // the same address, so backends are deduplicated by endpoint.
-    private static List<Backend> BackendsFor(string portName, string protocol, List<EndpointSliceData> slices)
+    private static List<Backend> BackendsFor(string portName, string protocol, List<EndpointSliceData> slices, IReadOnlySet<IPAddress>? canaryAddresses)
     {
         var backends = new List<Backend>();
         var seen = new HashSet<IPEndPoint>();
@@ -107,7 +109,10 @@ internal static class ServiceViewBuilder
                 {
                     foreach (var address in endpoint.Addresses)
                     {
-                        var backend = new Backend(address, slicePort.Port, endpoint.Ready, endpoint.Serving, endpoint.Terminating, endpoint.NodeName);
+                        var backend = new Backend(address, slicePort.Port, endpoint.Ready, endpoint.Serving, endpoint.Terminating, endpoint.NodeName)
+                        {
+                            Canary = canaryAddresses?.Contains(address) == true,
+                        };
                         if (seen.Add(backend.EndPoint))
                         {
                             backends.Add(backend);

@@ -72,6 +72,12 @@ internal sealed class IngressRoutingStep(Func<RoutingTable> table, IProxyStateLo
             return null;
         }
 
+        // The usual case: every backend can take traffic, and the shares are exact (smooth weighted round robin).
+        if (usable == backends.Count && total > 0)
+        {
+            return candidates[target.Picker.Next()];
+        }
+
         if (total == 0)
         {
             for (var i = 0; i < backends.Count; i++)

@@ -70,7 +70,7 @@ public sealed class IngressSnapshotBuilder(IngressOptions options)
             var clusterId = $"{key}:{servicePort.Port.ToString(CultureInfo.InvariantCulture)}";
             if (!clusters.ContainsKey(clusterId))
             {
-                clusters[clusterId] = BuildCluster(clusterId, servicePort, Annotation(ingress, IngressAnnotations.HealthCheckPath));
+                clusters[clusterId] = BuildCluster(clusterId, servicePort, Annotation(ingress, IngressAnnotations.HealthCheckPath), view!.CanaryWeight is not null);
             }
 
             return clusterId;
@@ -189,14 +189,18 @@ public sealed class IngressSnapshotBuilder(IngressOptions options)
         return (new CertificateStore(byHost), used);
     }
 
-    private ClusterConfig BuildCluster(string clusterId, ServicePortView port, string? healthPath)
+    private ClusterConfig BuildCluster(string clusterId, ServicePortView port, string? healthPath, bool canarySplit)
     {
+        // A Service split by a Canary (Catalog.CanaryAnnotations) keeps only its stable pods here: the canary ones get
+        // their share through the canary Ingress that routes to the canary Service, with the same weight.
+        var candidates = canarySplit && port.Backends.Any(b => !b.Canary) ? [.. port.Backends.Where(b => !b.Canary)] : port.Backends;
+
         // Ready endpoints; while none is ready, the serving ones that are terminating (kube-proxy's fallback), so a
         // rollout's last pod keeps answering until it is gone.
-        var backends = port.Backends.Where(b => b.Ready).ToList();
+        var backends = candidates.Where(b => b.Ready).ToList();
         if (backends.Count == 0)
         {
-            backends = [.. port.Backends.Where(b => b.Serving && b.Terminating)];
+            backends = [.. candidates.Where(b => b.Serving && b.Terminating)];
         }
 
         var scheme = string.Equals(port.AppProtocol, "https", StringComparison.OrdinalIgnoreCase) || string.Equals(port.Name, "https", StringComparison.Ordinal) ? "https" : "http";

@@ -10,5 +10,8 @@ public sealed class RouteTarget(IReadOnlyList<WeightedBackend> backends, string 
 
     public string Source { get; } = source;
 
+    /// <summary>Picks among <see cref="Backends"/> by weight, exactly in proportion, while all of them have endpoints.</summary>
+    public Weighting.SmoothWeightedRoundRobin Picker { get; } = new([.. backends.Select(b => b.Weight)]);
+
     public override string ToString() => $"{Source} -> {string.Join(", ", Backends.Select(b => $"{b.ClusterId}={b.Weight}"))}";
 }

@@ -11,11 +11,19 @@ internal sealed class BackendChoice
 {
     public static readonly BackendChoice Empty = new([], []);
 
-    public BackendChoice(Backend[] backends, BackendStats[] stats)
+    public BackendChoice(Backend[] backends, BackendStats[] stats, int? canaryWeight = null)
     {
         Backends = backends;
         Stats = stats;
+        CanaryWeight = canaryWeight;
+        Split = CanarySplit.Create(backends, canaryWeight);
     }
+
+    /// <summary>The canary share the choice was built for (null: no split configured).</summary>
+    public int? CanaryWeight { get; }
+
+    /// <summary>The stable/canary split when both groups have backends; null means plain round robin.</summary>
+    public CanarySplit? Split { get; }
 
     public Backend[] Backends { get; }
 
@@ -44,17 +52,17 @@ internal sealed class BackendChoice
         return -1;
     }
 
-    /// <summary>Same backends in the same order: a catalog change that left this port alone.</summary>
-    public bool SameAs(Backend[] backends)
+    /// <summary>Same backends in the same order with the same split: a catalog change that left this port alone.</summary>
+    public bool SameAs(Backend[] backends, int? canaryWeight = null)
     {
-        if (backends.Length != Backends.Length)
+        if (backends.Length != Backends.Length || canaryWeight != CanaryWeight)
         {
             return false;
         }
 
         for (var i = 0; i < backends.Length; i++)
         {
-            if (!backends[i].EndPoint.Equals(Backends[i].EndPoint))
+            if (!backends[i].EndPoint.Equals(Backends[i].EndPoint) || backends[i].Canary != Backends[i].Canary)
             {
                 return false;
             }

@@ -42,8 +42,8 @@ internal sealed class ServicePortState
 
     public void Update(ServiceView view, ServicePortView port, ServiceProxyOptions options, ProxyMetrics metrics)
     {
-        Volatile.Write(ref _internal, Build(BackendChoice.Eligible(port.Backends, view.InternalTrafficPolicy == "Local", options.NodeName), _internal, port, metrics));
-        Volatile.Write(ref _external, Build(BackendChoice.Eligible(port.Backends, view.ExternalTrafficPolicy == "Local", options.NodeName), _external, port, metrics));
+        Volatile.Write(ref _internal, Build(BackendChoice.Eligible(port.Backends, view.InternalTrafficPolicy == "Local", options.NodeName), _internal, port, metrics, view.CanaryWeight));
+        Volatile.Write(ref _external, Build(BackendChoice.Eligible(port.Backends, view.ExternalTrafficPolicy == "Local", options.NodeName), _external, port, metrics, view.CanaryWeight));
         var timeout = view.SessionAffinity == "ClientIP" ? TimeSpan.FromSeconds(Math.Max(1, view.SessionAffinityTimeoutSeconds)).Ticks : 0;
         Volatile.Write(ref _affinityTimeoutTicks, timeout);
         if (timeout == 0)
@@ -78,12 +78,12 @@ internal sealed class ServicePortState
                 }
             }
 
-            var index = NextIndex(scope, count);
+            var index = NextIndex(choice, scope, count);
             _affinity[client] = new AffinityEntry(choice.Backends[index].EndPoint, now);
             return index;
         }
 
-        return NextIndex(scope, count);
+        return NextIndex(choice, scope, count);
     }
 
     /// <summary>A connect to the client's affine backend failed: let the next pick choose again.</summary>
@@ -113,17 +113,18 @@ internal sealed class ServicePortState
         }
     }
 
-    private int NextIndex(TrafficScope scope, int count) => (int)((uint)Interlocked.Increment(ref _next[(int)scope]) % (uint)count);
+    private int NextIndex(BackendChoice choice, TrafficScope scope, int count) =>
+        choice.Split is { } split ? split.Next() : (int)((uint)Interlocked.Increment(ref _next[(int)scope]) % (uint)count);
 
-    private BackendChoice Build(Backend[] eligible, BackendChoice current, ServicePortView port, ProxyMetrics metrics)
+    private BackendChoice Build(Backend[] eligible, BackendChoice current, ServicePortView port, ProxyMetrics metrics, int? canaryWeight)
     {
-        if (current.SameAs(eligible))
+        if (current.SameAs(eligible, canaryWeight))
         {
             return current;
         }
 
         var stats = eligible.Select(b => metrics.For(Service, port.Name, port.Protocol, b.EndPoint)).ToArray();
-        return new BackendChoice(eligible, stats);
+        return new BackendChoice(eligible, stats, canaryWeight);
     }
 
     private sealed class AffinityEntry(IPEndPoint endPoint, long lastUsed)

@@ -210,6 +210,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         {
             Informers = _controlPlaneInformers,
             AutoRollbackByDefault = Config.AutoRollbackByDefault,
+            CanaryMetrics = new InProcessCanaryMetrics(() => _agent?.Proxy?.Proxy.Metrics, () => _ingress?.Metrics),
             // The `kubernetes` Service's endpoints: the address clients of the service proxy are sent to.
             KubernetesServiceEndpoint = new IPEndPoint(Config.BindAddress.Equals(IPAddress.Any) ? IPAddress.Loopback : Config.BindAddress, Config.HttpsPort),
             RootCaPem = Pki.CaCertificatePem,

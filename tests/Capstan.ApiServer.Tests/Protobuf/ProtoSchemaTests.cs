@@ -8,7 +8,9 @@ public sealed class ProtoSchemaTests
     [Fact]
     public void FindRoot_EveryServedKind_HasAMessage()
     {
+        // Capstan's own kinds (rollouts.capstan.io) are JSON-only, as custom resources are in Kubernetes.
         var missing = ResourceRegistry.BuiltIn.Resources
+            .Where(r => !r.Group.EndsWith(".capstan.io", StringComparison.Ordinal))
             .Select(r => (ApiVersion: r.Group.Length == 0 ? r.Version : $"{r.Group}/{r.Version}", r.Kind))
             .Where(r => ProtoSchema.FindRoot(r.ApiVersion, r.Kind) is not { } name || ProtoSchema.FindMessage(name) is null)
             .ToArray();

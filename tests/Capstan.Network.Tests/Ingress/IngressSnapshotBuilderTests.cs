@@ -44,6 +44,35 @@ public sealed class IngressSnapshotBuilderTests
     }
 
     [Fact]
+    public void Build_ServiceSplitByACanary_PrimaryClusterKeepsOnlyStablePods()
+    {
+        var stable = new Backend(System.Net.IPAddress.Parse("127.0.0.2"), 8080, true, true, false, null);
+        var canary = new Backend(System.Net.IPAddress.Parse("127.0.0.3"), 8080, true, true, false, null) { Canary = true };
+        var view = new ServiceView
+        {
+            Key = new ServiceKey("ns", "shop"),
+            Type = "ClusterIP",
+            ClusterIps = [],
+            Ports = [new ServicePortView("http", "TCP", 80, 0, null, [stable, canary])],
+            Endpoints = [],
+            CanaryWeight = 25,
+        };
+        var snapshot = new IngressSnapshotBuilder(new IngressOptions()).Build(
+            [Ingress("main", "a.test", "shop", "2026-01-01T00:00:00Z")], [], new Dictionary<ServiceKey, ServiceView> { [view.Key] = view }, _ => null);
+
+        var cluster = snapshot.Clusters.Single(c => c.ClusterId == "ns/shop:80");
+        Assert.Equal(["127.0.0.2:8080"], cluster.Destinations!.Keys);
+    }
+
+    [Fact]
+    public void Picker_PrimaryAndCanary_ExactSharesPerHundredRequests()
+    {
+        var target = new RouteTarget([new WeightedBackend("ns/stable:80", 75), new WeightedBackend("ns/next:80", 25)], "ns/main");
+        var picks = Enumerable.Range(0, 100).Select(_ => target.Picker.Next()).ToList();
+        Assert.Equal(25, picks.Count(p => p == 1));
+    }
+
+    [Fact]
     public void Build_SamePathInTwoIngresses_OldestWins()
     {
         var snapshot = new IngressSnapshotBuilder(new IngressOptions()).Build(
