@@ -56,6 +56,7 @@ public sealed class AgentHost : IAsyncDisposable
                 BackOffBase = config.BackOffBase,
                 ConfigVolumeSyncPeriod = config.ConfigVolumeSyncPeriod,
                 LocalPathRoot = config.LocalPathRoot,
+                Eviction = config.Eviction,
                 Dns = new Capstan.Agent.Dns.PodDnsSettings { ClusterDns = [config.ClusterDns ?? Capstan.Agent.Dns.PodDnsSettings.DefaultClusterDns], ClusterDomain = config.ClusterDomain },
             }, runtime, loggerFactory, ct).ConfigureAwait(false);
             streaming = await AgentStreamingServer.StartAsync(new AgentStreamingOptions

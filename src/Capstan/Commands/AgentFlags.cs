@@ -34,7 +34,9 @@ public sealed class AgentFlags
 
     public Option<Capstan.Network.Proxy.ProxyRelayMode> ProxyRelay { get; } = new("--proxy-relay") { Description = "How the service proxy copies TCP payload: Buffer (async sockets, pooled buffers), Splice (splice(2)) or Epoll (event-loop threads)", DefaultValueFactory = _ => Capstan.Network.Proxy.ProxyRelayMode.Epoll };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay];
+    public EvictionFlags Eviction { get; } = new();
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay, .. Eviction.All];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -72,6 +74,11 @@ public sealed class AgentFlags
             return Fail($"--cluster-dns {dnsText} is not an IP address");
         }
 
+        if (Eviction.Parse(parse) is not { } eviction)
+        {
+            return null;
+        }
+
         var nodeName = parse.GetValue(NodeName) ?? Dns.GetHostName().ToLowerInvariant();
         if (Capstan.Api.Validation.NameFormats.IsDns1123Subdomain(nodeName) is { Count: > 0 } problems)
         {
@@ -94,6 +101,7 @@ public sealed class AgentFlags
             DisableProxy = parse.GetValue(DisableProxy),
             ProxyMetricsPort = parse.GetValue(ProxyMetricsPort),
             ProxyRelay = parse.GetValue(ProxyRelay),
+            Eviction = eviction,
         };
     }
 
