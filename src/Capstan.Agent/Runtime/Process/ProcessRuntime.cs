@@ -209,6 +209,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             _sandboxes.Remove(sandboxId);
         }
 
+        await ReleasePropagationMountsAsync(sandboxId, ct).ConfigureAwait(false);
         TryDeleteDirectory(Path.Combine(_sandboxDir, sandboxId));
     }
 
@@ -409,6 +410,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         }
 
         _disposed.Dispose();
+        ReleasePropagationRootIfUnused();
     }
 
     private async Task<string> LaunchShimAsync(ContainerRecord record, SandboxRecord sandbox, CancellationToken ct)
@@ -468,7 +470,11 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
     private async Task<(int Pid, long StartTime)> StartPodInitAsync(string hostname, CancellationToken ct)
     {
-        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", "private", _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString()], ct)
+        // With the propagation directory shared on the host, the pod keeps that subtree as a peer (the pod init makes
+        // everything else private) so mountPropagation volumes can be bound through it.
+        var shared = await EnsurePropagationRootAsync(ct).ConfigureAwait(false);
+        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", shared is null ? "private" : "unchanged",
+            _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), shared ?? ""], ct)
             .ConfigureAwait(false);
         if (code != 0 || !stdout.StartsWith("ok ", StringComparison.Ordinal))
         {

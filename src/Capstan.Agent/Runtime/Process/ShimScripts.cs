@@ -157,12 +157,24 @@ finish($sig ? 128 + $sig : $status >> 8, $sig, '');
 
     /// <summary>
     /// The pod init, run under <c>unshare -m -u -i -p</c>: forks PID 1 of the new PID namespace, which mounts a /proc of its
-    /// own, sets the hostname and reaps orphans; prints "ok &lt;host pid of PID 1&gt;". argv: hostname, setsid and mount numbers.
+    /// own, sets the hostname and reaps orphans; prints "ok &lt;host pid of PID 1&gt;". argv: hostname, setsid and mount
+    /// numbers, and optionally the runtime's propagation directory: then the namespace was made with propagation
+    /// unchanged, and every mount but that directory's subtree is made private first (MS_PRIVATE on each mount point,
+    /// the top one at each path), so the pod shares only that subtree with the host (mountPropagation volumes); a mount
+    /// that cannot be made private aborts the pod rather than let the pod's /proc reach the host.
     /// </summary>
     public const string PodInit = """
-# Capstan pod init (see ShimScripts.PodInit). argv: hostname, setsid and mount syscall numbers.
+# Capstan pod init (see ShimScripts.PodInit). argv: hostname, setsid and mount syscall numbers, propagation dir.
 use strict;
-my ($host, $nr_setsid, $nr_mount) = @ARGV;
+my ($host, $nr_setsid, $nr_mount, $shared) = @ARGV;
+if (defined $shared && $shared ne '') {
+  open(my $mi, '<', '/proc/self/mountinfo') or die "mountinfo: $!\n";
+  my @points = map { my $m = (split / /)[4]; $m =~ s/\\([0-7]{3})/chr(oct($1))/ge; $m } <$mi>; close $mi;
+  for my $m (@points) {
+    next if $m eq $shared || index($m, "$shared/") == 0;
+    syscall($nr_mount, 0, $m, 0, 262144, 0) == 0 or die "make-private $m: $!\n";
+  }
+}
 syscall($nr_setsid);
 my $pid = fork(); die "fork: $!" unless defined $pid;
 if ($pid) { print "ok $pid\n"; exit 0; }
