@@ -102,17 +102,20 @@ public sealed partial class ProcessRuntime
         File.Delete(list);
     }
 
-    /// <summary>With no sandbox left (killall, a test's clean-up), the propagation directory is unmounted so it can be deleted.</summary>
+    /// <summary>
+    /// With no pod namespace left alive (killall, a test's clean-up, even one that failed half-way), the propagation
+    /// directory is unmounted so that the data dir can be deleted.
+    /// </summary>
     private void ReleasePropagationRootIfUnused()
     {
         var root = Path.Combine(_options.StateDirectory, "propagation");
-        bool empty;
+        bool live;
         lock (_lock)
         {
-            empty = _sandboxes.Count == 0;
+            live = _sandboxes.Values.Any(s => s.InitPid > 0 && ProcStat.IsAlive(s.InitPid, s.InitStartTime));
         }
 
-        if (empty && NamespacesEnabled && Directory.Exists(root))
+        if (!live && NamespacesEnabled && Directory.Exists(root))
         {
             RunAsync("sh", ["-c", "mountpoint -q \"$1\" && umount -l \"$1\"; true", "sh", root], CancellationToken.None).GetAwaiter().GetResult();
         }
