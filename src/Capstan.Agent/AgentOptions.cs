@@ -67,6 +67,9 @@ public sealed record AgentOptions
     /// <summary>Runs the built-in local-path provisioner (StorageClass provisioner capstan.io/local-path) on this node.</summary>
     public bool EnableLocalPathProvisioner { get; init; } = true;
 
+    /// <summary>Node-pressure eviction (--eviction-hard and friends); null turns it off.</summary>
+    public Eviction.EvictionOptions? Eviction { get; init; } = new();
+
     internal string StorageRoot => LocalPathRoot ?? Path.Combine(DataDir, "storage");
     /// <summary>
     /// The pod CIDR of runtimes that give pods their own network namespace (cri: the CNI bridge's subnet, `--cluster-cidr`);

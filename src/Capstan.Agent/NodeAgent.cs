@@ -28,6 +28,7 @@ public sealed class NodeAgent : IAsyncDisposable
     private readonly InformerServiceSource _services;
     private Storage.LocalPathProvisioner? _provisioner;
     private Task _provisionerInformers = Task.CompletedTask;
+    private Task _evictionLoop = Task.CompletedTask;
 
     private NodeAgent(AgentOptions options, PodDirectory directory, CancellationTokenSource stop, EventRecorder events, ProbeHandlers probes, PodWorkers workers, Task statusLoop, Task leaseLoop, InformerServiceSource services)
     {
@@ -62,7 +63,8 @@ public sealed class NodeAgent : IAsyncDisposable
         try
         {
             var machine = MachineInfo.Read(options.DataDir);
-            var reporter = new NodeStatusReporter(client, options, runtime, machine, events, loggerFactory.CreateLogger<NodeStatusReporter>());
+            var pressure = new Eviction.NodePressureState();
+            var reporter = new NodeStatusReporter(client, options, runtime, machine, events, loggerFactory.CreateLogger<NodeStatusReporter>(), pressure);
             await reporter.RegisterAsync(ct).ConfigureAwait(false);
             var lease = new NodeLeaseRenewer(client, options, () => reporter.NodeUid, loggerFactory.CreateLogger<NodeLeaseRenewer>());
             await lease.RenewAsync(ct).ConfigureAwait(false);
@@ -84,6 +86,17 @@ public sealed class NodeAgent : IAsyncDisposable
             workers = new PodWorkers(context, loggerFactory);
             await workers.StartAsync(ct).ConfigureAwait(false);
             var agent = new NodeAgent(options, directory, stop, events, probes, workers, statusLoop, leaseLoop, services);
+            if (options.Eviction is { } eviction)
+            {
+                Eviction.IEvictionSignalSource signals = new Eviction.MachineSignalSource(options.DataDir);
+                if (eviction.SignalsFile is { Length: > 0 } file)
+                {
+                    signals = new Eviction.FileSignalSource(file, signals);
+                }
+
+                var manager = new Eviction.EvictionManager(eviction, signals, workers, pressure, events, options.TimeProvider, loggerFactory.CreateLogger<Eviction.EvictionManager>());
+                agent._evictionLoop = Task.Run(() => manager.RunAsync(stop.Token), CancellationToken.None);
+            }
             if (options.EnableLocalPathProvisioner)
             {
                 agent._provisioner = new Storage.LocalPathProvisioner(client, options.NodeName, options.StorageRoot, loggerFactory, options.TimeProvider);
@@ -119,6 +132,7 @@ public sealed class NodeAgent : IAsyncDisposable
             _provisioner.Dispose();
         }
 
+        await _evictionLoop.ConfigureAwait(false);
         await _workers.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_statusLoop, _leaseLoop).ConfigureAwait(false);
         await _events.DisposeAsync().ConfigureAwait(false);

@@ -52,8 +52,11 @@ public static class NodeStatusBuilder
         };
     }
 
-    /// <summary>The status to post; conditions keep their lastTransitionTime from <paramref name="previous"/> while their status is unchanged.</summary>
-    public static V1NodeStatus Build(AgentOptions options, MachineInfo machine, string runtimeName, string runtimeVersion, IList<V1NodeCondition>? previous, DateTime now)
+    /// <summary>
+    /// The status to post; conditions keep their lastTransitionTime from <paramref name="previous"/> while their status is
+    /// unchanged. MemoryPressure and DiskPressure follow <paramref name="pressure"/> (the eviction manager's verdict).
+    /// </summary>
+    public static V1NodeStatus Build(AgentOptions options, MachineInfo machine, string runtimeName, string runtimeVersion, IList<V1NodeCondition>? previous, DateTime now, Eviction.NodePressureState? pressure = null)
     {
         return new V1NodeStatus
         {
@@ -66,8 +69,12 @@ public static class NodeStatusBuilder
             ],
             Conditions =
             [
-                Condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", previous, now),
-                Condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", previous, now),
+                pressure?.Memory == true
+                    ? Condition("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory available", previous, now)
+                    : Condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available", previous, now),
+                pressure?.Disk == true
+                    ? Condition("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure", previous, now)
+                    : Condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure", previous, now),
                 Condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available", previous, now),
                 Condition("Ready", "True", "KubeletReady", "kubelet is posting ready status", previous, now),
             ],

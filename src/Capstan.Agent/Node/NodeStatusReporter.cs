@@ -20,10 +20,15 @@ internal sealed partial class NodeStatusReporter
     private readonly EventRecorder _events;
     private readonly ILogger _logger;
     private readonly MachineInfo _machine;
+    private readonly Eviction.NodePressureState _pressure;
+    private readonly Pods.WakeSignal _wake = new();
     private long _lastPosted;
+    private (bool Memory, bool Disk) _reportedPressure;
 
-    public NodeStatusReporter(IKubernetes client, AgentOptions options, IContainerRuntime runtime, MachineInfo machine, EventRecorder events, ILogger logger)
+    public NodeStatusReporter(IKubernetes client, AgentOptions options, IContainerRuntime runtime, MachineInfo machine, EventRecorder events, ILogger logger, Eviction.NodePressureState? pressure = null)
     {
+        _pressure = pressure ?? new Eviction.NodePressureState();
+        _pressure.Changed += _wake.Set;
         _client = client;
         _options = options;
         _runtime = runtime;
@@ -77,7 +82,8 @@ internal sealed partial class NodeStatusReporter
         {
             try
             {
-                await Task.Delay(_options.NodeStatusUpdateFrequency, time, ct).ConfigureAwait(false);
+                // A pressure condition flipping is posted at once: the taint (and so the scheduler) follows it.
+                await _wake.WaitAsync(_options.NodeStatusUpdateFrequency, time, ct).ConfigureAwait(false);
                 var node = await _client.CoreV1.ReadNodeAsync(_options.NodeName, cancellationToken: ct).ConfigureAwait(false);
                 await PostAsync(node.Status, force: false, ct).ConfigureAwait(false);
             }
@@ -108,7 +114,7 @@ internal sealed partial class NodeStatusReporter
     {
         var time = _options.TimeProvider;
         var now = TruncateToSeconds(time.GetUtcNow().UtcDateTime);
-        var desired = NodeStatusBuilder.Build(_options, _machine, _runtime.Name, _runtime.Version, current?.Conditions, now);
+        var desired = NodeStatusBuilder.Build(_options, _machine, _runtime.Name, _runtime.Version, current?.Conditions, now, _pressure);
         var due = time.GetElapsedTime(_lastPosted) >= _options.NodeStatusReportFrequency;
         if (!force && !due && !NodeStatusBuilder.Differs(desired, current))
         {
@@ -118,6 +124,26 @@ internal sealed partial class NodeStatusReporter
         var body = k8s.KubernetesJson.Serialize(new { status = desired });
         await _client.CoreV1.PatchNodeStatusAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), _options.NodeName, cancellationToken: ct).ConfigureAwait(false);
         _lastPosted = time.GetTimestamp();
+        ReportPressureEvents();
+    }
+
+    /// <summary>The kubelet's node events when a pressure condition flips (NodeHasInsufficientMemory, NodeHasDiskPressure and back).</summary>
+    private void ReportPressureEvents()
+    {
+        var now = (_pressure.Memory, _pressure.Disk);
+        if (now.Memory != _reportedPressure.Memory)
+        {
+            var reason = now.Memory ? "NodeHasInsufficientMemory" : "NodeHasSufficientMemory";
+            _events.Node("Normal", reason, $"Node {_options.NodeName} status is now: {reason}");
+        }
+
+        if (now.Disk != _reportedPressure.Disk)
+        {
+            var reason = now.Disk ? "NodeHasDiskPressure" : "NodeHasNoDiskPressure";
+            _events.Node("Normal", reason, $"Node {_options.NodeName} status is now: {reason}");
+        }
+
+        _reportedPressure = now;
     }
 
     private static DateTime TruncateToSeconds(DateTime t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);

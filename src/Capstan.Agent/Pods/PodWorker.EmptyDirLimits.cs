@@ -14,6 +14,11 @@ internal sealed partial class PodWorker
     /// </summary>
     private async Task<bool> EnforceEmptyDirLimitsAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, CancellationToken ct)
     {
+        if (await EvictRequestedAsync(pod, sandbox, containers, ct).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         if (!EmptyDirLimits.HasLimits(pod))
         {
             return false;

@@ -269,7 +269,7 @@ internal sealed partial class PodWorker
     }
 
     /// <summary>Kills the containers and stops the sandbox, then reports the pod Failed with <paramref name="reason"/> for good.</summary>
-    private async Task FailPodAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, string reason, string message, CancellationToken ct)
+    private async Task FailPodAsync(V1Pod pod, PodSandbox sandbox, IReadOnlyList<ContainerStatus> containers, string reason, string message, CancellationToken ct, V1PodCondition? condition = null)
     {
         await StopContainersAsync(pod, containers, PodGrace(pod), ct).ConfigureAwait(false);
         await _ctx.Runtime.StopPodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false);
@@ -278,6 +278,11 @@ internal sealed partial class PodWorker
         status.Phase = PodPhases.Failed;
         status.Reason = reason;
         status.Message = message;
+        if (condition is not null)
+        {
+            status.Conditions = [.. (status.Conditions ?? []).Where(c => c.Type != condition.Type), condition];
+        }
+
         _terminal = true;
         _terminalStatus = status;
         Publish(pod, _sandbox, []);

@@ -40,6 +40,7 @@ public sealed partial class LocalPathProvisioner : Controller
     private readonly DynamicInformer _volumes;
     private readonly DynamicInformer _classes;
     private readonly ILogger _logger;
+    private readonly ProvisionerEvents _events;
 
     public LocalPathProvisioner(IKubernetes client, string nodeName, string root, ILoggerFactory loggerFactory, TimeProvider? time = null)
         : base("local-path-provisioner", 2, loggerFactory.CreateLogger<LocalPathProvisioner>(), time)
@@ -48,6 +49,7 @@ public sealed partial class LocalPathProvisioner : Controller
         _node = nodeName;
         _root = root;
         _logger = loggerFactory.CreateLogger<LocalPathProvisioner>();
+        _events = new ProvisionerEvents(client, $"{ProvisionerName}_{nodeName}", Time);
         var dynamic = new DynamicClient(client);
         var informerLogger = loggerFactory.CreateLogger<DynamicInformer>();
         _claims = new DynamicInformer(dynamic, Claims, null, informerLogger, Time);
@@ -163,8 +165,28 @@ public sealed partial class LocalPathProvisioner : Controller
         };
 
         // The PV first: a create that loses to another node's (Immediate claims) leaves no directory behind.
-        await _kube.CoreV1.CreatePersistentVolumeAsync(volume, cancellationToken: ct).ConfigureAwait(false);
-        CreateDirectory(path);
+        await _events.ProvisioningAsync(claim, ct).ConfigureAwait(false);
+        try
+        {
+            await _kube.CoreV1.CreatePersistentVolumeAsync(volume, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode != System.Net.HttpStatusCode.Conflict)
+        {
+            await _events.FailedAsync(claim, storageClass.GetName(), ex.Response.Content is { Length: > 0 } body ? body : ex.Message, ct).ConfigureAwait(false);
+            throw;
+        }
+
+        try
+        {
+            CreateDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await _events.FailedAsync(claim, storageClass.GetName(), ex.Message, ct).ConfigureAwait(false);
+            throw;
+        }
+
+        await _events.SucceededAsync(claim, volumeName, ct).ConfigureAwait(false);
         LogProvisioned(volumeName, claim.GetNamespace(), claim.GetName(), path);
     }
 

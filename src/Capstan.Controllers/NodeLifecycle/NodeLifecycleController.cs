@@ -16,7 +16,8 @@ namespace Capstan.Controllers.NodeLifecycle;
 /// has changed for <see cref="NodeLifecycleOptions.NodeMonitorGracePeriod"/> — measured on this controller's clock, from
 /// when it saw the last change, so the agent's clock does not matter — the node's Ready, MemoryPressure, DiskPressure and
 /// PIDPressure conditions become Unknown (NodeStatusUnknown) and its pods are marked not ready. The node's taints follow
-/// its Ready condition: unreachable for Unknown, not-ready for False (NoSchedule and NoExecute), none for True.
+/// its Ready condition: unreachable for Unknown, not-ready for False (NoSchedule and NoExecute), none for True; and its
+/// pressure conditions (TaintNodesByCondition): memory-pressure, disk-pressure, pid-pressure NoSchedule while True.
 /// </summary>
 public sealed partial class NodeLifecycleController : Controller
 {
@@ -155,7 +156,10 @@ public sealed partial class NodeLifecycleController : Controller
 
     private async Task ReconcileTaintsAsync(JsonObject node, string readyStatus, DateTimeOffset now, CancellationToken ct)
     {
-        var taints = NodeTaints.Reconcile(node["spec"]?["taints"] as JsonArray, readyStatus, now);
+        var current = node["spec"]?["taints"] as JsonArray;
+        var byReady = NodeTaints.Reconcile(current, readyStatus, now);
+        var byConditions = NodeTaints.ReconcileConditions(byReady ?? current, type => Condition(node, type)?.StrOrEmpty("status"));
+        var taints = byConditions ?? byReady;
         if (taints is null)
         {
             return;

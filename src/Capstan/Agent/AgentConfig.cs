@@ -69,4 +69,7 @@ public sealed record AgentConfig
 
     /// <summary>How the service proxy copies TCP payload (--proxy-relay buffer|splice|epoll; see bench/README.md).</summary>
     public Capstan.Network.Proxy.ProxyRelayMode ProxyRelay { get; init; } = Capstan.Network.Proxy.ProxyRelayMode.Epoll;
+
+    /// <summary>Node-pressure eviction (--eviction-hard, --eviction-pressure-transition-period); null for none.</summary>
+    public Capstan.Agent.Eviction.EvictionOptions? Eviction { get; init; } = new();
 }

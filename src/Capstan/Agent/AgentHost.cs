@@ -60,6 +60,7 @@ public sealed class AgentHost : IAsyncDisposable
                 BackOffBase = config.BackOffBase,
                 ConfigVolumeSyncPeriod = config.ConfigVolumeSyncPeriod,
                 LocalPathRoot = config.LocalPathRoot,
+                Eviction = config.Eviction,
                 ClusterCidr = config.Runtime == "cri" ? config.ClusterCidr : null,
                 ImageGcHighThresholdPercent = config.ImageGcHighThresholdPercent,
                 ImageGcLowThresholdPercent = config.ImageGcLowThresholdPercent,

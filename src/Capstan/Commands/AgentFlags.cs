@@ -48,7 +48,9 @@ public sealed class AgentFlags
 
     public Option<Capstan.Network.Proxy.ProxyRelayMode> ProxyRelay { get; } = new("--proxy-relay") { Description = "How the service proxy copies TCP payload: Buffer (async sockets, pooled buffers), Splice (splice(2)) or Epoll (event-loop threads)", DefaultValueFactory = _ => Capstan.Network.Proxy.ProxyRelayMode.Epoll };
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, ContainerRuntimeEndpoint, ClusterCidr, ImageGcHigh, ImageGcLow, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay];
+    public EvictionFlags Eviction { get; } = new();
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, ContainerRuntimeEndpoint, ClusterCidr, ImageGcHigh, ImageGcLow, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay, .. Eviction.All];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -104,6 +106,11 @@ public sealed class AgentFlags
             return Fail($"--cluster-dns {dnsText} is not an IP address");
         }
 
+        if (Eviction.Parse(parse) is not { } eviction)
+        {
+            return null;
+        }
+
         var nodeName = parse.GetValue(NodeName) ?? Dns.GetHostName().ToLowerInvariant();
         if (Capstan.Api.Validation.NameFormats.IsDns1123Subdomain(nodeName) is { Count: > 0 } problems)
         {
@@ -130,6 +137,7 @@ public sealed class AgentFlags
             DisableProxy = parse.GetValue(DisableProxy),
             ProxyMetricsPort = parse.GetValue(ProxyMetricsPort),
             ProxyRelay = parse.GetValue(ProxyRelay),
+            Eviction = eviction,
         };
     }
 

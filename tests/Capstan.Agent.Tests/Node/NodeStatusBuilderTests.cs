@@ -43,4 +43,31 @@ public sealed class NodeStatusBuilderTests
         Assert.True(NodeStatusBuilder.Differs(ours, server));
         Assert.True(NodeStatusBuilder.Differs(ours, null));
     }
+
+    [Fact]
+    public void Build_MemoryPressure_ConditionTrueWithKubeletReason()
+    {
+        var pressure = new Capstan.Agent.Eviction.NodePressureState();
+        var calm = NodeStatusBuilder.Build(Options, Machine, "process", "1.0", null, T0, pressure);
+        pressure.Set(memory: true, disk: false);
+
+        var starved = NodeStatusBuilder.Build(Options, Machine, "process", "1.0", calm.Conditions, T0.AddMinutes(1), pressure);
+
+        var memory = starved.Conditions.Single(c => c.Type == "MemoryPressure");
+        Assert.Equal(("True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory available"), (memory.Status, memory.Reason, memory.Message));
+        Assert.Equal(T0.AddMinutes(1), memory.LastTransitionTime);
+        Assert.Equal("False", starved.Conditions.Single(c => c.Type == "DiskPressure").Status);
+        Assert.True(NodeStatusBuilder.Differs(starved, calm));
+    }
+
+    [Fact]
+    public void Build_DiskPressure_ConditionTrue()
+    {
+        var pressure = new Capstan.Agent.Eviction.NodePressureState();
+        pressure.Set(memory: false, disk: true);
+
+        var disk = NodeStatusBuilder.Build(Options, Machine, "process", "1.0", null, T0, pressure).Conditions.Single(c => c.Type == "DiskPressure");
+
+        Assert.Equal(("True", "KubeletHasDiskPressure"), (disk.Status, disk.Reason));
+    }
 }

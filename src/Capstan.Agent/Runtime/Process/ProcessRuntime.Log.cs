@@ -20,5 +20,8 @@ public sealed partial class ProcessRuntime
 
         [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "The shim of container {ContainerId} ({Name}) died without recording an exit status")]
         public static partial void ShimDied(ILogger logger, string containerId, string name);
+
+        [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The mount propagation directory could not be made a shared mount ({Why}): HostToContainer and Bidirectional volumes behave as None")]
+        public static partial void NoMountPropagation(ILogger logger, string why);
     }
 }

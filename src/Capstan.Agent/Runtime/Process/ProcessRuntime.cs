@@ -209,6 +209,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             _sandboxes.Remove(sandboxId);
         }
 
+        await ReleasePropagationMountsAsync(sandboxId, ct).ConfigureAwait(false);
         TryDeleteDirectory(Path.Combine(_sandboxDir, sandboxId));
     }
 
@@ -409,6 +410,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         }
 
         _disposed.Dispose();
+        ReleasePropagationRootIfUnused();
     }
 
     private async Task<string> LaunchShimAsync(ContainerRecord record, SandboxRecord sandbox, CancellationToken ct)
@@ -427,10 +429,9 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             }
         }
 
-        // With the pod's namespaces the shim mounts the volumes itself (in the spec below).
-        if (config.Mounts.Count > 0 && sandbox.InitPid == 0)
+        if (config.Mounts.Count > 0)
         {
-            LinkMounts(config.Mounts);
+            await ApplyMountsAsync(sandbox, config.Mounts, ct).ConfigureAwait(false);
         }
 
         var spec = new StringBuilder();
@@ -442,21 +443,12 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(stdin);
         Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
-        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime} {nr.Mount} {nr.Umount2}" : "0 0 0 0 0");
+        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
         Field(string.Join('\n', CgroupTree.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
         {
             Field(arg);
-        }
-
-        var mounts = sandbox.InitPid > 0 ? config.Mounts : [];
-        Field(mounts.Count.ToString());
-        foreach (var mount in mounts)
-        {
-            Field(mount.HostPath);
-            Field(mount.ContainerPath);
-            Field(mount.ReadOnly ? "1" : "0");
         }
 
         foreach (var (key, value) in record.Env)
@@ -478,7 +470,11 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
     private async Task<(int Pid, long StartTime)> StartPodInitAsync(string hostname, CancellationToken ct)
     {
-        var (code, stdout, stderr) = await RunAsync(_perl, [_podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), _syscalls.Unshare.ToString()], ct)
+        // With the propagation directory shared on the host, the pod keeps that subtree as a peer (the pod init makes
+        // everything else private) so mountPropagation volumes can be bound through it.
+        var shared = await EnsurePropagationRootAsync(ct).ConfigureAwait(false);
+        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", shared is null ? "private" : "unchanged",
+            _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), shared ?? ""], ct)
             .ConfigureAwait(false);
         if (code != 0 || !stdout.StartsWith("ok ", StringComparison.Ordinal))
         {

@@ -622,6 +622,10 @@ public static class PodSpecValidation
             }
 
             errs.AddRange(FieldRules.OneOf(mount, "mountPropagation", mPath + ".mountPropagation", false, "Bidirectional", "HostToContainer", "None"));
+            if (mount.StrOrEmpty("mountPropagation") == "Bidirectional" && (container["securityContext"] as JsonObject)?.Bool("privileged") != true)
+            {
+                errs.Add(FieldError.Forbidden(mPath + ".mountPropagation", "Bidirectional mount propagation is available only to privileged containers"));
+            }
         }
     }
 
