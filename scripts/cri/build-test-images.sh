@@ -5,7 +5,8 @@
 #   OUTDIR/busybox.tar  capstan.io/busybox:1   (/bin/busybox with its applet links, /etc/passwd with root and nobody)
 # Usage: scripts/cri/build-test-images.sh OUTDIR [SOCKET]
 #   With SOCKET, also imports both into that containerd's k8s.io namespace (the CRI plugin's).
-#   PAUSE_IMAGE / BUSYBOX_IMAGE override the names.
+#   PAUSE_IMAGE / BUSYBOX_IMAGE override the names; PAUSE_FROM_BUSYBOX=1 builds the pause image from busybox sh
+#   (what happens anyway without a C compiler).
 set -euo pipefail
 
 out=${1:?usage: build-test-images.sh OUTDIR [SOCKET]}
@@ -72,12 +73,24 @@ build_image() {
   echo "$name sha256:$config_digest $file"
 }
 
-# The pause image.
-command -v gcc >/dev/null || { echo "gcc is required to build the pause binary" >&2; exit 1; }
+# The pause image: the static C pause, or without a C compiler a busybox shell doing the same job (exits on TERM/INT,
+# and as PID 1 its wait reaps what it inherits).
 pause_root=$work/pause-root
 mkdir -p "$pause_root"
-gcc -static -Os -s -o "$pause_root/pause" "$here/pause.c"
-build_image "$pause_name" "$pause_root" "$out/pause.tar" "$(json_array /pause)" "null"
+cc=$(command -v gcc || command -v cc || true)
+[[ -z "${PAUSE_FROM_BUSYBOX:-}" ]] || cc=""
+if [[ -n "$cc" ]] && "$cc" -static -Os -s -o "$pause_root/pause" "$here/pause.c" 2>"$work/cc.log"; then
+  build_image "$pause_name" "$pause_root" "$out/pause.tar" "$(json_array /pause)" "null"
+else
+  echo "no working static C compiler (apt-get install gcc libc6-dev): pause image falls back to busybox sh" >&2
+  [[ -x "$busybox_bin" ]] || { echo "$busybox_bin is missing (apt-get install busybox-static)" >&2; exit 1; }
+  mkdir -p "$pause_root/bin"
+  cp "$busybox_bin" "$pause_root/bin/busybox"
+  ln -s busybox "$pause_root/bin/sh"
+  ln -s busybox "$pause_root/bin/sleep"
+  build_image "$pause_name" "$pause_root" "$out/pause.tar" \
+    "$(json_array /bin/sh -c "trap 'exit 0' TERM INT; while :; do sleep 86400 & wait; done")" "null"
+fi
 
 # The busybox image.
 [[ -x "$busybox_bin" ]] || { echo "$busybox_bin is missing (apt-get install busybox-static)" >&2; exit 1; }

@@ -4,8 +4,8 @@
 # Usage: scripts/cri/start-containerd.sh DIR [SOCKET]
 #   SOCKET defaults to DIR/containerd.sock. The CNI conf dir is DIR/cni/net.d (the caller writes the conf);
 #   CNI plugins come from /usr/lib/cni (CNI_BIN_DIR overrides). SANDBOX_IMAGE overrides capstan.io/pause:3.10.
-#   STREAM_PORT fixes the streaming server's loopback port (default: a free one), it must be known up front because
-#   containerd builds exec/attach URLs from the configured address.
+#   STREAM_PORT fixes the streaming server's loopback port (default: the one DIR used before if free, else a free one);
+#   it must be known up front because containerd builds exec/attach URLs from the configured address.
 # Stop it with: kill PID (containers keep running in their shims, as with the system containerd).
 set -euo pipefail
 
@@ -27,6 +27,11 @@ port_in_use() {
 }
 
 stream_port=${STREAM_PORT:-}
+# A restart over the same DIR keeps the port: exec/attach URLs of running clients and the config stay valid.
+if [[ -z "$stream_port" && -s "$dir/stream-port" ]]; then
+  stream_port=$(cat "$dir/stream-port")
+  port_in_use "$stream_port" && stream_port=""
+fi
 if [[ -z "$stream_port" ]]; then
   for _ in $(seq 1 50); do
     candidate=$((20000 + RANDOM % 20000))

@@ -72,6 +72,14 @@ public sealed class ContainerdFixture : IAsyncLifetime
         await RunAsync(Path.Combine(scripts, "build-test-images.sh"), Path.Combine(Directory, "images"), Socket).ConfigureAwait(false);
     }
 
+    /// <summary>Kills containerd and starts it again over the same directory; containers keep running in their shims.</summary>
+    public async Task RestartAsync()
+    {
+        await KillContainerdAsync().ConfigureAwait(false);
+        var pid = await RunAsync(Path.Combine(RepoRoot(), "scripts", "cri", "start-containerd.sh"), Directory, Socket).ConfigureAwait(false);
+        _pid = int.Parse(pid.Trim().Split('\n')[^1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task DisposeAsync()
     {
         if (_pid == 0)
@@ -95,17 +103,7 @@ public sealed class ContainerdFixture : IAsyncLifetime
             Console.Error.WriteLine($"cleaning up pods failed: {e.Message}");
         }
 
-        try
-        {
-            using var process = Process.GetProcessById(_pid);
-            process.Kill();
-            await process.WaitForExitAsync().ConfigureAwait(false);
-        }
-        catch (ArgumentException)
-        {
-            // already gone
-        }
-
+        await KillContainerdAsync().ConfigureAwait(false);
         if (_blackhole)
         {
             await TryRunAsync("ip", "route", "del", "blackhole", PodCidr, "metric", "4000").ConfigureAwait(false);
@@ -123,6 +121,20 @@ public sealed class ContainerdFixture : IAsyncLifetime
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    private async Task KillContainerdAsync()
+    {
+        try
+        {
+            using var process = Process.GetProcessById(_pid);
+            process.Kill();
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            // already gone
         }
     }
 

@@ -37,6 +37,9 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.False(string.IsNullOrEmpty(version));
         Assert.Equal("v1", api);
         Assert.Equal("containerd", runtime.Name);
+        var conditions = await runtime.StatusAsync(Ct);
+        Assert.Contains(conditions, c => c is { Type: "RuntimeReady", Status: true });
+        Assert.Contains(conditions, c => c is { Type: "NetworkReady", Status: true });
     }
 
     [CriFact]
@@ -212,6 +215,10 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
     {
         var runtime = NewRuntime();
 
+        // Through the seam, as the agent sees it: the default interface member is overridden.
+        var images = ((IContainerRuntime)runtime).Images;
+        Assert.Same(runtime.Images, images);
+
         var present = await runtime.Images.ImageStatusAsync(ContainerdFixture.BusyboxImage, Ct);
         var missing = await runtime.Images.ImageStatusAsync("capstan.io/missing:1", Ct);
         var all = await runtime.Images.ListImagesAsync(Ct);
@@ -276,6 +283,251 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.Null(await runtime.ContainerStatusAsync(id, Ct));
         Assert.DoesNotContain(await runtime.ListPodSandboxesAsync(Ct), s => s.Id == sandbox.Id);
     }
+
+    [CriFact]
+    public async Task AttachAsync_ContainerWithStdin_EchoesInput()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("attach");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "echo", ["sh", "-c", "while read l; do echo echo-$l; done"]) with
+        {
+            Stdin = true,
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        await using var session = await runtime.AttachAsync(id, tty: false, Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("hi\n"), Ct);
+        var reader = new StreamReader(session.Stdout!);
+        var line = await reader.ReadLineAsync(Ct);
+
+        Assert.Equal("echo-hi", line);
+        await session.Stdin.WriteAsync(Encoding.UTF8.GetBytes("bye\n"), Ct);
+        Assert.Equal("echo-bye", await reader.ReadLineAsync(Ct));
+    }
+
+    [CriFact]
+    public async Task AttachAsync_ContainerExits_CompletesWithExitCode()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("attach-exit");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "once", ["sh", "-c", "read l; echo got-$l; exit 7"]) with
+        {
+            Stdin = true,
+            StdinOnce = true,
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        await using var session = await runtime.AttachAsync(id, tty: false, Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("x\n"), Ct);
+        var output = await new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("got-x\n", output);
+        Assert.Equal(7, code);
+    }
+
+    [CriFact]
+    public async Task RunPodSandboxAsync_DnsConfigAndHostname_AppearInContainer()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("dns") with
+        {
+            Dns = new SandboxDns(["10.96.0.10"], ["default.svc.cluster.local", "svc.cluster.local"], ["ndots:5"]),
+        };
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "sleeper", ["sleep", "3600"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var resolv = await runtime.ExecSyncAsync(id, ["cat", "/etc/resolv.conf"], TimeSpan.FromSeconds(10), Ct);
+        var hostname = await runtime.ExecSyncAsync(id, ["hostname"], TimeSpan.FromSeconds(10), Ct);
+        var env = await runtime.ExecSyncAsync(id, ["sh", "-c", "echo $GREETING"], TimeSpan.FromSeconds(10), Ct);
+
+        var text = Encoding.UTF8.GetString(resolv.Stdout);
+        Assert.Contains("nameserver 10.96.0.10", text);
+        Assert.Contains("search default.svc.cluster.local svc.cluster.local", text);
+        Assert.Contains("options ndots:5", text);
+        Assert.Equal("dns\n", Encoding.UTF8.GetString(hostname.Stdout));
+        Assert.Equal("hello\n", Encoding.UTF8.GetString(env.Stdout));
+    }
+
+    [CriFact]
+    public async Task RunPodSandboxAsync_HostNetwork_SharesNodeNetworkAndReportsNodeIp()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("hostnet") with { HostNetwork = true };
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "sleeper", ["sleep", "3600"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var links = await runtime.ExecSyncAsync(id, ["cat", "/proc/net/dev"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.False(sandbox.Ip.StartsWith("10.88.", StringComparison.Ordinal));
+        Assert.Equal(CriRuntime.HostIp(), sandbox.Ip);
+        // The node's own uplink is visible inside: the pod shares the node's network namespace.
+        var uplink = CriRuntime.DefaultRouteInterface();
+        Assert.NotNull(uplink);
+        Assert.Contains(uplink + ":", Encoding.UTF8.GetString(links.Stdout));
+    }
+
+    [CriFact]
+    public async Task CreateContainerAsync_LimitsAndMounts_LandInContainer()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("limits");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var hostDir = Path.Combine(containerd.Directory, "volume-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(hostDir);
+        await File.WriteAllTextAsync(Path.Combine(hostDir, "data"), "from-host", Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "limited", ["sleep", "3600"]) with
+        {
+            Resources = new ContainerResources(250, 500, 64 * 1024 * 1024),
+            Mounts = [new Mount(hostDir, "/data", ReadOnly: true)],
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var data = await runtime.ExecSyncAsync(id, ["cat", "/data/data"], TimeSpan.FromSeconds(10), Ct);
+        var write = await runtime.ExecSyncAsync(id, ["touch", "/data/new"], TimeSpan.FromSeconds(10), Ct);
+        var cgroup = await runtime.ExecSyncAsync(id, ["cat", "/proc/self/cgroup"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal("from-host", Encoding.UTF8.GetString(data.Stdout));
+        Assert.NotEqual(0, write.ExitCode);
+        var memoryPath = Encoding.UTF8.GetString(cgroup.Stdout).Split('\n').Select(l => l.Split(':')).FirstOrDefault(p => p.Length == 3 && (p[1].Split(',').Contains("memory") || p[1].Length == 0))?[2];
+        Assert.NotNull(memoryPath);
+        var limitFile = File.Exists("/sys/fs/cgroup/memory" + memoryPath + "/memory.limit_in_bytes")
+            ? "/sys/fs/cgroup/memory" + memoryPath + "/memory.limit_in_bytes"
+            : "/sys/fs/cgroup" + memoryPath + "/memory.max";
+        Assert.Equal((64 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), (await File.ReadAllTextAsync(limitFile, Ct)).Trim());
+    }
+
+    [CriFact]
+    public async Task LogRotation_LogPastLimit_RenamedReopenedAndPruned()
+    {
+        var runtime = new CriRuntime(new CriRuntimeOptions(containerd.Socket)
+        {
+            PollInterval = TimeSpan.FromMilliseconds(100),
+            LogRotationInterval = TimeSpan.FromMilliseconds(200),
+            MaxLogFileBytes = 1024,
+            MaxLogFiles = 3,
+        });
+        _runtimes.Add(runtime);
+        var config = SandboxConfig("rotate");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var container = Container(config, "chatty", ["sh", "-c", "while :; do echo 0123456789012345678901234567890123456789; sleep 0.01; done"]);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, container, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        var dir = Path.GetDirectoryName(container.LogPath)!;
+        var rotated = await EventuallyAsync(() => Task.FromResult<string[]?>(
+            Rotated(dir) is { Length: 2 } files ? files : null));
+        // Reopened: the live file fills again after the last rotation.
+        await EventuallyAsync(() => Task.FromResult<object?>(File.Exists(container.LogPath) && new FileInfo(container.LogPath).Length > 0 ? "" : null));
+
+        Assert.All(rotated, f => Assert.Matches(@"\.log\.\d{8}-\d{6}\.\d{9}$", Path.GetFileName(f)));
+        Assert.True(Rotated(dir).Length <= 2);
+    }
+
+    [CriFact]
+    public async Task RunPodSandboxAsync_HostPort_ReachableOnNodeAddress()
+    {
+        var runtime = NewRuntime();
+        var hostPort = 30000 + Random.Shared.Next(2000);
+        var config = SandboxConfig("hostport") with { PortMappings = [new PortMapping("TCP", 8080, hostPort, null)] };
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "web", [
+            "sh", "-c", "echo via-hostport > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+        var node = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up && n.Name != "lo" && !n.Name.StartsWith("capstan", StringComparison.Ordinal) && !n.Name.StartsWith("veth", StringComparison.Ordinal))
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var body = await EventuallyAsync(async () =>
+        {
+            try
+            {
+                return await http.GetStringAsync($"http://{node}:{hostPort}/index.html", Ct);
+            }
+            catch (HttpRequestException)
+            {
+                return null;
+            }
+        });
+
+        Assert.Equal("via-hostport\n", body);
+    }
+
+    [CriFact]
+    public async Task PortForwardAsync_PortBoundToPodLoopback_Reachable()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("portforward");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "web", [
+            "sh", "-c", "echo via-portforward > /tmp/index.html && exec httpd -f -p 127.0.0.1:8081 -h /tmp"]), Ct);
+        await runtime.StartContainerAsync(id, Ct);
+        await EventuallyAsync(async () =>
+            (await runtime.ExecSyncAsync(id, ["wget", "-q", "-O", "-", "http://127.0.0.1:8081/index.html"], TimeSpan.FromSeconds(5), Ct)).ExitCode == 0 ? "" : null);
+
+        await using var stream = await runtime.PortForwardAsync(sandbox.Id, 8081, Ct);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n"), Ct);
+        var response = await new StreamReader(stream).ReadToEndAsync(Ct);
+
+        Assert.StartsWith("HTTP/1.", response);
+        Assert.EndsWith("via-portforward\n", response);
+    }
+
+    [CriFact]
+    public async Task ContainerdRestart_RunningContainer_KeepsRunningAndRuntimeRecovers()
+    {
+        var runtime = NewRuntime();
+        var (sandbox, id) = await RunSleeperAsync(runtime, "restart");
+        var before = await runtime.ExecSyncAsync(id, ["cat", "/proc/1/stat"], TimeSpan.FromSeconds(10), Ct);
+
+        await containerd.RestartAsync();
+        var status = await EventuallyAsync(async () =>
+        {
+            try
+            {
+                return await runtime.ContainerStatusAsync(id, Ct);
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                return null;
+            }
+        });
+        var after = await runtime.ExecSyncAsync(id, ["cat", "/proc/1/stat"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(ContainerState.Running, status.State);
+        // Same process (pid 1's stat, start time included), not a restarted container.
+        Assert.Equal(Encoding.UTF8.GetString(before.Stdout), Encoding.UTF8.GetString(after.Stdout));
+        Assert.Equal(sandbox.Ip, Assert.Single(await runtime.ListPodSandboxesAsync(Ct), s => s.Id == sandbox.Id).Ip);
+    }
+
+    [CriFact]
+    public async Task CreateContainerAsync_RunAsNonRootWithRootImage_Refused()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("nonroot");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => runtime.CreateContainerAsync(
+            sandbox.Id, Container(config, "root", ["true"]) with { Security = new ContainerSecurity { RunAsNonRoot = true } }, Ct));
+        var allowed = await runtime.CreateContainerAsync(
+            sandbox.Id, Container(config, "nobody", ["id", "-u"]) with { Security = new ContainerSecurity { RunAsNonRoot = true, RunAsUser = 65534 } }, Ct);
+        await runtime.StartContainerAsync(allowed, Ct);
+        var status = await WaitExitedAsync(runtime, allowed);
+
+        Assert.Contains("runAsNonRoot", refused.Message);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Contains("stdout F 65534", await File.ReadAllTextAsync(status.LogPath, Ct));
+    }
+
+    private static string[] Rotated(string dir) =>
+        Directory.GetFiles(dir).Where(f => Path.GetFileName(f).StartsWith("0.log.", StringComparison.Ordinal)).ToArray();
 
     private CriRuntime NewRuntime()
     {

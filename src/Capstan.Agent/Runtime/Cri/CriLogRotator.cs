@@ -81,7 +81,12 @@ internal sealed partial class CriLogRotator(V1.RuntimeService.RuntimeServiceClie
     private void Prune(string path)
     {
         var dir = Path.GetDirectoryName(path)!;
-        var old = Directory.GetFiles(dir, Path.GetFileName(path) + ".*").Order(StringComparer.Ordinal).ToList();
+        // Filtered by hand: the pattern "x.log.*" also matches "x.log" itself (DOS wildcard rules), the live file.
+        var prefix = Path.GetFileName(path) + ".";
+        var old = Directory.GetFiles(dir)
+            .Where(f => Path.GetFileName(f).StartsWith(prefix, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
         for (var i = 0; i < old.Count - (options.MaxLogFiles - 1); i++)
         {
             File.Delete(old[i]);

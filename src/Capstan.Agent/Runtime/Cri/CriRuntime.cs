@@ -67,10 +67,10 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
     }
 
     /// <summary>The runtime's RuntimeReady and NetworkReady conditions (false with a reason until a CNI config exists).</summary>
-    public async Task<IReadOnlyList<(string Type, bool Status, string Reason, string Message)>> StatusAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<CriRuntimeCondition>> StatusAsync(CancellationToken ct)
     {
         var status = await _runtime.StatusAsync(new V1.StatusRequest(), Call(ct)).ConfigureAwait(false);
-        return status.Status?.Conditions.Select(c => (c.Type, c.Status, c.Reason, c.Message)).ToList() ?? [];
+        return status.Status?.Conditions.Select(c => new CriRuntimeCondition(c.Type, c.Status, c.Reason, c.Message)).ToList() ?? [];
     }
 
     public async Task<PodSandbox> RunPodSandboxAsync(PodSandboxConfig config, CancellationToken ct)
@@ -305,10 +305,26 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         return await CriStreamSession.ConnectAsync(
             new Uri(reply.Url), attach.Stdin, attach.Stdout, attach.Stderr, tty, AttachedExitAsync, ct).ConfigureAwait(false);
 
+        // The stream ends when the container exits (or the session is disposed); containerd may record the exit a moment later.
         async Task<int> AttachedExitAsync()
         {
-            var final = await StatusOrNullAsync(containerId, CancellationToken.None).ConfigureAwait(false);
-            return final is { State: V1.ContainerState.ContainerExited } ? final.ExitCode : -1;
+            for (var i = 0; i < 20; i++)
+            {
+                var final = await StatusOrNullAsync(containerId, CancellationToken.None).ConfigureAwait(false);
+                if (final is null or { State: not V1.ContainerState.ContainerRunning })
+                {
+                    return final is { State: V1.ContainerState.ContainerExited } ? final.ExitCode : -1;
+                }
+
+                if (Volatile.Read(ref _isDisposed) != 0 || i == 19)
+                {
+                    break;
+                }
+
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+
+            return -1;
         }
     }
 
@@ -319,6 +335,16 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         request.Port.Add(ports);
         var reply = await _runtime.PortForwardAsync(request, Call(ct)).ConfigureAwait(false);
         return new Uri(reply.Url);
+    }
+
+    /// <summary>
+    /// A connection to <paramref name="port"/> inside the sandbox's network namespace through the runtime's streaming server
+    /// (the kubelet's way to serve kubectl port-forward); unlike dialling the pod IP it reaches ports bound to 127.0.0.1.
+    /// </summary>
+    public async Task<Stream> PortForwardAsync(string sandboxId, int port, CancellationToken ct)
+    {
+        var url = await PortForwardUrlAsync(sandboxId, [port], ct).ConfigureAwait(false);
+        return await CriPortForwardStream.ConnectAsync(url, port, ct).ConfigureAwait(false);
     }
 
     /// <summary>One container's CPU and memory use; null when the container is unknown.</summary>
@@ -471,19 +497,18 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         return CriStatuses.Sandbox(sandbox, ip);
     }
 
-    /// <summary>hostNetwork pods report the node's address; the CRI gives them none.</summary>
-    private static string HostIp()
+    /// <summary>hostNetwork pods report the node's address (the CRI gives them none): that of the default route's interface.</summary>
+    internal static string HostIp()
     {
         try
         {
-            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            var nics = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up
+                    && n.NetworkInterfaceType != System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
+                .ToList();
+            var preferred = DefaultRouteInterface();
+            foreach (var nic in nics.OrderBy(n => n.Name == preferred ? 0 : 1))
             {
-                if (nic.OperationalStatus != System.Net.NetworkInformation.OperationalStatus.Up
-                    || nic.NetworkInterfaceType == System.Net.NetworkInformation.NetworkInterfaceType.Loopback)
-                {
-                    continue;
-                }
-
                 foreach (var address in nic.GetIPProperties().UnicastAddresses)
                 {
                     if (address.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
@@ -498,6 +523,25 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         }
 
         return "127.0.0.1";
+    }
+
+    /// <summary>The interface of the IPv4 default route with the lowest metric, from /proc/net/route; null when none.</summary>
+    internal static string? DefaultRouteInterface()
+    {
+        try
+        {
+            return File.ReadLines("/proc/net/route")
+                .Skip(1)
+                .Select(line => line.Split('\t', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Where(f => f.Length > 6 && f[1] == "00000000" && f[7] == "00000000")
+                .OrderBy(f => int.TryParse(f[6], System.Globalization.CultureInfo.InvariantCulture, out var metric) ? metric : int.MaxValue)
+                .Select(f => f[0])
+                .FirstOrDefault();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private async Task VerifyNonRootAsync(ContainerConfig config, CancellationToken ct)

@@ -52,7 +52,7 @@ internal sealed class CriStreamSession : IStreamSession
 
     public Task<int> Completion => _completion;
 
-    /// <param name="attachedExit">For attach: the container's exit code once the stream ends (the server sends no status for it).</param>
+    /// <param name="attachedExit">For attach: the container's exit code once the stream ends (the server's status only says the attach worked).</param>
     public static async Task<CriStreamSession> ConnectAsync(
         Uri url, bool stdin, bool stdout, bool stderr, bool tty, Func<Task<int>>? attachedExit, CancellationToken ct)
     {
@@ -169,15 +169,16 @@ internal sealed class CriStreamSession : IStreamSession
             await (_stderr?.Writer.CompleteAsync() ?? ValueTask.CompletedTask).ConfigureAwait(false);
         }
 
-        if (_status.Length > 0)
+        // An attach ends with Success whatever the container's exit code: the container's status tells it.
+        if (_attachedExit is not null)
         {
-            return ExitCode(_status.ToArray());
+            return await _attachedExit().ConfigureAwait(false);
         }
 
-        return _attachedExit is null ? -1 : await _attachedExit().ConfigureAwait(false);
+        return _status.Length > 0 ? ExitCode(_status.ToArray()) : -1;
     }
 
-    /// <summary>Success is 0; a NonZeroExitCode failure carries the code in its ExitCode cause; any other failure counts as 1... but -1 marks an unknown end.</summary>
+    /// <summary>Success is 0; a NonZeroExitCode failure carries the code in its ExitCode cause; any other failure is -1 (unknown).</summary>
     private static int ExitCode(byte[] status)
     {
         try
