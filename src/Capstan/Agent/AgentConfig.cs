@@ -36,6 +36,9 @@ public sealed record AgentConfig
     /// <summary>Pod IPs of the cri runtime: the CNI configuration's subnet (`--cluster-cidr`).</summary>
     public string ClusterCidr { get; init; } = DefaultClusterCidr;
 
+    /// <summary>Where the cri runtime's CNI configuration is written when the directory holds none (containerd's conf_dir).</summary>
+    public string CniConfDir { get; init; } = "/etc/cni/net.d";
+
     public int ImageGcHighThresholdPercent { get; init; } = 85;
 
     public int ImageGcLowThresholdPercent { get; init; } = 80;

@@ -137,6 +137,12 @@ public sealed class AgentHost : IAsyncDisposable
             case "fake":
                 return new FakeRuntime(config.PodCidr);
             case "cri":
+                // containerd sets up no pod network by itself: without a CNI configuration every sandbox fails.
+                await Capstan.Agent.Network.CniConfigWriter.EnsureAsync(new Capstan.Agent.Network.CniOptions
+                {
+                    ConfDir = config.CniConfDir,
+                    PodCidr = Capstan.Agent.Network.CniConfigWriter.NodePodCidr(System.Net.IPNetwork.Parse(config.ClusterCidr)),
+                }, ct).ConfigureAwait(false);
                 var cri = new CriRuntime(new CriRuntimeOptions(config.ContainerRuntimeEndpoint), loggerFactory.CreateLogger<CriRuntime>());
                 try
                 {

@@ -50,7 +50,9 @@ public sealed class AgentFlags
 
     public EvictionFlags Eviction { get; } = new();
 
-    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, ContainerRuntimeEndpoint, ClusterCidr, ImageGcHigh, ImageGcLow, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay, .. Eviction.All];
+    public Option<string> CniConfDir { get; } = new("--cni-conf-dir") { Description = "With --runtime cri: where Capstan writes a bridge CNI configuration for its pod subnet when none exists (containerd's conf_dir)", DefaultValueFactory = _ => "/etc/cni/net.d" };
+
+    public IEnumerable<Option> All => [NodeName, NodeIp, AgentPort, PodCidr, Runtime, ContainerRuntimeEndpoint, ClusterCidr, CniConfDir, ImageGcHigh, ImageGcLow, BackOff, ConfigVolumeSync, LocalPathRoot, ClusterDns, ClusterDomain, DisableProxy, ProxyMetricsPort, ProxyRelay, .. Eviction.All];
 
     /// <summary>Null with a message on stderr when a flag is malformed.</summary>
     public AgentConfig? Parse(ParseResult parse, string dataDir)
@@ -127,6 +129,7 @@ public sealed class AgentFlags
             Runtime = runtime,
             ContainerRuntimeEndpoint = endpoint,
             ClusterCidr = clusterCidr,
+            CniConfDir = parse.GetValue(CniConfDir)!,
             ImageGcHighThresholdPercent = gcHigh,
             ImageGcLowThresholdPercent = gcLow,
             BackOffBase = backOff,

@@ -113,7 +113,7 @@ public sealed class CriCluster : IAsyncLifetime
         _server = CapstanProcess.Start(LogPath,
             "server", "--data-dir", DataDir, "--https-listen-port", Port.ToString(CultureInfo.InvariantCulture),
             "--agent-port", AgentPort.ToString(CultureInfo.InvariantCulture), "--node-name", NodeName,
-            "--runtime", "cri", "--container-runtime-endpoint", "unix://" + Socket, "--cluster-cidr", ClusterCidr, "--service-cidr", ServiceCidr,
+            "--runtime", "cri", "--container-runtime-endpoint", "unix://" + Socket, "--cluster-cidr", ClusterCidr, "--cni-conf-dir", Path.Combine(Directory, "containerd", "cni", "net.d"), "--service-cidr", ServiceCidr,
             "--cluster-dns-port", DnsPort.ToString(CultureInfo.InvariantCulture), "--proxy-metrics-port", "0", "--disable-ingress",
             "--crash-loop-backoff", "1s");
         Kubectl = new Kubectl(Path.Combine(DataDir, "kubeconfig.yaml"));

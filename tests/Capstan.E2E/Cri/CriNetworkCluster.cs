@@ -101,7 +101,7 @@ public sealed class CriNetworkCluster : IAsyncLifetime
         string Port() => CapstanServerFixture.FreePort().ToString(CultureInfo.InvariantCulture);
         _server = CapstanProcess.Start(LogPath,
             "server", "--data-dir", DataDir, "--https-listen-port", Port(), "--agent-port", Port(), "--node-name", NodeName,
-            "--runtime", "cri", "--container-runtime-endpoint", Socket, "--cluster-cidr", ClusterCidr, "--service-cidr", ServiceCidr,
+            "--runtime", "cri", "--container-runtime-endpoint", Socket, "--cluster-cidr", ClusterCidr, "--cni-conf-dir", Path.Combine(Directory, "cni", "net.d"), "--service-cidr", ServiceCidr,
             "--cluster-dns-port", Port(), "--proxy-metrics-port", "0", "--ingress-http-port", Port(), "--ingress-https-port", Port(),
             "--ingress-metrics-port", "0");
         Kubectl = new Kubectl(Path.Combine(DataDir, "kubeconfig.yaml"));
