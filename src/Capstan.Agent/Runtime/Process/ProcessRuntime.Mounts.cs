@@ -2,21 +2,6 @@ namespace Capstan.Agent.Runtime.Process;
 
 public sealed partial class ProcessRuntime
 {
-    // Bind mounts inside the pod's mount namespace (containers of a pod share it, so a path mounted by one container is
-    // seen by the others). A missing mount point is created: with no image root filesystem, that creates an empty
-    // directory or file at that path on the host. A mount point already mounted (a restarted container) is replaced.
-    // The fourth argument is the propagation: private (None), rslave (HostToContainer) or rshared (Bidirectional).
-    private const string MountScript = """
-        while [ $# -ge 4 ]; do
-          h=$1; t=$2; ro=$3; prop=$4; shift 4
-          if [ -d "$h" ]; then mkdir -p "$t" || exit 1; else mkdir -p "$(dirname "$t")" && { [ -e "$t" ] || : > "$t"; } || exit 1; fi
-          if mountpoint -q "$t"; then umount -l "$t"; fi
-          mount --bind "$h" "$t" || exit 1
-          if [ "$prop" != private ]; then mount --make-$prop "$t" || exit 1; fi
-          if [ "$ro" = 1 ]; then mount -o remount,bind,ro "$t" || exit 1; fi
-        done
-        """;
-
     // On the host, for a HostToContainer or Bidirectional volume: its source becomes a shared mount (bound onto itself
     // when it is not a mount point), and is bound into the pod's staging directory under the shared propagation
     // directory, so the pod's namespace gets a peer of it there. Arguments: source, staging path. Prints "bound" when it
@@ -128,7 +113,12 @@ public sealed partial class ProcessRuntime
         _ => "private",
     };
 
-    private async Task ApplyMountsAsync(SandboxRecord sandbox, IReadOnlyList<Mount> mounts, CancellationToken ct)
+    /// <summary>
+    /// With the pod's namespaces: the bind mounts the shim makes in the pod's mount namespace (ShimScripts.Shim; containers
+    /// of a pod share it, so a path mounted by one container is seen by the others), after staging the mountPropagation
+    /// volumes on the host. Without them (not root): symlinks where possible, and no bind mounts.
+    /// </summary>
+    private async Task<IReadOnlyList<ShimMount>> PrepareMountsAsync(SandboxRecord sandbox, IReadOnlyList<Mount> mounts, CancellationToken ct)
     {
         if (sandbox.InitPid > 0)
         {
@@ -137,7 +127,7 @@ public sealed partial class ProcessRuntime
                 await EnsurePropagationRootAsync(ct).ConfigureAwait(false);
             }
 
-            var args = new List<string> { "-t", sandbox.InitPid.ToString(), "-m", "--", "sh", "-c", MountScript, "sh" };
+            var binds = new List<ShimMount>(mounts.Count);
             foreach (var mount in mounts)
             {
                 var source = mount.HostPath;
@@ -148,7 +138,7 @@ public sealed partial class ProcessRuntime
                     var (staged, said, why) = await RunAsync("sh", ["-c", StageScript, "sh", mount.HostPath, source], ct).ConfigureAwait(false);
                     if (staged != 0)
                     {
-                        throw new InvalidOperationException($"preparing the propagation of {mount.HostPath} failed: {why.Trim()}");
+                        throw new InvalidOperationException($"mounting volumes failed: preparing the propagation of {mount.HostPath}: {why.Trim()}");
                     }
 
                     if (said.Contains("bound", StringComparison.Ordinal))
@@ -159,16 +149,10 @@ public sealed partial class ProcessRuntime
                     mode = PropagationMode(mount.Propagation);
                 }
 
-                args.AddRange([source, mount.ContainerPath, mount.ReadOnly ? "1" : "0", mode]);
+                binds.Add(new ShimMount(source, mount.ContainerPath, mount.ReadOnly, mode));
             }
 
-            var (code, _, stderr) = await RunAsync("nsenter", args, ct).ConfigureAwait(false);
-            if (code != 0)
-            {
-                throw new InvalidOperationException($"mounting volumes failed: {stderr.Trim()}");
-            }
-
-            return;
+            return binds;
         }
 
         // Without a mount namespace (not root) nothing can be mounted: a volume whose container path is its host path
@@ -204,5 +188,7 @@ public sealed partial class ProcessRuntime
             throw new InvalidOperationException(
                 $"the process runtime runs without mount namespaces (not root), so it cannot mount {mount.HostPath} at {mount.ContainerPath}");
         }
+
+        return [];
     }
 }

@@ -429,10 +429,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             }
         }
 
-        if (config.Mounts.Count > 0)
-        {
-            await ApplyMountsAsync(sandbox, config.Mounts, ct).ConfigureAwait(false);
-        }
+        var mounts = config.Mounts.Count > 0 ? await PrepareMountsAsync(sandbox, config.Mounts, ct).ConfigureAwait(false) : [];
 
         var spec = new StringBuilder();
         void Field(string value) => spec.Append(value).Append('\0');
@@ -443,12 +440,21 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         Field(stdin);
         Field(config.Tty ? "1" : "0");
         Field(sandbox.InitPid.ToString());
-        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime}" : "0 0 0");
+        Field(_syscalls is { } nr ? $"{nr.Setns} {nr.Setsid} {nr.ClockGettime} {nr.Mount} {nr.Umount2}" : "0 0 0 0 0");
         Field(string.Join('\n', CgroupTree.ProcsFiles(record.CgroupDirs)));
         Field(config.Argv.Count.ToString());
         foreach (var arg in config.Argv)
         {
             Field(arg);
+        }
+
+        Field(mounts.Count.ToString());
+        foreach (var mount in mounts)
+        {
+            Field(mount.Source);
+            Field(mount.Target);
+            Field(mount.ReadOnly ? "1" : "0");
+            Field(mount.Propagation);
         }
 
         foreach (var (key, value) in record.Env)
@@ -473,8 +479,8 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         // With the propagation directory shared on the host, the pod keeps that subtree as a peer (the pod init makes
         // everything else private) so mountPropagation volumes can be bound through it.
         var shared = await EnsurePropagationRootAsync(ct).ConfigureAwait(false);
-        var (code, stdout, stderr) = await RunAsync("unshare", ["-m", "-u", "-i", "-p", "--propagation", shared is null ? "private" : "unchanged",
-            _perl, _podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), shared ?? ""], ct)
+        var (code, stdout, stderr) = await RunAsync(_perl,
+            [_podInitPath, hostname, _syscalls!.Setsid.ToString(), _syscalls.Mount.ToString(), _syscalls.Unshare.ToString(), shared ?? ""], ct)
             .ConfigureAwait(false);
         if (code != 0 || !stdout.StartsWith("ok ", StringComparison.Ordinal))
         {
