@@ -225,7 +225,13 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         var present = await runtime.Images.ImageStatusAsync(ContainerdFixture.BusyboxImage, Ct);
         var missing = await runtime.Images.ImageStatusAsync("capstan.io/missing:1", Ct);
         var all = await runtime.Images.ListImagesAsync(Ct);
+        // containerd sums the snapshots' usage in the background (every 10 s in 1.6): a fresh daemon reports 0 until then.
         var fs = await runtime.Images.ImageFsUsageAsync(Ct);
+        for (var tries = 0; fs.UsedBytes == 0 && tries < 60; tries++)
+        {
+            await Task.Delay(500, Ct);
+            fs = await runtime.Images.ImageFsUsageAsync(Ct);
+        }
 
         Assert.NotNull(present);
         Assert.StartsWith("sha256:", present.Id);
