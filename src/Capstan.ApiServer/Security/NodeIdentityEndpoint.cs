@@ -26,8 +26,6 @@ public sealed class NodeIdentityEndpoint(ClusterPki pki) : IExtraEndpoint
     public const string NodeUserPrefix = "system:node:";
     public const string FakeNodesUserPrefix = "system:capstan:fake-nodes:";
 
-    private static readonly TimeSpan s_validity = TimeSpan.FromDays(365);
-
     public bool Handles(ResourceInfo resource, RequestInfo request) => false;
 
     public Task HandleAsync(HttpContext http, ResourceInfo resource, RequestInfo request, UserInfo user) => Task.CompletedTask;
@@ -81,7 +79,8 @@ public sealed class NodeIdentityEndpoint(ClusterPki pki) : IExtraEndpoint
                 [FieldError.Invalid("csr", request.SubjectName.Name, $"the subject must be \"CN={NodeUserPrefix}{nodeName}, O={SystemGroups.Nodes}\"")]);
         }
 
-        var certificate = pki.SignClientCertificateRequest(csr, s_validity);
+        // As long as the server's own leaves (--certificate-validity): agents renew theirs by joining again once a third is left.
+        var certificate = pki.SignClientCertificateRequest(csr, pki.LeafValidity);
         await ResponseWriter.WriteAsync(http, 201, new JsonObject
         {
             ["nodeName"] = nodeName,

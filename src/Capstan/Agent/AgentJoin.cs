@@ -24,14 +24,21 @@ public static class AgentJoin
     /// <param name="fakeNodes">Ask for the simulated-nodes identity (<c>system:capstan:fake-nodes:&lt;name&gt;</c>), which may act for
     /// every node it registers; a real node's identity may act only for itself.</param>
     /// <exception cref="AgentJoinException">The server refused the token, or its CA does not match the token.</exception>
-    public static async Task<string> EnsureKubeconfigAsync(Uri server, string token, string nodeName, string agentDir, bool fakeNodes, CancellationToken ct)
+    public static Task<string> EnsureKubeconfigAsync(Uri server, string token, string nodeName, string agentDir, bool fakeNodes, CancellationToken ct) =>
+        JoinAsync(server, token, nodeName, agentDir, fakeNodes, renew: false, ct);
+
+    /// <summary>Joins again with the token for a fresh certificate, whatever the current one's state (renewal).</summary>
+    public static Task<string> RenewAsync(Uri server, string token, string nodeName, string agentDir, bool fakeNodes, CancellationToken ct) =>
+        JoinAsync(server, token, nodeName, agentDir, fakeNodes, renew: true, ct);
+
+    private static async Task<string> JoinAsync(Uri server, string token, string nodeName, string agentDir, bool fakeNodes, bool renew, CancellationToken ct)
     {
         var userName = (fakeNodes ? NodeIdentityEndpoint.FakeNodesUserPrefix : NodeIdentityEndpoint.NodeUserPrefix) + nodeName;
         Directory.CreateDirectory(agentDir);
         var kubeconfigPath = Path.Combine(agentDir, KubeconfigFile);
         var certPath = Path.Combine(agentDir, "client.crt");
         var serverPath = Path.Combine(agentDir, "server");
-        if (File.Exists(kubeconfigPath) && File.Exists(certPath) && File.Exists(serverPath)
+        if (!renew && File.Exists(kubeconfigPath) && File.Exists(certPath) && File.Exists(serverPath)
             && File.ReadAllText(serverPath).Trim() == server.ToString() && StillValid(certPath, userName))
         {
             return kubeconfigPath;
@@ -56,6 +63,29 @@ public static class AgentJoin
         WriteSecret(kubeconfigPath, Kubeconfig.Render(server.ToString().TrimEnd('/'), ca, certificate, userName: userName));
         File.WriteAllText(serverPath, server.ToString());
         return kubeconfigPath;
+    }
+
+    /// <summary>
+    /// When the agent's identity in <paramref name="agentDir"/> is due for renewal: once a third of its validity is left
+    /// (the server's own leaves renew at the same point), or at once when it is missing or unreadable.
+    /// </summary>
+    public static DateTimeOffset RenewalDue(string agentDir)
+    {
+        try
+        {
+            var path = Path.Combine(agentDir, "client.crt");
+            using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(path));
+            // Signers back-date NotBefore a few minutes for clock skew; the life that counts starts when we received it.
+            var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
+            var received = new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
+            var start = received > notBefore ? received : notBefore;
+            var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+            return notAfter - (notAfter - start) / 3;
+        }
+        catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
+        {
+            return DateTimeOffset.MinValue;
+        }
     }
 
     private static bool StillValid(string certPath, string userName)

@@ -122,7 +122,6 @@ public static class AgentCommand
             delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 15));
         }
 
-        using var clientHandle = client;
         using var caHandle = ca;
         if (host is AgentHost agentHost)
         {
@@ -133,13 +132,60 @@ public static class AgentCommand
             logger.LogInformation("capstan agent {Node} joined {Server} with {Count} simulated nodes", config.NodeName, server, fakeNodes!.Count);
         }
 
-        await using (host.ConfigureAwait(false))
+        try
         {
-            await signal.WaitAsync().ConfigureAwait(false);
+            while (await WaitForRenewalAsync(agentDir, signal.Token).ConfigureAwait(false))
+            {
+                // The node's certificate is a third from expiry: join again with the token, then restart the agent on the
+                // new identity. Pods keep running across the restart (the agent re-adopts them), as across any agent restart.
+                try
+                {
+                    kubeconfig = await AgentJoin.RenewAsync(server, token, config.NodeName, agentDir, fakeNodes is not null, signal.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AgentJoinException or HttpRequestException or IOException or TaskCanceledException && !signal.Token.IsCancellationRequested)
+                {
+                    logger.LogWarning("renewing the node certificate failed ({Error}); retrying in a minute", ex.Message);
+                    await Task.Delay(TimeSpan.FromMinutes(1), signal.Token).ConfigureAwait(false);
+                    continue;
+                }
 
+                await host.DisposeAsync().ConfigureAwait(false);
+                client.Dispose();
+                client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
+                host = fakeNodes is not null
+                    ? await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(client, fakeNodes, loggerFactory, signal.Token).ConfigureAwait(false)
+                    : await AgentHost.StartAsync(client, config, ca, null, loggerFactory, signal.Token).ConfigureAwait(false);
+                logger.LogInformation("capstan agent {Node} renewed its certificate; next renewal at {Due:u}", config.NodeName, AgentJoin.RenewalDue(agentDir));
+            }
+        }
+        catch (OperationCanceledException) when (signal.Token.IsCancellationRequested)
+        {
+        }
+        finally
+        {
             Console.Error.WriteLine("capstan: agent shutting down (its pods keep running)");
+            await host.DisposeAsync().ConfigureAwait(false);
+            client.Dispose();
         }
 
         return 0;
+    }
+
+    /// <summary>True when the certificate is due for renewal; false when the agent is asked to stop first.</summary>
+    private static async Task<bool> WaitForRenewalAsync(string agentDir, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var left = AgentJoin.RenewalDue(agentDir) - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            // Checked again at least hourly: the clock may jump, and Task.Delay takes at most ~24 days.
+            await Task.Delay(left < TimeSpan.FromHours(1) ? left : TimeSpan.FromHours(1), ct).ConfigureAwait(false);
+        }
+
+        return false;
     }
 }
