@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Capstan.Agent.Network;
+using Capstan.Network.Tests.Netns;
 
 namespace Capstan.Agent.Tests.Network;
 
