@@ -208,6 +208,41 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
     }
 
     [CriFact]
+    public async Task ExecAsync_MebibyteThroughCat_ComesBackIntact()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-roundtrip");
+        var input = new byte[1024 * 1024];
+        new Random(11).NextBytes(input);
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["cat"], true, true, true, false), Ct);
+        var output = new MemoryStream();
+        var reading = session.Stdout!.CopyToAsync(output, Ct);
+        await session.Stdin!.WriteAsync(input, Ct);
+        await session.Stdin.DisposeAsync();
+        await reading;
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal(input, output.ToArray());
+        Assert.Equal(0, code);
+    }
+
+    [CriFact]
+    public async Task DisposeAsync_StdinStillOpen_EndsSession()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-dispose");
+
+        var session = await runtime.ExecAsync(id, new ExecRequest(["cat"], true, true, true, false), Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("partial"), Ct);
+        await session.DisposeAsync();
+        await session.Completion.WaitAsync(Ct);
+        var after = await runtime.ExecSyncAsync(id, ["echo", "alive"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal("alive\n", Encoding.UTF8.GetString(after.Stdout));
+    }
+
+    [CriFact]
     public async Task ExecAsync_StdinClosedThenExit_PropagatesExitCode()
     {
         var runtime = NewRuntime();
