@@ -436,6 +436,30 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
     }
 
     [CriFact]
+    public async Task AttachAsync_StdinOnceClosed_ContainerSeesEofAndExits()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("attach-once");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "once", ["sh", "-c", "cat; exit 6"]) with
+        {
+            Stdin = true,
+            StdinOnce = true,
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        await using var session = await runtime.AttachAsync(id, tty: false, Ct);
+        var reading = new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("only once\n"), Ct);
+        await session.Stdin.DisposeAsync();
+        var stdout = await reading;
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("only once\n", stdout);
+        Assert.Equal(6, code);
+    }
+
+    [CriFact]
     public async Task AttachAsync_ContainerExits_CompletesWithExitCode()
     {
         var runtime = NewRuntime();
