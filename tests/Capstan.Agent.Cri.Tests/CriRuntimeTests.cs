@@ -172,6 +172,126 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
     }
 
     [CriFact]
+    public async Task ExecAsync_StdinClosed_CatEchoesInputAndExitsZero()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-eof");
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["cat"], true, true, true, false), Ct);
+        var reading = new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("line one\nline two\n"), Ct);
+        await session.Stdin.DisposeAsync();
+        var stdout = await reading;
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("line one\nline two\n", stdout);
+        Assert.Equal(0, code);
+    }
+
+    [CriFact]
+    public async Task ExecAsync_MebibyteStdin_WcCountsEveryByte()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-wc");
+        var input = new byte[1024 * 1024];
+        new Random(7).NextBytes(input);
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["sh", "-c", "wc -c"], true, true, true, false), Ct);
+        var reading = new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        await session.Stdin!.WriteAsync(input, Ct);
+        await session.Stdin.DisposeAsync();
+        var stdout = await reading;
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("1048576", stdout.Trim());
+        Assert.Equal(0, code);
+    }
+
+    [CriFact]
+    public async Task ExecAsync_MebibyteThroughCat_ComesBackIntact()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-roundtrip");
+        var input = new byte[1024 * 1024];
+        new Random(11).NextBytes(input);
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["cat"], true, true, true, false), Ct);
+        var output = new MemoryStream();
+        var reading = session.Stdout!.CopyToAsync(output, Ct);
+        await session.Stdin!.WriteAsync(input, Ct);
+        await session.Stdin.DisposeAsync();
+        await reading;
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal(input, output.ToArray());
+        Assert.Equal(0, code);
+    }
+
+    [CriFact]
+    public async Task DisposeAsync_StdinStillOpen_EndsSession()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-dispose");
+
+        var session = await runtime.ExecAsync(id, new ExecRequest(["cat"], true, true, true, false), Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("partial"), Ct);
+        await session.DisposeAsync();
+        await session.Completion.WaitAsync(Ct);
+        var after = await runtime.ExecSyncAsync(id, ["echo", "alive"], TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal("alive\n", Encoding.UTF8.GetString(after.Stdout));
+    }
+
+    [CriFact]
+    public async Task ExecAsync_StdinClosedThenExit_PropagatesExitCode()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-code");
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["sh", "-c", "cat >/dev/null; echo done >&2; exit 7"], true, true, true, false), Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("ignored"), Ct);
+        await session.Stdin.DisposeAsync();
+        var stderr = await new StreamReader(session.Stderr!).ReadToEndAsync(Ct);
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("done\n", stderr);
+        Assert.Equal(7, code);
+    }
+
+    [CriFact]
+    public async Task ExecAsync_Tty_RunsInTerminalAndReportsExitCode()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-tty");
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["sh", "-c", "[ -t 0 ] && echo is-tty; read line; echo got-$line; exit 3"], true, true, false, true), Ct);
+        session.Resize(100, 40);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("pong\n"), Ct);
+        var stdout = await new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Null(session.Stderr);
+        Assert.Contains("is-tty", stdout, StringComparison.Ordinal);
+        Assert.Contains("got-pong", stdout, StringComparison.Ordinal);
+        Assert.Equal(3, code);
+    }
+
+    [CriFact]
+    public async Task ExecAsync_WithoutStdin_StreamsOutputAndExitCode()
+    {
+        var runtime = NewRuntime();
+        var (_, id) = await RunSleeperAsync(runtime, "exec-nostdin");
+
+        await using var session = await runtime.ExecAsync(id, new ExecRequest(["sh", "-c", "echo hi; exit 2"], false, true, true, false), Ct);
+        var stdout = await new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Null(session.Stdin);
+        Assert.Equal("hi\n", stdout);
+        Assert.Equal(2, code);
+    }
+
+    [CriFact]
     public async Task CreateContainerAsync_Output_LandsInCriLogFileAtLogPath()
     {
         var runtime = NewRuntime();
@@ -313,6 +433,30 @@ public sealed class CriRuntimeTests(ContainerdFixture containerd) : IClassFixtur
         Assert.Equal("echo-hi", line);
         await session.Stdin.WriteAsync(Encoding.UTF8.GetBytes("bye\n"), Ct);
         Assert.Equal("echo-bye", await reader.ReadLineAsync(Ct));
+    }
+
+    [CriFact]
+    public async Task AttachAsync_StdinOnceClosed_ContainerSeesEofAndExits()
+    {
+        var runtime = NewRuntime();
+        var config = SandboxConfig("attach-once");
+        var sandbox = await runtime.RunPodSandboxAsync(config, Ct);
+        var id = await runtime.CreateContainerAsync(sandbox.Id, Container(config, "once", ["sh", "-c", "cat; exit 6"]) with
+        {
+            Stdin = true,
+            StdinOnce = true,
+        }, Ct);
+        await runtime.StartContainerAsync(id, Ct);
+
+        await using var session = await runtime.AttachAsync(id, tty: false, Ct);
+        var reading = new StreamReader(session.Stdout!).ReadToEndAsync(Ct);
+        await session.Stdin!.WriteAsync(Encoding.UTF8.GetBytes("only once\n"), Ct);
+        await session.Stdin.DisposeAsync();
+        var stdout = await reading;
+        var code = await session.Completion.WaitAsync(Ct);
+
+        Assert.Equal("only once\n", stdout);
+        Assert.Equal(6, code);
     }
 
     [CriFact]

@@ -109,7 +109,6 @@ public sealed class CriWorkloadTests(CriCluster cluster) : IClassFixture<CriClus
 
         var exec = await Kubectl.RunAsync("exec", "-n", ns, "tools", "--", "cat", "/www/index.html");
         Assert.Equal("forwarded", exec.EnsureSuccess().Stdout.Trim());
-        // (kubectl exec -i with piped stdin: the end of stdin does not reach the container yet through the CRI stream.)
 
         await using (var follow = Kubectl.StartBackground("logs", "-f", "-n", ns, "tools"))
         {
@@ -120,6 +119,24 @@ public sealed class CriWorkloadTests(CriCluster cluster) : IClassFixture<CriClus
         await using var forward = Kubectl.StartBackground("port-forward", "-n", ns, "pod/tools", $"{localPort}:8080");
         Assert.True(await forward.WaitForAsync(o => o.Contains("Forwarding from", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), forward.Stderr);
         Assert.Equal("forwarded", (await Http.GetStringAsync($"http://127.0.0.1:{localPort}/")).Trim());
+    }
+
+    [CriFact]
+    public async Task ExecWithPipedStdinAndCp_ReachTheContainer()
+    {
+        var ns = await cluster.CreateNamespaceAsync();
+        await RunPodAsync(ns, PodManifest("stdin", "sleep 3600"), "stdin");
+
+        // The end of the piped input must reach `cat`, or kubectl waits forever.
+        var echoed = await Kubectl.RunWithInputAsync("piped line one\npiped line two\n", "exec", "-i", "-n", ns, "stdin", "--", "cat");
+        Assert.Equal("piped line one\npiped line two\n", echoed.EnsureSuccess().Stdout);
+
+        // kubectl cp pipes a tar through exec stdin into `tar xf -`.
+        var local = Path.Combine(cluster.Directory, "cp-source.txt");
+        var content = string.Concat(Enumerable.Range(0, 5000).Select(i => $"row {i}\n"));
+        await File.WriteAllTextAsync(local, content);
+        (await Kubectl.RunAsync("cp", local, $"{ns}/stdin:/tmp/x")).EnsureSuccess();
+        Assert.Equal(content, (await Kubectl.RunAsync("exec", "-n", ns, "stdin", "--", "cat", "/tmp/x")).EnsureSuccess().Stdout);
     }
 
     [CriFact]

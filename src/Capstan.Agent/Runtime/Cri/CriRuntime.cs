@@ -291,8 +291,7 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         };
         exec.Cmd.Add(request.Command);
         var reply = await _runtime.ExecAsync(exec, Call(ct)).ConfigureAwait(false);
-        return await CriStreamSession.ConnectAsync(
-            new Uri(reply.Url), exec.Stdin, exec.Stdout, exec.Stderr, exec.Tty, attachedExit: null, ct).ConfigureAwait(false);
+        return await ConnectStreamAsync(new Uri(reply.Url), exec.Stdin, exec.Stdout, exec.Stderr, exec.Tty, attachedExit: null, ct).ConfigureAwait(false);
     }
 
     public async Task<IStreamSession> AttachAsync(string containerId, bool tty, CancellationToken ct)
@@ -302,8 +301,7 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
         var stdin = (await ContainerConfigStdinAsync(containerId, ct).ConfigureAwait(false)) ?? false;
         var attach = new V1.AttachRequest { ContainerId = containerId, Stdin = stdin, Tty = tty, Stdout = true, Stderr = !tty };
         var reply = await _runtime.AttachAsync(attach, Call(ct)).ConfigureAwait(false);
-        return await CriStreamSession.ConnectAsync(
-            new Uri(reply.Url), attach.Stdin, attach.Stdout, attach.Stderr, tty, AttachedExitAsync, ct).ConfigureAwait(false);
+        return await ConnectStreamAsync(new Uri(reply.Url), attach.Stdin, attach.Stdout, attach.Stderr, tty, AttachedExitAsync, ct).ConfigureAwait(false);
 
         // The stream ends when the container exits (or the session is disposed); containerd may record the exit a moment later.
         async Task<int> AttachedExitAsync()
@@ -327,6 +325,16 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
             return -1;
         }
     }
+
+    /// <summary>
+    /// Sessions with stdin speak SPDY, the only remote-command transport containerd 1.6 lets a client half-close stdin on
+    /// (its websocket server predates v5.channel.k8s.io); the rest keep the websocket.
+    /// </summary>
+    private static async Task<IStreamSession> ConnectStreamAsync(
+        Uri url, bool stdin, bool stdout, bool stderr, bool tty, Func<Task<int>>? attachedExit, CancellationToken ct) =>
+        stdin
+            ? await CriSpdyStreamSession.ConnectAsync(url, stdin, stdout, stderr, tty, attachedExit, ct).ConfigureAwait(false)
+            : await CriStreamSession.ConnectAsync(url, stdin, stdout, stderr, tty, attachedExit, ct).ConfigureAwait(false);
 
     /// <summary>The URL of the runtime's port-forward stream for the sandbox (SPDY or websocket portforward protocol).</summary>
     public async Task<Uri> PortForwardUrlAsync(string sandboxId, IReadOnlyList<int> ports, CancellationToken ct)

@@ -179,7 +179,7 @@ internal sealed class CriStreamSession : IStreamSession
     }
 
     /// <summary>Success is 0; a NonZeroExitCode failure carries the code in its ExitCode cause; any other failure is -1 (unknown).</summary>
-    private static int ExitCode(byte[] status)
+    internal static int ExitCode(byte[] status)
     {
         try
         {
