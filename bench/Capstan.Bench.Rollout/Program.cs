@@ -25,39 +25,51 @@ root.SetAction(async (parse, ct) =>
     var count = Math.Clamp(parse.GetValue(replicas), 1, 200);
     var dataDir = Path.Combine(Path.GetTempPath(), "capstan-bench-rollout-" + Guid.NewGuid().ToString("N")[..8]);
     Console.WriteLine($"capstan {capstanPath}; {Environment.ProcessorCount} CPUs; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC");
-    await using var server = await RolloutServer.StartAsync(Path.GetFullPath(capstanPath), dataDir, ct);
-    using var client = server.Client();
-    var scenarios = new RolloutScenarios(client, Path.GetFullPath(testServerPath), count, TimeSpan.FromSeconds(parse.GetValue(timeout)), Console.Out);
-    Console.WriteLine($"deploying {count} replicas (maxSurge 25%, maxUnavailable 0) …");
-    await scenarios.DeployAsync(ct);
-
-    Console.WriteLine("rolling update under the client loop …");
-    var (seconds, ok, failed, samples) = await scenarios.RollingUpdateAsync(Math.Clamp(parse.GetValue(concurrency), 1, 64), ct);
-    Console.WriteLine("failing version with capstan.io/rollback-on-failure …");
-    var (rollback, total) = await scenarios.AutomaticRollbackAsync(ct);
-
-    Console.WriteLine();
-    Console.WriteLine("| figure | value | target |");
-    Console.WriteLine("|---|---|---|");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| rolling update of {count} replicas, template change to all available | {seconds:0.0} s | |"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| requests through the Service during it (new connection each) | {ok} answered, {failed} failed | 0 failed |"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| failing version: first crash to rollback complete | {rollback:0.0} s ({total:0.0} s from the template change) | |"));
-    Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-    foreach (var sample in samples)
-    {
-        Console.WriteLine($"failure: {sample}");
-    }
-
+    var server = await RolloutServer.StartAsync(Path.GetFullPath(capstanPath), dataDir, ct);
     try
     {
-        Directory.Delete(dataDir, recursive: true);
-        File.Delete(dataDir + ".log");
+        return await RunAsync(server);
     }
-    catch (IOException)
+    finally
     {
+        // The server first: its disposal runs `capstan killall` over the data dir, which must still be there.
+        await server.DisposeAsync();
+        try
+        {
+            Directory.Delete(dataDir, recursive: true);
+            File.Delete(dataDir + ".log");
+        }
+        catch (IOException)
+        {
+        }
     }
 
-    return failed == 0 ? 0 : 1;
+    async Task<int> RunAsync(RolloutServer server)
+    {
+        using var client = server.Client();
+        var scenarios = new RolloutScenarios(client, Path.GetFullPath(testServerPath), count, TimeSpan.FromSeconds(parse.GetValue(timeout)), Console.Out);
+        Console.WriteLine($"deploying {count} replicas (maxSurge 25%, maxUnavailable 0) …");
+        await scenarios.DeployAsync(ct);
+
+        Console.WriteLine("rolling update under the client loop …");
+        var (seconds, ok, failed, samples) = await scenarios.RollingUpdateAsync(Math.Clamp(parse.GetValue(concurrency), 1, 64), ct);
+        Console.WriteLine("failing version with capstan.io/rollback-on-failure …");
+        var (rollback, total) = await scenarios.AutomaticRollbackAsync(ct);
+
+        Console.WriteLine();
+        Console.WriteLine("| figure | value | target |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| rolling update of {count} replicas, template change to all available | {seconds:0.0} s | |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| requests through the Service during it (new connection each) | {ok} answered, {failed} failed | 0 failed |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| failing version: first crash to rollback complete | {rollback:0.0} s ({total:0.0} s from the template change) | |"));
+        Console.WriteLine($"load average at the end {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        foreach (var sample in samples)
+        {
+            Console.WriteLine($"failure: {sample}");
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
 });
 
 return await root.Parse(args).InvokeAsync();
