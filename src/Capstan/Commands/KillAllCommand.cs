@@ -24,7 +24,8 @@ public static class KillAllCommand
         var command = new Command("killall", "Stop every pod process started by the agent of a data dir, and Capstan's pods on containerd (stop the server or agent first).") { dataDir, endpoint };
         command.SetAction(async (parse, ct) =>
         {
-            var stateDir = AgentHost.RuntimeStateDirectory(DataDirectory.Resolve(parse.GetValue(dataDir)));
+            var dir = DataDirectory.Resolve(parse.GetValue(dataDir));
+            var stateDir = AgentHost.RuntimeStateDirectory(dir);
             if (!Directory.Exists(stateDir))
             {
                 Console.WriteLine("no process pods: " + stateDir + " does not exist");
@@ -40,6 +41,10 @@ public static class KillAllCommand
                     Console.WriteLine($"stopped pod {sandbox.Namespace}/{sandbox.Name} ({sandbox.Ip})");
                 }
             }
+
+            // What the agent would have unmounted as it removed each pod (memory emptyDirs, propagation staging): with the
+            // agent gone, the mounts would outlive their pods and keep the data dir from being deleted.
+            await UnmountBelowAsync([Path.Combine(dir, "pods"), Path.Combine(stateDir, "propagation")], ct).ConfigureAwait(false);
 
             var socket = parse.GetValue(endpoint)!;
             if (File.Exists(AgentConfig.SocketPath(socket)))
@@ -61,5 +66,36 @@ public static class KillAllCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task UnmountBelowAsync(IReadOnlyList<string> roots, CancellationToken ct)
+    {
+        if (!File.Exists("/proc/self/mountinfo"))
+        {
+            return;
+        }
+
+        // Field 5 of mountinfo is the mount point, with spaces, tabs, newlines and backslashes octal-escaped.
+        var points = File.ReadLines("/proc/self/mountinfo")
+            .Select(line => line.Split(' '))
+            .Where(fields => fields.Length > 4)
+            .Select(fields => System.Text.RegularExpressions.Regex.Replace(fields[4], @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString()))
+            .Where(point => roots.Any(root => point == root || point.StartsWith(root + "/", StringComparison.Ordinal)))
+            .Distinct(StringComparer.Ordinal)
+            .OrderByDescending(point => point.Length)
+            .ToList();
+        foreach (var point in points)
+        {
+            using var umount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("umount", ["-l", point]) { RedirectStandardError = true });
+            if (umount is not null)
+            {
+                await umount.WaitForExitAsync(ct).ConfigureAwait(false);
+            }
+        }
+
+        if (points.Count > 0)
+        {
+            Console.WriteLine($"unmounted {points.Count} pod volume mount(s)");
+        }
     }
 }
