@@ -294,35 +294,9 @@ internal sealed class CriSpdyStreamSession : IStreamSession
     private readonly record struct Ids(uint Error, uint Stdin, uint Stdout, uint Stderr, uint Resize);
 
     /// <summary>Writes become stdin DATA frames; disposing sends FLAG_FIN, the end of the command's stdin.</summary>
-    private sealed class StdinStream(CriSpdyStreamSession session) : Stream
+    private sealed class StdinStream(CriSpdyStreamSession session) : WriteOnlyStream
     {
         private int _closed;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) =>
-            WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
