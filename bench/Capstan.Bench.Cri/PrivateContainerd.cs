@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using static Capstan.Testing.HostTools;
 
 namespace Capstan.Bench.Cri;
 
@@ -61,39 +62,6 @@ internal sealed class PrivateContainerd : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-        }
-    }
-
-    public static async Task<string> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
-        }
-
-        return await stdout;
-    }
-
-    private static async Task<bool> TryRunAsync(string file, params string[] args)
-    {
-        try
-        {
-            await RunAsync(file, args);
-            return true;
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return false;
         }
     }
 }

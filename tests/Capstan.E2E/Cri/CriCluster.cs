@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Capstan.E2E.Infrastructure;
+using static Capstan.Testing.HostTools;
 
 namespace Capstan.E2E.Cri;
 
@@ -223,55 +224,4 @@ public sealed class CriCluster : IAsyncLifetime
           ]
         }
         """;
-
-    private static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
-            .Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, tool)));
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "scripts", "cri", "start-containerd.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("scripts/cri not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task<string> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
-        }
-
-        return await stdout;
-    }
-
-    private static async Task<bool> TryRunAsync(string file, params string[] args)
-    {
-        try
-        {
-            await RunAsync(file, args);
-            return true;
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
 }

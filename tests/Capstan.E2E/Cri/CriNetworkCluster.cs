@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Capstan.Agent.Network;
 using Capstan.E2E.Infrastructure;
+using static Capstan.Testing.HostTools;
 
 namespace Capstan.E2E.Cri;
 
@@ -184,17 +185,6 @@ public sealed class CriNetworkCluster : IAsyncLifetime
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Capstan.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Capstan.slnx not found above " + AppContext.BaseDirectory);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, params string[] args)
