@@ -70,16 +70,7 @@ public static class KillAllCommand
 
     private static async Task UnmountBelowAsync(IReadOnlyList<string> roots, CancellationToken ct)
     {
-        if (!File.Exists("/proc/self/mountinfo"))
-        {
-            return;
-        }
-
-        // Field 5 of mountinfo is the mount point, with spaces, tabs, newlines and backslashes octal-escaped.
-        var points = File.ReadLines("/proc/self/mountinfo")
-            .Select(line => line.Split(' '))
-            .Where(fields => fields.Length > 4)
-            .Select(fields => System.Text.RegularExpressions.Regex.Replace(fields[4], @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString()))
+        var points = MountTable.MountPoints()
             .Where(point => roots.Any(root => point == root || point.StartsWith(root + "/", StringComparison.Ordinal)))
             .Distinct(StringComparer.Ordinal)
             .OrderByDescending(point => point.Length)

@@ -101,23 +101,9 @@ public sealed partial class ProcessRuntime
         }
 
         // Not NamespacesEnabled: a runtime made only to stop pods (killall) has not probed namespaces, yet the directory it must release is mounted.
-        if (!live && Directory.Exists(root) && IsMountPoint(root))
+        if (!live && Directory.Exists(root) && MountTable.MountPoints().Contains(root, StringComparer.Ordinal))
         {
             RunAsync("sh", ["-c", "mountpoint -q \"$1\" && umount -l \"$1\"; true", "sh", root], CancellationToken.None).GetAwaiter().GetResult();
-        }
-    }
-
-    private static bool IsMountPoint(string path)
-    {
-        try
-        {
-            // Field 5 of /proc/self/mountinfo is the mount point (spaces escaped as \040).
-            var escaped = path.Replace(" ", "\\040", StringComparison.Ordinal);
-            return File.ReadLines("/proc/self/mountinfo").Any(line => line.Split(' ') is { Length: > 4 } fields && fields[4] == escaped);
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 
