@@ -22,9 +22,9 @@ public static partial class SchedulerService
         var informers = options.Informers ?? owned!;
         var nodes = informers.For(Nodes);
         var pods = informers.For(Pods);
-        var (volumeBinding, volumeInformers) = Plugins.VolumeBindingInformers.Create(informers, pods);
-        using var scheduler = new Scheduler(client, options, loggerFactory, [volumeBinding]);
-        Plugins.VolumeBindingInformers.RetryPendingOnChange(volumeInformers, scheduler.Queue.MoveAllToActiveOrBackoff);
+        var (volumeFilters, volumeInformers) = Plugins.VolumeInformers.Create(informers, pods);
+        using var scheduler = new Scheduler(client, options, loggerFactory, volumeFilters);
+        Plugins.VolumeInformers.RetryPendingOnChange(volumeInformers, scheduler.Queue.MoveAllToActiveOrBackoff);
         var namespaces = informers.For(Namespaces, metadataOnly: true);
         var budgets = informers.For(PodDisruptionBudgets);
         scheduler.DisruptionBudgets = () => [.. budgets.Cache.List().Select(Framework.DisruptionBudget.Parse)];

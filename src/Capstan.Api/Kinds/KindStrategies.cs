@@ -54,6 +54,7 @@ public static class KindStrategies
             new IngressClassStrategy(),
             new NetworkPolicyStrategy(),
             new StorageClassStrategy(),
+            new CsiNodeStrategy(),
             new LeaseStrategy(),
             new EndpointSliceStrategy(),
             new RoleStrategy(),

@@ -135,6 +135,9 @@ public static class RequiredFields
 
         // others
         ["V1StorageClass"] = ["provisioner"],
+        ["V1CSINode"] = ["spec"],
+        ["V1CSINodeSpec"] = ["drivers"],
+        ["V1CSINodeDriver"] = ["name", "nodeID"],
         ["V1PriorityClass"] = ["value"],
         ["Eventsv1Event"] = ["eventTime"],
         ["Eventsv1EventSeries"] = ["count", "lastObservedTime"],

@@ -101,6 +101,7 @@ public sealed class ResourceRegistry
 
         // storage.k8s.io/v1
         yield return R("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, typeof(V1StorageClass), ["sc"]);
+        yield return R("storage.k8s.io", "v1", "CSINode", "csinodes", false, typeof(V1CSINode));
 
         // coordination.k8s.io/v1
         yield return R("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease));

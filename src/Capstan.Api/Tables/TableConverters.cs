@@ -44,6 +44,7 @@ public static class TableConverters
         yield return new IngressClassTableConverter();
         yield return new NetworkPolicyTableConverter();
         yield return new StorageClassTableConverter();
+        yield return new CsiNodeTableConverter();
         yield return new LeaseTableConverter();
         yield return new EndpointSliceTableConverter();
         yield return new RoleBindingTableConverter("RoleBinding");

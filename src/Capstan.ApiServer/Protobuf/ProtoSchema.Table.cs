@@ -31,6 +31,7 @@ internal static partial class ProtoSchema
         ("networking.k8s.io/v1/IngressClass", "networking.v1.IngressClass"),
         ("networking.k8s.io/v1/NetworkPolicy", "networking.v1.NetworkPolicy"),
         ("storage.k8s.io/v1/StorageClass", "storage.v1.StorageClass"),
+        ("storage.k8s.io/v1/CSINode", "storage.v1.CSINode"),
         ("coordination.k8s.io/v1/Lease", "coordination.v1.Lease"),
         ("certificates.k8s.io/v1/CertificateSigningRequest", "certificates.v1.CertificateSigningRequest"),
         ("discovery.k8s.io/v1/EndpointSlice", "discovery.v1.EndpointSlice"),
@@ -408,6 +409,10 @@ internal static partial class ProtoSchema
         ("rbac.v1.RoleRef", "1:apiGroup:string 2:kind:string 3:name:string"),
         ("rbac.v1.Subject", "1:kind:string 2:apiGroup:string:o 3:name:string 4:namespace:string:o"),
         ("scheduling.v1.PriorityClass", "1:metadata:meta.v1.ObjectMeta:o 2:value:int32 3:globalDefault:bool:o 4:description:string:o 5:preemptionPolicy:string:po"),
+        ("storage.v1.CSINode", "1:metadata:meta.v1.ObjectMeta:o 2:spec:storage.v1.CSINodeSpec"),
+        ("storage.v1.CSINodeDriver", "1:name:string 2:nodeID:string 3:topologyKeys:string:r 4:allocatable:storage.v1.VolumeNodeResources:po"),
+        ("storage.v1.CSINodeSpec", "1:drivers:storage.v1.CSINodeDriver:r"),
         ("storage.v1.StorageClass", "1:metadata:meta.v1.ObjectMeta:o 2:provisioner:string 3:parameters:string>string:o 4:reclaimPolicy:string:po 5:mountOptions:string:ro 6:allowVolumeExpansion:bool:po 7:volumeBindingMode:string:po 8:allowedTopologies:core.v1.TopologySelectorTerm:ro"),
+        ("storage.v1.VolumeNodeResources", "1:count:int32:po"),
     ];
 }

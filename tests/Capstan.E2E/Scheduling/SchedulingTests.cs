@@ -275,4 +275,66 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
             await Kubectl.RunAsync("delete", "priorityclass", className);
         }
     }
+
+    [Fact]
+    public async Task CsiVolumeLimit_KeepsASecondVolumeOffAFullNode()
+    {
+        // fake-node-0's CSINode allows one volume of the driver: the pod with the second claim stays pending there.
+        var driver = "limit-" + Guid.NewGuid().ToString("N")[..6] + ".csi.example.com";
+        var ns = await Server.CreateNamespaceAsync("csi");
+        string Claim(int i) => $$"""
+            apiVersion: v1
+            kind: PersistentVolume
+            metadata:
+              name: {{ns}}-pv{{i}}
+            spec:
+              capacity: {storage: 1Gi}
+              accessModes: [ReadWriteOnce]
+              csi: {driver: {{driver}}, volumeHandle: vol-{{i}}}
+              claimRef: {namespace: {{ns}}, name: data{{i}}}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata:
+              name: data{{i}}
+            spec:
+              accessModes: [ReadWriteOnce]
+              storageClassName: ""
+              volumeName: {{ns}}-pv{{i}}
+              resources:
+                requests: {storage: 1Gi}
+            """;
+        var csiNode = $$"""
+            apiVersion: storage.k8s.io/v1
+            kind: CSINode
+            metadata:
+              name: fake-node-0
+            spec:
+              drivers:
+              - name: {{driver}}
+                nodeID: fake-node-0
+                allocatable: {count: 1}
+            """;
+        string Pod(int i) => Pods(1, $"user{i}", "100m", $"  nodeSelector:\n    kubernetes.io/hostname: fake-node-0\n  volumes:\n  - name: d\n    persistentVolumeClaim: {{claimName: data{i}}}");
+        try
+        {
+            (await Kubectl.RunAsync("apply", "-f", Server.ManifestFile(csiNode))).EnsureSuccess();
+            Assert.Contains("fake-node-0", (await Kubectl.RunAsync("get", "csinodes")).EnsureSuccess().Stdout);
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Claim(1) + "\n---\n" + Claim(2)))).EnsureSuccess();
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pod(1)))).EnsureSuccess();
+            Assert.Equal("fake-node-0", (await WaitForPlacementAsync(ns, 1))["user1-0"]);
+
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pod(2)))).EnsureSuccess();
+            Assert.Contains("node(s) exceed max volume count", await FailedSchedulingAsync(ns, "node(s) exceed max volume count"));
+            Assert.Equal("", (await WaitForPlacementAsync(ns, 1))["user2-0"]);
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+            await Kubectl.RunAsync("delete", "csinode", "fake-node-0", "--ignore-not-found");
+            // Bound volumes keep their protection finalizer until their claims are gone: neither is waited for.
+            await Kubectl.RunAsync("delete", "pvc", "--all", "-n", ns, "--wait=false");
+            await Kubectl.RunAsync("delete", "pv", $"{ns}-pv1", $"{ns}-pv2", "--ignore-not-found", "--wait=false");
+        }
+    }
 }
