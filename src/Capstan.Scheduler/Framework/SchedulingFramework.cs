@@ -118,7 +118,7 @@ public sealed class SchedulingFramework
         Dictionary<string, FilterStatus>? failures = null;
         if (_preFilters.Count > 0)
         {
-            var context = new SchedulingContext(nodes, namespaceLabels);
+            var context = new SchedulingContext(nodes, namespaceLabels) { Index = (nodes as Cache.NodeSnapshot)?.Index };
             foreach (var preFilter in _preFilters)
             {
                 var status = preFilter.PreFilter(pod, context);
