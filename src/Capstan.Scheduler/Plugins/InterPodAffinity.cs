@@ -1,3 +1,4 @@
+using Capstan.Scheduler.Cache;
 using Capstan.Scheduler.Framework;
 
 namespace Capstan.Scheduler.Plugins;
@@ -8,7 +9,7 @@ namespace Capstan.Scheduler.Plugins;
 /// anti-affinity rejects this pod); Filter and Score then only look up the node's domain. Existing pods are visited in
 /// full only when the pod has terms of its own; otherwise only those with terms are (NodeInfo.PodsWithAffinity).
 /// With the scheduler cache's index no pod is visited: the pod's terms read the index's per-term domain counts, and the
-/// placed pods' terms come grouped by term, each tested against the pod once (see <see cref="Cache.TopologyIndex"/>).
+/// placed pods' terms come grouped by term, each tested against the pod once (see <see cref="TopologyIndex"/>).
 /// </summary>
 internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScorePlugin
 {
@@ -88,16 +89,15 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
     }
 
     private static bool AllCountable(PodInfo pod) =>
-        pod.RequiredAffinity.All(Cache.TopologyIndex.CanCount) && pod.RequiredAntiAffinity.All(Cache.TopologyIndex.CanCount)
-        && pod.PreferredAffinity.All(Cache.TopologyIndex.CanCount) && pod.PreferredAntiAffinity.All(Cache.TopologyIndex.CanCount);
+        pod.RequiredAffinity.All(TopologyIndex.CanCount) && pod.RequiredAntiAffinity.All(TopologyIndex.CanCount)
+        && pod.PreferredAffinity.All(TopologyIndex.CanCount) && pod.PreferredAntiAffinity.All(TopologyIndex.CanCount);
 
     // The same state as the walk above, from the index: the pod's own terms read their counts (the index's dictionaries,
     // never changed here), and each group of placed pods' terms is tested against the pod once.
-    private void PreFilterFromIndex(PodInfo pod, SchedulingContext context, Cache.TopologyIndex index)
+    private void PreFilterFromIndex(PodInfo pod, SchedulingContext context, TopologyIndex index)
     {
         _affinityCounts = new Dictionary<string, int>[pod.RequiredAffinity.Count];
-        var anyAffinityMatch = pod.RequiredAffinity.Count > 0;
-        Cache.AffinityTermCounts? smallest = null;
+        AffinityTermCounts? smallest = null;
         for (var i = 0; i < pod.RequiredAffinity.Count; i++)
         {
             var counts = index.Term(pod.RequiredAffinity[i]);
@@ -109,14 +109,9 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         }
 
         // A pod satisfying the affinity matches every term: look for one among the members of the rarest term.
-        if (smallest is not null && pod.RequiredAffinity.Count > 1)
-        {
-            anyAffinityMatch = smallest.Members.Any(other => pod.RequiredAffinity.All(t => t.Matches(other, context.NamespaceLabels)));
-        }
-        else if (smallest is not null)
-        {
-            anyAffinityMatch = smallest.Members.Count > 0;
-        }
+        var anyAffinityMatch = smallest is not null && (pod.RequiredAffinity.Count == 1
+            ? smallest.Members.Count > 0
+            : smallest.Members.Any(other => pod.RequiredAffinity.All(t => t.Matches(other, context.NamespaceLabels))));
 
         _antiCounts = new Dictionary<string, int>[pod.RequiredAntiAffinity.Count];
         for (var i = 0; i < pod.RequiredAntiAffinity.Count; i++)
@@ -128,21 +123,24 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         AddPreferredFromIndex(pod.PreferredAntiAffinity, index, sign: -1);
         foreach (var group in index.ExistingTerms)
         {
-            var weight = group.Kind switch
+            if (group.Kind == ExistingTermKind.RequiredAntiAffinity)
             {
-                Cache.ExistingTermKind.RequiredAntiAffinity => 0,
-                Cache.ExistingTermKind.RequiredAffinity => HardPodAffinityWeight,
-                Cache.ExistingTermKind.PreferredAffinity => group.Term.Weight,
-                _ => -group.Term.Weight,
-            };
-            if ((weight == 0 && group.Kind != Cache.ExistingTermKind.RequiredAntiAffinity) || !group.Term.Matches(pod, context.NamespaceLabels))
-            {
+                if (group.Term.Matches(pod, context.NamespaceLabels))
+                {
+                    _existingAnti.Add((group.Term.TopologyKey, group.PerDomain));
+                }
+
                 continue;
             }
 
-            if (group.Kind == Cache.ExistingTermKind.RequiredAntiAffinity)
+            var weight = group.Kind switch
             {
-                _existingAnti.Add((group.Term.TopologyKey, group.PerDomain));
+                ExistingTermKind.RequiredAffinity => HardPodAffinityWeight,
+                ExistingTermKind.PreferredAffinity => group.Term.Weight,
+                _ => -group.Term.Weight,
+            };
+            if (weight == 0 || !group.Term.Matches(pod, context.NamespaceLabels))
+            {
                 continue;
             }
 
@@ -157,7 +155,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             && pod.RequiredAffinity.All(t => t.Matches(pod, context.NamespaceLabels));
     }
 
-    private void AddPreferredFromIndex(IReadOnlyList<PodAffinityTerm> terms, Cache.TopologyIndex index, int sign)
+    private void AddPreferredFromIndex(IReadOnlyList<PodAffinityTerm> terms, TopologyIndex index, int sign)
     {
         foreach (var term in terms)
         {

@@ -1,3 +1,4 @@
+using Capstan.Scheduler.Cache;
 using Capstan.Scheduler.Framework;
 
 namespace Capstan.Scheduler.Plugins;
@@ -92,7 +93,7 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
         return FilterStatus.Success;
     }
 
-    private void CountFromIndex(PodInfo pod, SchedulingContext context, Cache.TopologyIndex index, bool honorAffinity, bool honorTaints)
+    private void CountFromIndex(PodInfo pod, SchedulingContext context, TopologyIndex index, bool honorAffinity, bool honorTaints)
     {
         var allEligible = (!honorAffinity || (pod.NodeSelector is null && pod.RequiredNodeAffinity is null))
             && (!honorTaints || index.TaintedNodeCount == 0)
