@@ -9,13 +9,20 @@ namespace Capstan.Scheduler.Cache;
 /// The scheduler's picture of the cluster: every node with what its pods request, updated incrementally from the
 /// informers. A pod the scheduler has decided on is "assumed" on its node at once, before the binding is written, so the
 /// next decision already counts it; the informer confirms it when it shows the pod bound, and a failed binding forgets it.
+/// Alongside, a <see cref="TopologyIndex"/> keeps what topology spread and inter-pod affinity need, current with every change.
 /// </summary>
 public sealed class SchedulerCache
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PodEntry> _pods = new(StringComparer.Ordinal);
-    private List<NodeInfo>? _nodeList;
+    private readonly TopologyIndex _index;
+    private NodeSnapshot? _nodeList;
+
+    public SchedulerCache()
+    {
+        _index = new TopologyIndex(() => _nodes.Values);
+    }
 
     public int NodeCount
     {
@@ -28,13 +35,25 @@ public sealed class SchedulerCache
         }
     }
 
-    /// <summary>Runs <paramref name="decide"/> on the current nodes (those with a Node object) under the cache lock.</summary>
+    /// <summary>
+    /// Runs <paramref name="decide"/> on the current nodes (those with a Node object) under the cache lock. The list is a
+    /// <see cref="NodeSnapshot"/>, which carries the cache's <see cref="TopologyIndex"/> to the scheduling framework.
+    /// </summary>
     public T WithNodes<T>(Func<IReadOnlyList<NodeInfo>, T> decide)
     {
         lock (_lock)
         {
-            _nodeList ??= [.. _nodes.Values.Where(n => n.HasNode).OrderBy(n => n.Name, StringComparer.Ordinal)];
+            _nodeList ??= new NodeSnapshot([.. _nodes.Values.Where(n => n.HasNode).OrderBy(n => n.Name, StringComparer.Ordinal)], _index);
             return decide(_nodeList);
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> on the index under the cache lock (tests and diagnostics).</summary>
+    public T WithIndex<T>(Func<TopologyIndex, T> read)
+    {
+        lock (_lock)
+        {
+            return read(_index);
         }
     }
 
@@ -61,7 +80,14 @@ public sealed class SchedulerCache
             }
 
             var isNew = !info.HasNode;
+            var oldLabels = isNew ? null : info.Labels;
+            var oldTainted = info.Taints.Count > 0;
             info.SetNode(node);
+            if (isNew || oldTainted != info.Taints.Count > 0 || !SameLabels(oldLabels!, info.Labels))
+            {
+                _index.NodeChanged(info, oldLabels, oldTainted);
+            }
+
             _nodeList = null;
             return isNew || old is null || SchedulingRelevantChange(old, node);
         }
@@ -73,7 +99,14 @@ public sealed class SchedulerCache
         {
             if (_nodes.TryGetValue(name, out var info))
             {
+                var oldLabels = info.HasNode ? info.Labels : null;
+                var oldTainted = info.Taints.Count > 0;
                 info.ClearNode();
+                if (oldLabels is not null)
+                {
+                    _index.NodeChanged(info, oldLabels, oldTainted);
+                }
+
                 if (info.PodCount == 0)
                 {
                     _nodes.Remove(name);
@@ -182,6 +215,7 @@ public sealed class SchedulerCache
         }
 
         node.AddPod(pod);
+        _index.PodAdded(pod, node);
         _pods[pod.Uid] = new PodEntry(pod, nodeName, assumed);
     }
 
@@ -191,11 +225,30 @@ public sealed class SchedulerCache
         if (_nodes.TryGetValue(entry.NodeName, out var node))
         {
             node.RemovePod(uid);
+            _index.PodRemoved(entry.Pod, node);
             if (!node.HasNode && node.PodCount == 0)
             {
                 _nodes.Remove(entry.NodeName);
             }
         }
+    }
+
+    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || other != value)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool SameFootprint(PodInfo a, PodInfo b) =>

@@ -11,6 +11,24 @@ namespace Capstan.Scheduler.Framework;
 /// </summary>
 public sealed record PodAffinityTerm(LabelSelector Selector, string TopologyKey, IReadOnlyList<string> Namespaces, LabelSelector? NamespaceSelector, string OwnerNamespace, int Weight)
 {
+    /// <summary>
+    /// Which pods the term counts and by which key, as text: two terms with the same signature count the same pods in
+    /// the same domains (the weight is not part of it). The scheduler cache keys its per-term counts by it.
+    /// </summary>
+    public string Signature { get; } = string.Join(
+        '\u0001',
+        SelectorSignature(Selector),
+        TopologyKey,
+        OwnerNamespace,
+        string.Join(',', Namespaces.Order(StringComparer.Ordinal)),
+        NamespaceSelector is null ? "-" : SelectorSignature(NamespaceSelector));
+
+    /// <summary>Whether the namespaces the term covers can change with namespace labels (a non-empty namespaceSelector).</summary>
+    public bool DependsOnNamespaceLabels => NamespaceSelector is { IsEmpty: false, MatchesNothing: false };
+
+    /// <summary>A selector as text that identifies what it matches: the requirements, or "!" for a selector matching nothing.</summary>
+    public static string SelectorSignature(LabelSelector selector) => selector.MatchesNothing ? "!" : selector.ToString();
+
     /// <summary>Parses a PodAffinityTerm; matchLabelKeys/mismatchLabelKeys add the owner's values of those labels to the selector.</summary>
     public static PodAffinityTerm Parse(JsonObject term, string ownerNamespace, IReadOnlyDictionary<string, string> ownerLabels, int weight)
     {

@@ -118,7 +118,7 @@ public sealed class SchedulingFramework
         Dictionary<string, FilterStatus>? failures = null;
         if (_preFilters.Count > 0)
         {
-            var context = new SchedulingContext(nodes, namespaceLabels);
+            var context = new SchedulingContext(nodes, namespaceLabels) { Index = (nodes as Cache.NodeSnapshot)?.Index };
             foreach (var preFilter in _preFilters)
             {
                 var status = preFilter.PreFilter(pod, context);
@@ -132,6 +132,7 @@ public sealed class SchedulingFramework
 
         var wanted = NumFeasibleNodesToFind(nodes.Count);
         var feasible = new List<NodeInfo>(Math.Min(wanted, nodes.Count));
+
         var start = _nextStart % nodes.Count;
         var processed = 0;
         for (; processed < nodes.Count && feasible.Count < wanted; processed++)
@@ -142,17 +143,22 @@ public sealed class SchedulingFramework
             {
                 feasible.Add(node);
             }
-            else
-            {
-                (failures ??= new Dictionary<string, FilterStatus>(StringComparer.Ordinal))[node.Name] = status;
-            }
         }
 
         _nextStart = (start + processed) % nodes.Count;
 
         if (feasible.Count == 0)
         {
-            var error = new FitError(nodes.Count, failures!);
+            // Rejections matter only when no node fits (every node was then filtered): asking the filters again is cheaper
+            // than recording the thousands a tight spread constraint makes while a decision still succeeds.
+            failures = new Dictionary<string, FilterStatus>(nodes.Count, StringComparer.Ordinal);
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                var node = nodes[(start + i) % nodes.Count];
+                failures[node.Name] = RunFilters(pod, node);
+            }
+
+            var error = new FitError(nodes.Count, failures);
             var byName = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
             return new ScheduleResult(null, error.WithPostFilterMessage(Preemption.Explain(pod, error, byName, RunFilters)));
         }

@@ -11,6 +11,9 @@ namespace Capstan.Scheduler.Framework;
 /// </summary>
 public sealed record TopologySpreadConstraint(int MaxSkew, string TopologyKey, bool DoNotSchedule, LabelSelector Selector, int MinDomains, bool HonorNodeAffinity, bool HonorNodeTaints)
 {
+    /// <summary>The selector as text (see <see cref="PodAffinityTerm.SelectorSignature"/>): the scheduler cache's key for its counts.</summary>
+    public string SelectorSignature { get; } = PodAffinityTerm.SelectorSignature(Selector);
+
     public static TopologySpreadConstraint Parse(JsonObject c, IReadOnlyDictionary<string, string> ownerLabels)
     {
         LabelSelector selector;

@@ -1,3 +1,4 @@
+using Capstan.Scheduler.Cache;
 using Capstan.Scheduler.Framework;
 
 namespace Capstan.Scheduler.Plugins;
@@ -7,6 +8,8 @@ namespace Capstan.Scheduler.Plugins;
 /// the pods each of the pod's terms matches per topology domain (and the domains where existing pods' required
 /// anti-affinity rejects this pod); Filter and Score then only look up the node's domain. Existing pods are visited in
 /// full only when the pod has terms of its own; otherwise only those with terms are (NodeInfo.PodsWithAffinity).
+/// With the scheduler cache's index no pod is visited: the pod's terms read the index's per-term domain counts, and the
+/// placed pods' terms come grouped by term, each tested against the pod once (see <see cref="TopologyIndex"/>).
 /// </summary>
 internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScorePlugin
 {
@@ -19,8 +22,11 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
 
     private Dictionary<string, int>[] _affinityCounts = [];
     private Dictionary<string, int>[] _antiCounts = [];
-    private readonly Dictionary<string, HashSet<string>> _existingAnti = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Key, string Value), long> _preferred = [];
+    private readonly Dictionary<string, Dictionary<string, int>> _existingAntiWalked = new(StringComparer.Ordinal);
+    private readonly List<(string Key, Dictionary<string, int> Domains)> _existingAnti = [];
+
+    // Per topology key, per value, the summed weights of the preferred terms (and existing pods' required affinity).
+    private readonly Dictionary<string, Dictionary<string, long>> _preferred = new(StringComparer.Ordinal);
     private bool _affinityMatchesNothing;
     private bool _active;
 
@@ -31,7 +37,14 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
     public FilterStatus PreFilter(PodInfo pod, SchedulingContext context)
     {
         _existingAnti.Clear();
+        _existingAntiWalked.Clear();
         _preferred.Clear();
+        if (context.Index is { } index && !index.IsCounted(pod.Uid) && AllCountable(pod))
+        {
+            PreFilterFromIndex(pod, context, index);
+            return FilterStatus.Success;
+        }
+
         _affinityCounts = NewCounts(pod.RequiredAffinity.Count);
         _antiCounts = NewCounts(pod.RequiredAntiAffinity.Count);
         var ownTerms = pod.HasPodAffinity;
@@ -67,7 +80,106 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         // keys exist, provided it matches its own terms (kube-scheduler's rule).
         _affinityMatchesNothing = pod.RequiredAffinity.Count > 0 && !anyAffinityMatch
             && pod.RequiredAffinity.All(t => t.Matches(pod, context.NamespaceLabels));
+        foreach (var (key, domains) in _existingAntiWalked)
+        {
+            _existingAnti.Add((key, domains));
+        }
+
         return FilterStatus.Success;
+    }
+
+    private static bool AllCountable(PodInfo pod) =>
+        pod.RequiredAffinity.All(TopologyIndex.CanCount) && pod.RequiredAntiAffinity.All(TopologyIndex.CanCount)
+        && pod.PreferredAffinity.All(TopologyIndex.CanCount) && pod.PreferredAntiAffinity.All(TopologyIndex.CanCount);
+
+    // The same state as the walk above, from the index: the pod's own terms read their counts (the index's dictionaries,
+    // never changed here), and each group of placed pods' terms is tested against the pod once.
+    private void PreFilterFromIndex(PodInfo pod, SchedulingContext context, TopologyIndex index)
+    {
+        _affinityCounts = new Dictionary<string, int>[pod.RequiredAffinity.Count];
+        AffinityTermCounts? smallest = null;
+        for (var i = 0; i < pod.RequiredAffinity.Count; i++)
+        {
+            var counts = index.Term(pod.RequiredAffinity[i]);
+            _affinityCounts[i] = counts.PerDomain;
+            if (smallest is null || counts.Members.Count < smallest.Members.Count)
+            {
+                smallest = counts;
+            }
+        }
+
+        // A pod satisfying the affinity matches every term: look for one among the members of the rarest term.
+        var anyAffinityMatch = smallest is not null && (pod.RequiredAffinity.Count == 1
+            ? smallest.Members.Count > 0
+            : smallest.Members.Any(other => pod.RequiredAffinity.All(t => t.Matches(other, context.NamespaceLabels))));
+
+        _antiCounts = new Dictionary<string, int>[pod.RequiredAntiAffinity.Count];
+        for (var i = 0; i < pod.RequiredAntiAffinity.Count; i++)
+        {
+            _antiCounts[i] = index.Term(pod.RequiredAntiAffinity[i]).PerDomain;
+        }
+
+        AddPreferredFromIndex(pod.PreferredAffinity, index, sign: 1);
+        AddPreferredFromIndex(pod.PreferredAntiAffinity, index, sign: -1);
+        foreach (var group in index.ExistingTerms)
+        {
+            if (group.Kind == ExistingTermKind.RequiredAntiAffinity)
+            {
+                if (group.Term.Matches(pod, context.NamespaceLabels))
+                {
+                    _existingAnti.Add((group.Term.TopologyKey, group.PerDomain));
+                }
+
+                continue;
+            }
+
+            var weight = group.Kind switch
+            {
+                ExistingTermKind.RequiredAffinity => HardPodAffinityWeight,
+                ExistingTermKind.PreferredAffinity => group.Term.Weight,
+                _ => -group.Term.Weight,
+            };
+            if (weight == 0 || !group.Term.Matches(pod, context.NamespaceLabels))
+            {
+                continue;
+            }
+
+            foreach (var (value, pods) in group.PerDomain)
+            {
+                AddPreferred(group.Term.TopologyKey, value, (long)weight * pods);
+            }
+        }
+
+        _active = pod.HasPodAffinity || index.ExistingTerms.Count > 0;
+        _affinityMatchesNothing = pod.RequiredAffinity.Count > 0 && !anyAffinityMatch
+            && pod.RequiredAffinity.All(t => t.Matches(pod, context.NamespaceLabels));
+    }
+
+    private void AddPreferredFromIndex(IReadOnlyList<PodAffinityTerm> terms, TopologyIndex index, int sign)
+    {
+        foreach (var term in terms)
+        {
+            if (term.Weight == 0)
+            {
+                continue;
+            }
+
+            foreach (var (value, pods) in index.Term(term).PerDomain)
+            {
+                AddPreferred(term.TopologyKey, value, (long)sign * term.Weight * pods);
+            }
+        }
+    }
+
+    private void AddPreferred(string key, string value, long weight)
+    {
+        if (!_preferred.TryGetValue(key, out var values))
+        {
+            _preferred[key] = values = new Dictionary<string, long>(StringComparer.Ordinal);
+        }
+
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(values, value, out _);
+        slot += weight;
     }
 
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
@@ -102,9 +214,9 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         }
 
         // Per topology key the domains existing pods' anti-affinity closes to this pod: a lookup per key, not per domain.
-        foreach (var (key, values) in _existingAnti)
+        foreach (var (key, domains) in _existingAnti)
         {
-            if (node.Labels.TryGetValue(key, out var nodeValue) && values.Contains(nodeValue))
+            if (node.Labels.TryGetValue(key, out var nodeValue) && domains.ContainsKey(nodeValue))
             {
                 return FilterStatus.Unschedulable(Name, ExistingAntiAffinityReason);
             }
@@ -127,9 +239,9 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         for (var i = 0; i < nodes.Count; i++)
         {
             long total = 0;
-            foreach (var ((key, value), weight) in _preferred)
+            foreach (var (key, values) in _preferred)
             {
-                if (nodes[i].Labels.TryGetValue(key, out var nodeValue) && nodeValue == value)
+                if (nodes[i].Labels.TryGetValue(key, out var nodeValue) && values.TryGetValue(nodeValue, out var weight))
                 {
                     total += weight;
                 }
@@ -185,8 +297,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         {
             if (term.Weight != 0 && node.Labels.TryGetValue(term.TopologyKey, out var value) && term.Matches(other, context.NamespaceLabels))
             {
-                var key = (term.TopologyKey, value);
-                _preferred[key] = _preferred.GetValueOrDefault(key) + (sign * term.Weight);
+                AddPreferred(term.TopologyKey, value, sign * term.Weight);
             }
         }
     }
@@ -199,12 +310,12 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         {
             if (node.Labels.TryGetValue(term.TopologyKey, out var value) && term.Matches(pod, context.NamespaceLabels))
             {
-                if (!_existingAnti.TryGetValue(term.TopologyKey, out var values))
+                if (!_existingAntiWalked.TryGetValue(term.TopologyKey, out var domains))
                 {
-                    _existingAnti[term.TopologyKey] = values = new HashSet<string>(StringComparer.Ordinal);
+                    _existingAntiWalked[term.TopologyKey] = domains = new Dictionary<string, int>(StringComparer.Ordinal);
                 }
 
-                values.Add(value);
+                domains[value] = domains.GetValueOrDefault(value) + 1;
             }
         }
 
@@ -212,8 +323,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         {
             if (node.Labels.TryGetValue(term.TopologyKey, out var value) && term.Matches(pod, context.NamespaceLabels))
             {
-                var key = (term.TopologyKey, value);
-                _preferred[key] = _preferred.GetValueOrDefault(key) + HardPodAffinityWeight;
+                AddPreferred(term.TopologyKey, value, HardPodAffinityWeight);
             }
         }
 
@@ -227,8 +337,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         {
             if (term.Weight != 0 && node.Labels.TryGetValue(term.TopologyKey, out var value) && term.Matches(pod, context.NamespaceLabels))
             {
-                var key = (term.TopologyKey, value);
-                _preferred[key] = _preferred.GetValueOrDefault(key) + (sign * term.Weight);
+                AddPreferred(term.TopologyKey, value, sign * term.Weight);
             }
         }
     }

@@ -1,3 +1,4 @@
+using Capstan.Scheduler.Cache;
 using Capstan.Scheduler.Framework;
 
 namespace Capstan.Scheduler.Plugins;
@@ -9,6 +10,9 @@ namespace Capstan.Scheduler.Plugins;
 /// tolerates. A DoNotSchedule constraint rejects a node when placing the pod there would put its domain more than maxSkew
 /// above the emptiest domain (taken as 0 while there are fewer than minDomains domains). ScheduleAnyway constraints score:
 /// the fewer matching pods in the node's domains, the better.
+/// With the scheduler cache's index the counts are not gathered from the pods: when every node is eligible (the pod has
+/// no node selector or affinity to honour, no taints to honour, every node has every key) they are the index's
+/// per-domain counts as they stand; otherwise the index's per-node counts summed over the eligible nodes.
 /// </summary>
 internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScorePlugin
 {
@@ -39,6 +43,12 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
 
         var honorAffinity = _states.Any(st => st.Constraint.HonorNodeAffinity);
         var honorTaints = _states.Any(st => st.Constraint.HonorNodeTaints);
+        if (context.Index is { } index && !index.IsCounted(pod.Uid))
+        {
+            CountFromIndex(pod, context, index, honorAffinity, honorTaints);
+            return FilterStatus.Success;
+        }
+
         foreach (var node in context.Nodes)
         {
             if (!HasAllKeys(node, constraints))
@@ -81,6 +91,55 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
         }
 
         return FilterStatus.Success;
+    }
+
+    private void CountFromIndex(PodInfo pod, SchedulingContext context, TopologyIndex index, bool honorAffinity, bool honorTaints)
+    {
+        var allEligible = (!honorAffinity || (pod.NodeSelector is null && pod.RequiredNodeAffinity is null))
+            && (!honorTaints || index.TaintedNodeCount == 0)
+            && _states.All(st => index.NodesWithKey(st.Constraint.TopologyKey) == index.NodeCount);
+        if (allEligible)
+        {
+            foreach (var state in _states)
+            {
+                // The index's own dictionary, read in place: it holds only domains with matching pods, so a domain is
+                // empty when fewer domains have pods than nodes have the key.
+                var counts = index.Spread(pod.Namespace, state.Constraint).PerDomain;
+                var domains = index.Domains(state.Constraint.TopologyKey).Count;
+                state.Counts = counts;
+                state.Min = domains == 0 || domains < state.Constraint.MinDomains || counts.Count < domains ? 0 : counts.Values.Min();
+            }
+
+            return;
+        }
+
+        var perNode = _states.Select(st => index.Spread(pod.Namespace, st.Constraint).PerNode).ToArray();
+        foreach (var node in context.Nodes)
+        {
+            if (!HasAllKeys(node, pod.SpreadConstraints))
+            {
+                continue;
+            }
+
+            var affinityOk = !honorAffinity || NodeAffinity.Matches(pod, node);
+            var taintsOk = !honorTaints || _taints.Filter(pod, node).IsSuccess;
+            for (var i = 0; i < _states.Length; i++)
+            {
+                var c = _states[i].Constraint;
+                if ((c.HonorNodeAffinity && !affinityOk) || (c.HonorNodeTaints && !taintsOk))
+                {
+                    continue;
+                }
+
+                ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_states[i].Counts, node.Labels[c.TopologyKey], out _);
+                slot += perNode[i].GetValueOrDefault(node);
+            }
+        }
+
+        foreach (var state in _states)
+        {
+            state.Min = state.Counts.Count == 0 || state.Counts.Count < state.Constraint.MinDomains ? 0 : state.Counts.Values.Min();
+        }
     }
 
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
@@ -160,7 +219,8 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
 
         public int SelfMatch { get; } = selfMatch;
 
-        public Dictionary<string, int> Counts { get; } = new(StringComparer.Ordinal);
+        /// <summary>Matching pods per eligible domain; may be the index's own dictionary, so never changed after PreFilter.</summary>
+        public Dictionary<string, int> Counts { get; set; } = new(StringComparer.Ordinal);
 
         public int Min { get; set; }
     }
