@@ -117,27 +117,31 @@ public sealed partial class IngressController : IAsyncDisposable
         var app = BuildHost(_proxyConfig);
         try
         {
+            // The plain port is bound first: Kestrel's loopback fallback listener takes an ephemeral port, which must
+            // not be the one the caller chose for HTTP.
+            if (_http1Router is not null)
+            {
+                _http1 = StartHttp1(_http1Router);
+            }
+
             await app.StartAsync(ct).ConfigureAwait(false);
         }
         catch
         {
             // A port in use: nothing listens, and the caller decides whether that is fatal.
+            if (_http1 is not null)
+            {
+                await _http1.DisposeAsync().ConfigureAwait(false);
+                _http1 = null;
+            }
+
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
         if (_http1Router is not null)
         {
-            try
-            {
-                _http1 = StartHttp1(app, _http1Router);
-            }
-            catch
-            {
-                await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                await app.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
+            _http1Router.Fallback = FallbackEndPoint(app);
         }
 
         _app = app;
@@ -152,14 +156,8 @@ public sealed partial class IngressController : IAsyncDisposable
     // YARP keeps the TLS port and anything this path does not forward (https backends), on a loopback listener.
     private bool UseHttp1Forwarder => _options.Http1Forwarder && Http1.Http1Forwarder.IsSupported;
 
-    private Http1.Http1Forwarder StartHttp1(WebApplication app, IngressHttp1Router router)
+    private Http1.Http1Forwarder StartHttp1(IngressHttp1Router router)
     {
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        router.Fallback = addresses
-            .Select(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) ? uri : null)
-            .Where(uri => uri is not null && uri.Scheme == Uri.UriSchemeHttp && uri.Port != _options.MetricsPort && IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip))
-            .Select(uri => new IPEndPoint(IPAddress.Loopback, uri!.Port))
-            .FirstOrDefault();
         var endPoint = new IPEndPoint(_options.BindAddress, _options.HttpPort);
         try
         {
@@ -171,6 +169,14 @@ public sealed partial class IngressController : IAsyncDisposable
             throw new IOException($"Failed to bind to address {endPoint}: {e.Message}", e);
         }
     }
+
+    // The loopback HTTP listener Kestrel got for the fallback (not the metrics one).
+    private IPEndPoint? FallbackEndPoint(WebApplication app) =>
+        (app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+            .Select(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) ? uri : null)
+            .Where(uri => uri is not null && uri.Scheme == Uri.UriSchemeHttp && uri.Port != _options.MetricsPort && IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip))
+            .Select(uri => new IPEndPoint(IPAddress.Loopback, uri!.Port))
+            .FirstOrDefault();
 
     private WebApplication BuildHost(InMemoryConfigProvider proxyConfig)
     {
