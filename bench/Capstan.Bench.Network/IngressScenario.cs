@@ -79,6 +79,7 @@ public static class IngressScenario
             foreach (var system in systems)
             {
                 await WaitForOkAsync(system.Port, ct).ConfigureAwait(false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {system.Name}: port {system.Port}, pid {system.Process.Id}"));
             }
 
             // Warm each (JIT, connection pools) before measuring.
@@ -251,6 +252,15 @@ public static class IngressScenario
         var output = await wrk.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
         await wrk.WaitForExitAsync(ct).ConfigureAwait(false);
         var result = IngressWrkResult.Parse(output)?.WithCpu(ProcessCpu.Of(proxyPid) - cpuBefore);
+        if (result is { Errors: > 0 })
+        {
+            // Say which kind: wrk's socket errors (connect/read/write/timeout) or non-2xx answers.
+            foreach (var line in output.Split('\n').Where(l => l.Contains("Socket errors", StringComparison.Ordinal) || l.Contains("Non-2xx", StringComparison.Ordinal)))
+            {
+                Console.WriteLine($"    port {port}: {line.Trim()}");
+            }
+        }
+
         if (result is null)
         {
             Console.Error.WriteLine("could not read wrk's output:\n" + output + await wrk.StandardError.ReadToEndAsync(ct).ConfigureAwait(false));
