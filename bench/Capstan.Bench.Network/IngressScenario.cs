@@ -20,7 +20,7 @@ public static class IngressScenario
     {
         var dir = Directory.CreateTempSubdirectory("capstan-bench-ingress-").FullName;
         Directory.CreateDirectory(dir);
-        int backend1 = FreePort(), backend2 = FreePort(), nginxPort = FreePort(), apiPort = FreePort(), ingressPort = FreePort(), ingressTlsPort = FreePort();
+        int backend1 = FreePort(), backend2 = FreePort(), nginxPort = FreePort();
         var processes = new List<Process>();
         try
         {
@@ -55,31 +55,55 @@ public static class IngressScenario
                 """);
             processes.Add(nginxProxy);
 
-            var dataDir = Path.Combine(dir, "capstan-data");
-            var capstanServer = Start(options.CapstanPath, Path.Combine(dir, "capstan.log"),
-                "server", "--data-dir", dataDir, "--https-listen-port", Str(apiPort), "--disable-agent", "--log-level", "Warning",
-                "--ingress-http-port", Str(ingressPort), "--ingress-https-port", Str(ingressTlsPort), "--ingress-metrics-port", "0");
-            processes.Add(capstanServer);
-            await ConfigureCapstanAsync(Path.Combine(dataDir, "kubeconfig.yaml"), backend1, backend2, ct).ConfigureAwait(false);
-            await WaitForOkAsync(nginxPort, ct).ConfigureAwait(false);
-            await WaitForOkAsync(ingressPort, ct).ConfigureAwait(false);
-
-            // Warm both (JIT, connection pools) before measuring.
-            await WrkAsync(options, nginxPort, 3, nginxProxy.Id, ct).ConfigureAwait(false);
-            await WrkAsync(options, ingressPort, 3, capstanServer.Id, ct).ConfigureAwait(false);
-            IngressWrkResult? bestNginx = null, bestCapstan = null;
-            for (var round = 0; round < options.Rounds; round++)
+            // The ingress under test, and with --ingress-yarp the same build with its HTTP/1.1 forwarder turned off
+            // (Kestrel+YARP on the plain port, as before it) for an A/B in the same time window.
+            var systems = new List<(string Name, int Port, Process Process)> { ("nginx", nginxPort, nginxProxy) };
+            var capstans = new List<(string Name, Dictionary<string, string> Env)> { ("capstan ingress", []) };
+            if (options.Flag("--ingress-yarp"))
             {
-                var nginx = await WrkAsync(options, nginxPort, options.DurationSeconds, nginxProxy.Id, ct).ConfigureAwait(false);
-                var capstan = await WrkAsync(options, ingressPort, options.DurationSeconds, capstanServer.Id, ct).ConfigureAwait(false);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {round + 1}: nginx {nginx?.RequestsPerSecond:F0} req/s {nginx?.CpuMicrosPerRequest:F1} µs CPU/req, capstan {capstan?.RequestsPerSecond:F0} req/s {capstan?.CpuMicrosPerRequest:F1} µs CPU/req"));
-                bestNginx = Best(bestNginx, nginx);
-                bestCapstan = Best(bestCapstan, capstan);
+                capstans.Add(("capstan ingress (YARP)", new() { ["CAPSTAN_INGRESS_HTTP1"] = "0" }));
             }
 
-            Print(options, bestNginx, bestCapstan);
-            return bestNginx is not null && bestCapstan is not null;
+            foreach (var (name, env) in capstans)
+            {
+                int apiPort = FreePort(), ingressPort = FreePort(), ingressTlsPort = FreePort();
+                var dataDir = Path.Combine(dir, "capstan-data-" + systems.Count);
+                var capstanServer = Start(options.CapstanPath, Path.Combine(dir, $"capstan-{systems.Count}.log"), env,
+                    "server", "--data-dir", dataDir, "--https-listen-port", Str(apiPort), "--disable-agent", "--log-level", "Warning",
+                    "--ingress-http-port", Str(ingressPort), "--ingress-https-port", Str(ingressTlsPort), "--ingress-metrics-port", "0");
+                processes.Add(capstanServer);
+                await ConfigureCapstanAsync(Path.Combine(dataDir, "kubeconfig.yaml"), backend1, backend2, ct).ConfigureAwait(false);
+                systems.Add((name, ingressPort, capstanServer));
+            }
+
+            foreach (var system in systems)
+            {
+                await WaitForOkAsync(system.Port, ct).ConfigureAwait(false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {system.Name}: port {system.Port}, pid {system.Process.Id}"));
+            }
+
+            // Warm each (JIT, connection pools) before measuring.
+            foreach (var system in systems)
+            {
+                await WrkAsync(options, system.Port, 3, system.Process.Id, ct).ConfigureAwait(false);
+            }
+
+            var best = new IngressWrkResult?[systems.Count];
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}:"));
+                for (var i = 0; i < systems.Count; i++)
+                {
+                    var result = await WrkAsync(options, systems[i].Port, options.DurationSeconds, systems[i].Process.Id, ct).ConfigureAwait(false);
+                    line.Append(CultureInfo.InvariantCulture, $" {systems[i].Name} {result?.RequestsPerSecond:F0} req/s {result?.CpuMicrosPerRequest:F1} µs CPU/req;");
+                    best[i] = Best(best[i], result);
+                }
+
+                Console.WriteLine(line.ToString());
+            }
+
+            Print(options, [.. systems.Select((s, i) => (s.Name, best[i]))]);
+            return best.All(b => b is not null);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException)
         {
@@ -95,23 +119,27 @@ public static class IngressScenario
         }
     }
 
-    private static void Print(BenchOptions options, IngressWrkResult? nginx, IngressWrkResult? capstan)
+    private static void Print(BenchOptions options, IReadOnlyList<(string Name, IngressWrkResult? Result)> results)
     {
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine();
         Console.WriteLine(string.Create(c, $"ingress: wrk -t{options.Threads} -c{options.Connections} -d{options.DurationSeconds}s, Host {Host}, two nginx backends, best of {options.Rounds}"));
         Console.WriteLine("| proxy | req/s | p50 ms | p99 ms | errors | CPU µs/request |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        foreach (var (name, r) in new[] { ("nginx", nginx), ("capstan ingress", capstan) })
+        foreach (var (name, r) in results)
         {
             Console.WriteLine(r is null ? $"| {name} | - | - | - | - | - |" : string.Create(c, $"| {name} | {r.RequestsPerSecond:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {r.Errors} | {r.CpuMicrosPerRequest:F1} |"));
         }
 
-        if (nginx is not null && capstan is not null)
+        var nginx = results[0].Result;
+        foreach (var (name, capstan) in results.Skip(1))
         {
-            var ratio = capstan.RequestsPerSecond / nginx.RequestsPerSecond;
-            Console.WriteLine(string.Create(c,
-                $"capstan/nginx: req/s {ratio:P0} (target >= 80%: {(ratio >= 0.8 ? "met" : "missed")}), p50 {capstan.P50Ms / nginx.P50Ms:F2}x, p99 {capstan.P99Ms / nginx.P99Ms:F2}x, CPU per request {capstan.CpuMicrosPerRequest / nginx.CpuMicrosPerRequest:F2}x"));
+            if (nginx is not null && capstan is not null)
+            {
+                var ratio = capstan.RequestsPerSecond / nginx.RequestsPerSecond;
+                Console.WriteLine(string.Create(c,
+                    $"{name}/nginx: req/s {ratio:P0} (target >= 80%: {(ratio >= 0.8 ? "met" : "missed")}), p50 {capstan.P50Ms / nginx.P50Ms:F2}x, p99 {capstan.P99Ms / nginx.P99Ms:F2}x, CPU per request {capstan.CpuMicrosPerRequest / nginx.CpuMicrosPerRequest:F2}x"));
+            }
         }
     }
 
@@ -224,6 +252,15 @@ public static class IngressScenario
         var output = await wrk.StandardOutput.ReadToEndAsync(ct).ConfigureAwait(false);
         await wrk.WaitForExitAsync(ct).ConfigureAwait(false);
         var result = IngressWrkResult.Parse(output)?.WithCpu(ProcessCpu.Of(proxyPid) - cpuBefore);
+        if (result is { Errors: > 0 })
+        {
+            // Say which kind: wrk's socket errors (connect/read/write/timeout) or non-2xx answers.
+            foreach (var line in output.Split('\n').Where(l => l.Contains("Socket errors", StringComparison.Ordinal) || l.Contains("Non-2xx", StringComparison.Ordinal)))
+            {
+                Console.WriteLine($"    port {port}: {line.Trim()}");
+            }
+        }
+
         if (result is null)
         {
             Console.Error.WriteLine("could not read wrk's output:\n" + output + await wrk.StandardError.ReadToEndAsync(ct).ConfigureAwait(false));
@@ -241,9 +278,16 @@ public static class IngressScenario
         return Start("/usr/sbin/nginx", Path.Combine(prefix, "stdout.log"), "-p", prefix, "-c", conf);
     }
 
-    private static Process Start(string file, string log, params string[] args)
+    private static Process Start(string file, string log, params string[] args) => Start(file, log, new Dictionary<string, string>(), args);
+
+    private static Process Start(string file, string log, Dictionary<string, string> env, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in env)
+        {
+            psi.Environment[key] = value;
+        }
+
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);

@@ -8,7 +8,10 @@ using Capstan.Network.Catalog;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
+using Capstan.Network.Ingress.Http1;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -16,6 +19,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 
 namespace Capstan.Network.Ingress;
 
@@ -49,6 +53,8 @@ public sealed partial class IngressController : IAsyncDisposable
     private HashSet<string> _loggedWarnings = [];
     private InMemoryConfigProvider? _proxyConfig;
     private WebApplication? _app;
+    private IngressHttp1Router? _http1Router;
+    private Http1Forwarder? _http1;
     private Task _reloads = Task.CompletedTask;
 
     public IngressController(SharedInformerFactory informers, ServiceCatalog catalog, IngressOptions options, ILoggerFactory loggerFactory)
@@ -111,13 +117,31 @@ public sealed partial class IngressController : IAsyncDisposable
         var app = BuildHost(_proxyConfig);
         try
         {
+            // The plain port is bound first: Kestrel's loopback fallback listener takes an ephemeral port, which must
+            // not be the one the caller chose for HTTP.
+            if (_http1Router is not null)
+            {
+                _http1 = StartHttp1(_http1Router);
+            }
+
             await app.StartAsync(ct).ConfigureAwait(false);
         }
         catch
         {
             // A port in use: nothing listens, and the caller decides whether that is fatal.
+            if (_http1 is not null)
+            {
+                await _http1.DisposeAsync().ConfigureAwait(false);
+                _http1 = null;
+            }
+
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+
+        if (_http1Router is not null)
+        {
+            _http1Router.Fallback = FallbackEndPoint(app);
         }
 
         _app = app;
@@ -125,6 +149,34 @@ public sealed partial class IngressController : IAsyncDisposable
         _reloads = Task.Run(() => ReloadLoopAsync(_stop.Token), CancellationToken.None);
         Changed();
     }
+
+    // The plain port's own HTTP/1.1 forwarder: on the 2-core bench machine (bench/README.md, ingress) Kestrel+YARP cost
+    // 28 µs of CPU per request (57 % of nginx's req/s), a bare IHttpForwarder 22-24, so the Kestrel+HttpClient stack
+    // itself was the floor. Parsing and relaying on epoll loops, as the service proxy's relay does for TCP, removes it.
+    // YARP keeps the TLS port and anything this path does not forward (https backends), on a loopback listener.
+    private bool UseHttp1Forwarder => _options.Http1Forwarder && Http1.Http1Forwarder.IsSupported;
+
+    private Http1.Http1Forwarder StartHttp1(IngressHttp1Router router)
+    {
+        var endPoint = new IPEndPoint(_options.BindAddress, _options.HttpPort);
+        try
+        {
+            return Http1.Http1Forwarder.Start(endPoint, router, new Http1ForwarderOptions());
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // As Kestrel reports a port in use.
+            throw new IOException($"Failed to bind to address {endPoint}: {e.Message}", e);
+        }
+    }
+
+    // The loopback HTTP listener Kestrel got for the fallback (not the metrics one).
+    private IPEndPoint? FallbackEndPoint(WebApplication app) =>
+        (app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+            .Select(a => Uri.TryCreate(a, UriKind.Absolute, out var uri) ? uri : null)
+            .Where(uri => uri is not null && uri.Scheme == Uri.UriSchemeHttp && uri.Port != _options.MetricsPort && IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip))
+            .Select(uri => new IPEndPoint(IPAddress.Loopback, uri!.Port))
+            .FirstOrDefault();
 
     private WebApplication BuildHost(InMemoryConfigProvider proxyConfig)
     {
@@ -144,7 +196,15 @@ public sealed partial class IngressController : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
             // Plain HTTP is HTTP/1.1 only (no h2c preface sniffing per connection); HTTPS offers h2 by ALPN.
-            kestrel.Listen(_options.BindAddress, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            if (UseHttp1Forwarder)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+            else
+            {
+                kestrel.Listen(_options.BindAddress, _options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+
             // The certificate is chosen by SNI from the current snapshot, as a prebuilt context (chain included).
             kestrel.Listen(_options.BindAddress, _options.HttpsPort, listen => listen.UseHttps(new TlsHandshakeCallbackOptions
             {
@@ -183,6 +243,15 @@ public sealed partial class IngressController : IAsyncDisposable
         }
 
         var routing = new IngressRoutingStep(() => Volatile.Read(ref _snapshot).Table, app.Services.GetRequiredService<IProxyStateLookup>(), Metrics);
+        if (UseHttp1Forwarder)
+        {
+            _http1Router = new IngressHttp1Router(
+                () => Volatile.Read(ref _snapshot).Table,
+                app.Services.GetRequiredService<IProxyStateLookup>(),
+                Metrics,
+                app.Services.GetServices<IPassiveHealthCheckPolicy>().FirstOrDefault(p => p.Name == "TransportFailureRate"));
+        }
+
         app.MapReverseProxy(proxy =>
         {
             // No session affinity step: Ingresses here configure none, and each step costs on every request.
@@ -300,6 +369,11 @@ public sealed partial class IngressController : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _changes.Writer.TryComplete();
         await _reloads.ConfigureAwait(false);
+        if (_http1 is not null)
+        {
+            await _http1.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_app is not null)
         {
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));

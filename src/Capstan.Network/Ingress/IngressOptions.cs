@@ -41,6 +41,13 @@ public sealed record IngressOptions
     /// </summary>
     public bool InlineSocketCompletions { get; init; }
 
+    /// <summary>
+    /// Serve the plain HTTP port with the ingress's own HTTP/1.1 forwarder (Ingress/Http1, Linux) rather than Kestrel and
+    /// YARP; the TLS port stays on Kestrel and YARP either way. The environment variable CAPSTAN_INGRESS_HTTP1=0 turns it
+    /// off (for A/B benchmarks of the same build).
+    /// </summary>
+    public bool Http1Forwarder { get; init; } = Environment.GetEnvironmentVariable("CAPSTAN_INGRESS_HTTP1") != "0";
+
     /// <summary>Interval of the optional active probe (annotation capstan.io/health-check-path).</summary>
     public TimeSpan ActiveHealthInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
