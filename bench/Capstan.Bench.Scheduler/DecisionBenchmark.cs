@@ -71,8 +71,17 @@ public static class DecisionBenchmark
         total.Stop();
         // CPU time is steadier than wall-clock rates on a shared machine: report it per decision beside the table.
         var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        // And whether the constraints held: the zone skew of all placed pods, and nodes holding two pods of one anti-affinity group.
+        var (skew, crowded) = cache.WithNodes(infos =>
+        {
+            var perZone = infos.Where(n => n.Labels.ContainsKey("topology.kubernetes.io/zone"))
+                .GroupBy(n => n.Labels["topology.kubernetes.io/zone"]).Select(g => g.Sum(n => n.PodCount)).ToList();
+            var twice = infos.Count(n => n.Pods.Where(p => p.Labels.ContainsKey("group")).GroupBy(p => p.Labels["group"]).Any(g => g.Count() > 1));
+            return (perZone.Count == 0 ? 0 : perZone.Max() - perZone.Min(), twice);
+        });
         Console.Error.WriteLine(string.Create(
-            System.Globalization.CultureInfo.InvariantCulture, $"  {parsed.Count} decisions on {nodes} nodes: {cpuTime.TotalMilliseconds:F0} ms CPU, {cpuTime.TotalMicroseconds / parsed.Count:F1} µs CPU per decision"));
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"  {parsed.Count} decisions on {nodes} nodes: {cpuTime.TotalMilliseconds:F0} ms CPU, {cpuTime.TotalMicroseconds / parsed.Count:F1} µs CPU per decision; zone skew {skew}, nodes with two pods of a group {crowded}"));
         Array.Sort(latencies);
         return (parsed.Count / total.Elapsed.TotalSeconds, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], placed, cache.WithNodes(infos => infos.Count(n => n.PodCount > 0)));
     }

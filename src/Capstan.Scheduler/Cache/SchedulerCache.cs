@@ -163,13 +163,22 @@ public sealed class SchedulerCache
         }
     }
 
-    /// <summary>Counts a pod on <paramref name="nodeName"/> before its binding is written.</summary>
+    /// <summary>
+    /// Counts a pod on <paramref name="nodeName"/> before its binding is written. A pod the informer already shows bound
+    /// stays where it is: a binding is never changed, so a second decision for it (a stale queue entry racing the
+    /// informer) can only end in a conflict, and its Forget must not take the bound pod out of the counts.
+    /// </summary>
     public void Assume(PodInfo pod, string nodeName)
     {
         lock (_lock)
         {
             if (_pods.TryGetValue(pod.Uid, out var existing))
             {
+                if (!existing.Assumed)
+                {
+                    return;
+                }
+
                 RemoveLocked(pod.Uid, existing);
             }
 

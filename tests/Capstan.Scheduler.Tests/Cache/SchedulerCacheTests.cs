@@ -23,6 +23,23 @@ public sealed class SchedulerCacheTests
     }
 
     [Fact]
+    public void Assume_PodAlreadyBound_KeepsItOnItsNodeAndForgetLeavesIt()
+    {
+        _cache.AddOrUpdateNode(Json(Node("a")));
+        _cache.AddOrUpdateNode(Json(Node("b")));
+        var pod = Pod("p", Container(cpu: "500m"));
+        pod.Spec.NodeName = "a";
+        _cache.AddOrUpdatePod(Info(pod));
+
+        _cache.Assume(Info(pod), "b");
+        _cache.Forget(pod.Metadata.Uid);
+
+        Assert.Equal("a", _cache.NodeOf(pod.Metadata.Uid));
+        Assert.Equal(500, _cache.GetNode("a")!.Requested.MilliCpu);
+        Assert.Equal(0, _cache.GetNode("b")!.Requested.MilliCpu);
+    }
+
+    [Fact]
     public void AddOrUpdatePod_BoundVersionOfAssumedPod_ConfirmsWithoutDoubleCounting()
     {
         _cache.AddOrUpdateNode(Json(Node("n")));
