@@ -81,9 +81,9 @@ internal sealed partial class Scheduler : IDisposable
     internal void ScheduleOne(QueuedPod queued, CancellationToken ct)
     {
         var pod = queued.Pod;
-        if (Cache.IsAssumed(pod.Uid))
+        if (Cache.NodeOf(pod.Uid) is not null)
         {
-            // Already decided; its binding is in flight and the informer will show it bound.
+            // Already decided (its binding is in flight) or already bound: a stale queue entry that raced the informer.
             Queue.Done(queued);
             return;
         }
