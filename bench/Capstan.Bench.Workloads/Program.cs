@@ -16,7 +16,7 @@ var capstanEnv = new Option<string[]>("--capstan-env") { Description = "NAME=VAL
 var timeout = new Option<double>("--timeout") { Description = "seconds every wait is bounded by", DefaultValueFactory = _ => 60 };
 var workDir = new Option<string?>("--work-dir") { Description = "where the temporary data dirs and logs go (default: a new folder under /tmp)" };
 var keep = new Option<bool>("--keep-data") { Description = "keep the data dirs and logs afterwards" };
-var only = new Option<string[]>("--only") { Description = "scenarios to run: start, crash, node, storage (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
+var only = new Option<string[]>("--only") { Description = "scenarios to run: start, crash, node, storage, floor (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
 
 var root = new RootCommand("Scenario benchmark: pod start, crash restart and node death on capstan's process runtime.")
 {
@@ -53,7 +53,7 @@ root.SetAction(async (parse, ct) =>
         SeparateAgent = parse.GetValue(separateAgent),
         Timeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(timeout), 5, 600)),
         Scenarios = scenarios.Count == 0
-            ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "start", "crash", "node", "storage" }
+            ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "start", "crash", "node", "storage", "floor" }
             : new HashSet<string>(scenarios, StringComparer.OrdinalIgnoreCase),
     };
 
@@ -71,6 +71,7 @@ root.SetAction(async (parse, ct) =>
             ("start", $"pod start: Deployment of {options.Replicas}, {options.Runs} run(s)", () => new PodStartScenario(options, Console.Out).RunAsync(report, ct)),
             ("crash", $"crash to running again: {options.Crashes} first crashes and one second crash", () => new CrashRestartScenario(options, Console.Out).RunAsync(report, ct)),
             ("node", $"node death: {options.NodeReplicas} pods on a second agent that is SIGKILLed", () => new NodeDeathScenario(options, Console.Out).RunAsync(report, ct)),
+            ("floor", $"floor: the process runtime alone starting 37 and {options.Replicas} test servers at once, {options.Runs} run(s) each", () => new FloorScenario(options, Console.Out).RunAsync(report, ct)),
             ("storage", $"storage: claim + pod to Running ({options.Runs} run(s)), StatefulSets of 10 with claims", () => new StorageScenario(options, Console.Out).RunAsync(report, ct)),
         ];
         foreach (var (key, title, run) in all.Where(s => options.Scenarios.Contains(s.Key)))

@@ -79,8 +79,10 @@ public sealed class NodeAgent : IAsyncDisposable
                 (long)allocatable["memory"].ToDecimal(),
                 (long)allocatable["ephemeral-storage"].ToDecimal()), services);
             var directory = new PodDirectory();
-            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, configSource, env, new Volumes.Persistent.ClaimVolumes(client, options.TimeProvider)), loggerFactory.CreateLogger<PodWorker>())
+            var volumeConfig = new Volumes.Config.WatchedConfigCache(configSource);
+            var context = new PodWorkerContext(client, runtime, options, events, probes, env, directory, new PodVolumes(options, volumeConfig, env, new Volumes.Persistent.ClaimVolumes(client, options.TimeProvider)), loggerFactory.CreateLogger<PodWorker>())
             {
+                ConfigCache = volumeConfig,
                 Images = runtime.Images is { } images ? new Images.ImagePuller(images, (pod, token) => Images.PullSecrets.KeyringAsync(configSource, pod, token), options.TimeProvider) : null,
             };
             workers = new PodWorkers(context, loggerFactory);

@@ -36,6 +36,12 @@ public sealed class CapstanProcess : IAsyncDisposable
 
     public string TokenPath => Path.Combine(DataDir, "token");
 
+    /// <summary>Servers: ms from starting the process until /readyz said ok and the kubeconfig was written.</summary>
+    public double StartupMs { get; private set; } = double.NaN;
+
+    /// <summary>Servers: the CPU (user + system) the process had used by then, in ms: start-up and its JIT.</summary>
+    public double StartupCpuMs { get; private set; } = double.NaN;
+
     /// <summary>Extra environment for every capstan process this benchmark starts, for experiments (e.g. DOTNET_TieredPGO=0).</summary>
     public static IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
 
@@ -52,11 +58,14 @@ public sealed class CapstanProcess : IAsyncDisposable
             "--agent-port", agentPort.ToString(CultureInfo.InvariantCulture), "--node-name", nodeName,
             .. (withAgent ? Array.Empty<string>() : ["--disable-agent"]),
         ];
+        var started = Stopwatch.GetTimestamp();
         var process = ChildProcess.Start(capstanPath, args, dataDir + ".log", Environment);
         var server = new CapstanProcess(capstanPath, process, dataDir, nodeName, port);
         try
         {
             await WaitReadyAsync(server, ct).ConfigureAwait(false);
+            server.StartupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            server.StartupCpuMs = ProcessCpu.Used(process.Pid)?.TotalMilliseconds ?? double.NaN;
             return server;
         }
         catch

@@ -22,9 +22,12 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
     {
         List<PodStartRun> runs = [];
         var node = "bench-node";
+        var (startupMs, startupCpuMs) = (double.NaN, double.NaN);
         await using (var server = await CapstanProcess.StartServerAsync(options.CapstanPath, Path.Combine(options.WorkDir, "start-server"), node, ct, withAgent: !options.SeparateAgent).ConfigureAwait(false))
         await using (var agent = options.SeparateAgent ? CapstanProcess.StartAgent(options.CapstanPath, server, Path.Combine(options.WorkDir, "start-agent"), node, "127.10.0.0/16") : null)
         {
+            (startupMs, startupCpuMs) = (server.StartupMs, server.StartupCpuMs);
+            log.WriteLine(string.Create(Inv, $"  server ready after {startupMs:F0} ms, {startupCpuMs:F0} ms of CPU"));
             using var client = ClusterClient.Create(server.KubeconfigPath);
             await using (var nodes = await NodeTracker.StartAsync(client, ct).ConfigureAwait(false))
             {
@@ -67,6 +70,9 @@ public sealed class PodStartScenario(WorkloadOptions options, TextWriter log)
         {
             report.Add(Name, $"capstan agent CPU, t0 → all Ready{of}", Median(runs, r => r.AgentCpu));
         }
+        report.AddText(Name, "  capstan server CPU, each run", string.Join(" / ", runs.Select(r => r.ServerCpu.ToString("F0", Inv))));
+        report.Add(Name, "capstan server start → /readyz", startupMs);
+        report.Add(Name, "capstan server CPU until /readyz", startupCpuMs);
         report.AddText(Name, "  all Ready, each run", string.Join(" / ", runs.Select(r => r.AllReady.ToString("F0", Inv))));
     }
 

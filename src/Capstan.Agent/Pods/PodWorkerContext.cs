@@ -22,4 +22,7 @@ internal sealed record PodWorkerContext(
 {
     /// <summary>Applies imagePullPolicy and pulls; null for runtimes without an image service (process, fake).</summary>
     public Images.ImagePuller? Images { get; init; }
+
+    /// <summary>Keeps the data of the ConfigMaps and Secrets the pods' volumes mount while they are watched; null reads them each time.</summary>
+    public Volumes.Config.WatchedConfigCache? ConfigCache { get; init; }
 }

@@ -37,7 +37,7 @@ internal sealed partial class PodWorkers : IAsyncDisposable
             new InformerOptions { FieldSelector = $"spec.nodeName={ctx.Options.NodeName}" },
             loggerFactory.CreateLogger<DynamicInformer>(),
             ctx.Options.TimeProvider);
-        _configObjects = new Volumes.Config.ConfigObjectWatcher(ctx.Client, loggerFactory, ctx.Options.TimeProvider);
+        _configObjects = new Volumes.Config.ConfigObjectWatcher(ctx.Client, loggerFactory, ctx.Options.TimeProvider, ctx.ConfigCache);
         _configObjects.Changed += uids =>
         {
             foreach (var uid in uids)

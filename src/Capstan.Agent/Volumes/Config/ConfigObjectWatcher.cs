@@ -9,9 +9,10 @@ namespace Capstan.Agent.Volumes.Config;
 /// Watches exactly the ConfigMaps and Secrets that this node's pods mount (the kubelet's Watch strategy): one
 /// metadata-only watch per object (<c>fieldSelector=metadata.name=&lt;name&gt;</c>, which a node authorizer can allow),
 /// counted by the pods that use it and stopped when the last one goes. A change raises <see cref="Changed"/> with the
-/// pods to refresh; the data itself is read by the pod's volume sync, never kept here.
+/// pods to refresh; the data itself is read by the pod's volume sync, and kept in <paramref name="cache"/> (when given)
+/// only while its watch runs.
 /// </summary>
-internal sealed class ConfigObjectWatcher(IKubernetes client, ILoggerFactory loggerFactory, TimeProvider time) : IAsyncDisposable
+internal sealed class ConfigObjectWatcher(IKubernetes client, ILoggerFactory loggerFactory, TimeProvider time, WatchedConfigCache? cache = null) : IAsyncDisposable
 {
     private static readonly ApiResource ConfigMaps = new("", "v1", "configmaps", "ConfigMap", true, ["get", "list", "watch"]);
     private static readonly ApiResource Secrets = new("", "v1", "secrets", "Secret", true, ["get", "list", "watch"]);
@@ -86,6 +87,7 @@ internal sealed class ConfigObjectWatcher(IKubernetes client, ILoggerFactory log
 
     private Watch Start(ConfigObjectRef target)
     {
+        cache?.Watching(target);
         var informer = new DynamicInformer(
             _dynamic,
             target.Resource == "secrets" ? Secrets : ConfigMaps,
@@ -114,6 +116,7 @@ internal sealed class ConfigObjectWatcher(IKubernetes client, ILoggerFactory log
 
     private void Notify(ConfigObjectRef target)
     {
+        cache?.Changed(target);
         List<string> pods;
         lock (_lock)
         {
@@ -131,6 +134,7 @@ internal sealed class ConfigObjectWatcher(IKubernetes client, ILoggerFactory log
         if (_watches.TryGetValue(target, out var watch) && --watch.Users == 0)
         {
             _watches.Remove(target);
+            cache?.Unwatched(target);
             stopped.Add(watch);
         }
     }

@@ -99,4 +99,39 @@ public sealed class ConfigVolumeUpdateTests(AgentFixture fixture) : IClassFixtur
         Assert.Equal(blob, File.ReadAllBytes(Path.Combine(created.Mounts.Single(m => m.ContainerPath == "/cm").HostPath, "blob")));
         Assert.Equal(blob, File.ReadAllBytes(Path.Combine(created.Mounts.Single(m => m.ContainerPath == "/secret").HostPath, "key.der")));
     }
+
+    [Fact]
+    public async Task RootCaOfManyPods_ServedFromTheWatchedCopy_UpdatedWhenTheConfigMapChanges()
+    {
+        var runtime = new TestRuntime();
+        var options = fixture.Options("node-ca") with { ConfigVolumeSyncPeriod = TimeSpan.FromHours(1) };
+        await using var agent = await NodeAgent.StartAsync(Client, options, runtime, fixture.LoggerFactory, CancellationToken.None);
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new() { Name = "ca-team" } });
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new() { Name = "kube-root-ca.crt" }, Data = new Dictionary<string, string> { ["ca.crt"] = "ca-1" } }, "ca-team");
+        for (var i = 0; i < 3; i++)
+        {
+            await Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = $"ca-{i}" },
+                Spec = new V1PodSpec
+                {
+                    NodeName = "node-ca",
+                    Containers = [new V1Container { Name = $"app-{i}", Image = "img", Command = ["/bin/app"], VolumeMounts = [new V1VolumeMount { Name = "api", MountPath = "/run/api" }] }],
+                    Volumes = [new V1Volume
+                    {
+                        Name = "api",
+                        Projected = new V1ProjectedVolumeSource { Sources = [new V1VolumeProjection { ConfigMap = new V1ConfigMapProjection { Name = "kube-root-ca.crt" } }] },
+                    }],
+                },
+            }, "ca-team");
+        }
+
+        Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(runtime.Created.Count(c => c.Name.StartsWith("app-", StringComparison.Ordinal)) == 3)));
+        var dirs = runtime.Created.Where(c => c.Name.StartsWith("app-", StringComparison.Ordinal)).Select(c => c.Mounts.Single(m => m.ContainerPath == "/run/api").HostPath).ToList();
+        Assert.All(dirs, d => Assert.Equal("ca-1", File.ReadAllText(Path.Combine(d, "ca.crt"))));
+
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("{\"data\":{\"ca.crt\":\"ca-2\"}}", V1Patch.PatchType.MergePatch), "kube-root-ca.crt", "ca-team");
+
+        Assert.True(await AgentFixture.EventuallyAsync(() => Task.FromResult(dirs.All(d => File.ReadAllText(Path.Combine(d, "ca.crt")) == "ca-2"))));
+    }
 }
