@@ -42,6 +42,12 @@ internal sealed unsafe class Http1Session : Http1Socket
     private ChunkedScanner _responseChunks;
     private bool _responseStarted, _closeClient;
 
+    // The strings of the previous request's host and path: a connection mostly repeats them, and then needs no new ones.
+    private byte[] _hostBytes = [];
+    private string _host = "";
+    private byte[] _pathBytes = [];
+    private string _path = "/";
+
     public Http1Session(Socket socket, Http1EventLoop loop)
         : base(socket, loop)
     {
@@ -169,29 +175,28 @@ internal sealed unsafe class Http1Session : Http1Socket
         }
     }
 
+    // Moves bytes between the buffers until nothing more moves, then writes: a response head and its body (or a request
+    // head and its body) read together leave in one send.
     private void Process()
     {
         while (!Closed)
         {
-            var progress = _phase switch
+            while (Move())
             {
-                Phase.Idle => StartExchange(),
-                Phase.Exchange => MoveRequest() | MoveResponse(),
-                Phase.Tunnel => MoveTunnel(),
-                _ => Drain(),
-            };
+                if (Closed)
+                {
+                    return;
+                }
+            }
+
             if (Closed)
             {
                 return;
             }
 
-            if (_upstream is { Connecting: false })
-            {
-                progress |= FlushUpstream();
-            }
-
-            progress |= FlushClient();
-            if (!progress)
+            var flushed = _upstream is { Connecting: false } && FlushUpstream();
+            flushed |= FlushClient();
+            if (!flushed)
             {
                 break;
             }
@@ -202,6 +207,14 @@ internal sealed unsafe class Http1Session : Http1Socket
             UpdateInterest();
         }
     }
+
+    private bool Move() => _phase switch
+    {
+        Phase.Idle => StartExchange(),
+        Phase.Exchange => MoveRequest() | MoveResponse(),
+        Phase.Tunnel => MoveTunnel(),
+        _ => Drain(),
+    };
 
     private bool StartExchange()
     {
@@ -249,7 +262,7 @@ internal sealed unsafe class Http1Session : Http1Socket
         _started = Stopwatch.GetTimestamp();
         _reported = false;
         buffer = buffer[.._request.Length];
-        _route = Loop.Router.Route(_request.HostName(buffer), _request.RoutingPath(buffer));
+        _route = Loop.Router.Route(CachedHost(buffer), CachedPath(buffer));
         var hasBody = _request.Framing != BodyFraming.None;
         if (_route.Kind is Http1RouteKind.NotFound or Http1RouteKind.Unavailable)
         {
@@ -295,6 +308,30 @@ internal sealed unsafe class Http1Session : Http1Socket
         _closeClient = _request.Close;
         _phase = Phase.Exchange;
         return true;
+    }
+
+    private string CachedHost(ReadOnlySpan<byte> buffer)
+    {
+        var bytes = _request.HostBytes(buffer);
+        if (!bytes.SequenceEqual(_hostBytes))
+        {
+            _hostBytes = bytes.ToArray();
+            _host = Encoding.ASCII.GetString(bytes);
+        }
+
+        return _host;
+    }
+
+    private string CachedPath(ReadOnlySpan<byte> buffer)
+    {
+        var bytes = buffer[_request.Path];
+        if (!bytes.SequenceEqual(_pathBytes))
+        {
+            _pathBytes = bytes.ToArray();
+            _path = _request.RoutingPath(buffer);
+        }
+
+        return _path;
     }
 
     private bool MoveRequest()
