@@ -127,7 +127,10 @@ internal sealed unsafe class Http1EventLoop
         }
     }
 
+    /// <summary>Asks the loop to abort its sessions and end; it does so within one sweep interval.</summary>
     public void Stop() => _stopping = true;
+
+    public bool Join(TimeSpan timeout) => _thread.Join(timeout);
 
     private void Run()
     {
