@@ -82,14 +82,16 @@ internal sealed unsafe class Http1EventLoop
     }
 
     /// <summary>An idle pooled connection to <paramref name="endPoint"/>, or a new one connecting; null when connect failed at once.</summary>
-    public Http1Upstream? Upstream(IPEndPoint endPoint)
+    public Http1Upstream? Upstream(IPEndPoint endPoint, out bool pooled)
     {
+        pooled = false;
         if (_pools.TryGetValue(endPoint, out var pool))
         {
             while (pool.TryPop(out var idle))
             {
                 if (!idle.Closed)
                 {
+                    pooled = true;
                     return idle;
                 }
             }

@@ -42,6 +42,11 @@ internal sealed unsafe class Http1Session : Http1Socket
     private ChunkedScanner _responseChunks;
     private bool _responseStarted, _closeClient;
 
+    // A request without body sent on a pooled connection that the backend closed meanwhile is sent again once, on a new
+    // connection (as HttpClient does): its forwarded head is still at the start of the backend buffer.
+    private bool _upstreamPooled, _retried;
+    private int _forwardedHeadLength;
+
     // The strings of the previous request's host and path: a connection mostly repeats them, and then needs no new ones.
     private byte[] _hostBytes = [];
     private string _host = "";
@@ -273,7 +278,8 @@ internal sealed unsafe class Http1Session : Http1Socket
             return true;
         }
 
-        var upstream = Loop.Upstream(_route.EndPoint!);
+        var upstream = Loop.Upstream(_route.EndPoint!, out _upstreamPooled);
+        _retried = false;
         if (upstream is null)
         {
             Report(502, backendFailed: true);
@@ -298,6 +304,8 @@ internal sealed unsafe class Http1Session : Http1Socket
         {
             _upOutEnd = _request.WriteForwarded(buffer, _upOut, _clientAddress, tls: false);
         }
+
+        _forwardedHeadLength = _upOutEnd;
 
         _inStart += _request.Length;
         _requestDone = !hasBody;
@@ -661,6 +669,11 @@ internal sealed unsafe class Http1Session : Http1Socket
     /// <summary>The backend failed (refused, reset, closed early, spoke no HTTP, timed out): 502/504, or a reset once the response started.</summary>
     private void FailUpstream(bool timeout = false)
     {
+        if (!timeout && TryResend())
+        {
+            return;
+        }
+
         ReleaseUpstream(reuse: false, reset: true);
         if (_phase == Phase.Tunnel)
         {
@@ -682,6 +695,34 @@ internal sealed unsafe class Http1Session : Http1Socket
         }
 
         Reply(status, close: !_requestDone || _closeClient);
+    }
+
+    private bool TryResend()
+    {
+        if (_phase != Phase.Exchange || !_upstreamPooled || _retried || _responseStarted || _responsePhase != ResponsePhase.Head
+            || _request.Framing != BodyFraming.None || _upInStart != _upInEnd || _upstream is null)
+        {
+            return false;
+        }
+
+        var endPoint = _upstream.EndPoint;
+        _upstream.Close(reset: true);
+        _upstream = null;
+        var fresh = Http1Upstream.Connect(Loop, endPoint);
+        if (fresh is null)
+        {
+            return false;
+        }
+
+        _retried = true;
+        _upstreamPooled = false;
+        _upstream = fresh;
+        fresh.Owner = this;
+        _upInStart = _upInEnd = 0;
+        _upOutStart = 0;
+        _upOutEnd = _forwardedHeadLength;
+        _upstreamEof = _upstreamWantWrite = _upstreamWriteShut = false;
+        return true;
     }
 
     private void Reply(int status, bool close)
