@@ -80,4 +80,26 @@ public sealed class Http1IngressTests(ServerFixture fixture) : IClassFixture<Ser
         var metrics = await ingress.Http.GetStringAsync($"http://127.0.0.1:{ingress.Options.MetricsPort}/metrics");
         Assert.Matches($"capstan_ingress_errors_total\\{{backend=\"{ns}/gone:80\"\\}} [1-9]", metrics);
     }
+
+    [Fact]
+    public async Task EndpointFailing_PassiveHealthTakesItOutOfTheRotation()
+    {
+        await using var ingress = await IngressHarness.StartAsync(fixture);
+        var ns = await ingress.NamespaceAsync();
+        var gone = await ingress.BackendAsync("gone");
+        var well = await ingress.BackendAsync("well");
+        await ingress.ServiceAsync(ns, "pair", [gone, well]);
+        await ingress.IngressAsync(ns, "pair", IngressHarness.Rule("passive.test", IngressHarness.Path("/", "Prefix", "pair")));
+        await ingress.WaitForAsync("passive.test", "/", "gone");
+
+        // Both stay Ready in their slices; only the failed requests (YARP's TransportFailureRate policy) can tell.
+        await gone.DisposeAsync();
+        var inARow = 0;
+        for (var i = 0; i < 200 && inARow < 20; i++)
+        {
+            inARow = (await ingress.GetAsync("passive.test", "/")).Body.StartsWith("well ", StringComparison.Ordinal) ? inARow + 1 : 0;
+        }
+
+        Assert.Equal(20, inARow);
+    }
 }

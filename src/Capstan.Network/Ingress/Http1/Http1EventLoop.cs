@@ -82,14 +82,16 @@ internal sealed unsafe class Http1EventLoop
     }
 
     /// <summary>An idle pooled connection to <paramref name="endPoint"/>, or a new one connecting; null when connect failed at once.</summary>
-    public Http1Upstream? Upstream(IPEndPoint endPoint)
+    public Http1Upstream? Upstream(IPEndPoint endPoint, out bool pooled)
     {
+        pooled = false;
         if (_pools.TryGetValue(endPoint, out var pool))
         {
             while (pool.TryPop(out var idle))
             {
                 if (!idle.Closed)
                 {
+                    pooled = true;
                     return idle;
                 }
             }
@@ -127,7 +129,10 @@ internal sealed unsafe class Http1EventLoop
         }
     }
 
+    /// <summary>Asks the loop to abort its sessions and end; it does so within one sweep interval.</summary>
     public void Stop() => _stopping = true;
+
+    public bool Join(TimeSpan timeout) => _thread.Join(timeout);
 
     private void Run()
     {

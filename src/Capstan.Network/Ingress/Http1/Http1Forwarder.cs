@@ -93,5 +93,14 @@ internal sealed class Http1Forwarder : IAsyncDisposable
         {
             loop.Stop();
         }
+
+        // Open client connections are aborted by their loops before this returns.
+        await Task.Run(() =>
+        {
+            foreach (var loop in _loops)
+            {
+                loop.Join(TimeSpan.FromSeconds(5));
+            }
+        }).ConfigureAwait(false);
     }
 }

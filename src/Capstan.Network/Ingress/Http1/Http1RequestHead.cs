@@ -298,7 +298,9 @@ internal sealed class Http1RequestHead
     }
 
     /// <summary>The host name of the Host field, without port and trailing dot, as routing compares it.</summary>
-    public string HostName(ReadOnlySpan<byte> buffer)
+    public string HostName(ReadOnlySpan<byte> buffer) => Encoding.ASCII.GetString(HostBytes(buffer));
+
+    public ReadOnlySpan<byte> HostBytes(ReadOnlySpan<byte> buffer)
     {
         var host = buffer[Host];
         if (host.Length > 0 && host[0] == '[')
@@ -317,7 +319,7 @@ internal sealed class Http1RequestHead
             host = host[..^1];
         }
 
-        return Encoding.ASCII.GetString(host);
+        return host;
     }
 
     /// <summary>The path routing compares: percent-decoded as UTF-8 except "%2F" (as Kestrel does), "/" when empty.</summary>

@@ -42,6 +42,17 @@ internal sealed unsafe class Http1Session : Http1Socket
     private ChunkedScanner _responseChunks;
     private bool _responseStarted, _closeClient;
 
+    // A request without body sent on a pooled connection that the backend closed meanwhile is sent again once, on a new
+    // connection (as HttpClient does): its forwarded head is still at the start of the backend buffer.
+    private bool _upstreamPooled, _retried;
+    private int _forwardedHeadLength;
+
+    // The strings of the previous request's host and path: a connection mostly repeats them, and then needs no new ones.
+    private byte[] _hostBytes = [];
+    private string _host = "";
+    private byte[] _pathBytes = [];
+    private string _path = "/";
+
     public Http1Session(Socket socket, Http1EventLoop loop)
         : base(socket, loop)
     {
@@ -169,29 +180,28 @@ internal sealed unsafe class Http1Session : Http1Socket
         }
     }
 
+    // Moves bytes between the buffers until nothing more moves, then writes: a response head and its body (or a request
+    // head and its body) read together leave in one send.
     private void Process()
     {
         while (!Closed)
         {
-            var progress = _phase switch
+            while (Move())
             {
-                Phase.Idle => StartExchange(),
-                Phase.Exchange => MoveRequest() | MoveResponse(),
-                Phase.Tunnel => MoveTunnel(),
-                _ => Drain(),
-            };
+                if (Closed)
+                {
+                    return;
+                }
+            }
+
             if (Closed)
             {
                 return;
             }
 
-            if (_upstream is { Connecting: false })
-            {
-                progress |= FlushUpstream();
-            }
-
-            progress |= FlushClient();
-            if (!progress)
+            var flushed = _upstream is { Connecting: false } && FlushUpstream();
+            flushed |= FlushClient();
+            if (!flushed)
             {
                 break;
             }
@@ -202,6 +212,14 @@ internal sealed unsafe class Http1Session : Http1Socket
             UpdateInterest();
         }
     }
+
+    private bool Move() => _phase switch
+    {
+        Phase.Idle => StartExchange(),
+        Phase.Exchange => MoveRequest() | MoveResponse(),
+        Phase.Tunnel => MoveTunnel(),
+        _ => Drain(),
+    };
 
     private bool StartExchange()
     {
@@ -249,7 +267,7 @@ internal sealed unsafe class Http1Session : Http1Socket
         _started = Stopwatch.GetTimestamp();
         _reported = false;
         buffer = buffer[.._request.Length];
-        _route = Loop.Router.Route(_request.HostName(buffer), _request.RoutingPath(buffer));
+        _route = Loop.Router.Route(CachedHost(buffer), CachedPath(buffer));
         var hasBody = _request.Framing != BodyFraming.None;
         if (_route.Kind is Http1RouteKind.NotFound or Http1RouteKind.Unavailable)
         {
@@ -260,7 +278,8 @@ internal sealed unsafe class Http1Session : Http1Socket
             return true;
         }
 
-        var upstream = Loop.Upstream(_route.EndPoint!);
+        var upstream = Loop.Upstream(_route.EndPoint!, out _upstreamPooled);
+        _retried = false;
         if (upstream is null)
         {
             Report(502, backendFailed: true);
@@ -286,6 +305,8 @@ internal sealed unsafe class Http1Session : Http1Socket
             _upOutEnd = _request.WriteForwarded(buffer, _upOut, _clientAddress, tls: false);
         }
 
+        _forwardedHeadLength = _upOutEnd;
+
         _inStart += _request.Length;
         _requestDone = !hasBody;
         _requestRemaining = _request.ContentLength;
@@ -295,6 +316,30 @@ internal sealed unsafe class Http1Session : Http1Socket
         _closeClient = _request.Close;
         _phase = Phase.Exchange;
         return true;
+    }
+
+    private string CachedHost(ReadOnlySpan<byte> buffer)
+    {
+        var bytes = _request.HostBytes(buffer);
+        if (!bytes.SequenceEqual(_hostBytes))
+        {
+            _hostBytes = bytes.ToArray();
+            _host = Encoding.ASCII.GetString(bytes);
+        }
+
+        return _host;
+    }
+
+    private string CachedPath(ReadOnlySpan<byte> buffer)
+    {
+        var bytes = buffer[_request.Path];
+        if (!bytes.SequenceEqual(_pathBytes))
+        {
+            _pathBytes = bytes.ToArray();
+            _path = _request.RoutingPath(buffer);
+        }
+
+        return _path;
     }
 
     private bool MoveRequest()
@@ -624,6 +669,11 @@ internal sealed unsafe class Http1Session : Http1Socket
     /// <summary>The backend failed (refused, reset, closed early, spoke no HTTP, timed out): 502/504, or a reset once the response started.</summary>
     private void FailUpstream(bool timeout = false)
     {
+        if (!timeout && TryResend())
+        {
+            return;
+        }
+
         ReleaseUpstream(reuse: false, reset: true);
         if (_phase == Phase.Tunnel)
         {
@@ -645,6 +695,34 @@ internal sealed unsafe class Http1Session : Http1Socket
         }
 
         Reply(status, close: !_requestDone || _closeClient);
+    }
+
+    private bool TryResend()
+    {
+        if (_phase != Phase.Exchange || !_upstreamPooled || _retried || _responseStarted || _responsePhase != ResponsePhase.Head
+            || _request.Framing != BodyFraming.None || _upInStart != _upInEnd || _upstream is null)
+        {
+            return false;
+        }
+
+        var endPoint = _upstream.EndPoint;
+        _upstream.Close(reset: true);
+        _upstream = null;
+        var fresh = Http1Upstream.Connect(Loop, endPoint);
+        if (fresh is null)
+        {
+            return false;
+        }
+
+        _retried = true;
+        _upstreamPooled = false;
+        _upstream = fresh;
+        fresh.Owner = this;
+        _upInStart = _upInEnd = 0;
+        _upOutStart = 0;
+        _upOutEnd = _forwardedHeadLength;
+        _upstreamEof = _upstreamWantWrite = _upstreamWriteShut = false;
+        return true;
     }
 
     private void Reply(int status, bool close)

@@ -224,6 +224,21 @@ public sealed class Http1ForwarderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PooledConnectionClosedByTheBackend_RequestIsSentAgainOnANewOne()
+    {
+        using var backend = new ScriptedBackend("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", keepAliveOnce: true);
+        _hosts["once.test"] = backend.EndPoint;
+        using var client = await RawHttpClient.ConnectAsync(Port);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await client.SendAsync("GET / HTTP/1.1\r\nHost: once.test\r\n\r\n");
+            var response = await client.ReadResponseAsync();
+            Assert.Equal((200, "ok"), (response.Status, response.Body));
+        }
+    }
+
+    [Fact]
     public async Task BackendClosingWithoutAnswer_Answers502()
     {
         using var backend = new ScriptedBackend("");

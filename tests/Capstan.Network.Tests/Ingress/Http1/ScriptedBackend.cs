@@ -4,13 +4,17 @@ using System.Text;
 
 namespace Capstan.Network.Tests.Ingress.Http1;
 
-/// <summary>A raw TCP backend: on each connection it reads one request head and writes <paramref name="answer"/>, then closes.</summary>
+/// <summary>
+/// A raw TCP backend: on each connection it reads one request head and writes <paramref name="answer"/>, then closes;
+/// with <paramref name="keepAliveOnce"/> it keeps the connection after the answer and closes it, unanswered, when the
+/// next request arrives (a keep-alive connection the backend dropped just as it was reused).
+/// </summary>
 internal sealed class ScriptedBackend : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
 
-    public ScriptedBackend(string answer)
+    public ScriptedBackend(string answer, bool keepAliveOnce = false)
     {
         _listener.Start();
         _ = Task.Run(async () =>
@@ -45,6 +49,12 @@ internal sealed class ScriptedBackend : IDisposable
                         }
 
                         await socket.SendAsync(Encoding.ASCII.GetBytes(answer), SocketFlags.None);
+                        if (keepAliveOnce)
+                        {
+                            await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None);
+                            return;
+                        }
+
                         socket.Shutdown(SocketShutdown.Send);
                     }
                 });
