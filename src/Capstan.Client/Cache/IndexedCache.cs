@@ -7,8 +7,10 @@ namespace Capstan.Client.Cache;
 /// <summary>
 /// A thread-safe store of objects by "namespace/name" key with named secondary indexes (by namespace, by owner uid...).
 /// Objects handed out are shared: callers copy before changing them.
-/// <para>A serialized cache keeps each object as its UTF-8 JSON and hands out a fresh parse on every read: a quarter of
-/// the memory of a JsonObject tree for small objects (metadata-only informers hold thousands), for a parse per read.</para>
+/// <para>A serialized cache keeps each object as its exact-size UTF-8 JSON and hands out a fresh parse on every read: a
+/// fifth of the memory of a parsed JsonObject tree (whose values point into the whole pooled buffer it was parsed from),
+/// for a parse per read. Each entry keeps the values its indexers gave it, so replacing or removing one parses nothing
+/// but the old object handed back.</para>
 /// </summary>
 public sealed class IndexedCache
 {
@@ -19,11 +21,9 @@ public sealed class IndexedCache
     public const string OwnerUidIndex = "ownerUid";
 
     private readonly Lock _lock = new();
-    // JsonObject, or its UTF-8 JSON (byte[]) when _serialized.
-    private readonly Dictionary<string, object> _items = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _items = new(StringComparer.Ordinal);
     private readonly bool _serialized;
-    private readonly Dictionary<string, Func<JsonObject, IEnumerable<string>>> _indexers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, HashSet<string>>> _indices = new(StringComparer.Ordinal);
+    private readonly List<(string Name, Func<JsonObject, IEnumerable<string>> Indexer, Dictionary<string, HashSet<string>> Index)> _indexers = [];
 
     public IndexedCache()
         : this(serialized: false)
@@ -54,16 +54,18 @@ public sealed class IndexedCache
     {
         lock (_lock)
         {
-            if (!_indexers.TryAdd(name, indexer))
+            if (_indexers.Any(i => i.Name == name))
             {
                 throw new InvalidOperationException($"index {name} already exists");
             }
 
             var index = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            _indices[name] = index;
-            foreach (var (key, stored) in _items)
+            _indexers.Add((name, indexer, index));
+            foreach (var (key, entry) in _items)
             {
-                foreach (var value in indexer(Materialize(stored)))
+                var values = Distinct(indexer(Materialize(entry.Stored)));
+                entry.IndexValues = [.. entry.IndexValues, values];
+                foreach (var value in values)
                 {
                     Add(index, value, key);
                 }
@@ -75,7 +77,7 @@ public sealed class IndexedCache
     {
         lock (_lock)
         {
-            return _items.TryGetValue(key, out var stored) ? Materialize(stored) : null;
+            return _items.TryGetValue(key, out var entry) ? Materialize(entry.Stored) : null;
         }
     }
 
@@ -83,7 +85,7 @@ public sealed class IndexedCache
     {
         lock (_lock)
         {
-            return [.. _items.Values.Select(Materialize)];
+            return [.. _items.Values.Select(e => Materialize(e.Stored))];
         }
     }
 
@@ -100,12 +102,9 @@ public sealed class IndexedCache
     {
         lock (_lock)
         {
-            if (!_indices.TryGetValue(indexName, out var index))
-            {
-                throw new ArgumentException($"no index named {indexName}", nameof(indexName));
-            }
-
-            return index.TryGetValue(value, out var keys) ? [.. keys.Select(k => Materialize(_items[k]))] : [];
+            var index = _indexers.Find(i => i.Name == indexName).Index
+                ?? throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            return index.TryGetValue(value, out var keys) ? [.. keys.Select(k => Materialize(_items[k].Stored))] : [];
         }
     }
 
@@ -116,8 +115,7 @@ public sealed class IndexedCache
         lock (_lock)
         {
             var old = RemoveLocked(key);
-            _items[key] = Store(obj);
-            IndexLocked(key, obj);
+            AddLocked(key, obj);
             return old;
         }
     }
@@ -156,8 +154,7 @@ public sealed class IndexedCache
             foreach (var (key, obj) in fresh)
             {
                 var old = RemoveLocked(key);
-                _items[key] = Store(obj);
-                IndexLocked(key, obj);
+                AddLocked(key, obj);
                 if (old is null)
                 {
                     added.Add(obj);
@@ -174,16 +171,16 @@ public sealed class IndexedCache
 
     private JsonObject? RemoveLocked(string key)
     {
-        if (!_items.Remove(key, out var stored))
+        if (!_items.Remove(key, out var entry))
         {
             return null;
         }
 
-        var old = Materialize(stored);
-        foreach (var (name, indexer) in _indexers)
+        // The index values were kept with the entry: removing needs no parse of the stored object.
+        for (var i = 0; i < _indexers.Count; i++)
         {
-            var index = _indices[name];
-            foreach (var value in indexer(old))
+            var index = _indexers[i].Index;
+            foreach (var value in entry.IndexValues[i])
             {
                 if (index.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
                 {
@@ -192,22 +189,26 @@ public sealed class IndexedCache
             }
         }
 
-        return old;
+        return Materialize(entry.Stored);
     }
 
-    private void IndexLocked(string key, JsonObject obj)
+    private void AddLocked(string key, JsonObject obj)
     {
-        foreach (var (name, indexer) in _indexers)
+        var values = new string[_indexers.Count][];
+        for (var i = 0; i < _indexers.Count; i++)
         {
-            var index = _indices[name];
-            foreach (var value in indexer(obj))
+            var (_, indexer, index) = _indexers[i];
+            values[i] = Distinct(indexer(obj));
+            foreach (var value in values[i])
             {
                 Add(index, value, key);
             }
         }
+
+        _items[key] = new Entry(_serialized ? JsonSerializer.SerializeToUtf8Bytes(obj) : obj, values);
     }
 
-    private object Store(JsonObject obj) => _serialized ? JsonSerializer.SerializeToUtf8Bytes(obj) : obj;
+    private static string[] Distinct(IEnumerable<string> values) => [.. values.Distinct(StringComparer.Ordinal)];
 
     private static JsonObject Materialize(object stored) =>
         stored as JsonObject ?? (JsonObject)JsonNode.Parse((byte[])stored)!;
@@ -220,5 +221,13 @@ public sealed class IndexedCache
         }
 
         keys.Add(key);
+    }
+
+    /// <summary>A stored object (JsonObject, or its UTF-8 JSON when serialized) and the values each indexer gave it, in indexer order.</summary>
+    private sealed class Entry(object stored, string[][] indexValues)
+    {
+        public object Stored { get; } = stored;
+
+        public string[][] IndexValues { get; set; } = indexValues;
     }
 }

@@ -30,12 +30,15 @@ public sealed partial class DynamicInformer
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _compact = _options.MetadataOnly ? new CompactMetadata(resource) : null;
-        Cache = new IndexedCache(serialized: _options.MetadataOnly);
+        Cache = new IndexedCache(serialized: true);
     }
 
     public ApiResource Resource { get; }
 
-    /// <summary>The objects; for a metadata-only informer each read parses a fresh copy (see <see cref="IndexedCache"/>).</summary>
+    /// <summary>
+    /// The objects, without metadata.managedFields (as kube-controller-manager's informers drop them: no controller
+    /// reads them, and an update without them keeps the stored ones); each read parses a fresh copy (see <see cref="IndexedCache"/>).
+    /// </summary>
     public IndexedCache Cache { get; }
 
     /// <summary>True once the first list has been applied to the cache.</summary>
@@ -104,7 +107,7 @@ public sealed partial class DynamicInformer
     private async Task ListAndWatchAsync(CancellationToken ct)
     {
         var list = await _client.ListAsync(Resource, _options.Namespace, _options.LabelSelector, _options.FieldSelector, ct, _options.MetadataOnly).ConfigureAwait(false);
-        var delta = Cache.Replace(_compact is null ? list.Items : list.Items.Select(_compact.Project));
+        var delta = Cache.Replace(list.Items.Select(Trim));
         lock (_dispatchLock)
         {
             foreach (var obj in delta.Deleted)
@@ -142,11 +145,7 @@ public sealed partial class DynamicInformer
 
     private void Apply(WatchEvent ev)
     {
-        var obj = ev.Object;
-        if (_compact is not null && ev.Kind is WatchEventKind.Added or WatchEventKind.Modified or WatchEventKind.Deleted)
-        {
-            obj = _compact.Project(obj);
-        }
+        var obj = ev.Kind is WatchEventKind.Added or WatchEventKind.Modified or WatchEventKind.Deleted ? Trim(ev.Object) : ev.Object;
 
         switch (ev.Kind)
         {
@@ -177,6 +176,18 @@ public sealed partial class DynamicInformer
         {
             LastSyncResourceVersion = rv;
         }
+    }
+
+    /// <summary>What the cache and the handlers get of a listed or watched object: the metadata projection, or the object without managedFields.</summary>
+    private JsonObject Trim(JsonObject obj)
+    {
+        if (_compact is not null)
+        {
+            return _compact.Project(obj);
+        }
+
+        (obj["metadata"] as JsonObject)?.Remove("managedFields");
+        return obj;
     }
 
     private void Dispatch(WatchEventKind kind, JsonObject? old, JsonObject obj)

@@ -10,9 +10,12 @@ namespace Capstan.Scheduler.Framework;
 /// </summary>
 public sealed class PodInfo
 {
+    // The JsonObject while the pod waits to be scheduled (the queue and plugins read it); once the pod is bound, only
+    // its UTF-8 JSON: the cache holds every bound pod of the cluster, and a parsed tree costs several times its text.
+    private readonly object _source;
+
     private PodInfo(JsonObject obj)
     {
-        Object = obj;
         var spec = obj.Obj("spec");
         var status = obj.Obj("status");
         Key = obj.GetKey();
@@ -54,12 +57,13 @@ public sealed class PodInfo
         HostPorts = ParseHostPorts(spec);
         var scheduled = status?.Items("conditions").Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "PodScheduled");
         ScheduledCondition = scheduled is null ? null : (scheduled.StrOrEmpty("status"), scheduled.StrOrEmpty("reason"), scheduled.StrOrEmpty("message"));
+        _source = IsAssigned ? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(obj) : obj;
     }
 
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    /// <summary>The object as the informer delivered it; shared, never changed.</summary>
-    public JsonObject Object { get; }
+    /// <summary>The object as the informer delivered it (shared, never changed); for a bound pod, a fresh parse of it on each read.</summary>
+    public JsonObject Object => _source as JsonObject ?? (JsonObject)JsonNode.Parse((byte[])_source)!;
 
     public string Key { get; }
 

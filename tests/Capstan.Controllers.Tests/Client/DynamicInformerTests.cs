@@ -57,6 +57,30 @@ public sealed class DynamicInformerTests
     }
 
     [Fact]
+    public async Task RunAsync_ListedAndWatchedObjects_CachedAndHandedOutWithoutManagedFields()
+    {
+        const string fields = ""","managedFields":[{"manager":"kubectl","operation":"Apply","fieldsType":"FieldsV1","fieldsV1":{"f:data":{}}}]""";
+        var api = new FakeApiHandler();
+        api.AddList(List("10", Item("a", "5").Replace("\"resourceVersion\":\"5\"", "\"resourceVersion\":\"5\"" + fields, StringComparison.Ordinal)));
+        api.AddWatch(Event("ADDED", Item("b", "11").Replace("\"resourceVersion\":\"11\"", "\"resourceVersion\":\"11\"" + fields, StringComparison.Ordinal)));
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake.invalid" }, api);
+        var informer = new DynamicInformer(new DynamicClient(client), ConfigMaps, null, NullLogger.Instance);
+        var handed = new ConcurrentQueue<string>();
+        informer.AddEventHandler(new ResourceEventHandler { OnAdd = o => handed.Enqueue(o.ToJsonString()) });
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+
+        await WaitAsync(() => informer.Cache.Count == 2);
+        await cts.CancelAsync();
+        await run;
+
+        Assert.Equal(2, handed.Count);
+        Assert.All(handed, json => Assert.DoesNotContain("managedFields", json, StringComparison.Ordinal));
+        Assert.All(informer.Cache.List(), o => Assert.Null(o["metadata"]!["managedFields"]));
+        Assert.Equal("uid-b", informer.Cache.Get("ns/b")!.GetUid());
+    }
+
+    [Fact]
     public async Task RunAsync_StreamEnds_RewatchesFromLastSeenVersion_WithoutRelist()
     {
         var api = new FakeApiHandler();

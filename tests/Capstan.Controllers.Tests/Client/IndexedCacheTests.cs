@@ -89,4 +89,50 @@ public sealed class IndexedCacheTests
         Assert.Equal(2, cache.ByIndex("byName", "x").Count);
         Assert.Throws<InvalidOperationException>(() => cache.AddIndexer("byName", _ => []));
     }
+
+    [Fact]
+    public void Serialized_Get_RoundTripsExactlyAsAFreshCopy()
+    {
+        var cache = new IndexedCache(serialized: true);
+        var obj = Obj("a", "x", "7", "owner1");
+        obj["data"] = new JsonObject { ["k"] = "v\u00e9\"", ["n"] = 1.5, ["b"] = true, ["z"] = null };
+        cache.Upsert(obj);
+
+        var first = cache.Get("a/x")!;
+        Assert.Equal(obj.ToJsonString(), first.ToJsonString());
+        first["data"]!["k"] = "changed";
+        Assert.Equal(obj.ToJsonString(), cache.Get("a/x")!.ToJsonString());
+    }
+
+    [Fact]
+    public void Serialized_UpsertAndDelete_ReindexAndReturnTheOldObject()
+    {
+        var cache = new IndexedCache(serialized: true);
+        cache.AddIndexer("byName", o => [o["metadata"]!["name"]!.GetValue<string>(), o["metadata"]!["name"]!.GetValue<string>()]);
+        cache.Upsert(Obj("a", "x", "1", "owner1"));
+        var old = cache.Upsert(Obj("a", "x", "2", "owner2"));
+
+        Assert.Equal("1", old!["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Empty(cache.ByIndex(IndexedCache.OwnerUidIndex, "owner1"));
+        Assert.Equal("2", Assert.Single(cache.ByIndex(IndexedCache.OwnerUidIndex, "owner2"))["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Single(cache.ByIndex("byName", "x"));
+
+        var deleted = cache.Delete("a/x");
+        Assert.Equal("2", deleted!["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Empty(cache.ByIndex("byName", "x"));
+        Assert.Empty(cache.ByIndex(IndexedCache.NamespaceIndex, "a"));
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void Serialized_AddIndexer_IndexesStoredObjects()
+    {
+        var cache = new IndexedCache(serialized: true);
+        cache.Upsert(Obj("a", "x"));
+        cache.AddIndexer("byName", o => [o["metadata"]!["name"]!.GetValue<string>()]);
+        cache.Upsert(Obj("b", "x"));
+        Assert.Equal(2, cache.ByIndex("byName", "x").Count);
+        cache.Delete("a/x");
+        Assert.Equal("b", Assert.Single(cache.ByIndex("byName", "x"))["metadata"]!["namespace"]!.GetValue<string>());
+    }
 }
