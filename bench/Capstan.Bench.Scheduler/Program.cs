@@ -77,10 +77,13 @@ root.SetAction(async (parse, ct) =>
         try
         {
             await using var server = await ServerProcess.StartAsync(capstanPath, work, name.Replace(' ', '-') + "-" + nodes, serverArgs, nodes, ct);
+            Console.Error.WriteLine($"server pid {server.ProcessId} ready: {name} on {nodes} nodes");
+            var cpuBefore = server.CpuSeconds();
             var result = await PodWorkload.RunAsync(server.Client, workload, parallel, limit, ct);
+            var cpuPerPod = (server.CpuSeconds() - cpuBefore) * 1000 / Math.Max(1, result.Bound);
             failed |= result.Bound < workload.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  {notes(result, server)}"));
+                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod; {notes(result, server)}"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
