@@ -30,7 +30,8 @@ public static class PodWorkload
 {
     public const string Namespace = "bench";
 
-    public static async Task<WorkloadResult> RunAsync(Kubernetes client, IReadOnlyList<V1Pod> pods, int concurrency, TimeSpan timeout, CancellationToken ct)
+    /// <param name="createOnly">Count a pod once its create is acknowledged (for a server without a scheduler: the API's own floor).</param>
+    public static async Task<WorkloadResult> RunAsync(Kubernetes client, IReadOnlyList<V1Pod> pods, int concurrency, TimeSpan timeout, CancellationToken ct, bool createOnly = false)
     {
         try
         {
@@ -61,7 +62,7 @@ public static class PodWorkload
                     await foreach (var (type, pod) in events.ConfigureAwait(false))
                     {
                         version = pod.Metadata?.ResourceVersion ?? version;
-                        if (type is WatchEventType.Added or WatchEventType.Modified && pod.Spec?.NodeName is { Length: > 0 } node)
+                        if (!createOnly && type is WatchEventType.Added or WatchEventType.Modified && pod.Spec?.NodeName is { Length: > 0 } node)
                         {
                             var now = Stopwatch.GetTimestamp();
                             if (bound.TryAdd(pod.Metadata!.Name, now))
@@ -96,6 +97,11 @@ public static class PodWorkload
                     try
                     {
                         await client.CoreV1.CreateNamespacedPodAsync(pod, Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
+                        if (createOnly && bound.TryAdd(pod.Metadata.Name, Stopwatch.GetTimestamp()) && bound.Count >= pods.Count)
+                        {
+                            allBound.TrySetResult();
+                        }
+
                         break;
                     }
                     catch (Exception ex) when (attempt < 5 && ex is HttpRequestException or k8s.Autorest.HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.InternalServerError })

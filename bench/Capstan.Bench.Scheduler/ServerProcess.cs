@@ -107,6 +107,20 @@ public sealed class ServerProcess : IAsyncDisposable
         return double.NaN;
     }
 
+    /// <summary>CPU seconds (user + system) the server has used so far, from /proc/&lt;pid&gt;/stat.</summary>
+    public double CpuSeconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+
+        // Fields 14 and 15 (utime, stime) in clock ticks; after the command name they are the 12th and 13th.
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0;
+    }
+
+    /// <summary>The server's process id, for profilers.</summary>
+    public int ProcessId => _process.Id;
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -48,6 +48,7 @@ public sealed record FieldSchema(string JsonName, Type ClrType, FieldShape Shape
 public sealed class ModelSchema
 {
     private static readonly ConcurrentDictionary<Type, ModelSchema> Cache = new();
+    private static readonly ConcurrentDictionary<Type, bool> ModelTypes = new();
 
     private ModelSchema(Type type)
     {
@@ -78,8 +79,10 @@ public sealed class ModelSchema
     public static ModelSchema For(Type type) => Cache.GetOrAdd(type, t => new ModelSchema(t));
 
     /// <summary>True for generated Kubernetes model classes (namespace k8s.Models), which have their own schema.</summary>
-    public static bool IsModel(Type type) =>
-        type.IsClass && type.Namespace == "k8s.Models" && type.GetProperties().Any(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null);
+    /// <remarks>Cached: every walk of an object asks it per field (<see cref="FieldSchema.Nested"/>), and the reflection
+    /// behind it (property arrays, attribute instances) was a few percent of the API server's CPU under load.</remarks>
+    public static bool IsModel(Type type) => ModelTypes.GetOrAdd(type, static t =>
+        t.IsClass && t.Namespace == "k8s.Models" && t.GetProperties().Any(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null));
 
     private static (FieldShape Shape, Type? Element) Classify(Type t)
     {
