@@ -10,7 +10,7 @@ public sealed partial class FakeNodePool
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "renewing the lease of simulated node {Node} failed")]
     private partial void LogLeaseFailed(Exception ex, string node);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "the simulated nodes' pod watch failed; listing again")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "a watch of the simulated nodes (pods or nodes) failed; listing again")]
     private partial void LogWatchFailed(Exception ex);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "writing pod {Pod} of a simulated node failed; retrying")]
@@ -18,4 +18,7 @@ public sealed partial class FakeNodePool
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "{Action} pod {Pod} on a simulated node")]
     private partial void LogQueued(string action, string pod);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "posting the status of simulated node {Node} again failed")]
+    private partial void LogStatusFailed(Exception ex, string node);
 }

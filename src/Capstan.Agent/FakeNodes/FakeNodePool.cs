@@ -20,6 +20,7 @@ namespace Capstan.Agent.FakeNodes;
 public sealed partial class FakeNodePool : IAsyncDisposable
 {
     private static readonly ApiResource Pods = new("", "v1", "pods", "Pod", true, ["list", "watch"]);
+    private static readonly ApiResource Nodes = new("", "v1", "nodes", "Node", false, ["list", "watch"]);
     private static readonly TimeSpan LeaseTick = TimeSpan.FromMilliseconds(100);
 
     private readonly IKubernetes _client;
@@ -31,6 +32,8 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     private readonly V1Lease?[] _leases;
     private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
     private readonly Channel<PodWork> _work = Channel.CreateUnbounded<PodWork>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly ConcurrentDictionary<int, byte> _statusPending = new();
+    private readonly Channel<int> _statusWork = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private Task _loops = Task.CompletedTask;
     private long _podIps;
@@ -82,7 +85,14 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     {
         var ct = _stop.Token;
         var workers = Enumerable.Range(0, _options.WriteConcurrency).Select(_ => Task.Run(() => WorkAsync(ct), CancellationToken.None));
-        _loops = Task.WhenAll([Task.Run(() => WatchPodsAsync(ct), CancellationToken.None), Task.Run(() => RenewLeasesAsync(ct), CancellationToken.None), .. workers]);
+        _loops = Task.WhenAll(
+        [
+            Task.Run(() => WatchAsync(Pods, pod => OnPod(pod, deleted: false), ct), CancellationToken.None),
+            Task.Run(() => WatchAsync(Nodes, OnNode, ct), CancellationToken.None),
+            Task.Run(() => PostStatusesAsync(ct), CancellationToken.None),
+            Task.Run(() => RenewLeasesAsync(ct), CancellationToken.None),
+            .. workers,
+        ]);
         LogStarted(_options.Count, _options.NamePrefix, _options.EffectiveLeaseRenewInterval.TotalSeconds);
     }
 
@@ -113,9 +123,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
         }
 
         _nodeUids[index] = node.Metadata.Uid ?? "";
-        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
-        var status = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(FakeNodeObjects.Status(_options, index, now))) };
-        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch(status.ToJsonString(), V1Patch.PatchType.MergePatch), name, cancellationToken: ct).ConfigureAwait(false);
+        await PostStatusAsync(index, ct).ConfigureAwait(false);
         await RenewLeaseAsync(index, ct).ConfigureAwait(false);
     }
 
@@ -198,23 +206,23 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     }
 
     // List, then watch from the list's version; a broken or expired watch lists again.
-    private async Task WatchPodsAsync(CancellationToken ct)
+    private async Task WatchAsync(ApiResource resource, Action<JsonObject> onObject, CancellationToken ct)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                var list = await _dynamic.ListAsync(Pods, null, null, null, ct).ConfigureAwait(false);
-                foreach (var pod in list.Items)
+                var list = await _dynamic.ListAsync(resource, null, null, null, ct).ConfigureAwait(false);
+                foreach (var item in list.Items)
                 {
-                    OnPod(pod, deleted: false);
+                    onObject(item);
                 }
 
                 var version = list.ResourceVersion;
                 while (!ct.IsCancellationRequested)
                 {
-                    await foreach (var ev in _dynamic.WatchAsync(Pods, null, version, 300, null, null, ct).ConfigureAwait(false))
+                    await foreach (var ev in _dynamic.WatchAsync(resource, null, version, 300, null, null, ct).ConfigureAwait(false))
                     {
                         if (ev.Kind == WatchEventKind.Error)
                         {
@@ -224,7 +232,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
                         version = ev.Object.GetResourceVersion() is { Length: > 0 } rv ? rv : version;
                         if (ev.Kind is WatchEventKind.Added or WatchEventKind.Modified)
                         {
-                            OnPod(ev.Object, deleted: false);
+                            onObject(ev.Object);
                         }
                     }
                 }
@@ -246,6 +254,54 @@ public sealed partial class FakeNodePool : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Like a kubelet, which posts its node's status again whenever what the API shows differs from what it would post:
+    /// a node the node lifecycle controller marked Unknown (its first status or lease came late, under load) gets its
+    /// Ready status again instead of staying NotReady for good.
+    /// </summary>
+    private void OnNode(JsonObject node)
+    {
+        if (!_index.TryGetValue(node.GetName(), out var index))
+        {
+            return;
+        }
+
+        var ready = (node["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == "Ready");
+        if (ready?["status"]?.GetValue<string>() is "Unknown" or "False" && _statusPending.TryAdd(index, 0))
+        {
+            _statusWork.Writer.TryWrite(index);
+        }
+    }
+
+    private async Task PostStatusesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var index in _statusWork.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                _statusPending.TryRemove(index, out _);
+                try
+                {
+                    await PostStatusAsync(index, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is HttpOperationException or HttpRequestException)
+                {
+                    LogStatusFailed(ex, _options.NodeName(index));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task PostStatusAsync(int index, CancellationToken ct)
+    {
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var status = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(FakeNodeObjects.Status(_options, index, now))) };
+        await _client.CoreV1.PatchNodeStatusAsync(new V1Patch(status.ToJsonString(), V1Patch.PatchType.MergePatch), _options.NodeName(index), cancellationToken: ct).ConfigureAwait(false);
     }
 
     private void OnPod(JsonObject pod, bool deleted)

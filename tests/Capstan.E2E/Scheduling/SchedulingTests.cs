@@ -337,4 +337,25 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
             await Kubectl.RunAsync("delete", "pv", $"{ns}-pv1", $"{ns}-pv2", "--ignore-not-found", "--wait=false");
         }
     }
+
+    [Fact]
+    public async Task SimulatedNodeMarkedUnknown_PostsReadyAgain()
+    {
+        // What the node lifecycle controller does to a node whose first heartbeat came late: the pool, like a kubelet,
+        // posts its status again instead of leaving it NotReady (and tainted unreachable) for good.
+        var node = $"fake-node-{FakeNodeCluster.Nodes - 1}";
+        var unknown = """{"status":{"conditions":[{"type":"Ready","status":"Unknown","reason":"NodeStatusUnknown","message":"Kubelet stopped posting node status."}]}}""";
+        (await Kubectl.RunAsync("patch", "node", node, "--subresource=status", "--type=merge", "-p", unknown)).EnsureSuccess();
+
+        var deadline = DateTime.UtcNow + Within;
+        string state;
+        do
+        {
+            await Task.Delay(300);
+            state = (await Kubectl.RunAsync("get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}/{.spec.taints}")).EnsureSuccess().Stdout.Trim();
+        }
+        while (state != "True/" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("True/", state);
+    }
 }
