@@ -81,9 +81,9 @@ internal sealed partial class Scheduler : IDisposable
     internal void ScheduleOne(QueuedPod queued, CancellationToken ct)
     {
         var pod = queued.Pod;
-        if (Cache.NodeOf(pod.Uid) is not null)
+        if (Cache.IsAssumed(pod.Uid))
         {
-            // Already decided (its binding is in flight) or already bound: a stale queue entry that raced the informer.
+            // Already decided; its binding is in flight and the informer will show it bound.
             Queue.Done(queued);
             return;
         }
