@@ -99,11 +99,8 @@ internal sealed class NodeVolumeLimits(IndexedCache csiNodes, IndexedCache claim
 
         foreach (var (_, volume) in spec.Items("volumes"))
         {
-            var claimName = volume["persistentVolumeClaim"] is JsonObject pvc ? pvc.StrOrEmpty("claimName")
-                : volume["ephemeral"] is JsonObject ? $"{pod.Name}-{volume.StrOrEmpty("name")}"
-                : "";
             // Missing claims are VolumeBinding's to report; a pod already on the node with one attaches nothing.
-            if (claimName.Length == 0 || claims.Get($"{pod.Namespace}/{claimName}") is not { } claim)
+            if (VolumeBinding.ClaimName(pod.Name, volume) is not { Length: > 0 } claimName || claims.Get($"{pod.Namespace}/{claimName}") is not { } claim)
             {
                 continue;
             }

@@ -33,16 +33,7 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
 
         foreach (var (_, volume) in spec.Items("volumes"))
         {
-            string claimName;
-            if (volume["persistentVolumeClaim"] is JsonObject pvc)
-            {
-                claimName = pvc.StrOrEmpty("claimName");
-            }
-            else if (volume["ephemeral"] is JsonObject)
-            {
-                claimName = $"{pod.Name}-{volume.StrOrEmpty("name")}";
-            }
-            else
+            if (ClaimName(pod.Name, volume) is not { } claimName)
             {
                 continue;
             }
@@ -147,9 +138,7 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
 
             foreach (var (_, volume) in (other["spec"] as JsonObject ?? new JsonObject()).Items("volumes"))
             {
-                var name = volume["persistentVolumeClaim"]?["claimName"]?.ToString()
-                    ?? (volume["ephemeral"] is JsonObject ? $"{other.GetName()}-{volume.StrOrEmpty("name")}" : null);
-                if (name == claimName)
+                if (ClaimName(other.GetName(), volume) == claimName)
                 {
                     return true;
                 }
@@ -158,6 +147,12 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
 
         return false;
     }
+
+    /// <summary>The claim a pod volume uses: its persistentVolumeClaim, or a generic ephemeral volume's "&lt;pod&gt;-&lt;volume&gt;"; null for other volumes.</summary>
+    internal static string? ClaimName(string podName, JsonObject volume) =>
+        volume["persistentVolumeClaim"] is JsonObject pvc ? pvc.StrOrEmpty("claimName")
+        : volume["ephemeral"] is JsonObject ? $"{podName}-{volume.StrOrEmpty("name")}"
+        : null;
 
     private static bool Allows(JsonObject pv, NodeInfo node)
     {
