@@ -51,30 +51,48 @@ public static class PodWorkload
         var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watch = Task.Run(async () =>
         {
-            var list = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
-            var version = list.Metadata.ResourceVersion;
-            watching.TrySetResult();
+            var version = "";
+            var relists = 0;
             while (!stop.IsCancellationRequested)
             {
                 try
                 {
+                    if (version.Length == 0)
+                    {
+                        // A watch that fell behind the server's event window cannot resume from its last version (410 Gone):
+                        // list again, as an informer does, or every binding after that point would go unseen.
+                        var list = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
+                        foreach (var pod in list.Items)
+                        {
+                            Observe(pod);
+                        }
+
+                        version = list.Metadata.ResourceVersion;
+                        if (watching.TrySetResult() is false)
+                        {
+                            Console.Error.WriteLine($"  bench watch expired; relisted ({++relists}), {bound.Count} bound so far");
+                        }
+                    }
+
                     var events = client.CoreV1.WatchListNamespacedPodAsync(Namespace, allowWatchBookmarks: true, resourceVersion: version, timeoutSeconds: 600, cancellationToken: stop.Token);
                     await foreach (var (type, pod) in events.ConfigureAwait(false))
                     {
-                        version = pod.Metadata?.ResourceVersion ?? version;
-                        if (!createOnly && type is WatchEventType.Added or WatchEventType.Modified && pod.Spec?.NodeName is { Length: > 0 } node)
+                        if (type == WatchEventType.Error)
                         {
-                            var now = Stopwatch.GetTimestamp();
-                            if (bound.TryAdd(pod.Metadata!.Name, now))
-                            {
-                                nodeOf[pod.Metadata.Name] = node;
-                                if (bound.Count >= pods.Count)
-                                {
-                                    allBound.TrySetResult();
-                                }
-                            }
+                            version = "";
+                            break;
+                        }
+
+                        version = pod.Metadata?.ResourceVersion ?? version;
+                        if (type is WatchEventType.Added or WatchEventType.Modified)
+                        {
+                            Observe(pod);
                         }
                     }
+                }
+                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Gone)
+                {
+                    version = "";
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException && !stop.IsCancellationRequested)
                 {
@@ -82,6 +100,19 @@ public static class PodWorkload
                 }
             }
         }, CancellationToken.None);
+
+        void Observe(V1Pod pod)
+        {
+            if (!createOnly && pod.Spec?.NodeName is { Length: > 0 } node && bound.TryAdd(pod.Metadata!.Name, Stopwatch.GetTimestamp()))
+            {
+                nodeOf[pod.Metadata.Name] = node;
+                if (bound.Count >= pods.Count)
+                {
+                    allBound.TrySetResult();
+                }
+            }
+        }
+
         await watching.Task.WaitAsync(stop.Token).ConfigureAwait(false);
 
         var started = Stopwatch.GetTimestamp();
