@@ -45,7 +45,7 @@ public sealed class WatchCache : IAsyncDisposable
             var cache = Route(kv.Key);
             if (cache is not null)
             {
-                cache.Load(ObjectCodec.ToCached(kv.Key, ObjectCodec.Decode(kv.Value, kv.ModRevision), kv.ModRevision));
+                cache.Load(ObjectCodec.ToCached(kv.Key, kv.Value, kv.ModRevision));
             }
         }
 
@@ -159,15 +159,13 @@ public sealed class WatchCache : IAsyncDisposable
                 {
                     if (ev.Previous is not null)
                     {
-                        var last = ObjectCodec.Decode(ev.Previous.Value, ev.Revision);
-                        cache.Apply(new CacheEvent(CacheEventType.Deleted, ObjectCodec.ToCached(ev.Current.Key, last, ev.Revision), ev.Revision));
+                        cache.Apply(new CacheEvent(CacheEventType.Deleted, ObjectCodec.ToCached(ev.Current.Key, ev.Previous.Value, ev.Revision), ev.Revision));
                     }
                 }
                 else
                 {
-                    var obj = ObjectCodec.Decode(ev.Current.Value, ev.Revision);
                     var type = ev.IsCreate ? CacheEventType.Added : CacheEventType.Modified;
-                    cache.Apply(new CacheEvent(type, ObjectCodec.ToCached(ev.Current.Key, obj, ev.Revision), ev.Revision));
+                    cache.Apply(new CacheEvent(type, ObjectCodec.ToCached(ev.Current.Key, ev.Current.Value, ev.Revision), ev.Revision));
                 }
             }
             catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException)
