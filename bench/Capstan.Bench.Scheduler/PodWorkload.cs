@@ -64,7 +64,7 @@ public static class PodWorkload
                         var list = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
                         foreach (var pod in list.Items)
                         {
-                            Observe(pod);
+                            Observe(pod.Metadata.Name, pod.Spec?.NodeName);
                         }
 
                         version = list.Metadata.ResourceVersion;
@@ -74,25 +74,10 @@ public static class PodWorkload
                         }
                     }
 
-                    var events = client.CoreV1.WatchListNamespacedPodAsync(Namespace, allowWatchBookmarks: true, resourceVersion: version, timeoutSeconds: 600, cancellationToken: stop.Token);
-                    await foreach (var (type, pod) in events.ConfigureAwait(false))
+                    if (!await WatchAsync(client, version, v => version = v, (name, node) => Observe(name, node), stop.Token).ConfigureAwait(false))
                     {
-                        if (type == WatchEventType.Error)
-                        {
-                            version = "";
-                            break;
-                        }
-
-                        version = pod.Metadata?.ResourceVersion ?? version;
-                        if (type is WatchEventType.Added or WatchEventType.Modified)
-                        {
-                            Observe(pod);
-                        }
+                        version = "";
                     }
-                }
-                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Gone)
-                {
-                    version = "";
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException && !stop.IsCancellationRequested)
                 {
@@ -101,11 +86,11 @@ public static class PodWorkload
             }
         }, CancellationToken.None);
 
-        void Observe(V1Pod pod)
+        void Observe(string name, string? node)
         {
-            if (!createOnly && pod.Spec?.NodeName is { Length: > 0 } node && bound.TryAdd(pod.Metadata!.Name, Stopwatch.GetTimestamp()))
+            if (!createOnly && node is { Length: > 0 } && bound.TryAdd(name, Stopwatch.GetTimestamp()))
             {
-                nodeOf[pod.Metadata.Name] = node;
+                nodeOf[name] = node;
                 if (bound.Count >= pods.Count)
                 {
                     allBound.TrySetResult();
@@ -166,5 +151,52 @@ public static class PodWorkload
         var latencies = bound.Where(b => created.ContainsKey(b.Key))
             .Select(b => Stopwatch.GetElapsedTime(created[b.Key], b.Value).TotalMilliseconds).ToList();
         return new WorkloadResult(created.Count, bound.Count, Stopwatch.GetElapsedTime(started, last), latencies, nodeOf);
+    }
+
+    /// <summary>
+    /// One watch of the namespace's pods, read as raw lines with only name, nodeName and resourceVersion picked out: the
+    /// typed client's full deserialisation of every event cost this process enough CPU (on the cores the server shares)
+    /// to fall behind the server's event window. False when the watch expired (410 Gone, or an ERROR event).
+    /// </summary>
+    private static async Task<bool> WatchAsync(Kubernetes client, string version, Action<string> advance, Action<string, string?> observe, CancellationToken ct)
+    {
+        var url = new Uri(client.BaseUri, $"api/v1/namespaces/{Namespace}/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={version}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.Gone)
+        {
+            return false;
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            var type = doc.RootElement.GetProperty("type").GetString();
+            var obj = doc.RootElement.GetProperty("object");
+            if (type == "ERROR")
+            {
+                return false;
+            }
+
+            var metadata = obj.GetProperty("metadata");
+            if (metadata.TryGetProperty("resourceVersion", out var rv) && rv.GetString() is { Length: > 0 } v)
+            {
+                advance(v);
+            }
+
+            if (type is "ADDED" or "MODIFIED" && obj.TryGetProperty("spec", out var spec) && spec.TryGetProperty("nodeName", out var node))
+            {
+                observe(metadata.GetProperty("name").GetString()!, node.GetString());
+            }
+        }
+
+        return true;
     }
 }
