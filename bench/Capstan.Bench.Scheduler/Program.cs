@@ -3,6 +3,12 @@ using System.Globalization;
 using Capstan.Bench.Scheduler;
 using k8s.Models;
 
+if (args is [EchoApiServer.Flag, var echoPort])
+{
+    await EchoApiServer.ServeAsync(int.Parse(echoPort, CultureInfo.InvariantCulture));
+    return 0;
+}
+
 var capstan = new Option<string?>("--capstan") { Description = "capstan apphost or capstan.dll (default: src/Capstan/bin/Release/net10.0/capstan of this checkout)" };
 var podCount = new Option<int>("--pods") { Description = "pods per throughput run", DefaultValueFactory = _ => 10000 };
 var nodeCounts = new Option<string>("--nodes") { Description = "simulated node counts of the plain runs, comma-separated", DefaultValueFactory = _ => "1000,5000" };
@@ -10,7 +16,7 @@ var constrainedNodes = new Option<int>("--constrained-nodes") { Description = "s
 var packPods = new Option<int>("--pack-pods") { Description = "pods of the packing run", DefaultValueFactory = _ => 5000 };
 var concurrency = new Option<int>("--concurrency") { Description = "concurrent pod creations", DefaultValueFactory = _ => 64 };
 var timeout = new Option<double>("--timeout") { Description = "seconds each run may take", DefaultValueFactory = _ => 300 };
-var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, create (no scheduler: the API floor), anti, spread, pack (default all but create)", AllowMultipleArgumentsPerToken = true };
+var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, create (no scheduler: the API floor), transport (creates against an HTTPS echo server: the floor of the creates alone), anti, spread, pack (default all but create)", AllowMultipleArgumentsPerToken = true };
 var workDir = new Option<string?>("--work-dir") { Description = "data dirs and server logs (default: a new folder under /tmp)" };
 
 var root = new RootCommand("Scheduler benchmark: pods/s from creation to stored binding on simulated nodes, latency, packing, server RSS.")
@@ -83,13 +89,15 @@ root.SetAction(async (parse, ct) =>
             await Task.Delay(TimeSpan.FromSeconds(10), ct);
             var idlePerSecond = (server.CpuSeconds() - idleStart) / 10;
             var cpuBefore = server.CpuSeconds();
+            var benchBefore = BenchCpuSeconds();
             var result = await PodWorkload.RunAsync(server.Client, workload, parallel, limit, ct, createOnly);
             var cpuTotal = server.CpuSeconds() - cpuBefore;
+            var benchPerPod = (BenchCpuSeconds() - benchBefore) * 1000 / Math.Max(1, result.Bound);
             var cpuPerPod = cpuTotal * 1000 / Math.Max(1, result.Bound);
             var netPerPod = (cpuTotal - idlePerSecond * result.Elapsed.TotalSeconds) * 1000 / Math.Max(1, result.Bound);
             failed |= result.Bound < workload.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core); {notes(result, server)}"));
+                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; {notes(result, server)}"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -112,6 +120,30 @@ root.SetAction(async (parse, ct) =>
         foreach (var nodes in parse.GetValue(nodeCounts)!.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)))
         {
             await RunAsync("create only (--disable-scheduler)", nodes, ["--disable-scheduler"], Workloads.Plain(pods), (_, server) => "pods/s of acknowledged creates; latency create-sent to create-acknowledged", createOnly: true);
+        }
+    }
+
+    if (runs.Contains("transport"))
+    {
+        // The floor under every end-to-end run: the same creates with the same client, answered by a server that only echoes.
+        var (echo, client) = await EchoApiServer.StartAsync(ct);
+        try
+        {
+            var echoBefore = ServerProcess.CpuSecondsOf(echo.Id);
+            var benchBefore = BenchCpuSeconds();
+            var result = await PodWorkload.RunAsync(client, Workloads.Plain(pods), parallel, limit, ct, createOnly: true);
+            var echoPerPod = (ServerProcess.CpuSecondsOf(echo.Id) - echoBefore) * 1000 / Math.Max(1, result.Bound);
+            var benchPerPod = (BenchCpuSeconds() - benchBefore) * 1000 / Math.Max(1, result.Bound);
+            failed |= result.Bound < pods;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{"creates against an HTTPS echo",-34} {0,6} {pods,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  echo server CPU {echoPerPod:F2} ms/create, bench client {benchPerPod:F2} ms/create: {Environment.ProcessorCount} cores allow at most {Environment.ProcessorCount * 1000 / (echoPerPod + benchPerPod):F0} creates/s"));
+        }
+        finally
+        {
+            client.Dispose();
+            echo.Kill();
+            await echo.WaitForExitAsync(CancellationToken.None);
+            echo.Dispose();
         }
     }
 
@@ -147,6 +179,8 @@ root.SetAction(async (parse, ct) =>
 });
 
 return await root.Parse(args).InvokeAsync();
+
+static double BenchCpuSeconds() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
 static string? Checkout()
 {

@@ -108,9 +108,12 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>CPU seconds (user + system) the server has used so far, from /proc/&lt;pid&gt;/stat.</summary>
-    public double CpuSeconds()
+    public double CpuSeconds() => CpuSecondsOf(_process.Id);
+
+    /// <summary>CPU seconds (user + system) process <paramref name="pid"/> has used so far.</summary>
+    public static double CpuSecondsOf(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
 
         // Fields 14 and 15 (utime, stime) in clock ticks; after the command name they are the 12th and 13th.
@@ -121,7 +124,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The server's process id, for profilers.</summary>
     public int ProcessId => _process.Id;
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
