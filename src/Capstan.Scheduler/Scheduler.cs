@@ -48,6 +48,9 @@ internal sealed partial class Scheduler : IDisposable
 
     public SchedulingQueue Queue { get; }
 
+    /// <summary>Pods waiting for the room their preemption made.</summary>
+    public NominatedPods Nominated { get; } = new();
+
     /// <summary>The cluster's PodDisruptionBudgets, which preemption tries not to violate (none unless the service sets it).</summary>
     public Func<IReadOnlyList<DisruptionBudget>> DisruptionBudgets { get; set; } = () => [];
 
@@ -96,7 +99,7 @@ internal sealed partial class Scheduler : IDisposable
 
         var result = Cache.WithNodes(nodes =>
         {
-            var r = framework.Schedule(pod, nodes, _namespaceLookup);
+            var r = framework.Schedule(pod, nodes, _namespaceLookup, Nominated);
             if (r.Node is { } node)
             {
                 Cache.Assume(pod, node.Name);
@@ -128,11 +131,14 @@ internal sealed partial class Scheduler : IDisposable
 
         var budgets = DisruptionBudgets();
         var candidate = Cache.WithNodes(nodes =>
-            Preemption.FindCandidate(pod, error, nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), framework.RunFilters, budgets));
+            Preemption.FindCandidate(pod, error, nodes.ToDictionary(n => n.Name, StringComparer.Ordinal), (p, n) => framework.RunFilters(p, n, Nominated), budgets));
         if (candidate is not { } chosen)
         {
             return;
         }
+
+        // Counted from now on, before the status write lands, so no lower-priority decision takes the room meanwhile.
+        Nominated.Add(pod, chosen.Node.Name);
 
         _preempting[pod.Uid] = chosen.Node.Name;
         _ = PreemptAsync(pod, chosen.Node.Name, chosen.Victims, ct);
@@ -197,6 +203,7 @@ internal sealed partial class Scheduler : IDisposable
             }
 
             Queue.Done(queued);
+            Nominated.Remove(pod.Uid);
             _recorder.Forget(pod.Uid);
             if (_options.RecordScheduledEvents)
             {
@@ -228,6 +235,7 @@ internal sealed partial class Scheduler : IDisposable
     {
         var uid = obj.GetUid();
         Queue.Delete(obj.GetKey());
+        Nominated.Remove(uid);
         _recorder.Forget(uid);
         if (Cache.RemovePod(uid))
         {
@@ -240,6 +248,7 @@ internal sealed partial class Scheduler : IDisposable
         if (pod.IsAssigned)
         {
             Queue.Delete(pod.Key);
+            Nominated.Remove(pod.Uid);
             if (Cache.AddOrUpdatePod(pod))
             {
                 Queue.MoveAllToActiveOrBackoff();
@@ -262,8 +271,11 @@ internal sealed partial class Scheduler : IDisposable
         if (!_frameworks.ContainsKey(pod.SchedulerName) || pod.IsDeleting || pod.IsTerminated)
         {
             Queue.Delete(pod.Key);
+            Nominated.Remove(pod.Uid);
             return;
         }
+
+        Nominated.Update(pod, pod.NominatedNodeName);
 
         if (pod.IsSchedulingGated)
         {

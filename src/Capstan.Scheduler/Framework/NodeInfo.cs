@@ -143,6 +143,18 @@ public sealed class NodeInfo
         return copy;
     }
 
+    /// <summary>A copy with the given pods added (pods nominated to this node that a decision must leave room for).</summary>
+    public NodeInfo With(IEnumerable<PodInfo> pods)
+    {
+        var copy = Without([]);
+        foreach (var pod in pods)
+        {
+            copy.AddPod(pod);
+        }
+
+        return copy;
+    }
+
     /// <summary>A test and diagnostics aid: a NodeInfo built from a Node object.</summary>
     public static NodeInfo FromNode(JsonObject node)
     {

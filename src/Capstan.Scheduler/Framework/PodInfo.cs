@@ -25,6 +25,7 @@ public sealed class PodInfo
         SchedulerName = spec?.StrOrEmpty("schedulerName") ?? "";
         NodeName = spec?.StrOrEmpty("nodeName") ?? "";
         Phase = status?.StrOrEmpty("phase") ?? "";
+        NominatedNodeName = status?.StrOrEmpty("nominatedNodeName") ?? "";
         IsDeleting = obj.IsBeingDeleted();
         Priority = (int)(spec?.Long("priority") ?? 0);
         PreemptionPolicy = spec?.Str("preemptionPolicy") is { Length: > 0 } policy ? policy : "PreemptLowerPriority";
@@ -78,6 +79,9 @@ public sealed class PodInfo
     public string NodeName { get; }
 
     public string Phase { get; }
+
+    /// <summary>status.nominatedNodeName: the node preemption made room on, while the pod waits for it.</summary>
+    public string NominatedNodeName { get; }
 
     public bool IsDeleting { get; }
 

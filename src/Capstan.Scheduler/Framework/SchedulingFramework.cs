@@ -107,9 +107,33 @@ public sealed class SchedulingFramework
         return FilterStatus.Success;
     }
 
-    /// <summary>Chooses a node among <paramref name="nodes"/> (all known Node objects), or explains why none fits.</summary>
-    public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null)
+    /// <summary>
+    /// The filters with the pods nominated to the node at <paramref name="pod"/>'s priority or above counted as if bound
+    /// there; a node passes only if it also passes without them (kube-scheduler's two passes: a nominated pod may be what
+    /// makes an affinity term hold, and it is not there yet).
+    /// </summary>
+    public FilterStatus RunFilters(PodInfo pod, NodeInfo node, Queue.NominatedPods? nominated)
     {
+        if (nominated is { IsEmpty: false } && nominated.Ahead(pod, node.Name) is { Count: > 0 } ahead)
+        {
+            var status = RunFilters(pod, node.With(ahead));
+            if (!status.IsSuccess)
+            {
+                return status;
+            }
+        }
+
+        return RunFilters(pod, node);
+    }
+
+    /// <summary>Chooses a node among <paramref name="nodes"/> (all known Node objects), or explains why none fits.</summary>
+    public ScheduleResult Schedule(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Func<string, IReadOnlyDictionary<string, string>?>? namespaceLabels = null, Queue.NominatedPods? nominated = null)
+    {
+        if (nominated is { IsEmpty: true })
+        {
+            nominated = null;
+        }
+
         if (nodes.Count == 0)
         {
             return new ScheduleResult(null, new FitError(0, new Dictionary<string, FilterStatus>()));
@@ -138,7 +162,7 @@ public sealed class SchedulingFramework
         for (; processed < nodes.Count && feasible.Count < wanted; processed++)
         {
             var node = nodes[(start + processed) % nodes.Count];
-            var status = RunFilters(pod, node);
+            var status = nominated is null ? RunFilters(pod, node) : RunFilters(pod, node, nominated);
             if (status.IsSuccess)
             {
                 feasible.Add(node);
@@ -155,12 +179,12 @@ public sealed class SchedulingFramework
             for (var i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[(start + i) % nodes.Count];
-                failures[node.Name] = RunFilters(pod, node);
+                failures[node.Name] = RunFilters(pod, node, nominated);
             }
 
             var error = new FitError(nodes.Count, failures);
             var byName = nodes.ToDictionary(n => n.Name, StringComparer.Ordinal);
-            return new ScheduleResult(null, error.WithPostFilterMessage(Preemption.Explain(pod, error, byName, RunFilters)));
+            return new ScheduleResult(null, error.WithPostFilterMessage(Preemption.Explain(pod, error, byName, (p, n) => RunFilters(p, n, nominated))));
         }
 
         return new ScheduleResult(feasible.Count == 1 ? feasible[0] : SelectHost(pod, feasible), null);

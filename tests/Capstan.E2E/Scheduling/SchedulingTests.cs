@@ -277,6 +277,62 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
     }
 
     [Fact]
+    public async Task Preemption_TheVictimsReplacement_DoesNotTakeTheRoomMadeForThePreemptor()
+    {
+        // Six 3.5-CPU fillers of a Deployment, one per 4-CPU node. The urgent pod evicts one; the ReplicaSet at once makes a
+        // replacement, which must not take the freed room: the urgent pod is nominated there, and the replacement stays
+        // Pending (as with kube-scheduler), instead of the urgent pod waiting forever.
+        var className = "urgent-" + Guid.NewGuid().ToString("N")[..6];
+        (await Kubectl.RunAsync("create", "priorityclass", className, "--value=1000")).EnsureSuccess();
+        var ns = await Server.CreateNamespaceAsync("nominate");
+        try
+        {
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile($$"""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: filler
+                spec:
+                  replicas: {{FakeNodeCluster.Nodes}}
+                  selector:
+                    matchLabels: {app: filler}
+                  template:
+                    metadata:
+                      labels: {app: filler}
+                    spec:
+                      terminationGracePeriodSeconds: 0
+                      containers:
+                      - name: c
+                        image: registry.k8s.io/pause:3.10
+                        resources:
+                          requests: {cpu: 3500m, memory: 100Mi}
+                """))).EnsureSuccess();
+            await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
+
+            var deadline = DateTime.UtcNow + Within;
+            Dictionary<string, string> placement;
+            do
+            {
+                await Task.Delay(500);
+                placement = await WaitForPlacementAsync(ns, 0);
+            }
+            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline);
+
+            Assert.NotEqual("", placement["urgent-0"]);
+            var fillers = placement.Where(p => p.Key.StartsWith("filler-", StringComparison.Ordinal)).ToList();
+            Assert.Equal(FakeNodeCluster.Nodes, fillers.Count);
+            Assert.Equal(FakeNodeCluster.Nodes - 1, fillers.Count(p => p.Value.Length > 0));
+        }
+        finally
+        {
+            await Kubectl.RunAsync("delete", "deployment", "filler", "-n", ns, "--wait=true");
+            await CleanUpAsync(ns);
+            await Kubectl.RunAsync("delete", "priorityclass", className);
+        }
+    }
+
+    [Fact]
     public async Task CsiVolumeLimit_KeepsASecondVolumeOffAFullNode()
     {
         // fake-node-0's CSINode allows one volume of the driver: the pod with the second claim stays pending there.
