@@ -64,6 +64,7 @@ public static class KindStrategies
             new Events.EventStrategy(),
             new PodDisruptionBudgetStrategy(),
             new PriorityClassStrategy(),
+            new Node.RuntimeClassStrategy(),
             new Certificates.CertificateSigningRequestStrategy(),
             new Rollouts.CanaryStrategy(),
         ];

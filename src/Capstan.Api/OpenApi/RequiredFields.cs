@@ -139,6 +139,7 @@ public static class RequiredFields
         ["V1CSINodeSpec"] = ["drivers"],
         ["V1CSINodeDriver"] = ["name", "nodeID"],
         ["V1PriorityClass"] = ["value"],
+        ["V1RuntimeClass"] = ["handler"],
         ["Eventsv1Event"] = ["eventTime"],
         ["Eventsv1EventSeries"] = ["count", "lastObservedTime"],
         ["V1SubjectAccessReview"] = ["spec"],

@@ -127,6 +127,9 @@ public sealed class ResourceRegistry
         // scheduling.k8s.io/v1
         yield return R("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), ["pc"]);
 
+        // node.k8s.io/v1
+        yield return R("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false, typeof(V1RuntimeClass));
+
         // rollouts.capstan.io/v1alpha1: Capstan's own progressive canary (Kinds/Rollouts)
         yield return R("rollouts.capstan.io", "v1alpha1", "Canary", "canaries", true, typeof(V1alpha1Canary), ["can"], all, status);
 

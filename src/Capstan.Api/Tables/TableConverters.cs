@@ -51,6 +51,7 @@ public static class TableConverters
         yield return new RoleBindingTableConverter("ClusterRoleBinding");
         yield return new PodDisruptionBudgetTableConverter();
         yield return new PriorityClassTableConverter();
+        yield return new RuntimeClassTableConverter();
         yield return new CertificateSigningRequestTableConverter();
         yield return new CanaryTableConverter();
     }

@@ -59,6 +59,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         resourceStore.Admission.Add(new Admission.DefaultStorageClass(cache));
         resourceStore.Admission.Add(new Admission.DefaultIngressClass(cache));
         resourceStore.Admission.Add(new Admission.PriorityAdmission(cache));
+        resourceStore.Admission.Add(new Admission.RuntimeClassAdmission(cache));
         resourceStore.Admission.Add(new Admission.LimitRanger(cache));
         resourceStore.WriteValidation.Add(new Admission.ResourceQuotaAdmission(resourceStore));
         resourceStore.UpdateAdmission.Add(new Admission.PersistentVolumeClaimResize(cache));

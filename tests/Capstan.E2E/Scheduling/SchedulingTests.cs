@@ -333,6 +333,38 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
     }
 
     [Fact]
+    public async Task RuntimeClassOverhead_CountsAgainstTheNode()
+    {
+        // A 3.5-CPU pod fits a 4-CPU node; with a RuntimeClass whose pods cost 1 CPU of overhead it fits none, and the
+        // scheduler says so. kubectl shows the class and the overhead admission copied into the pod.
+        var className = "vm-" + Guid.NewGuid().ToString("N")[..6];
+        (await Kubectl.RunAsync("apply", "-f", Server.ManifestFile($$"""
+            apiVersion: node.k8s.io/v1
+            kind: RuntimeClass
+            metadata:
+              name: {{className}}
+            handler: kata
+            overhead:
+              podFixed: {cpu: "1", memory: 64Mi}
+            """))).EnsureSuccess();
+        var ns = await ApplyAsync(Pods(1, "plain", "3500m") + "\n---\n" + Pods(1, "vm", "3500m", $"  runtimeClassName: {className}"));
+        try
+        {
+            var placement = await WaitForPlacementAsync(ns, 1);
+            Assert.NotEqual("", placement["plain-0"]);
+            Assert.Contains("Insufficient cpu", await FailedSchedulingAsync(ns, "Insufficient cpu"), StringComparison.Ordinal);
+            Assert.Equal("", (await WaitForPlacementAsync(ns, 1))["vm-0"]);
+            Assert.Equal("1", (await Kubectl.RunAsync("get", "pod", "vm-0", "-n", ns, "-o", "jsonpath={.spec.overhead.cpu}")).EnsureSuccess().Stdout.Trim());
+            Assert.Contains("kata", (await Kubectl.RunAsync("get", "runtimeclass", className)).EnsureSuccess().Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await CleanUpAsync(ns);
+            await Kubectl.RunAsync("delete", "runtimeclass", className);
+        }
+    }
+
+    [Fact]
     public async Task CsiVolumeLimit_KeepsASecondVolumeOffAFullNode()
     {
         // fake-node-0's CSINode allows one volume of the driver: the pod with the second claim stays pending there.

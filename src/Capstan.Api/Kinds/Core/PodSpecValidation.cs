@@ -748,9 +748,10 @@ public static class PodSpecValidation
         }
     }
 
-    private static void ValidateTolerations(JsonObject spec, string path, List<FieldError> errs)
+    /// <summary>The tolerations under <paramref name="holder"/> (a pod spec, or a RuntimeClass's scheduling).</summary>
+    internal static void ValidateTolerations(JsonObject holder, string path, List<FieldError> errs)
     {
-        foreach (var (i, toleration) in spec.Items("tolerations"))
+        foreach (var (i, toleration) in holder.Items("tolerations"))
         {
             var tPath = $"{path}[{i}]";
             var key = toleration.StrOrEmpty("key");
