@@ -289,6 +289,25 @@ internal sealed partial class PodWorker
         await PostStatusAsync(status, ct).ConfigureAwait(false);
     }
 
+    // The kubelet resolves spec.runtimeClassName to its class's handler before it creates the sandbox; without the class
+    // the pod cannot start, and says why in a FailedCreatePodSandBox event until the class appears.
+    private async Task<string> RuntimeHandlerAsync(V1Pod pod, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(pod.Spec.RuntimeClassName))
+        {
+            return "";
+        }
+
+        try
+        {
+            return (await _ctx.Client.NodeV1.ReadRuntimeClassAsync(pod.Spec.RuntimeClassName, cancellationToken: ct).ConfigureAwait(false)).Handler;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new InvalidOperationException($"RuntimeClass \"{pod.Spec.RuntimeClassName}\" not found", ex);
+        }
+    }
+
     private async Task<PodSandbox> EnsureSandboxAsync(V1Pod pod, CancellationToken ct)
     {
         if (_sandbox is { State: SandboxState.Ready } current)
@@ -335,10 +354,28 @@ internal sealed partial class PodWorker
             await _ctx.Runtime.RemovePodSandboxAsync(dead.Id, ct).ConfigureAwait(false);
         }
 
+        try
+        {
+            _sandbox = await RunSandboxAsync(pod, attempt, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // As the kubelet reports it; the recorder merges the repeats of each retry into one event's count.
+            _ctx.Events.Pod(pod, "Warning", "FailedCreatePodSandBox", $"Failed to create pod sandbox: {ex.Message}");
+            throw;
+        }
+
+        _initialized = false;
+        return _sandbox;
+    }
+
+    private async Task<PodSandbox> RunSandboxAsync(V1Pod pod, int attempt, CancellationToken ct)
+    {
+        var handler = await RuntimeHandlerAsync(pod, ct).ConfigureAwait(false);
         Directory.CreateDirectory(_ctx.Options.PodLogDirectory(Namespace, Name, Uid));
         MemoryEmptyDir.MountAll(pod, name => _ctx.Options.EmptyDirPath(Uid, name));
 
-        _sandbox = await _ctx.Runtime.RunPodSandboxAsync(new PodSandboxConfig(
+        return await _ctx.Runtime.RunPodSandboxAsync(new PodSandboxConfig(
             Namespace,
             Name,
             Uid,
@@ -358,9 +395,8 @@ internal sealed partial class PodWorker
             HostNetwork = pod.Spec.HostNetwork == true,
             CgroupParent = PodRuntimeConfig.CgroupParent(pod),
             Security = PodRuntimeConfig.SandboxSecurity(pod),
+            RuntimeHandler = handler,
         }, ct).ConfigureAwait(false);
-        _initialized = false;
-        return _sandbox;
     }
 
     /// <summary>

@@ -25,6 +25,12 @@ public sealed record PodSandboxConfig(
 
     public SandboxSecurity Security { get; init; } = new();
 
+    /// <summary>
+    /// The handler of the pod's RuntimeClass (empty without one): the CRI runtime passes it to RunPodSandbox so containerd
+    /// picks the matching runtime; the process runtime has one way of running pods and ignores it.
+    /// </summary>
+    public string RuntimeHandler { get; init; } = "";
+
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 }
 

@@ -197,6 +197,49 @@ public sealed class CriWorkloadTests(CriCluster cluster) : IClassFixture<CriClus
     }
 
     [CriFact]
+    public async Task RuntimeClass_HandlerReachesContainerd()
+    {
+        // The private containerd configures one runtime, "runc": a class naming it runs; one naming a handler containerd
+        // does not know leaves the pod without a sandbox and a FailedCreatePodSandBox event carrying containerd's refusal.
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        (await Kubectl.RunAsync("apply", "-f", cluster.ManifestFile($"""
+            apiVersion: node.k8s.io/v1
+            kind: RuntimeClass
+            metadata:
+              name: runc-{suffix}
+            handler: runc
+            ---
+            apiVersion: node.k8s.io/v1
+            kind: RuntimeClass
+            metadata:
+              name: vm-{suffix}
+            handler: no-such-handler
+            """))).EnsureSuccess();
+        var ns = await cluster.CreateNamespaceAsync();
+        try
+        {
+            await RunPodAsync(ns, PodManifest("classic", "sleep 3600", extraSpec: $"  runtimeClassName: runc-{suffix}"), "classic");
+
+            (await Kubectl.RunAsync("apply", "-n", ns, "-f", cluster.ManifestFile(PodManifest("vm", "sleep 3600", extraSpec: $"  runtimeClassName: vm-{suffix}")))).EnsureSuccess();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            string messages;
+            do
+            {
+                await Task.Delay(500);
+                messages = (await Kubectl.RunAsync("get", "events", "-n", ns, "--field-selector", "involvedObject.name=vm,reason=FailedCreatePodSandBox", "-o", "jsonpath={.items[*].message}")).Stdout;
+            }
+            while (!messages.Contains("no-such-handler", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+
+            Assert.Contains("Failed to create pod sandbox", messages, StringComparison.Ordinal);
+            Assert.Contains("no-such-handler", messages, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Kubectl.RunAsync("delete", "runtimeclass", $"runc-{suffix}", $"vm-{suffix}");
+        }
+    }
+
+    [CriFact]
     public async Task ContainerdAndServerRestart_PodsKeepRunning()
     {
         var ns = await cluster.CreateNamespaceAsync();

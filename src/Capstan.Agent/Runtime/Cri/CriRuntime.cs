@@ -86,7 +86,7 @@ public sealed partial class CriRuntime : IContainerRuntime, IDisposable
 
         var spec = CriSpecs.Sandbox(config);
         var reply = await _runtime.RunPodSandboxAsync(
-            new V1.RunPodSandboxRequest { Config = spec, RuntimeHandler = _options.RuntimeHandler }, Call(ct)).ConfigureAwait(false);
+            new V1.RunPodSandboxRequest { Config = spec, RuntimeHandler = config.RuntimeHandler.Length > 0 ? config.RuntimeHandler : _options.RuntimeHandler }, Call(ct)).ConfigureAwait(false);
         _sandboxConfigs[reply.PodSandboxId] = spec;
         var status = await _runtime.PodSandboxStatusAsync(
             new V1.PodSandboxStatusRequest { PodSandboxId = reply.PodSandboxId }, Call(ct)).ConfigureAwait(false);
