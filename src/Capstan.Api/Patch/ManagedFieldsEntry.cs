@@ -58,7 +58,7 @@ public sealed class ManagedFieldsEntry
     /// <summary>Writes <paramref name="entries"/> (those with fields) to <c>metadata.managedFields</c>, or removes it when none are left.</summary>
     public static void Write(JsonObject obj, IEnumerable<ManagedFieldsEntry> entries)
     {
-        var list = new JsonArray(entries.Where(e => !e.Fields.IsEmpty).Select(e => (JsonNode?)e.ToJson()).ToArray());
+        var list = ToJson(entries);
         if (obj["metadata"] is not JsonObject metadata)
         {
             if (list.Count == 0)
@@ -79,6 +79,10 @@ public sealed class ManagedFieldsEntry
             metadata["managedFields"] = list;
         }
     }
+
+    /// <summary>The <c>metadata.managedFields</c> list of <paramref name="entries"/>: those with fields, in order.</summary>
+    public static JsonArray ToJson(IEnumerable<ManagedFieldsEntry> entries) =>
+        new(entries.Where(e => !e.Fields.IsEmpty).Select(e => (JsonNode?)e.ToJson()).ToArray());
 
     public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

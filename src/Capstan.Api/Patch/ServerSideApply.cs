@@ -113,23 +113,55 @@ public static class ServerSideApply
     public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
     {
         var result = (JsonObject)updated.DeepClone();
+        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource));
+        return result;
+    }
+
+    /// <summary>
+    /// As <see cref="RecordUpdate(JsonObject?, JsonObject, ModelSchema?, string, string, DateTimeOffset, string?)"/>, but only
+    /// the new <c>metadata.managedFields</c> (null when there are none) instead of a copy of the whole object.
+    /// </summary>
+    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
+    {
+        var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource));
+        return list.Count == 0 ? null : list;
+    }
+
+    /// <summary>
+    /// <see cref="RecordUpdate(JsonObject?, JsonObject, ModelSchema?, string, string, DateTimeOffset, string?)"/> comparing the
+    /// full field sets of both versions, as it did before comparing only what differs: the reference the tests hold it to.
+    /// </summary>
+    internal static JsonObject RecordUpdateByFullComparison(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
+    {
+        var result = (JsonObject)updated.DeepClone();
+        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource, fullComparison: true));
+        return result;
+    }
+
+    private static List<ManagedFieldsEntry> RecordEntries(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, bool fullComparison = false)
+    {
         if (updated["metadata"]?["managedFields"] is JsonArray { Count: 1 } reset && reset[0] is JsonObject { Count: 0 })
         {
-            ManagedFieldsEntry.Write(result, []);
-            return result;
+            return [];
         }
 
         var entries = ManagedFieldsEntry.Read(updated) is { Count: > 0 } supplied ? supplied : ManagedFieldsEntry.Read(old) ?? [];
-        var newSet = ScopeSet(FieldSetBuilder.Build(updated, schema), subresource);
-        var changed = new FieldSet();
-        var removed = new FieldSet();
+        FieldSet changed;
+        FieldSet removed;
         if (old is null)
         {
-            changed = newSet;
+            changed = ScopeSet(FieldSetBuilder.Build(updated, schema), subresource);
+            removed = new FieldSet();
         }
         else
         {
-            var oldSet = ScopeSet(FieldSetBuilder.Build(old, schema), subresource);
+            // Only the parts that differ: equal values neither change owner nor get removed.
+            var (oldPart, newPart) = fullComparison
+                ? (FieldSetBuilder.Build(old, schema), FieldSetBuilder.Build(updated, schema))
+                : FieldSetBuilder.Diff(old, updated, schema, subresource == "status" ? IsStatus : IsNotStatus, IgnoredMetadata);
+            var oldSet = ScopeSet(oldPart, subresource);
+            var newSet = ScopeSet(newPart, subresource);
+            changed = new FieldSet();
             removed = oldSet.Clone();
             removed.ExceptWith(newSet);
             foreach (var path in newSet.Paths())
@@ -165,9 +197,17 @@ public static class ServerSideApply
             }
         }
 
-        ManagedFieldsEntry.Write(result, entries);
-        return result;
+        return entries;
     }
+
+    private static readonly HashSet<string> IgnoredMetadata =
+        [.. IgnoredPaths.Where(p => p.Length == 2 && p[0] == "f:metadata").Select(p => p[1][2..])];
+
+    // The top-level fields a write's field set can hold: status alone for the status subresource, all but status otherwise
+    // (apiVersion and kind are never in a field set).
+    private static bool IsStatus(string name) => name == "status";
+
+    private static bool IsNotStatus(string name) => name is not ("status" or "apiVersion" or "kind");
 
     /// <summary>The fields <paramref name="obj"/> sets, as server-side apply counts them (server-owned metadata and, unless for "status", status left out).</summary>
     public static FieldSet FieldsOf(JsonObject obj, Type modelType, string? subresource = null) =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Patch;
 using Capstan.Api.Registry;
+using Capstan.Api.Schema;
 
 namespace Capstan.ApiServer.Objects;
 
@@ -12,9 +13,9 @@ public static class FieldManagement
 
     /// <summary>Moves the fields this write changed to its manager (operation Update); apply writes have already recorded theirs.</summary>
     /// <remarks>
-    /// Fields equal in <paramref name="old"/> and <paramref name="updated"/> neither change owner nor get removed, so they
-    /// are left out of the comparison: a status write then walks the status alone, not the whole spec twice (the
-    /// field sets of the write were most of an update's CPU). The objects are as they were when this returns.
+    /// Only the new managedFields are built (no copy of the object), from the parts of the two versions that differ
+    /// (<see cref="ServerSideApply.RecordUpdateManagedFields"/>): a status write walks the changed status fields, not the
+    /// whole object twice.
     /// </remarks>
     public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource = "")
     {
@@ -23,21 +24,10 @@ public static class FieldManagement
             return;
         }
 
-        var detached = old is null ? null : UnchangedFields.Detach(old, updated);
-        JsonObject recorded;
-        try
+        var managed = ServerSideApply.RecordUpdateManagedFields(
+            old, updated, ModelSchema.For(r.ModelType), options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource);
+        if (managed is not null)
         {
-            recorded = ServerSideApply.RecordUpdate(old, updated, r.ModelType, options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource);
-        }
-        finally
-        {
-            detached?.Restore();
-        }
-
-        if (recorded["metadata"]?["managedFields"] is { } managed)
-        {
-            // recorded is a copy made for this call: its managedFields can move over without another clone.
-            ((JsonObject)recorded["metadata"]!).Remove("managedFields");
             ObjectMeta.Metadata(updated)["managedFields"] = managed;
         }
         else
