@@ -113,7 +113,7 @@ public static class ServerSideApply
     public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
     {
         var result = (JsonObject)updated.DeepClone();
-        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource));
+        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource, out _));
         return result;
     }
 
@@ -121,9 +121,14 @@ public static class ServerSideApply
     /// As <see cref="RecordUpdate(JsonObject?, JsonObject, ModelSchema?, string, string, DateTimeOffset, string?)"/>, but only
     /// the new <c>metadata.managedFields</c> (null when there are none) instead of a copy of the whole object.
     /// </summary>
-    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
+    /// <param name="fieldsChanged">
+    /// True when the write added, removed or changed a field that field sets count, which proves <paramref name="updated"/>
+    /// differs from <paramref name="old"/>; false says nothing either way (a change to metadata the server owns, an explicit
+    /// null, a managedFields reset).
+    /// </param>
+    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged)
     {
-        var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource));
+        var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource, out fieldsChanged));
         return list.Count == 0 ? null : list;
     }
 
@@ -134,12 +139,13 @@ public static class ServerSideApply
     internal static JsonObject RecordUpdateByFullComparison(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
     {
         var result = (JsonObject)updated.DeepClone();
-        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource, fullComparison: true));
+        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource, out _, fullComparison: true));
         return result;
     }
 
-    private static List<ManagedFieldsEntry> RecordEntries(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, bool fullComparison = false)
+    private static List<ManagedFieldsEntry> RecordEntries(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged, bool fullComparison = false)
     {
+        fieldsChanged = false;
         if (updated["metadata"]?["managedFields"] is JsonArray { Count: 1 } reset && reset[0] is JsonObject { Count: 0 })
         {
             return [];
@@ -156,9 +162,17 @@ public static class ServerSideApply
         else
         {
             // Only the parts that differ: equal values neither change owner nor get removed.
-            var (oldPart, newPart) = fullComparison
-                ? (FieldSetBuilder.Build(old, schema), FieldSetBuilder.Build(updated, schema))
-                : FieldSetBuilder.Diff(old, updated, schema, subresource == "status" ? IsStatus : IsNotStatus, IgnoredMetadata);
+            FieldSet oldPart, newPart;
+            if (fullComparison)
+            {
+                (oldPart, newPart) = (FieldSetBuilder.Build(old, schema), FieldSetBuilder.Build(updated, schema));
+            }
+            else
+            {
+                var diff = FieldSetDiff.Compute(old, updated, schema, subresource == "status" ? IsStatus : IsNotStatus, IgnoredMetadata);
+                (oldPart, newPart, fieldsChanged) = (diff.Old, diff.Updated, diff.Differs);
+            }
+
             var oldSet = ScopeSet(oldPart, subresource);
             var newSet = ScopeSet(newPart, subresource);
             changed = new FieldSet();

@@ -11,21 +11,27 @@ public static class FieldManagement
     public static void RecordCreate(ResourceInfo r, JsonObject obj, WriteOptions options, DateTimeOffset now) =>
         RecordUpdate(r, null, obj, options, now);
 
+    /// <inheritdoc cref="RecordUpdate(ResourceInfo, JsonObject?, JsonObject, WriteOptions, DateTimeOffset, string, out bool)"/>
+    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource = "") =>
+        RecordUpdate(r, old, updated, options, now, subresource, out _);
+
     /// <summary>Moves the fields this write changed to its manager (operation Update); apply writes have already recorded theirs.</summary>
     /// <remarks>
     /// Only the new managedFields are built (no copy of the object), from the parts of the two versions that differ
     /// (<see cref="ServerSideApply.RecordUpdateManagedFields"/>): a status write walks the changed status fields, not the
     /// whole object twice.
     /// </remarks>
-    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource = "")
+    /// <param name="differs">True when the comparison found a field that differs, so <paramref name="updated"/> is not equal to <paramref name="old"/> (false proves nothing).</param>
+    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource, out bool differs)
     {
+        differs = false;
         if (options.IsApply || r.ModelType is null)
         {
             return;
         }
 
         var managed = ServerSideApply.RecordUpdateManagedFields(
-            old, updated, ModelSchema.For(r.ModelType), options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource);
+            old, updated, ModelSchema.For(r.ModelType), options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource, out differs);
         if (managed is not null)
         {
             ObjectMeta.Metadata(updated)["managedFields"] = managed;

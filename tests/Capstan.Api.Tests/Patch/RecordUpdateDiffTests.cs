@@ -49,6 +49,9 @@ public sealed class RecordUpdateDiffTests
         { "editor", "status", Pod, Edit(Pod, o => o.Remove("status")) },
         { "kubelet", "status", Pod, Pod },
         { "kubelet", null, Pod, Pod },
+        // Equal numbers spelled differently make different k:/v: elements.
+        { "editor", null, Pod, Edit(Pod, o => o["spec"]!["containers"]!.AsArray()[0]!["ports"] = JsonNode.Parse("""[{"containerPort":80.0,"protocol":"TCP"}]""")) },
+        { "editor", null, Pod, Edit(Pod, o => o["metadata"]!["resourceVersion"] = "8") },
         { "kubectl-scale", null, Deployment, Edit(Deployment, o => o["spec"]!["replicas"] = 3) },
         { "kubectl-edit", null, Deployment, Edit(Deployment, o => o["spec"]!["template"]!["spec"]!["containers"]!.AsArray().Add(JsonNode.Parse("""{"name":"side","image":"b"}"""))) },
         { "kubectl-edit", null, Deployment, Edit(Deployment, o => o["spec"]!["strategy"] = new JsonObject { ["type"] = "Recreate" }) },
@@ -109,12 +112,23 @@ public sealed class RecordUpdateDiffTests
         }
 
         var actual = ServerSideApply.RecordUpdate(old, updated, schema, manager, "Update", Now, subresource);
-        var fields = ServerSideApply.RecordUpdateManagedFields(old, updated, schema, manager, "Update", Now, subresource);
+        var fields = ServerSideApply.RecordUpdateManagedFields(old, updated, schema, manager, "Update", Now, subresource, out var fieldsChanged);
 
         Assert.Equal(expected.ToJsonString(), actual.ToJsonString());
         Assert.Equal(expected["metadata"]?["managedFields"]?.ToJsonString(), fields?.ToJsonString());
         Assert.Equal(oldText, old.ToJsonString());
         Assert.Equal(updatedText, updated.ToJsonString());
+        if (fieldsChanged)
+        {
+            // As the store writes it: the new managedFields, the stored resourceVersion. It must differ from the old version.
+            var next = (JsonObject)expected.DeepClone();
+            if (next["metadata"] is JsonObject meta)
+            {
+                meta["resourceVersion"] = old["metadata"] is JsonObject oldMeta ? oldMeta["resourceVersion"]?.DeepClone() : null;
+            }
+
+            Assert.False(JsonNode.DeepEquals(next, old), "fieldsChanged, but the stored object would be equal");
+        }
     }
 
     private static string Edit(string json, Action<JsonObject> edit)
