@@ -152,6 +152,15 @@ public static class ServerSideApply
         }
 
         var entries = ManagedFieldsEntry.Read(updated) is { Count: > 0 } supplied ? supplied : ManagedFieldsEntry.Read(old) ?? [];
+        if (fullComparison)
+        {
+            // The reference decodes and re-encodes every entry, as before entries were kept as read.
+            foreach (var entry in entries)
+            {
+                _ = entry.Fields;
+            }
+        }
+
         FieldSet changed;
         FieldSet removed;
         if (old is null)
@@ -192,8 +201,8 @@ public static class ServerSideApply
             var mine = entries.FirstOrDefault(e => e.IsSameManager(manager, operation, subresource));
             foreach (var entry in entries.Where(e => !ReferenceEquals(e, mine)))
             {
-                entry.Fields.ExceptWith(changed);
-                entry.Fields.ExceptWith(removed);
+                entry.ExceptWith(changed);
+                entry.ExceptWith(removed);
             }
 
             var apiVersion = Text(updated["apiVersion"]);

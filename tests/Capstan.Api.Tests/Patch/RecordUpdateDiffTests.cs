@@ -49,6 +49,15 @@ public sealed class RecordUpdateDiffTests
         { "editor", "status", Pod, Edit(Pod, o => o.Remove("status")) },
         { "kubelet", "status", Pod, Pod },
         { "kubelet", null, Pod, Pod },
+        // managedFields not in the form the server writes: decoded and written afresh, as before.
+        { "kubelet", "status", Edit(Pod, o => o["metadata"]!["managedFields"] = JsonNode.Parse("""
+            [{"operation":"Update","manager":"kubectl","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{"f:name":{},".":{}}}}}},
+             {"manager":"a","operation":"Update","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:ports":{"k:{\"protocol\":\"TCP\",\"containerPort\":80}":{}}}},"extra":1},
+             {"manager":"b","operation":"Update","fieldsType":"FieldsV1","fieldsV1":{"f:status":{".":{}}}},
+             {"manager":"c","operation":"Update","fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:phase":{}}},"subresource":""},
+             {"manager":"d","operation":"Update","fieldsType":"FieldsV1","fieldsV1":{}},
+             {"manager":"e","operation":"Update","time":null,"fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:phase":true}}}]
+            """)), Edit(Pod, o => { o["metadata"]!["managedFields"] = null; o["status"]!["phase"] = "Running"; }) },
         // Equal numbers spelled differently make different k:/v: elements.
         { "editor", null, Pod, Edit(Pod, o => o["spec"]!["containers"]!.AsArray()[0]!["ports"] = JsonNode.Parse("""[{"containerPort":80.0,"protocol":"TCP"}]""")) },
         { "editor", null, Pod, Edit(Pod, o => o["metadata"]!["resourceVersion"] = "8") },
