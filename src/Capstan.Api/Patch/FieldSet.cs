@@ -130,6 +130,23 @@ public sealed class FieldSet
         }
     }
 
+    /// <summary>Keeps only the paths that start with <paramref name="element"/> (the empty path is never a member).</summary>
+    internal void RetainOnly(string element)
+    {
+        IsMember = false;
+        if (_children.Count == 0 || (_children.Count == 1 && _children.ContainsKey(element)))
+        {
+            return;
+        }
+
+        var kept = _children.GetValueOrDefault(element);
+        _children.Clear();
+        if (kept is not null)
+        {
+            _children[element] = kept;
+        }
+    }
+
     public FieldSet Clone()
     {
         var copy = new FieldSet();

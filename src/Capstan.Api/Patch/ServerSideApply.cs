@@ -223,6 +223,8 @@ public static class ServerSideApply
         return entries;
     }
 
+    private static readonly string[] MetadataPath = ["f:metadata"];
+
     private static readonly HashSet<string> IgnoredMetadata =
         [.. IgnoredPaths.Where(p => p.Length == 2 && p[0] == "f:metadata").Select(p => p[1][2..])];
 
@@ -321,20 +323,15 @@ public static class ServerSideApply
             set.RemoveSubtree(path);
         }
 
-        set.Remove(["f:metadata"]);
+        set.Remove(MetadataPath);
         if (subresource != "status")
         {
             set.RemoveSubtree(["f:status"]);
             return set;
         }
 
-        var statusOnly = new FieldSet();
-        foreach (var path in set.Paths().Where(p => p[0] == "f:status"))
-        {
-            statusOnly.Insert(path);
-        }
-
-        return statusOnly;
+        set.RetainOnly("f:status");
+        return set;
     }
 
     private static bool IsItem(IReadOnlyList<string> path) =>
