@@ -122,9 +122,9 @@ public static class ServerSideApply
     /// the new <c>metadata.managedFields</c> (null when there are none) instead of a copy of the whole object.
     /// </summary>
     /// <param name="fieldsChanged">
-    /// True when the write added, removed or changed a field that field sets count, which proves <paramref name="updated"/>
-    /// differs from <paramref name="old"/>; false says nothing either way (a change to metadata the server owns, an explicit
-    /// null, a managedFields reset).
+    /// True when a compared field (any but metadata's server-owned ones and those outside the write's scope) differs as
+    /// <see cref="JsonNode.DeepEquals"/> sees it, which proves <paramref name="updated"/> differs from <paramref name="old"/>
+    /// whatever managedFields and resourceVersion become; false says nothing either way.
     /// </param>
     public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged)
     {
