@@ -84,11 +84,66 @@ public sealed class FieldSet
         }
     }
 
+    /// <summary>Removes every path of <paramref name="other"/> (each path itself, as <see cref="Remove"/>) and prunes emptied nodes.</summary>
     public void ExceptWith(FieldSet other)
     {
-        foreach (var path in other.Paths())
+        if (ReferenceEquals(other, this))
         {
-            Remove(path);
+            IsMember = false;
+            _children.Clear();
+            return;
+        }
+
+        // Both trees walked together: no path arrays, and only the branches the two share are visited. The root (the
+        // empty path) is not a path of either set, so its own membership stays.
+        ExceptChildren(other);
+    }
+
+    private void ExceptChildren(FieldSet other)
+    {
+        List<string>? emptied = null;
+        foreach (var (element, otherChild) in other._children)
+        {
+            if (!_children.TryGetValue(element, out var child))
+            {
+                continue;
+            }
+
+            if (otherChild.IsMember)
+            {
+                child.IsMember = false;
+            }
+
+            child.ExceptChildren(otherChild);
+            if (child.IsEmpty)
+            {
+                (emptied ??= []).Add(element);
+            }
+        }
+
+        if (emptied is not null)
+        {
+            foreach (var element in emptied)
+            {
+                _children.Remove(element);
+            }
+        }
+    }
+
+    /// <summary>Keeps only the paths that start with <paramref name="element"/> (the empty path is never a member).</summary>
+    internal void RetainOnly(string element)
+    {
+        IsMember = false;
+        if (_children.Count == 0 || (_children.Count == 1 && _children.ContainsKey(element)))
+        {
+            return;
+        }
+
+        var kept = _children.GetValueOrDefault(element);
+        _children.Clear();
+        if (kept is not null)
+        {
+            _children[element] = kept;
         }
     }
 

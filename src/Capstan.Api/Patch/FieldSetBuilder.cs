@@ -25,6 +25,11 @@ internal sealed class FieldSetBuilder
         return builder._set;
     }
 
+    /// <summary>A builder that collects paths below given positions (for <see cref="FieldSetDiff"/>).</summary>
+    internal static FieldSetBuilder Partial() => new(strict: false);
+
+    internal FieldSet Set => _set;
+
     private void WalkObject(JsonObject obj, ModelSchema? schema, FieldSchema? mapField, List<string> path)
     {
         foreach (var (name, value) in obj)
@@ -40,7 +45,7 @@ internal sealed class FieldSetBuilder
         }
     }
 
-    private void WalkValue(JsonNode value, FieldSchema? field, List<string> path)
+    internal void WalkValue(JsonNode value, FieldSchema? field, List<string> path)
     {
         switch (value)
         {

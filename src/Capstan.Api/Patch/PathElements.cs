@@ -43,8 +43,35 @@ internal static class PathElements
         return "k:" + key.ToJsonString(JsonOptions);
     }
 
+    // Normalized k: and v: elements by their stored spelling: every write decodes every managedFields entry, and the same
+    // few elements (k:{"type":"Ready"}, k:{"name":"app"}...) recur across objects. Bounded; past the bound, elements are
+    // normalized afresh each time.
+    private const int MaxNormalizedCached = 16 * 1024;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> NormalizedCache = new(StringComparer.Ordinal);
+
     /// <summary>Rewrites a k: or v: element in canonical form (sorted keys, compact JSON); other elements are returned as is.</summary>
     public static string Normalize(string element)
+    {
+        if (!element.StartsWith("k:", StringComparison.Ordinal) && !element.StartsWith("v:", StringComparison.Ordinal))
+        {
+            return element;
+        }
+
+        if (NormalizedCache.TryGetValue(element, out var cached))
+        {
+            return cached;
+        }
+
+        var normalized = NormalizeUncached(element);
+        if (NormalizedCache.Count < MaxNormalizedCached)
+        {
+            NormalizedCache.TryAdd(element, normalized);
+        }
+
+        return normalized;
+    }
+
+    private static string NormalizeUncached(string element)
     {
         if (element.StartsWith("k:", StringComparison.Ordinal) && TryParse(element[2..]) is JsonObject key)
         {

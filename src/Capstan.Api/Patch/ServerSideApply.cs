@@ -113,23 +113,78 @@ public static class ServerSideApply
     public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
     {
         var result = (JsonObject)updated.DeepClone();
+        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource, out _));
+        return result;
+    }
+
+    /// <summary>
+    /// As <see cref="RecordUpdate(JsonObject?, JsonObject, ModelSchema?, string, string, DateTimeOffset, string?)"/>, but only
+    /// the new <c>metadata.managedFields</c> (null when there are none) instead of a copy of the whole object.
+    /// </summary>
+    /// <param name="fieldsChanged">
+    /// True when a compared field (any but metadata's server-owned ones and those outside the write's scope) differs as
+    /// <see cref="JsonNode.DeepEquals"/> sees it, which proves <paramref name="updated"/> differs from <paramref name="old"/>
+    /// whatever managedFields and resourceVersion become; false says nothing either way.
+    /// </param>
+    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged)
+    {
+        var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource, out fieldsChanged));
+        return list.Count == 0 ? null : list;
+    }
+
+    /// <summary>
+    /// <see cref="RecordUpdate(JsonObject?, JsonObject, ModelSchema?, string, string, DateTimeOffset, string?)"/> comparing the
+    /// full field sets of both versions, as it did before comparing only what differs: the reference the tests hold it to.
+    /// </summary>
+    internal static JsonObject RecordUpdateByFullComparison(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource = null)
+    {
+        var result = (JsonObject)updated.DeepClone();
+        ManagedFieldsEntry.Write(result, RecordEntries(old, updated, schema, manager, operation, now, subresource, out _, fullComparison: true));
+        return result;
+    }
+
+    private static List<ManagedFieldsEntry> RecordEntries(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged, bool fullComparison = false)
+    {
+        fieldsChanged = false;
         if (updated["metadata"]?["managedFields"] is JsonArray { Count: 1 } reset && reset[0] is JsonObject { Count: 0 })
         {
-            ManagedFieldsEntry.Write(result, []);
-            return result;
+            return [];
         }
 
         var entries = ManagedFieldsEntry.Read(updated) is { Count: > 0 } supplied ? supplied : ManagedFieldsEntry.Read(old) ?? [];
-        var newSet = ScopeSet(FieldSetBuilder.Build(updated, schema), subresource);
-        var changed = new FieldSet();
-        var removed = new FieldSet();
+        if (fullComparison)
+        {
+            // The reference decodes and re-encodes every entry, as before entries were kept as read.
+            foreach (var entry in entries)
+            {
+                _ = entry.Fields;
+            }
+        }
+
+        FieldSet changed;
+        FieldSet removed;
         if (old is null)
         {
-            changed = newSet;
+            changed = ScopeSet(FieldSetBuilder.Build(updated, schema), subresource);
+            removed = new FieldSet();
         }
         else
         {
-            var oldSet = ScopeSet(FieldSetBuilder.Build(old, schema), subresource);
+            // Only the parts that differ: equal values neither change owner nor get removed.
+            FieldSet oldPart, newPart;
+            if (fullComparison)
+            {
+                (oldPart, newPart) = (FieldSetBuilder.Build(old, schema), FieldSetBuilder.Build(updated, schema));
+            }
+            else
+            {
+                var diff = FieldSetDiff.Compute(old, updated, schema, subresource == "status" ? IsStatus : IsNotStatus, IgnoredMetadata);
+                (oldPart, newPart, fieldsChanged) = (diff.Old, diff.Updated, diff.Differs);
+            }
+
+            var oldSet = ScopeSet(oldPart, subresource);
+            var newSet = ScopeSet(newPart, subresource);
+            changed = new FieldSet();
             removed = oldSet.Clone();
             removed.ExceptWith(newSet);
             foreach (var path in newSet.Paths())
@@ -146,8 +201,8 @@ public static class ServerSideApply
             var mine = entries.FirstOrDefault(e => e.IsSameManager(manager, operation, subresource));
             foreach (var entry in entries.Where(e => !ReferenceEquals(e, mine)))
             {
-                entry.Fields.ExceptWith(changed);
-                entry.Fields.ExceptWith(removed);
+                entry.ExceptWith(changed);
+                entry.ExceptWith(removed);
             }
 
             var apiVersion = Text(updated["apiVersion"]);
@@ -165,9 +220,19 @@ public static class ServerSideApply
             }
         }
 
-        ManagedFieldsEntry.Write(result, entries);
-        return result;
+        return entries;
     }
+
+    private static readonly string[] MetadataPath = ["f:metadata"];
+
+    private static readonly HashSet<string> IgnoredMetadata =
+        [.. IgnoredPaths.Where(p => p.Length == 2 && p[0] == "f:metadata").Select(p => p[1][2..])];
+
+    // The top-level fields a write's field set can hold: status alone for the status subresource, all but status otherwise
+    // (apiVersion and kind are never in a field set).
+    private static bool IsStatus(string name) => name == "status";
+
+    private static bool IsNotStatus(string name) => name is not ("status" or "apiVersion" or "kind");
 
     /// <summary>The fields <paramref name="obj"/> sets, as server-side apply counts them (server-owned metadata and, unless for "status", status left out).</summary>
     public static FieldSet FieldsOf(JsonObject obj, Type modelType, string? subresource = null) =>
@@ -258,20 +323,15 @@ public static class ServerSideApply
             set.RemoveSubtree(path);
         }
 
-        set.Remove(["f:metadata"]);
+        set.Remove(MetadataPath);
         if (subresource != "status")
         {
             set.RemoveSubtree(["f:status"]);
             return set;
         }
 
-        var statusOnly = new FieldSet();
-        foreach (var path in set.Paths().Where(p => p[0] == "f:status"))
-        {
-            statusOnly.Insert(path);
-        }
-
-        return statusOnly;
+        set.RetainOnly("f:status");
+        return set;
     }
 
     private static bool IsItem(IReadOnlyList<string> path) =>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Patch;
 using Capstan.Api.Registry;
+using Capstan.Api.Schema;
 
 namespace Capstan.ApiServer.Objects;
 
@@ -10,34 +11,29 @@ public static class FieldManagement
     public static void RecordCreate(ResourceInfo r, JsonObject obj, WriteOptions options, DateTimeOffset now) =>
         RecordUpdate(r, null, obj, options, now);
 
+    /// <inheritdoc cref="RecordUpdate(ResourceInfo, JsonObject?, JsonObject, WriteOptions, DateTimeOffset, string, out bool)"/>
+    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource = "") =>
+        RecordUpdate(r, old, updated, options, now, subresource, out _);
+
     /// <summary>Moves the fields this write changed to its manager (operation Update); apply writes have already recorded theirs.</summary>
     /// <remarks>
-    /// Fields equal in <paramref name="old"/> and <paramref name="updated"/> neither change owner nor get removed, so they
-    /// are left out of the comparison: a status write then walks the status alone, not the whole spec twice (the
-    /// field sets of the write were most of an update's CPU). The objects are as they were when this returns.
+    /// Only the new managedFields are built (no copy of the object), from the parts of the two versions that differ
+    /// (<see cref="ServerSideApply.RecordUpdateManagedFields"/>): a status write walks the changed status fields, not the
+    /// whole object twice.
     /// </remarks>
-    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource = "")
+    /// <param name="differs">True when the comparison found a field that differs, so <paramref name="updated"/> is not equal to <paramref name="old"/> (false proves nothing).</param>
+    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource, out bool differs)
     {
+        differs = false;
         if (options.IsApply || r.ModelType is null)
         {
             return;
         }
 
-        var detached = old is null ? null : UnchangedFields.Detach(old, updated);
-        JsonObject recorded;
-        try
+        var managed = ServerSideApply.RecordUpdateManagedFields(
+            old, updated, ModelSchema.For(r.ModelType), options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource, out differs);
+        if (managed is not null)
         {
-            recorded = ServerSideApply.RecordUpdate(old, updated, r.ModelType, options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource);
-        }
-        finally
-        {
-            detached?.Restore();
-        }
-
-        if (recorded["metadata"]?["managedFields"] is { } managed)
-        {
-            // recorded is a copy made for this call: its managedFields can move over without another clone.
-            ((JsonObject)recorded["metadata"]!).Remove("managedFields");
             ObjectMeta.Metadata(updated)["managedFields"] = managed;
         }
         else

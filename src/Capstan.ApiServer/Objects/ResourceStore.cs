@@ -227,8 +227,10 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 throw ApiException.Conflict(r.GroupResource, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
 
-            var next = PrepareUpdate(r, ns, name, subresource, updated, old, options);
-            if (JsonNode.DeepEquals(next, old))
+            var next = PrepareUpdate(r, ns, name, subresource, updated, old, options, out var differs);
+
+            // A field the managedFields comparison saw change already proves the write is not a no-op.
+            if (!differs && JsonNode.DeepEquals(next, old))
             {
                 return old;
             }
@@ -357,7 +359,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         }
     }
 
-    private JsonObject PrepareUpdate(ResourceInfo r, string ns, string name, string subresource, JsonObject updated, JsonObject old, WriteOptions options)
+    private JsonObject PrepareUpdate(ResourceInfo r, string ns, string name, string subresource, JsonObject updated, JsonObject old, WriteOptions options, out bool differs)
     {
         var meta = ObjectMeta.Metadata(updated);
         var bodyName = ObjectMeta.Name(updated);
@@ -471,7 +473,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             throw ApiException.Invalid(r.QualifiedKind, name, errors);
         }
 
-        FieldManagement.RecordUpdate(r, old, updated, options, time.GetUtcNow(), subresource);
+        FieldManagement.RecordUpdate(r, old, updated, options, time.GetUtcNow(), subresource, out differs);
         ObjectMeta.Metadata(updated)["resourceVersion"] = oldMeta["resourceVersion"]?.DeepClone();
         return updated;
     }

@@ -54,4 +54,52 @@ public sealed class FieldSetTests
     {
         Assert.Equal(expected, FieldSet.FormatPath(path));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ExceptWith_RandomSets_SameAsRemovingEachPath(int seed)
+    {
+        var random = new Random(seed);
+        string[] elements = ["f:a", "f:b", "k:{\"name\":\"x\"}", "v:\"y\"", "f:c"];
+        FieldSet RandomSet()
+        {
+            var set = new FieldSet();
+            for (var i = random.Next(12); i > 0; i--)
+            {
+                set.Insert(Enumerable.Range(0, random.Next(1, 4)).Select(_ => elements[random.Next(elements.Length)]).ToArray());
+            }
+
+            return set;
+        }
+
+        for (var i = 0; i < 500; i++)
+        {
+            var set = RandomSet();
+            var other = RandomSet();
+            var expected = set.Clone();
+            foreach (var path in other.Paths().ToList())
+            {
+                expected.Remove(path);
+            }
+
+            set.ExceptWith(other);
+
+            Assert.Equal(expected.ToString(), set.ToString());
+            Assert.Equal(expected.Paths().Select(FieldSet.FormatPath), set.Paths().Select(FieldSet.FormatPath));
+        }
+    }
+
+    [Fact]
+    public void FromFieldsV1_SameKeyDecodedTwice_NormalizedTheSame()
+    {
+        var fieldsV1 = JsonNode.Parse("""{"f:spec":{"f:ports":{"k:{\"protocol\":\"TCP\",\"port\":80}":{".":{},"f:port":{}}}}}""")!.AsObject();
+
+        var first = FieldSet.FromFieldsV1(fieldsV1);
+        var second = FieldSet.FromFieldsV1(fieldsV1);
+
+        Assert.True(second.Contains(["f:spec", "f:ports", "k:{\"port\":80,\"protocol\":\"TCP\"}"]));
+        Assert.Equal(first.ToString(), second.ToString());
+    }
 }

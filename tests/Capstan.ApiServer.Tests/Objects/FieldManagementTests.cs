@@ -51,7 +51,7 @@ public sealed class FieldManagementTests
 
     [Theory]
     [MemberData(nameof(Writes))]
-    public void RecordUpdate_EqualFieldsLeftOut_SameManagedFieldsAsFullComparison(string manager, string subresource, string oldJson, string updatedJson)
+    public void RecordUpdate_InPlace_SameManagedFieldsAsCopyingRecordUpdate(string manager, string subresource, string oldJson, string updatedJson)
     {
         var old = JsonNode.Parse(oldJson)!.AsObject();
         var updated = JsonNode.Parse(updatedJson)!.AsObject();
