@@ -135,4 +135,27 @@ public sealed class IndexedCacheTests
         cache.Delete("a/x");
         Assert.Equal("b", Assert.Single(cache.ByIndex("byName", "x"))["metadata"]!["namespace"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void ContainsKey_FollowsUpsertAndDelete()
+    {
+        var cache = new IndexedCache(serialized: true);
+        Assert.False(cache.ContainsKey("node1"));
+        cache.Upsert(Obj("", "node1"));
+        Assert.True(cache.ContainsKey("node1"));
+        cache.Delete("node1");
+        Assert.False(cache.ContainsKey("node1"));
+    }
+
+    [Fact]
+    public void IndexValues_OnlyValuesWithObjects()
+    {
+        var cache = new IndexedCache(serialized: true);
+        cache.Upsert(Obj("a", "x"));
+        cache.Upsert(Obj("b", "y"));
+        Assert.Equal(["a", "b"], cache.IndexValues(IndexedCache.NamespaceIndex).Order(StringComparer.Ordinal));
+        cache.Delete("a/x");
+        Assert.Equal(["b"], cache.IndexValues(IndexedCache.NamespaceIndex));
+        Assert.Throws<ArgumentException>(() => cache.IndexValues("missing"));
+    }
 }
