@@ -102,45 +102,48 @@ public sealed class DynamicClient
         Append(query, "fieldSelector", fieldSelector);
         using var response = await SendAsync(HttpMethod.Get, resource.CollectionPath(ns) + query, null, streaming: true, ct, metadataOnly ? MetadataAccept : null).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (true)
+        using var reader = new WatchLineReader(stream);
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false))
         {
-            var line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
-            if (line is null)
+            if (Decode(reader.Line, resource, metadataOnly) is { } ev)
             {
-                yield break;
+                yield return ev;
             }
-
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var ev = JsonNode.Parse(line) as JsonObject;
-            if (ev?["object"] is not JsonObject obj)
-            {
-                continue;
-            }
-
-            var kind = (ev["type"]?.GetValue<string>()) switch
-            {
-                "ADDED" => WatchEventKind.Added,
-                "MODIFIED" => WatchEventKind.Modified,
-                "DELETED" => WatchEventKind.Deleted,
-                "BOOKMARK" => WatchEventKind.Bookmark,
-                _ => WatchEventKind.Error,
-            };
-            ev.Remove("object");
-            if (metadataOnly && kind != WatchEventKind.Bookmark && kind != WatchEventKind.Error)
-            {
-                // PartialObjectMetadata says nothing of the resource; give the cached object its real apiVersion and kind.
-                obj["apiVersion"] = resource.ApiVersion;
-                obj["kind"] = resource.Kind;
-                (obj["metadata"] as JsonObject)?.Remove("managedFields");
-            }
-
-            yield return new WatchEvent(kind, obj);
         }
+    }
+
+    /// <summary>One watch line as an event; null for a blank line or one without an object.</summary>
+    internal static WatchEvent? Decode(ReadOnlySpan<byte> line, ApiResource resource, bool metadataOnly)
+    {
+        if (line.Trim(" \t\r"u8).IsEmpty)
+        {
+            return null;
+        }
+
+        var ev = JsonNode.Parse(line) as JsonObject;
+        if (ev?["object"] is not JsonObject obj)
+        {
+            return null;
+        }
+
+        var kind = (ev["type"]?.GetValue<string>()) switch
+        {
+            "ADDED" => WatchEventKind.Added,
+            "MODIFIED" => WatchEventKind.Modified,
+            "DELETED" => WatchEventKind.Deleted,
+            "BOOKMARK" => WatchEventKind.Bookmark,
+            _ => WatchEventKind.Error,
+        };
+        ev.Remove("object");
+        if (metadataOnly && kind != WatchEventKind.Bookmark && kind != WatchEventKind.Error)
+        {
+            // PartialObjectMetadata says nothing of the resource; give the cached object its real apiVersion and kind.
+            obj["apiVersion"] = resource.ApiVersion;
+            obj["kind"] = resource.Kind;
+            (obj["metadata"] as JsonObject)?.Remove("managedFields");
+        }
+
+        return new WatchEvent(kind, obj);
     }
 
     /// <summary>The object, or null when it does not exist.</summary>
