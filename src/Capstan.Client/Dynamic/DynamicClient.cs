@@ -174,6 +174,19 @@ public sealed class DynamicClient
         return await ReadObjectAsync(response, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// PATCH of an object or one of its subresources (<paramref name="subresource"/>, "status" say) with a body of
+    /// <paramref name="patchType"/> (application/merge-patch+json, application/strategic-merge-patch+json...). The
+    /// server's answer is not read: a writer that does not need the stored object saves its decoding.
+    /// </summary>
+    public async Task PatchAsync(ApiResource resource, string? ns, string name, string? subresource, string patch, string patchType, CancellationToken ct)
+    {
+        var content = new StringContent(patch, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(patchType);
+        var path = resource.ObjectPath(ns, name) + (subresource is null ? "" : "/" + subresource);
+        using var response = await SendContentAsync(HttpMethod.Patch, path, content, streaming: false, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Deletes one object; false when it was already gone (or, with a uid precondition, replaced).</summary>
     public async Task<bool> DeleteAsync(ApiResource resource, string? ns, string name, DeleteOptions options, CancellationToken ct)
     {
@@ -226,7 +239,19 @@ public sealed class DynamicClient
     private const string MetadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
     private const string MetadataAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, bool streaming, CancellationToken ct, string? accept = null)
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, bool streaming, CancellationToken ct, string? accept = null)
+    {
+        HttpContent? content = null;
+        if (body is not null)
+        {
+            content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            content.Headers.ContentType = Json;
+        }
+
+        return SendContentAsync(method, path, content, streaming, ct, accept);
+    }
+
+    private async Task<HttpResponseMessage> SendContentAsync(HttpMethod method, string path, HttpContent? body, bool streaming, CancellationToken ct, string? accept = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(_kubernetes.BaseUri, path))
         {
@@ -235,12 +260,7 @@ public sealed class DynamicClient
             Version = streaming ? HttpVersion.Version11 : HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
-            request.Content.Headers.ContentType = Json;
-        }
-
+        request.Content = body;
         if (accept is not null)
         {
             request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
