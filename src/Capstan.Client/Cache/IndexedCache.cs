@@ -101,6 +101,17 @@ public sealed class IndexedCache
         }
     }
 
+    /// <summary>How many objects index <paramref name="indexName"/> yields <paramref name="value"/> for; parses nothing, so a handler can tell cheaply that an event concerns none of its objects.</summary>
+    public int CountByIndex(string indexName, string value)
+    {
+        lock (_lock)
+        {
+            var index = _indexers.Find(i => i.Name == indexName).Index
+                ?? throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            return index.TryGetValue(value, out var keys) ? keys.Count : 0;
+        }
+    }
+
     public IReadOnlyList<JsonObject> List()
     {
         lock (_lock)

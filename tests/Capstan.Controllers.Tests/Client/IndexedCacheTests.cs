@@ -158,4 +158,18 @@ public sealed class IndexedCacheTests
         Assert.Equal(["b"], cache.IndexValues(IndexedCache.NamespaceIndex));
         Assert.Throws<ArgumentException>(() => cache.IndexValues("missing"));
     }
+
+    [Fact]
+    public void CountByIndex_FollowsUpsertAndDelete()
+    {
+        var cache = new IndexedCache(serialized: true);
+        Assert.Equal(0, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
+        cache.Upsert(Obj("a", "x"));
+        cache.Upsert(Obj("a", "y"));
+        cache.Upsert(Obj("b", "x"));
+        Assert.Equal(2, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
+        cache.Delete("a/x");
+        Assert.Equal(1, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
+        Assert.Throws<ArgumentException>(() => cache.CountByIndex("missing", "a"));
+    }
 }
