@@ -21,6 +21,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
 {
     private static readonly ApiResource Pods = new("", "v1", "pods", "Pod", true, ["list", "watch"]);
     private static readonly ApiResource Nodes = new("", "v1", "nodes", "Node", false, ["list", "watch"]);
+    private const string StrategicMergePatch = "application/strategic-merge-patch+json";
     private static readonly TimeSpan LeaseTick = TimeSpan.FromMilliseconds(100);
 
     private readonly IKubernetes _client;
@@ -381,10 +382,11 @@ public sealed partial class FakeNodePool : IAsyncDisposable
         var patch = FakeNodeObjects.RunningPatch(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
         try
         {
-            await _client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(patch, V1Patch.PatchType.StrategicMergePatch), pod.GetName(), pod.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+            // The same strategic merge patch the official client sends, without decoding the pod the server answers with.
+            await _dynamic.PatchAsync(Pods, pod.GetNamespace(), pod.GetName(), "status", patch, StrategicMergePatch, ct).ConfigureAwait(false);
             Interlocked.Increment(ref _podsStarted);
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (ApiRequestException ex) when (ex.IsNotFound)
         {
         }
     }

@@ -81,6 +81,37 @@ public sealed class IndexedCache
         }
     }
 
+    /// <summary>Whether an object with this key is cached; parses nothing.</summary>
+    public bool ContainsKey(string key)
+    {
+        lock (_lock)
+        {
+            return _items.ContainsKey(key);
+        }
+    }
+
+    /// <summary>The values index <paramref name="indexName"/> currently holds (each with at least one object); parses nothing.</summary>
+    public IReadOnlyList<string> IndexValues(string indexName)
+    {
+        lock (_lock)
+        {
+            var index = _indexers.Find(i => i.Name == indexName).Index
+                ?? throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            return [.. index.Keys];
+        }
+    }
+
+    /// <summary>How many objects index <paramref name="indexName"/> yields <paramref name="value"/> for; parses nothing, so a handler can tell cheaply that an event concerns none of its objects.</summary>
+    public int CountByIndex(string indexName, string value)
+    {
+        lock (_lock)
+        {
+            var index = _indexers.Find(i => i.Name == indexName).Index
+                ?? throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            return index.TryGetValue(value, out var keys) ? keys.Count : 0;
+        }
+    }
+
     public IReadOnlyList<JsonObject> List()
     {
         lock (_lock)

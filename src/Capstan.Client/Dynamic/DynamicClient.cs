@@ -102,45 +102,48 @@ public sealed class DynamicClient
         Append(query, "fieldSelector", fieldSelector);
         using var response = await SendAsync(HttpMethod.Get, resource.CollectionPath(ns) + query, null, streaming: true, ct, metadataOnly ? MetadataAccept : null).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (true)
+        using var reader = new WatchLineReader(stream);
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false))
         {
-            var line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
-            if (line is null)
+            if (Decode(reader.Line, resource, metadataOnly) is { } ev)
             {
-                yield break;
+                yield return ev;
             }
-
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var ev = JsonNode.Parse(line) as JsonObject;
-            if (ev?["object"] is not JsonObject obj)
-            {
-                continue;
-            }
-
-            var kind = (ev["type"]?.GetValue<string>()) switch
-            {
-                "ADDED" => WatchEventKind.Added,
-                "MODIFIED" => WatchEventKind.Modified,
-                "DELETED" => WatchEventKind.Deleted,
-                "BOOKMARK" => WatchEventKind.Bookmark,
-                _ => WatchEventKind.Error,
-            };
-            ev.Remove("object");
-            if (metadataOnly && kind != WatchEventKind.Bookmark && kind != WatchEventKind.Error)
-            {
-                // PartialObjectMetadata says nothing of the resource; give the cached object its real apiVersion and kind.
-                obj["apiVersion"] = resource.ApiVersion;
-                obj["kind"] = resource.Kind;
-                (obj["metadata"] as JsonObject)?.Remove("managedFields");
-            }
-
-            yield return new WatchEvent(kind, obj);
         }
+    }
+
+    /// <summary>One watch line as an event; null for a blank line or one without an object.</summary>
+    internal static WatchEvent? Decode(ReadOnlySpan<byte> line, ApiResource resource, bool metadataOnly)
+    {
+        if (line.Trim(" \t\r"u8).IsEmpty)
+        {
+            return null;
+        }
+
+        var ev = JsonNode.Parse(line) as JsonObject;
+        if (ev?["object"] is not JsonObject obj)
+        {
+            return null;
+        }
+
+        var kind = (ev["type"]?.GetValue<string>()) switch
+        {
+            "ADDED" => WatchEventKind.Added,
+            "MODIFIED" => WatchEventKind.Modified,
+            "DELETED" => WatchEventKind.Deleted,
+            "BOOKMARK" => WatchEventKind.Bookmark,
+            _ => WatchEventKind.Error,
+        };
+        ev.Remove("object");
+        if (metadataOnly && kind != WatchEventKind.Bookmark && kind != WatchEventKind.Error)
+        {
+            // PartialObjectMetadata says nothing of the resource; give the cached object its real apiVersion and kind.
+            obj["apiVersion"] = resource.ApiVersion;
+            obj["kind"] = resource.Kind;
+            (obj["metadata"] as JsonObject)?.Remove("managedFields");
+        }
+
+        return new WatchEvent(kind, obj);
     }
 
     /// <summary>The object, or null when it does not exist.</summary>
@@ -169,6 +172,19 @@ public sealed class DynamicClient
     {
         using var response = await SendAsync(HttpMethod.Put, resource.ObjectPath(obj.GetNamespace(), obj.GetName()) + "/status", obj, streaming: false, ct).ConfigureAwait(false);
         return await ReadObjectAsync(response, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// PATCH of an object or one of its subresources (<paramref name="subresource"/>, "status" say) with a body of
+    /// <paramref name="patchType"/> (application/merge-patch+json, application/strategic-merge-patch+json...). The
+    /// server's answer is not read: a writer that does not need the stored object saves its decoding.
+    /// </summary>
+    public async Task PatchAsync(ApiResource resource, string? ns, string name, string? subresource, string patch, string patchType, CancellationToken ct)
+    {
+        var content = new StringContent(patch, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(patchType);
+        var path = resource.ObjectPath(ns, name) + (subresource is null ? "" : "/" + subresource);
+        using var response = await SendContentAsync(HttpMethod.Patch, path, content, streaming: false, ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes one object; false when it was already gone (or, with a uid precondition, replaced).</summary>
@@ -223,7 +239,19 @@ public sealed class DynamicClient
     private const string MetadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
     private const string MetadataAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, bool streaming, CancellationToken ct, string? accept = null)
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, bool streaming, CancellationToken ct, string? accept = null)
+    {
+        HttpContent? content = null;
+        if (body is not null)
+        {
+            content = new StringContent(body.ToJsonString(), Encoding.UTF8);
+            content.Headers.ContentType = Json;
+        }
+
+        return SendContentAsync(method, path, content, streaming, ct, accept);
+    }
+
+    private async Task<HttpResponseMessage> SendContentAsync(HttpMethod method, string path, HttpContent? body, bool streaming, CancellationToken ct, string? accept = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(_kubernetes.BaseUri, path))
         {
@@ -232,12 +260,7 @@ public sealed class DynamicClient
             Version = streaming ? HttpVersion.Version11 : HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
-        if (body is not null)
-        {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8);
-            request.Content.Headers.ContentType = Json;
-        }
-
+        request.Content = body;
         if (accept is not null)
         {
             request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));

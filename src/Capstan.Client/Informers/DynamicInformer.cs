@@ -20,6 +20,7 @@ public sealed partial class DynamicInformer
     private readonly Lock _dispatchLock = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CompactMetadata? _compact;
+    private readonly DynamicInformer? _source;
     private ResourceEventHandler[] _handlers = [];
 
     public DynamicInformer(DynamicClient client, ApiResource resource, InformerOptions? options, ILogger logger, TimeProvider? time = null)
@@ -31,6 +32,30 @@ public sealed partial class DynamicInformer
         _time = time ?? TimeProvider.System;
         _compact = _options.MetadataOnly ? new CompactMetadata(resource) : null;
         Cache = new IndexedCache(serialized: true);
+    }
+
+    /// <summary>
+    /// A metadata-only informer fed by <paramref name="source"/>, a full informer of the same resource in this process:
+    /// each of its events is projected as a metadata watch would have sent it, without a second watch (which costs the
+    /// server a parse and an encode of every changed object, and this process a second decode).
+    /// </summary>
+    internal DynamicInformer(DynamicInformer source, ILogger logger)
+    {
+        _client = source._client;
+        Resource = source.Resource;
+        _options = new InformerOptions { MetadataOnly = true };
+        _logger = logger;
+        _time = source._time;
+        _compact = new CompactMetadata(Resource);
+        _source = source;
+        Cache = new IndexedCache(serialized: true);
+        source.AddEventHandler(new ResourceEventHandler
+        {
+            OnAdd = obj => ApplyFromSource(WatchEventKind.Added, obj),
+            OnUpdate = (_, obj) => ApplyFromSource(WatchEventKind.Modified, obj),
+            OnDelete = obj => ApplyFromSource(WatchEventKind.Deleted, obj),
+        });
+        _ = source._synced.Task.ContinueWith(_ => _synced.TrySetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public ApiResource Resource { get; }
@@ -68,6 +93,20 @@ public sealed partial class DynamicInformer
     /// <summary>Runs until <paramref name="ct"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
+        if (_source is not null)
+        {
+            // Fed by the source's events; it runs on its own.
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return;
+        }
+
         var backoff = _options.InitialBackoff;
         while (!ct.IsCancellationRequested)
         {
@@ -170,6 +209,33 @@ public sealed partial class DynamicInformer
                 }
 
                 break;
+        }
+
+        if (obj.GetResourceVersion() is { Length: > 0 } rv)
+        {
+            LastSyncResourceVersion = rv;
+        }
+    }
+
+    // Called by the source's dispatch, in its order; the source already decided added / modified / deleted against its cache.
+    private void ApplyFromSource(WatchEventKind kind, JsonObject full)
+    {
+        var obj = _compact!.Project(full);
+        if (kind == WatchEventKind.Deleted)
+        {
+            Cache.Delete(obj.GetKey());
+            lock (_dispatchLock)
+            {
+                Dispatch(WatchEventKind.Deleted, null, obj);
+            }
+        }
+        else
+        {
+            var old = Cache.Upsert(obj);
+            lock (_dispatchLock)
+            {
+                Dispatch(old is null ? WatchEventKind.Added : WatchEventKind.Modified, old, obj);
+            }
         }
 
         if (obj.GetResourceVersion() is { Length: > 0 } rv)

@@ -25,7 +25,10 @@ public sealed class SharedInformerFactory : IAsyncDisposable
 
     public DynamicClient Client { get; }
 
-    /// <summary>The shared informer of <paramref name="resource"/>; metadata-only informers (the garbage collector's) cache just each object's metadata.</summary>
+    /// <summary>
+    /// The shared informer of <paramref name="resource"/>; metadata-only informers (the garbage collector's) cache just
+    /// each object's metadata, and are fed by the full informer of the resource when one was asked for before them.
+    /// </summary>
     public DynamicInformer For(ApiResource resource, bool metadataOnly = false)
     {
         lock (_lock)
@@ -33,7 +36,10 @@ public sealed class SharedInformerFactory : IAsyncDisposable
             var key = metadataOnly ? resource + "#metadata" : resource.ToString();
             if (!_informers.TryGetValue(key, out var informer))
             {
-                informer = new DynamicInformer(Client, resource, new InformerOptions { MetadataOnly = metadataOnly }, _loggerFactory.CreateLogger<DynamicInformer>(), _time);
+                // A metadata-only informer of a resource this process already watches in full is derived from that watch.
+                informer = metadataOnly && _informers.TryGetValue(resource.ToString(), out var full)
+                    ? new DynamicInformer(full, _loggerFactory.CreateLogger<DynamicInformer>())
+                    : new DynamicInformer(Client, resource, new InformerOptions { MetadataOnly = metadataOnly }, _loggerFactory.CreateLogger<DynamicInformer>(), _time);
                 _informers[key] = informer;
                 if (_stop is not null)
                 {

@@ -51,6 +51,11 @@ public sealed partial class DisruptionController : Controller
             OnAdd = EnqueueBudgetsOf,
             OnUpdate = (old, pod) =>
             {
+                if (_budgets.Cache.CountByIndex(IndexedCache.NamespaceIndex, pod.GetNamespace()) == 0)
+                {
+                    return;
+                }
+
                 EnqueueBudgetsOf(pod);
                 if (!JsonNode.DeepEquals(old["metadata"]?["labels"], pod["metadata"]?["labels"]))
                 {

@@ -15,7 +15,8 @@ internal static class ServicePodEvents
         OnAdd = pod => EnqueueServicesOf(services, pod, enqueue),
         OnUpdate = (old, pod) =>
         {
-            if (!Relevant(old, pod))
+            // A namespace without Services (the pod's namespace is the same before and after) needs no comparison.
+            if (services.CountByIndex(IndexedCache.NamespaceIndex, pod.GetNamespace()) == 0 || !Relevant(old, pod))
             {
                 return;
             }

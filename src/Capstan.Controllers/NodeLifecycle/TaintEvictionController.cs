@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Capstan.Api.Validation;
+using Capstan.Client.Cache;
 using Capstan.Client.Dynamic;
 using Capstan.Client.Informers;
 using Capstan.Client.Reconciling;
@@ -42,6 +43,7 @@ public sealed partial class TaintEvictionController : Controller
         _nodes = informers.For(KnownResources.Nodes);
         _pods = informers.For(KnownResources.Pods);
         PodIndexes.EnsureNodeName(_pods.Cache);
+        EnsureNoExecuteIndex(_nodes.Cache);
         _pods.AddEventHandler(new ResourceEventHandler
         {
             OnAdd = EnqueueIfTainted,
@@ -120,10 +122,30 @@ public sealed partial class TaintEvictionController : Controller
         }
     }
 
+    /// <summary>Index of the nodes cache: a node's name when it has NoExecute taints, so a pod event needs no parse of its node to know.</summary>
+    internal const string NoExecuteTaintedIndex = "noExecuteTainted";
+
+    private static readonly Lock IndexLock = new();
+
+    internal static void EnsureNoExecuteIndex(IndexedCache nodes)
+    {
+        lock (IndexLock)
+        {
+            try
+            {
+                nodes.AddIndexer(NoExecuteTaintedIndex, n => Tolerations.NoExecuteTaints(n).Count > 0 ? [n.GetName()] : []);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already there: the informer is shared.
+            }
+        }
+    }
+
     private void EnqueueIfTainted(JsonObject pod)
     {
         var node = PodFacts.NodeName(pod);
-        if (node.Length > 0 && Tolerations.NoExecuteTaints(_nodes.Cache.Get(node)).Count > 0)
+        if (node.Length > 0 && _nodes.Cache.CountByIndex(NoExecuteTaintedIndex, node) > 0)
         {
             Queue.Add(pod.GetKey());
         }

@@ -42,6 +42,8 @@ public sealed partial class PodGarbageCollector : Controller
         _logger = loggerFactory.CreateLogger<PodGarbageCollector>();
         _pods = informers.For(KnownResources.Pods);
         _nodes = informers.For(KnownResources.Nodes);
+        PodIndexes.EnsureNodeName(_pods.Cache);
+        PodIndexes.EnsureLifecycle(_pods.Cache);
         Queue.Add(Key);
     }
 
@@ -49,11 +51,12 @@ public sealed partial class PodGarbageCollector : Controller
 
     protected override async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
-        var pods = _pods.Cache.List();
+        // Each pass reads only the pods it may act on, through the cache's indexes: listing every pod (and parsing its node
+        // for each) every few seconds was most of this controller's cost with thousands of pods.
         var now = Time.GetUtcNow();
-        await CollectTerminatedAsync(pods, ct).ConfigureAwait(false);
-        await CollectOrphanedAsync(pods, now, ct).ConfigureAwait(false);
-        foreach (var pod in pods.Where(p => p.IsBeingDeleted()))
+        await CollectTerminatedAsync(ct).ConfigureAwait(false);
+        await CollectOrphanedAsync(now, ct).ConfigureAwait(false);
+        foreach (var pod in _pods.Cache.ByIndex(PodIndexes.Lifecycle, PodIndexes.Deleting))
         {
             var nodeName = PodFacts.NodeName(pod);
             if (nodeName.Length == 0 || StuckOnLostNode(pod, _nodes.Cache.Get(nodeName), now))
@@ -65,14 +68,14 @@ public sealed partial class PodGarbageCollector : Controller
         return ReconcileResult.After(_options.Period);
     }
 
-    private async Task CollectTerminatedAsync(IReadOnlyList<JsonObject> pods, CancellationToken ct)
+    private async Task CollectTerminatedAsync(CancellationToken ct)
     {
         if (_options.TerminatedPodThreshold <= 0)
         {
             return;
         }
 
-        var terminated = pods.Where(p => PodFacts.IsTerminal(p) && !p.IsBeingDeleted()).ToList();
+        var terminated = _pods.Cache.ByIndex(PodIndexes.Lifecycle, PodIndexes.Terminal).Where(p => !p.IsBeingDeleted()).ToList();
         var excess = terminated.Count - _options.TerminatedPodThreshold;
         if (excess <= 0)
         {
@@ -85,9 +88,9 @@ public sealed partial class PodGarbageCollector : Controller
         }
     }
 
-    private async Task CollectOrphanedAsync(IReadOnlyList<JsonObject> pods, DateTimeOffset now, CancellationToken ct)
+    private async Task CollectOrphanedAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var missing = pods.Select(PodFacts.NodeName).Where(n => n.Length > 0 && _nodes.Cache.Get(n) is null).ToHashSet(StringComparer.Ordinal);
+        var missing = _pods.Cache.IndexValues(PodIndexes.NodeName).Where(n => !_nodes.Cache.ContainsKey(n)).ToHashSet(StringComparer.Ordinal);
         foreach (var gone in _missingSince.Keys.Where(n => !missing.Contains(n)).ToList())
         {
             _missingSince.TryRemove(gone, out _);
@@ -107,7 +110,7 @@ public sealed partial class PodGarbageCollector : Controller
                 continue;
             }
 
-            foreach (var pod in pods.Where(p => PodFacts.NodeName(p) == nodeName))
+            foreach (var pod in _pods.Cache.ByIndex(PodIndexes.NodeName, nodeName))
             {
                 await ForceDeleteAsync(pod, $"bound to node {nodeName}, which no longer exists", ct).ConfigureAwait(false);
             }

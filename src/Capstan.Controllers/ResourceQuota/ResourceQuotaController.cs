@@ -67,6 +67,12 @@ public sealed partial class ResourceQuotaController : Controller
                 OnDelete = EnqueueQuotasOf,
                 OnUpdate = (old, obj) =>
                 {
+                    // Most namespaces have no quota: say so before comparing the two versions.
+                    if (_quotas.Cache.CountByIndex(IndexedCache.NamespaceIndex, obj.GetNamespace()) == 0)
+                    {
+                        return;
+                    }
+
                     if (QuotaEvaluator.Counts(groupResource, old) != QuotaEvaluator.Counts(groupResource, obj) || !JsonNode.DeepEquals(old["spec"], obj["spec"]))
                     {
                         EnqueueQuotasOf(obj);

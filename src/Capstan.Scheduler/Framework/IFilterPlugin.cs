@@ -6,4 +6,10 @@ public interface IFilterPlugin
     string Name { get; }
 
     FilterStatus Filter(PodInfo pod, NodeInfo node);
+
+    /// <summary>
+    /// False when <see cref="Filter"/> would pass every node for this pod whatever the cluster holds (kube-scheduler's
+    /// PreFilter Skip): a decision then leaves the plugin out of its per-node loop. Must depend on the pod alone.
+    /// </summary>
+    bool AppliesTo(PodInfo pod) => true;
 }

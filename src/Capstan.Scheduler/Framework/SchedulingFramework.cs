@@ -93,10 +93,13 @@ public sealed class SchedulingFramework
 
     public IReadOnlyList<IScorePlugin> Scorers => _scorers;
 
-    public FilterStatus RunFilters(PodInfo pod, NodeInfo node)
+    public FilterStatus RunFilters(PodInfo pod, NodeInfo node) => RunFilters(pod, node, _filters);
+
+    private static FilterStatus RunFilters(PodInfo pod, NodeInfo node, IReadOnlyList<IFilterPlugin> filters)
     {
-        foreach (var filter in _filters)
+        for (var i = 0; i < filters.Count; i++)
         {
+            var filter = filters[i];
             var status = filter.Filter(pod, node);
             if (!status.IsSuccess)
             {
@@ -157,12 +160,15 @@ public sealed class SchedulingFramework
         var wanted = NumFeasibleNodesToFind(nodes.Count);
         var feasible = new List<NodeInfo>(Math.Min(wanted, nodes.Count));
 
+        // The filters that can reject this pod anywhere: the per-node loop below runs hundreds of times per decision.
+        var filters = _filters.Where(f => f.AppliesTo(pod)).ToArray();
+
         var start = _nextStart % nodes.Count;
         var processed = 0;
         for (; processed < nodes.Count && feasible.Count < wanted; processed++)
         {
             var node = nodes[(start + processed) % nodes.Count];
-            var status = nominated is null ? RunFilters(pod, node) : RunFilters(pod, node, nominated);
+            var status = nominated is null ? RunFilters(pod, node, filters) : RunFilters(pod, node, nominated);
             if (status.IsSuccess)
             {
                 feasible.Add(node);

@@ -14,6 +14,8 @@ internal sealed class NodeAffinity : IFilterPlugin, IScorePlugin
 
     public int Weight => 2;
 
+    public bool AppliesTo(PodInfo pod) => pod.NodeSelector is not null || pod.RequiredNodeAffinity is not null;
+
     public FilterStatus Filter(PodInfo pod, NodeInfo node) =>
         Matches(pod, node) ? FilterStatus.Success : FilterStatus.Unresolvable(Name, Reason);
 

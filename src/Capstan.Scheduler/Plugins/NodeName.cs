@@ -9,6 +9,8 @@ internal sealed class NodeName : IFilterPlugin
 
     public string Name => "NodeName";
 
+    public bool AppliesTo(PodInfo pod) => pod.NodeName.Length > 0;
+
     public FilterStatus Filter(PodInfo pod, NodeInfo node) =>
         pod.NodeName.Length == 0 || pod.NodeName == node.Name ? FilterStatus.Success : FilterStatus.Unresolvable(Name, Reason);
 }

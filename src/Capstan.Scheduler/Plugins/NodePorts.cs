@@ -9,6 +9,8 @@ internal sealed class NodePorts : IFilterPlugin
 
     public string Name => "NodePorts";
 
+    public bool AppliesTo(PodInfo pod) => pod.HostPorts.Count > 0;
+
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
     {
         if (pod.HostPorts.Count == 0)

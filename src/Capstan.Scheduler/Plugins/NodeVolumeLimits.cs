@@ -22,6 +22,9 @@ internal sealed class NodeVolumeLimits(IndexedCache csiNodes, IndexedCache claim
 
     public string Name => "NodeVolumeLimits";
 
+    // Only claims (persistentVolumeClaim or generic ephemeral volumes) count against a limit.
+    public bool AppliesTo(PodInfo pod) => VolumeBinding.HasClaims(pod);
+
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
     {
         if (pod.Object["spec"]?["volumes"] is not JsonArray { Count: > 0 })

@@ -120,6 +120,44 @@ public sealed class DynamicInformerTests
         Assert.Equal(["a"], added);
     }
 
+    [Fact]
+    public async Task Factory_MetadataOnlyAfterFull_FedByTheFullWatch_SameProjection()
+    {
+        const string full = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","uid":"uid-a","resourceVersion":"5","labels":{"app":"x"},"annotations":{"note":"big"},"ownerReferences":[{"apiVersion":"v1","kind":"Pod","name":"o","uid":"owner"}],"finalizers":["f"]},"data":{"k":"v"}}""";
+        var api = new FakeApiHandler();
+        api.AddList(List("10", full));
+        api.AddWatch(Event("MODIFIED", full.Replace("\"resourceVersion\":\"5\"", "\"resourceVersion\":\"11\"", StringComparison.Ordinal).Replace("\"app\":\"x\"", "\"app\":\"y\"", StringComparison.Ordinal))
+            + Event("ADDED", Item("b", "12")) + Event("DELETED", Item("b", "13")));
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake.invalid" }, api);
+        await using var factory = new SharedInformerFactory(new DynamicClient(client), NullLoggerFactory.Instance);
+        var fullInformer = factory.For(ConfigMaps);
+        var metadata = factory.For(ConfigMaps, metadataOnly: true);
+        var seen = new ConcurrentQueue<string>();
+        metadata.AddEventHandler(new ResourceEventHandler
+        {
+            OnAdd = o => seen.Enqueue("add " + o.GetName()),
+            OnUpdate = (old, o) => seen.Enqueue($"update {o.GetName()} {old["metadata"]!["labels"]!["app"]}->{o["metadata"]!["labels"]!["app"]}"),
+            OnDelete = o => seen.Enqueue("delete " + o.GetName()),
+        });
+        using var cts = new CancellationTokenSource();
+        factory.Start(cts.Token);
+        await metadata.WaitForSyncAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await WaitAsync(() => seen.Count == 4);
+
+        Assert.NotSame(fullInformer, metadata);
+        Assert.Equal(["add a", "update a x->y", "add b", "delete b"], seen);
+        Assert.Equal(
+            """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","uid":"uid-a","resourceVersion":"11","labels":{"app":"y"},"ownerReferences":[{"apiVersion":"v1","kind":"Pod","name":"o","uid":"owner"}],"finalizers":["f"]}}""",
+            metadata.Cache.Get("ns/a")!.ToJsonString());
+        Assert.Single(metadata.Cache.ByIndex(Capstan.Client.Cache.IndexedCache.OwnerUidIndex, "owner"));
+        Assert.Equal("13", metadata.LastSyncResourceVersion);
+
+        // The full object is untouched, and only the full informer listed and watched.
+        Assert.Equal("v", fullInformer.Cache.Get("ns/a")!["data"]!["k"]!.GetValue<string>());
+        Assert.Single(api.Requests, r => !r.Contains("watch=true", StringComparison.Ordinal));
+        await cts.CancelAsync();
+    }
+
     private static async Task WaitAsync(Func<bool> condition)
     {
         for (var i = 0; i < 300 && !condition(); i++)

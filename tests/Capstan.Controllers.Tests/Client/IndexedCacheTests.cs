@@ -135,4 +135,41 @@ public sealed class IndexedCacheTests
         cache.Delete("a/x");
         Assert.Equal("b", Assert.Single(cache.ByIndex("byName", "x"))["metadata"]!["namespace"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void ContainsKey_FollowsUpsertAndDelete()
+    {
+        var cache = new IndexedCache(serialized: true);
+        Assert.False(cache.ContainsKey("node1"));
+        cache.Upsert(Obj("", "node1"));
+        Assert.True(cache.ContainsKey("node1"));
+        cache.Delete("node1");
+        Assert.False(cache.ContainsKey("node1"));
+    }
+
+    [Fact]
+    public void IndexValues_OnlyValuesWithObjects()
+    {
+        var cache = new IndexedCache(serialized: true);
+        cache.Upsert(Obj("a", "x"));
+        cache.Upsert(Obj("b", "y"));
+        Assert.Equal(["a", "b"], cache.IndexValues(IndexedCache.NamespaceIndex).Order(StringComparer.Ordinal));
+        cache.Delete("a/x");
+        Assert.Equal(["b"], cache.IndexValues(IndexedCache.NamespaceIndex));
+        Assert.Throws<ArgumentException>(() => cache.IndexValues("missing"));
+    }
+
+    [Fact]
+    public void CountByIndex_FollowsUpsertAndDelete()
+    {
+        var cache = new IndexedCache(serialized: true);
+        Assert.Equal(0, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
+        cache.Upsert(Obj("a", "x"));
+        cache.Upsert(Obj("a", "y"));
+        cache.Upsert(Obj("b", "x"));
+        Assert.Equal(2, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
+        cache.Delete("a/x");
+        Assert.Equal(1, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
+        Assert.Throws<ArgumentException>(() => cache.CountByIndex("missing", "a"));
+    }
 }

@@ -56,6 +56,43 @@ public sealed class NodeLifecycleControllerTests(ControllersFixture fixture) : I
             (await Client.ReadNodeAsync(node)).Spec?.Taints?.Any(t => t.Key.StartsWith("node.kubernetes.io/", StringComparison.Ordinal)) != true));
     }
 
+    [Fact]
+    public async Task LeaseRenewedPastGracePeriod_StaysReady_AndAConditionChangeIsStillReconciled()
+    {
+        // A Ready node's periodic checks skip it while its lease keeps moving its deadline; a change to the node object
+        // must still be reconciled at once.
+        const string node = "renewing-node";
+        await FakeKubelet.RegisterNodeAsync(Client, node);
+        using var stop = new CancellationTokenSource();
+        var renewing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await FakeKubelet.RenewLeaseAsync(Client, node);
+                await Task.Delay(500, CancellationToken.None);
+            }
+        });
+        try
+        {
+            // Twice the fixture's 3 s grace period.
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            var seen = await Client.ReadNodeAsync(node);
+            Assert.Equal("True", seen.Status.Conditions.Single(c => c.Type == "Ready").Status);
+            Assert.DoesNotContain(seen.Spec?.Taints ?? [], t => t.Key.StartsWith("node.kubernetes.io/", StringComparison.Ordinal));
+
+            seen.Status.Conditions.Single(c => c.Type == "MemoryPressure").Status = "True";
+            await Client.ReplaceNodeStatusAsync(seen, node);
+            Assert.True(await ControllersFixture.EventuallyAsync(async () =>
+                (await Client.ReadNodeAsync(node)).Spec?.Taints?.Any(t => t.Key == "node.kubernetes.io/memory-pressure" && t.Effect == "NoSchedule") == true));
+            Assert.Equal("True", (await Client.ReadNodeAsync(node)).Status.Conditions.Single(c => c.Type == "Ready").Status);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await renewing;
+        }
+    }
+
     private async Task CreatePodAsync(string ns, string name, string node, long? tolerationSeconds)
     {
         var spec = FakeKubelet.Spec(node);

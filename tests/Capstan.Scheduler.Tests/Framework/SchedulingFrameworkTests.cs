@@ -111,4 +111,36 @@ public sealed class SchedulingFrameworkTests
 
         Assert.Equal("NodeUnschedulable", status.Plugin);
     }
+
+    [Fact]
+    public void Schedule_FilterNotApplyingToPod_LeftOutOfTheNodeLoop_ButKeptByRunFilters()
+    {
+        var skipped = new CountingFilter(applies: false);
+        var applying = new CountingFilter(applies: true);
+        var framework = new SchedulingFramework([skipped, applying], [], new Random(1));
+        var nodes = Enumerable.Range(0, 5).Select(i => NodeInfo($"n{i}")).ToList();
+
+        Assert.NotNull(framework.Schedule(Info("100m", "100Mi"), nodes).Node);
+        Assert.Equal(0, skipped.Calls);
+        Assert.Equal(5, applying.Calls);
+
+        // Preemption and error reports ask every filter.
+        Assert.True(framework.RunFilters(Info("100m", "100Mi"), nodes[0]).IsSuccess);
+        Assert.Equal(1, skipped.Calls);
+    }
+
+    private sealed class CountingFilter(bool applies) : IFilterPlugin
+    {
+        public int Calls { get; private set; }
+
+        public string Name => "Counting";
+
+        public bool AppliesTo(PodInfo pod) => applies;
+
+        public FilterStatus Filter(PodInfo pod, NodeInfo node)
+        {
+            Calls++;
+            return FilterStatus.Success;
+        }
+    }
 }

@@ -36,6 +36,44 @@ public sealed class FilterPluginTests
         Assert.True(new NodeName().Filter(Info(Pod()), NodeInfo("b")).IsSuccess);
     }
 
+    [Fact]
+    public void AppliesTo_PodOnlyPlugins_OnlyWhenThePodAsks()
+    {
+        var plain = Info(Pod());
+        var named = Pod();
+        named.Spec.NodeName = "a";
+        var selecting = Pod();
+        selecting.Spec.NodeSelector = new Dictionary<string, string> { ["zone"] = "a" };
+        var affine = Pod();
+        affine.Spec.Affinity = new V1Affinity
+        {
+            NodeAffinity = new V1NodeAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
+                {
+                    NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = "zone", OperatorProperty = "In", Values = ["a"] }] }],
+                },
+            },
+        };
+        var ported = Pod("p", Container());
+        ported.Spec.Containers[0].Ports = [new V1ContainerPort { ContainerPort = 80, HostPort = 8080 }];
+
+        IFilterPlugin nodeName = new NodeName(), affinity = new NodeAffinity(), ports = new NodePorts();
+        Assert.False(nodeName.AppliesTo(plain));
+        Assert.True(nodeName.AppliesTo(Info(named)));
+        Assert.False(affinity.AppliesTo(plain));
+        Assert.True(affinity.AppliesTo(Info(selecting)));
+        Assert.True(affinity.AppliesTo(Info(affine)));
+        Assert.False(ports.AppliesTo(plain));
+        Assert.True(ports.AppliesTo(Info(ported)));
+
+        // Where a plugin does not apply, it passes any node.
+        var labelled = NodeInfo(Node("n", labels: new() { ["zone"] = "b" }));
+        Assert.True(nodeName.Filter(plain, labelled).IsSuccess);
+        Assert.True(affinity.Filter(plain, labelled).IsSuccess);
+        Assert.True(ports.Filter(plain, labelled).IsSuccess);
+    }
+
     [Theory]
     [InlineData("NoSchedule", false)]
     [InlineData("NoExecute", false)]

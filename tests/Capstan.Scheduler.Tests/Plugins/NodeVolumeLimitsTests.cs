@@ -32,6 +32,18 @@ public sealed class NodeVolumeLimitsTests
     }
 
     [Fact]
+    public void AppliesTo_OnlyPodsWithClaims()
+    {
+        Limit("a", 0);
+        var projected = Pod();
+        projected.Spec.Volumes = [new V1Volume { Name = "kube-api-access", Projected = new V1ProjectedVolumeSource() }];
+
+        Assert.False(Plugin.AppliesTo(Info(projected)));
+        Assert.True(Plugin.Filter(Info(projected), NodeInfo("a")).IsSuccess);
+        Assert.True(Plugin.AppliesTo(PodWith("p", "c1")));
+    }
+
+    [Fact]
     public void Filter_NoCsiNode_NoLimit()
     {
         BoundCsiClaim("c1", "vol-1");

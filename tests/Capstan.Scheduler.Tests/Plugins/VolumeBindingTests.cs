@@ -19,6 +19,25 @@ public sealed class VolumeBindingTests
     public void Filter_NoClaims_Success() => Assert.True(Plugin.Filter(Info(Pod()), NodeInfo("a")).IsSuccess);
 
     [Fact]
+    public void AppliesTo_OnlyPodsWithClaims()
+    {
+        var projected = Pod();
+        projected.Spec.Volumes =
+        [
+            new V1Volume { Name = "kube-api-access", Projected = new V1ProjectedVolumeSource { Sources = [new V1VolumeProjection { ServiceAccountToken = new V1ServiceAccountTokenProjection { Path = "token" } }] } },
+            new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() },
+        ];
+        var ephemeral = Pod();
+        ephemeral.Spec.Volumes = [new V1Volume { Name = "e", Ephemeral = new V1EphemeralVolumeSource { VolumeClaimTemplate = new V1PersistentVolumeClaimTemplate { Spec = new V1PersistentVolumeClaimSpec() } } }];
+
+        Assert.False(Plugin.AppliesTo(Info(Pod())));
+        Assert.False(Plugin.AppliesTo(Info(projected)));
+        Assert.True(Plugin.Filter(Info(projected), NodeInfo("a")).IsSuccess);
+        Assert.True(Plugin.AppliesTo(Info(PodWithClaim("data"))));
+        Assert.True(Plugin.AppliesTo(Info(ephemeral)));
+    }
+
+    [Fact]
     public void Filter_MissingClaim_Unresolvable()
     {
         var status = Plugin.Filter(Info(PodWithClaim("data")), NodeInfo("a"));
