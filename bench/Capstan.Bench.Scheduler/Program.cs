@@ -96,13 +96,13 @@ root.SetAction(async (parse, ct) =>
 
             // RSS right after the burst, and once the server has been quiet for a while (what a cluster at rest holds).
             var rssAfter = server.RssMiB();
-            await Task.Delay(TimeSpan.FromSeconds(15), ct);
+            await Task.Delay(TimeSpan.FromSeconds(30), ct);
             var rssSettled = server.RssMiB();
             var cpuPerPod = cpuTotal * 1000 / Math.Max(1, result.Bound);
             var netPerPod = (cpuTotal - idlePerSecond * result.Elapsed.TotalSeconds) * 1000 / Math.Max(1, result.Bound);
             failed |= result.Bound < workload.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; server RSS {rssAfter:F0} MiB after the last binding, {rssSettled:F0} MiB 15 s later; {notes(result, server)}"));
+                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; server RSS {rssAfter:F0} MiB after the last binding, {rssSettled:F0} MiB 30 s later; {notes(result, server)}"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

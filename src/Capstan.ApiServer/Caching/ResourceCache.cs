@@ -10,6 +10,15 @@ namespace Capstan.ApiServer.Caching;
 public sealed class ResourceCache
 {
     private const int HistoryCapacity = 4096;
+
+    /// <summary>
+    /// The history's bound in bytes of JSON, besides its 4,096 events: a resource with large objects (ConfigMaps,
+    /// Secrets, CRDs near the 1.5 MB request limit) would otherwise keep gigabytes of old versions alive.
+    /// </summary>
+    public const long DefaultHistoryMaxBytes = 32L << 20;
+
+    private readonly long _historyMaxBytes;
+    private long _historyBytes;
     private const int WatcherBuffer = 8192;
 
     private readonly Lock _lock = new();
@@ -22,10 +31,23 @@ public sealed class ResourceCache
     // Events with a revision above this are all in _history; watches from an older revision get 410 Gone.
     private long _historyFloor;
 
-    public ResourceCache(ResourceInfo resource, long startRevision)
+    public ResourceCache(ResourceInfo resource, long startRevision, long historyMaxBytes = DefaultHistoryMaxBytes)
     {
         Resource = resource;
         _historyFloor = startRevision;
+        _historyMaxBytes = historyMaxBytes;
+    }
+
+    /// <summary>Events in the window (diagnostics and tests).</summary>
+    public int HistoryCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _historyCount;
+            }
+        }
     }
 
     public ResourceInfo Resource { get; }
@@ -78,15 +100,20 @@ public sealed class ResourceCache
 
             Interlocked.Increment(ref _version);
 
-            if (_historyCount == HistoryCapacity)
+            // The newest event always stays, whatever its size: a watch from the revision before it must still resume.
+            while (_historyCount > 0 && (_historyCount == HistoryCapacity || _historyBytes + ev.Object.Json.Length > _historyMaxBytes))
             {
-                _historyFloor = _history[_historyStart].Revision;
+                var oldest = _history[_historyStart];
+                _history[_historyStart] = null!;
+                _historyBytes -= oldest.Object.Json.Length;
+                _historyFloor = oldest.Revision;
                 _historyStart = (_historyStart + 1) % HistoryCapacity;
                 _historyCount--;
             }
 
             _history[(_historyStart + _historyCount) % HistoryCapacity] = ev;
             _historyCount++;
+            _historyBytes += ev.Object.Json.Length;
 
             for (var i = _watchers.Count - 1; i >= 0; i--)
             {

@@ -37,6 +37,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
     private SharedInformerFactory? _controlPlaneInformers;
     private AgentHost? _agent;
     private CertificateRotator? _certificates;
+    private IAsyncDisposable? _heapTrimmer;
     private Kubernetes? _fakeNodeClient;
     private Capstan.Agent.FakeNodes.FakeNodePool? _fakeNodes;
 
@@ -127,6 +128,10 @@ public sealed partial class CapstanServer : IAsyncDisposable
                 api.Address, started.ElapsedMilliseconds, pki.KubeconfigPath);
             var server = new CapstanServer(config, dataDirLock, pki, store, api, loggerFactory);
             server._certificates = CertificateRotator.Start(pki, config.CertificateCheckInterval, loggerFactory.CreateLogger<CertificateRotator>());
+            if (config.TrimHeap)
+            {
+                server._heapTrimmer = HeapTrimmer.Acquire(loggerFactory.CreateLogger<HeapTrimmer>());
+            }
             if (!config.DisableControllerManager)
             {
                 server.StartControllers();
@@ -339,6 +344,11 @@ public sealed partial class CapstanServer : IAsyncDisposable
             if (_certificates is not null)
             {
                 await _certificates.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_heapTrimmer is not null)
+            {
+                await _heapTrimmer.DisposeAsync().ConfigureAwait(false);
             }
 
             Pki.Dispose();

@@ -48,6 +48,9 @@ public sealed record ServerConfig
     /// <summary>The scheduler's profiles from `--scheduler-config` (a KubeSchedulerConfiguration); empty for the default profile.</summary>
     public IReadOnlyList<Capstan.Scheduler.Configuration.SchedulerProfile> SchedulerProfiles { get; init; } = [];
 
+    /// <summary>Run a <see cref="HeapTrimmer"/> in this process (on by default; it keeps the GC heap near its live size after bursts).</summary>
+    public bool TrimHeap { get; init; } = true;
+
     /// <summary>Simulated nodes to run in this server (`--fake-nodes`); null for none.</summary>
     public Capstan.Agent.FakeNodes.FakeNodeOptions? FakeNodes { get; init; }
 
