@@ -178,26 +178,32 @@ public sealed class ManagedFieldsEntry
             return (JsonObject)_source.DeepClone();
         }
 
+        return Encode(Manager, Operation, ApiVersion, Subresource, Time, _fields!.ToFieldsV1());
+    }
+
+    /// <summary>An entry's JSON, in the server's own form, around an already encoded <paramref name="fieldsV1"/>.</summary>
+    internal static JsonObject Encode(string manager, string operation, string? apiVersion, string? subresource, string? time, JsonObject fieldsV1)
+    {
         var obj = new JsonObject
         {
-            ["manager"] = Manager,
-            ["operation"] = Operation,
+            ["manager"] = manager,
+            ["operation"] = operation,
         };
-        if (ApiVersion is not null)
+        if (apiVersion is not null)
         {
-            obj["apiVersion"] = ApiVersion;
+            obj["apiVersion"] = apiVersion;
         }
 
-        if (Time is not null)
+        if (time is not null)
         {
-            obj["time"] = Time;
+            obj["time"] = time;
         }
 
         obj["fieldsType"] = "FieldsV1";
-        obj["fieldsV1"] = _fields!.ToFieldsV1();
-        if (!string.IsNullOrEmpty(Subresource))
+        obj["fieldsV1"] = fieldsV1;
+        if (!string.IsNullOrEmpty(subresource))
         {
-            obj["subresource"] = Subresource;
+            obj["subresource"] = subresource;
         }
 
         return obj;

@@ -128,6 +128,14 @@ public static class ServerSideApply
     /// </param>
     public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged)
     {
+        if (old is null && subresource is null && updated["metadata"] is JsonObject metadata && !metadata.ContainsKey("managedFields")
+            && CreateFieldsV1.Build(updated, schema, IgnoredMetadata) is { } created)
+        {
+            // A create without managedFields of its own: one entry owning every field it sets, encoded in one walk.
+            fieldsChanged = false;
+            return created.Count == 0 ? null : [ManagedFieldsEntry.Encode(manager, operation, Text(updated["apiVersion"]), null, ManagedFieldsEntry.FormatTime(now), created)];
+        }
+
         var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource, out fieldsChanged));
         return list.Count == 0 ? null : list;
     }

@@ -11,9 +11,9 @@ namespace Capstan.Api.Schema;
 public static class FieldTypes
 {
     /// <summary>The first mismatch, worded like Go's decoder ("cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"), or null.</summary>
-    public static string? FindMismatch(Type modelType, JsonObject obj) => Walk(ModelSchema.For(modelType), obj, "");
+    public static string? FindMismatch(Type modelType, JsonObject obj) => Walk(ModelSchema.For(modelType), obj, new FieldPath());
 
-    private static string? Walk(ModelSchema schema, JsonObject obj, string path)
+    private static string? Walk(ModelSchema schema, JsonObject obj, FieldPath path)
     {
         foreach (var (name, value) in obj)
         {
@@ -22,8 +22,9 @@ public static class FieldTypes
                 continue;
             }
 
-            var fieldPath = path.Length == 0 ? name : $"{path}.{name}";
-            var problem = Check(schema, field, value, fieldPath);
+            path.PushField(name);
+            var problem = Check(schema, field, value, path);
+            path.Pop();
             if (problem is not null)
             {
                 return problem;
@@ -33,7 +34,7 @@ public static class FieldTypes
         return null;
     }
 
-    private static string? Check(ModelSchema owner, FieldSchema field, JsonNode value, string path)
+    private static string? Check(ModelSchema owner, FieldSchema field, JsonNode value, FieldPath path)
     {
         switch (field.Shape)
         {
@@ -75,7 +76,10 @@ public static class FieldTypes
                             return Mismatch(item, owner, path, "object");
                         }
 
-                        if (Walk(ModelSchema.For(element), io, $"{path}[{i}]") is { } inner)
+                        path.PushIndex(i);
+                        var inner = Walk(ModelSchema.For(element), io, path);
+                        path.Pop();
+                        if (inner is not null)
                         {
                             return inner;
                         }
@@ -132,7 +136,7 @@ public static class FieldTypes
         || (v.TryGetValue<double>(out var d) && Math.Abs(d % 1) < double.Epsilon)
         || (v.TryGetValue<JsonElement>(out var e) && e.TryGetDouble(out var ed) && Math.Abs(ed % 1) < double.Epsilon);
 
-    private static string Mismatch(JsonNode value, ModelSchema owner, string path, string expected)
+    private static string Mismatch(JsonNode value, ModelSchema owner, FieldPath path, string expected)
     {
         var got = value.GetValueKind() switch
         {
@@ -146,6 +150,6 @@ public static class FieldTypes
         var goStruct = owner.ClrType.Name.StartsWith("V1", StringComparison.Ordinal) || owner.ClrType.Name.StartsWith("V2", StringComparison.Ordinal)
             ? owner.ClrType.Name[2..]
             : owner.ClrType.Name;
-        return $"json: cannot unmarshal {got} into Go struct field {goStruct}.{path} of type {expected}";
+        return $"json: cannot unmarshal {got} into Go struct field {goStruct}.{path.Format(leadingDot: false)} of type {expected}";
     }
 }

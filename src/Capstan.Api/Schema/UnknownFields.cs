@@ -17,7 +17,7 @@ public static class UnknownFields
     public static IReadOnlyList<string> Find(Type modelType, JsonObject obj)
     {
         var found = new List<string>();
-        Walk(ModelSchema.For(modelType), obj, "", found);
+        Walk(ModelSchema.For(modelType), obj, new FieldPath(), found);
         return found;
     }
 
@@ -33,10 +33,10 @@ public static class UnknownFields
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
-                    stack.Push(new Frame(ChildPath(stack), IsArray: false));
+                    stack.Push(Enter(stack, isArray: false));
                     break;
                 case JsonTokenType.StartArray:
-                    stack.Push(new Frame(ChildPath(stack), IsArray: true));
+                    stack.Push(Enter(stack, isArray: true));
                     break;
                 case JsonTokenType.EndObject:
                 case JsonTokenType.EndArray:
@@ -46,9 +46,9 @@ public static class UnknownFields
                 case JsonTokenType.PropertyName:
                     var frame = stack.Peek();
                     var name = reader.GetString()!;
-                    if (!frame.Keys.Add(name))
+                    if (!(frame.Keys ??= new HashSet<string>(StringComparer.Ordinal)).Add(name))
                     {
-                        found.Add($"{frame.Path}.{name}");
+                        found.Add($"{frame.Path()}.{name}");
                     }
 
                     frame.Property = name;
@@ -100,14 +100,15 @@ public static class UnknownFields
         }
     }
 
-    private static void Walk(ModelSchema schema, JsonObject obj, string path, List<string> found)
+    private static void Walk(ModelSchema schema, JsonObject obj, FieldPath path, List<string> found)
     {
         foreach (var (name, value) in obj)
         {
-            var fieldPath = $"{path}.{name}";
             if (!schema.Fields.TryGetValue(name, out var field))
             {
-                found.Add(fieldPath);
+                path.PushField(name);
+                found.Add(path.Format(leadingDot: true));
+                path.Pop();
                 continue;
             }
 
@@ -117,17 +118,20 @@ public static class UnknownFields
                 continue;
             }
 
+            path.PushField(name);
             switch (field.Shape)
             {
                 case FieldShape.Object when value is JsonObject child:
-                    Walk(nested, child, fieldPath, found);
+                    Walk(nested, child, path, found);
                     break;
                 case FieldShape.List when value is JsonArray items:
                     for (var i = 0; i < items.Count; i++)
                     {
                         if (items[i] is JsonObject item)
                         {
-                            Walk(nested, item, $"{fieldPath}[{i}]", found);
+                            path.PushIndex(i);
+                            Walk(nested, item, path, found);
+                            path.Pop();
                         }
                     }
 
@@ -137,24 +141,29 @@ public static class UnknownFields
                     {
                         if (entry is JsonObject item)
                         {
-                            Walk(nested, item, $"{fieldPath}[{key}]", found);
+                            path.PushKey(key);
+                            Walk(nested, item, path, found);
+                            path.Pop();
                         }
                     }
 
                     break;
             }
+
+            path.Pop();
         }
     }
 
-    private static string ChildPath(Stack<Frame> stack)
+    // A frame remembers where in its parent it starts; its path is formatted only for a duplicate.
+    private static Frame Enter(Stack<Frame> stack, bool isArray)
     {
         if (stack.Count == 0)
         {
-            return "";
+            return new Frame(null, null, 0, isArray);
         }
 
         var parent = stack.Peek();
-        return parent.IsArray ? $"{parent.Path}[{parent.Index}]" : $"{parent.Path}.{parent.Property}";
+        return new Frame(parent, parent.Property, parent.Index, isArray);
     }
 
     private static void CompleteValue(Stack<Frame> stack)
@@ -165,12 +174,17 @@ public static class UnknownFields
         }
     }
 
-    private sealed record Frame(string Path, bool IsArray)
+    private sealed class Frame(Frame? parent, string? property, int index, bool isArray)
     {
-        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        public bool IsArray { get; } = isArray;
+
+        public HashSet<string>? Keys { get; set; }
 
         public string? Property { get; set; }
 
         public int Index { get; set; }
+
+        public string Path() =>
+            parent is null ? "" : parent.IsArray ? $"{parent.Path()}[{index}]" : $"{parent.Path()}.{property}";
     }
 }

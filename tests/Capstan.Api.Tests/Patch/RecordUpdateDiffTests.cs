@@ -103,6 +103,95 @@ public sealed class RecordUpdateDiffTests
         }
     }
 
+    [Fact]
+    public void RecordUpdateManagedFields_HandPickedCreates_SameAsFieldSet()
+    {
+        var creates = new[]
+        {
+            Edit(Pod, o => o["metadata"]!.AsObject().Remove("managedFields")),
+            Edit(Pod, o => o["metadata"] = new JsonObject { ["name"] = "only" }),
+            Edit(Pod, o => o["metadata"] = new JsonObject()),
+            Edit(Pod, o => o["metadata"] = new JsonArray()),
+            Edit(Pod, o => { o.Remove("metadata"); o.Remove("spec"); }),
+            Edit(Pod, o => { o["metadata"]!.AsObject().Remove("managedFields"); o["spec"] = new JsonObject(); }),
+            // Duplicate list items merge their fields: the set path.
+            Edit(Pod, o => { o["metadata"]!.AsObject().Remove("managedFields"); o["spec"]!["containers"]!.AsArray().Add(JsonNode.Parse("""{"name":"c","stdin":true}""")); }),
+            Edit(Pod, o => { o["metadata"]!.AsObject().Remove("managedFields"); o["metadata"]!["finalizers"] = new JsonArray("a", "a", "b"); }),
+            Edit(Pod, o => { o["metadata"]!.AsObject().Remove("managedFields"); o["spec"]!["containers"]!.AsArray().Add(new JsonObject()); o["spec"]!["tolerations"] = new JsonArray(); }),
+            Edit(Deployment, _ => { }),
+        };
+        foreach (var json in creates)
+        {
+            var type = json.Contains("\"Deployment\"", StringComparison.Ordinal) ? typeof(V1Deployment) : typeof(V1Pod);
+            AssertSameCreate(JsonNode.Parse(json)!.AsObject(), type, "creator", "v1");
+        }
+    }
+
+    [Fact]
+    public void CreateFieldsV1_PlainObjects_WrittenInOneWalk()
+    {
+        var pod = JsonNode.Parse(Edit(Pod, o => o["metadata"]!.AsObject().Remove("managedFields")))!.AsObject();
+        var deployment = JsonNode.Parse(Deployment)!.AsObject();
+
+        Assert.Equal(
+            ServerSideApply.FieldsOf(pod, typeof(V1Pod)).ToString(),
+            CreateFieldsV1.Build(pod, ModelSchema.For(typeof(V1Pod)), new HashSet<string> { "name", "namespace", "uid", "resourceVersion", "creationTimestamp" })?.ToJsonString(PathElements.JsonOptions));
+        Assert.NotNull(CreateFieldsV1.Build(deployment, ModelSchema.For(typeof(V1Deployment)), new HashSet<string>()));
+    }
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void RecordUpdateManagedFields_RandomCreates_SameAsFieldSet(int seed)
+    {
+        var random = new Random(seed);
+        foreach (var (json, type) in new[] { (Pod, typeof(V1Pod)), (Deployment, typeof(V1Deployment)) })
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                var created = JsonNode.Parse(json)!.AsObject();
+                if (random.Next(4) > 0 && created["metadata"] is JsonObject meta)
+                {
+                    meta.Remove("managedFields");
+                }
+
+                for (var edits = random.Next(0, 5); edits > 0; edits--)
+                {
+                    Mutate(created, random);
+                }
+
+                AssertSameCreate(created, type, "m" + random.Next(3), random.Next(2) == 0 ? "v1" : null);
+            }
+        }
+    }
+
+    // A create, as the full-comparison reference records it (the whole object's FieldSet, scoped and encoded).
+    private static void AssertSameCreate(JsonObject created, Type type, string manager, string? apiVersion)
+    {
+        if (apiVersion is null)
+        {
+            created.Remove("apiVersion");
+        }
+
+        var schema = ModelSchema.For(type);
+        var text = created.ToJsonString();
+        JsonObject expected;
+        try
+        {
+            expected = ServerSideApply.RecordUpdateByFullComparison(null, created, schema, manager, "Update", Now);
+        }
+        catch (Exception ex)
+        {
+            Assert.Throws(ex.GetType(), () => ServerSideApply.RecordUpdateManagedFields(null, created, schema, manager, "Update", Now, null, out _));
+            return;
+        }
+
+        var fields = ServerSideApply.RecordUpdateManagedFields(null, created, schema, manager, "Update", Now, null, out var fieldsChanged);
+        Assert.Equal(expected["metadata"]?["managedFields"]?.ToJsonString(), fields?.ToJsonString());
+        Assert.False(fieldsChanged);
+        Assert.Equal(text, created.ToJsonString());
+    }
+
     private static void AssertSame(JsonObject old, JsonObject updated, Type type, string manager, string? subresource)
     {
         var schema = ModelSchema.For(type);
