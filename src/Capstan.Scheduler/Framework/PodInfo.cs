@@ -10,9 +10,9 @@ namespace Capstan.Scheduler.Framework;
 /// </summary>
 public sealed class PodInfo
 {
-    // The JsonObject while the pod waits to be scheduled (the queue and plugins read it); once the pod is bound, only
-    // its UTF-8 JSON: the cache holds every bound pod of the cluster, and a parsed tree costs several times its text.
-    private readonly object _source;
+    // The JsonObject while the pod waits to be scheduled (the queue and plugins read it); none once the pod is bound: the
+    // cache holds every bound pod of the cluster, and what decisions read of them is parsed out below.
+    private readonly JsonObject? _source;
 
     private PodInfo(JsonObject obj)
     {
@@ -58,13 +58,17 @@ public sealed class PodInfo
         HostPorts = ParseHostPorts(spec);
         var scheduled = status?.Items("conditions").Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "PodScheduled");
         ScheduledCondition = scheduled is null ? null : (scheduled.StrOrEmpty("status"), scheduled.StrOrEmpty("reason"), scheduled.StrOrEmpty("message"));
-        _source = IsAssigned ? System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(obj) : obj;
+        ClaimNames = spec is null ? [] : [.. spec.Items("volumes").Select(v => Plugins.VolumeBinding.ClaimName(Name, v.Item)).OfType<string>()];
+        _source = IsAssigned ? null : obj;
     }
 
     private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>();
 
-    /// <summary>The object as the informer delivered it (shared, never changed); for a bound pod, a fresh parse of it on each read.</summary>
-    public JsonObject Object => _source as JsonObject ?? (JsonObject)JsonNode.Parse((byte[])_source)!;
+    /// <summary>The object as the informer delivered it (shared, never changed), while the pod is not bound.</summary>
+    public JsonObject Object => _source ?? throw new InvalidOperationException($"the scheduler keeps no object of bound pod {Key}");
+
+    /// <summary>The claims the pod's volumes use (persistentVolumeClaim, or a generic ephemeral volume's &lt;pod&gt;-&lt;volume&gt;).</summary>
+    public IReadOnlyList<string> ClaimNames { get; }
 
     public string Key { get; }
 

@@ -27,7 +27,7 @@ internal sealed class NodeVolumeLimits(IndexedCache csiNodes, IndexedCache claim
 
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
     {
-        if (pod.Object["spec"]?["volumes"] is not JsonArray { Count: > 0 })
+        if (pod.ClaimNames.Count == 0)
         {
             return FilterStatus.Success;
         }
@@ -95,15 +95,10 @@ internal sealed class NodeVolumeLimits(IndexedCache csiNodes, IndexedCache claim
     /// <summary>Adds the pod's volumes that count against a CSI limit: unique volume name → driver.</summary>
     private void AttachableVolumes(PodInfo pod, Dictionary<string, string> result)
     {
-        if (pod.Object["spec"] is not JsonObject spec)
-        {
-            return;
-        }
-
-        foreach (var (_, volume) in spec.Items("volumes"))
+        foreach (var claimName in pod.ClaimNames)
         {
             // Missing claims are VolumeBinding's to report; a pod already on the node with one attaches nothing.
-            if (VolumeBinding.ClaimName(pod.Name, volume) is not { Length: > 0 } claimName || claims.Get($"{pod.Namespace}/{claimName}") is not { } claim)
+            if (claimName.Length == 0 || claims.Get($"{pod.Namespace}/{claimName}") is not { } claim)
             {
                 continue;
             }

@@ -26,39 +26,12 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
     public bool AppliesTo(PodInfo pod) => HasClaims(pod);
 
     /// <summary>Whether any of the pod's volumes is a claim (persistentVolumeClaim or a generic ephemeral volume).</summary>
-    internal static bool HasClaims(PodInfo pod)
-    {
-        if (pod.Object["spec"] is not JsonObject spec || spec["volumes"] is not JsonArray { Count: > 0 })
-        {
-            return false;
-        }
-
-        foreach (var (_, volume) in spec.Items("volumes"))
-        {
-            if (ClaimName(pod.Name, volume) is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal static bool HasClaims(PodInfo pod) => pod.ClaimNames.Count > 0;
 
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
     {
-        var spec = pod.Object["spec"] as JsonObject;
-        if (spec?["volumes"] is not JsonArray list || list.Count == 0)
+        foreach (var claimName in pod.ClaimNames)
         {
-            return FilterStatus.Success;
-        }
-
-        foreach (var (_, volume) in spec.Items("volumes"))
-        {
-            if (ClaimName(pod.Name, volume) is not { } claimName)
-            {
-                continue;
-            }
-
             var status = FilterClaim(pod, node, claimName);
             if (!status.IsSuccess)
             {
