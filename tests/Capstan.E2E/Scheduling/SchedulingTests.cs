@@ -63,6 +63,21 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
         return placement;
     }
 
+    /// <summary>The namespace's placement once <paramref name="pod"/> is bound, or as it stands after <paramref name="bound"/>.</summary>
+    private async Task<Dictionary<string, string>> WaitForBoundAsync(string ns, string pod, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        Dictionary<string, string> placement;
+        do
+        {
+            await Task.Delay(500);
+            placement = await WaitForPlacementAsync(ns, 0);
+        }
+        while ((!placement.TryGetValue(pod, out var node) || node.Length == 0) && DateTime.UtcNow < deadline);
+
+        return placement;
+    }
+
     /// <summary>The FailedScheduling events' messages, once one contains <paramref name="expected"/> (or the last seen).</summary>
     private async Task<string> FailedSchedulingAsync(string ns, string expected)
     {
@@ -216,14 +231,7 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
             await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
             (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
 
-            var deadline = DateTime.UtcNow + Within;
-            Dictionary<string, string> placement;
-            do
-            {
-                await Task.Delay(500);
-                placement = await WaitForPlacementAsync(ns, 0);
-            }
-            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline);
+            var placement = await WaitForBoundAsync(ns, "urgent-0", Within);
 
             Assert.NotEqual("", placement["urgent-0"]);
             Assert.Equal(FakeNodeCluster.Nodes - 1, placement.Keys.Count(k => k.StartsWith("filler-", StringComparison.Ordinal)));
@@ -257,13 +265,7 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
             }
 
             (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
-            Dictionary<string, string> placement;
-            do
-            {
-                await Task.Delay(500);
-                placement = await WaitForPlacementAsync(ns, 0);
-            }
-            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline + Within);
+            var placement = await WaitForBoundAsync(ns, "urgent-0", deadline + Within - DateTime.UtcNow);
 
             Assert.NotEqual("", placement["urgent-0"]);
             Assert.False(placement.ContainsKey("free-0"));
@@ -310,14 +312,7 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
             await WaitForPlacementAsync(ns, FakeNodeCluster.Nodes);
             (await Kubectl.RunAsync("apply", "-n", ns, "-f", Server.ManifestFile(Pods(1, "urgent", "2", $"  priorityClassName: {className}", "app: urgent")))).EnsureSuccess();
 
-            var deadline = DateTime.UtcNow + Within;
-            Dictionary<string, string> placement;
-            do
-            {
-                await Task.Delay(500);
-                placement = await WaitForPlacementAsync(ns, 0);
-            }
-            while ((!placement.TryGetValue("urgent-0", out var node) || node.Length == 0) && DateTime.UtcNow < deadline);
+            var placement = await WaitForBoundAsync(ns, "urgent-0", Within);
 
             Assert.NotEqual("", placement["urgent-0"]);
             var fillers = placement.Where(p => p.Key.StartsWith("filler-", StringComparison.Ordinal)).ToList();
