@@ -1,4 +1,5 @@
 using System.Net;
+using Capstan.Scheduler.Framework;
 using Capstan.Scheduler.Queue;
 using k8s;
 using k8s.Models;
@@ -60,6 +61,37 @@ public sealed class SchedulerTests : IDisposable
         _stop.Cancel();
         await loop;
         await recorder;
+    }
+
+    [Fact]
+    public void BoundPod_StatusOnlyUpdate_KeepsItsPodInfo_LabelChangeReplacesIt()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
+        var pending = Pod("p", Container(cpu: "500m"));
+        var bound = Pod("p", Container(cpu: "500m"));
+        bound.Metadata.Uid = pending.Metadata.Uid;
+        bound.Spec.NodeName = "n";
+        _scheduler.OnPodAdd(Json(pending));
+        _scheduler.OnPodUpdate(Json(pending), Json(bound));
+        PodInfo Counted() => _scheduler.Cache.GetNode("n")!.Pods.Single(p => p.Uid == bound.Metadata.Uid);
+        var first = Counted();
+
+        var running = Json(bound);
+        running["status"] = new System.Text.Json.Nodes.JsonObject { ["phase"] = "Running", ["podIP"] = "10.0.0.9" };
+        _scheduler.OnPodUpdate(Json(bound), running);
+        Assert.Same(first, Counted());
+
+        bound.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "web" };
+        _scheduler.OnPodUpdate(running, Json(bound));
+        Assert.NotSame(first, Counted());
+        Assert.Equal("web", Counted().Labels["tier"]);
+        Assert.Equal(500, _scheduler.Cache.GetNode("n")!.Requested.MilliCpu);
+
+        // Finishing is not a status-only change: the pod's room is free again.
+        var done = Json(bound);
+        done["status"] = new System.Text.Json.Nodes.JsonObject { ["phase"] = "Succeeded" };
+        _scheduler.OnPodUpdate(Json(bound), done);
+        Assert.Equal(0, _scheduler.Cache.GetNode("n")!.Requested.MilliCpu);
     }
 
     [Fact]
