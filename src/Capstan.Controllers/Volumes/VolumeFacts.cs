@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Capstan.Api.Kinds.Core;
 using Capstan.Api.Validation;
 using Capstan.Client.Dynamic;
 
@@ -65,16 +66,10 @@ internal static class VolumeFacts
     {
         foreach (var (_, volume) in Spec(pod).Items("volumes"))
         {
-            if (volume["persistentVolumeClaim"] is JsonObject pvc && pvc.StrOrEmpty("claimName") is { Length: > 0 } claimName)
+            if (PodVolumeClaims.ClaimName(pod.GetName(), volume) is { Length: > 0 } claimName)
             {
                 yield return claimName;
             }
-            else if (volume["ephemeral"] is JsonObject)
-            {
-                yield return EphemeralClaimName(pod.GetName(), volume.StrOrEmpty("name"));
-            }
         }
     }
-
-    public static string EphemeralClaimName(string podName, string volumeName) => $"{podName}-{volumeName}";
 }

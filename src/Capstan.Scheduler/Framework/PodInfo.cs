@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Capstan.Api.Kinds.Core;
 using Capstan.Api.Validation;
 using Capstan.Client.Dynamic;
 
@@ -58,7 +59,7 @@ public sealed class PodInfo
         HostPorts = ParseHostPorts(spec);
         var scheduled = status?.Items("conditions").Select(c => c.Item).FirstOrDefault(c => c.Str("type") == "PodScheduled");
         ScheduledCondition = scheduled is null ? null : (scheduled.StrOrEmpty("status"), scheduled.StrOrEmpty("reason"), scheduled.StrOrEmpty("message"));
-        ClaimNames = spec is null ? [] : [.. spec.Items("volumes").Select(v => Plugins.VolumeBinding.ClaimName(Name, v.Item)).OfType<string>()];
+        ClaimNames = spec is null ? [] : [.. spec.Items("volumes").Select(v => PodVolumeClaims.ClaimName(Name, v.Item)).OfType<string>()];
         _source = IsAssigned ? null : obj;
     }
 

@@ -23,7 +23,7 @@ internal sealed class NodeVolumeLimits(IndexedCache csiNodes, IndexedCache claim
     public string Name => "NodeVolumeLimits";
 
     // Only claims (persistentVolumeClaim or generic ephemeral volumes) count against a limit.
-    public bool AppliesTo(PodInfo pod) => VolumeBinding.HasClaims(pod);
+    public bool AppliesTo(PodInfo pod) => pod.ClaimNames.Count > 0;
 
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
     {

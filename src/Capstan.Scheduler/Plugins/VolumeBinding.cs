@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Capstan.Api.Kinds.Core;
 using Capstan.Api.Validation;
 using Capstan.Client.Cache;
 using Capstan.Client.Dynamic;
@@ -23,10 +24,7 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
 
     public string Name => "VolumeBinding";
 
-    public bool AppliesTo(PodInfo pod) => HasClaims(pod);
-
-    /// <summary>Whether any of the pod's volumes is a claim (persistentVolumeClaim or a generic ephemeral volume).</summary>
-    internal static bool HasClaims(PodInfo pod) => pod.ClaimNames.Count > 0;
+    public bool AppliesTo(PodInfo pod) => pod.ClaimNames.Count > 0;
 
     public FilterStatus Filter(PodInfo pod, NodeInfo node)
     {
@@ -132,7 +130,7 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
 
             foreach (var (_, volume) in (other["spec"] as JsonObject ?? new JsonObject()).Items("volumes"))
             {
-                if (ClaimName(other.GetName(), volume) == claimName)
+                if (PodVolumeClaims.ClaimName(other.GetName(), volume) == claimName)
                 {
                     return true;
                 }
@@ -141,12 +139,6 @@ internal sealed class VolumeBinding(IndexedCache claims, IndexedCache volumes, I
 
         return false;
     }
-
-    /// <summary>The claim a pod volume uses: its persistentVolumeClaim, or a generic ephemeral volume's "&lt;pod&gt;-&lt;volume&gt;"; null for other volumes.</summary>
-    internal static string? ClaimName(string podName, JsonObject volume) =>
-        volume["persistentVolumeClaim"] is JsonObject pvc ? pvc.StrOrEmpty("claimName")
-        : volume["ephemeral"] is JsonObject ? $"{podName}-{volume.StrOrEmpty("name")}"
-        : null;
 
     private static bool Allows(JsonObject pv, NodeInfo node)
     {

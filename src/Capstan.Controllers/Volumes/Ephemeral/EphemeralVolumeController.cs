@@ -68,7 +68,7 @@ public sealed class EphemeralVolumeController : Controller
                 continue;
             }
 
-            var name = VolumeFacts.EphemeralClaimName(pod.GetName(), volume.StrOrEmpty("name"));
+            var name = Api.Kinds.Core.PodVolumeClaims.EphemeralClaimName(pod.GetName(), volume.StrOrEmpty("name"));
             if (_claims.Cache.Get($"{pod.GetNamespace()}/{name}") is { } existing)
             {
                 if (ControllerRefs.ControllerOf(existing)?.Uid != pod.GetUid())
