@@ -238,11 +238,11 @@ internal sealed partial class Scheduler : IDisposable
         }
     }
 
+    private static bool Terminal(JsonObject pod) => JsonAccess.AsString(pod["status"]?["phase"]) is "Succeeded" or "Failed";
+
     // A node's status writes for a pod already counted on it (Running, Ready, IPs) change nothing a decision reads:
     // spec, labels, deletion and whether it has finished are as before (so the counted PodInfo keeps the phase it was
     // bound with; only IsTerminated is read of it). Parsing the pod again for them was ~2 % of the server's CPU.
-    private static bool Terminal(JsonObject pod) => JsonAccess.AsString(pod["status"]?["phase"]) is "Succeeded" or "Failed";
-
     private bool ChangesNothingScheduled(JsonObject old, JsonObject obj)
     {
         var node = JsonAccess.AsString(obj["spec"]?["nodeName"]);

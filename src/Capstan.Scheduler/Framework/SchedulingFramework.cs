@@ -115,18 +115,20 @@ public sealed class SchedulingFramework
     /// there; a node passes only if it also passes without them (kube-scheduler's two passes: a nominated pod may be what
     /// makes an affinity term hold, and it is not there yet).
     /// </summary>
-    public FilterStatus RunFilters(PodInfo pod, NodeInfo node, Queue.NominatedPods? nominated)
+    public FilterStatus RunFilters(PodInfo pod, NodeInfo node, Queue.NominatedPods? nominated) => RunFilters(pod, node, nominated, _filters);
+
+    private static FilterStatus RunFilters(PodInfo pod, NodeInfo node, Queue.NominatedPods? nominated, IReadOnlyList<IFilterPlugin> filters)
     {
         if (nominated is { IsEmpty: false } && nominated.Ahead(pod, node.Name) is { Count: > 0 } ahead)
         {
-            var status = RunFilters(pod, node.With(ahead));
+            var status = RunFilters(pod, node.With(ahead), filters);
             if (!status.IsSuccess)
             {
                 return status;
             }
         }
 
-        return RunFilters(pod, node);
+        return RunFilters(pod, node, filters);
     }
 
     /// <summary>Chooses a node among <paramref name="nodes"/> (all known Node objects), or explains why none fits.</summary>
@@ -168,7 +170,7 @@ public sealed class SchedulingFramework
         for (; processed < nodes.Count && feasible.Count < wanted; processed++)
         {
             var node = nodes[(start + processed) % nodes.Count];
-            var status = nominated is null ? RunFilters(pod, node, filters) : RunFilters(pod, node, nominated);
+            var status = RunFilters(pod, node, nominated, filters);
             if (status.IsSuccess)
             {
                 feasible.Add(node);
