@@ -110,7 +110,7 @@ public sealed class CriNetworkCluster : IAsyncLifetime
         {
             if (_server.HasExited)
             {
-                throw new InvalidOperationException("capstan server exited while starting; log:\n" + ReadLog());
+                throw new InvalidOperationException($"capstan server exited while starting ({_server.ExitDescription()}); log:\n" + ReadLog());
             }
 
             if (!File.Exists(Kubectl.KubeconfigPath))

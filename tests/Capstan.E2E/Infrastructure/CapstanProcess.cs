@@ -21,6 +21,16 @@ public sealed class CapstanProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// How an exited process ended ("exit code 137": killed by signal 9), once the rest of its output has reached the log:
+    /// a crash's last lines arrive after HasExited turns true.
+    /// </summary>
+    public string ExitDescription()
+    {
+        _process.WaitForExit();
+        return "exit code " + _process.ExitCode;
+    }
+
     public static CapstanProcess Start(string logPath, params string[] args)
     {
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite), Encoding.UTF8) { AutoFlush = true };

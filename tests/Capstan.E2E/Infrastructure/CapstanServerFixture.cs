@@ -59,6 +59,7 @@ public class CapstanServerFixture : IAsyncLifetime
         {
             if (_server.HasExited)
             {
+                _server.WaitForExit(); // the rest of its output reaches the log
                 throw new InvalidOperationException($"capstan server exited with {_server.ExitCode} before it was ready; log:\n{ReadLog()}");
             }
 

@@ -26,6 +26,18 @@ internal sealed class ContainerEntry(ContainerRecord record)
     /// <summary>Host pid of the container's main process (also its process group).</summary>
     public int Pid { get; set; }
 
+    /// <summary>The main process' start time from the shim's pid file; 0 in a pid file written before it was recorded.</summary>
+    public long PidStartTime { get; set; }
+
+    /// <summary>
+    /// Whether <see cref="Pid"/> still names the main process. A dead process' pid is soon reused (pid_max is 32768 on
+    /// many hosts) and a signal to it would hit a stranger: an adopted container whose shim and process died while no agent
+    /// ran still says Running until the exit poll. Without a recorded start time, a live shim vouches for its child, which
+    /// keeps its pid until the shim reaps it.
+    /// </summary>
+    public bool MainProcessIsAlive() =>
+        PidStartTime > 0 ? ProcStat.IsAlive(Pid, PidStartTime) : ProcStat.IsAlive(ShimPid, ShimStartTime);
+
     public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ContainerStatus ToStatus() => new(

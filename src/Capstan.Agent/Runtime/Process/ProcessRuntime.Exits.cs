@@ -12,6 +12,7 @@ public sealed partial class ProcessRuntime
         entry.ShimPid = int.Parse(parts[0]);
         entry.ShimStartTime = long.Parse(parts[1]);
         entry.Pid = int.Parse(parts[2]);
+        entry.PidStartTime = parts.Length > 3 ? long.Parse(parts[3]) : 0;
         entry.StartedAt ??= new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
     }
 
@@ -82,10 +83,10 @@ public sealed partial class ProcessRuntime
         };
     }
 
-    /// <summary>Signals the container's process group and every process in its cgroup with SIGKILL.</summary>
+    /// <summary>Signals the container's process group (while its main process lives) and every process in its cgroup with SIGKILL.</summary>
     private static void KillAll(ContainerEntry entry)
     {
-        if (entry.Pid > 0 && entry.State == ContainerState.Running)
+        if (entry.Pid > 0 && entry.State == ContainerState.Running && entry.MainProcessIsAlive())
         {
             Libc.kill(-entry.Pid, Libc.SIGKILL);
             Libc.kill(entry.Pid, Libc.SIGKILL);

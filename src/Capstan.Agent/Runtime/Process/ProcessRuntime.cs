@@ -336,7 +336,11 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
             }
         }
 
-        Libc.kill(entry.Pid, Libc.SIGTERM);
+        if (entry.MainProcessIsAlive())
+        {
+            Libc.kill(entry.Pid, Libc.SIGTERM);
+        }
+
         if (!await WaitExitedAsync([entry], gracePeriod, ct).ConfigureAwait(false))
         {
             KillAll(entry);

@@ -108,8 +108,9 @@ sub finish {
   open(my $e, '>', "$exitfile.tmp") or exit 1; printf $e "%d %d %d%09d\n%s", $code, $sig, $s, $n, $msg; close $e; rename("$exitfile.tmp", $exitfile); exit 0;
 }
 if ($why ne '') { waitpid($child, 0); report("err $why"); finish(128, 0, $why); }
-my $start = (split / /, do { open(my $h, '<', "/proc/$$/stat"); local $/; <$h> } =~ s/^.*\) //sr)[19];
-{ open(my $p, '>', "$dir/pid.tmp") or die; print $p "$$ $start $child\n"; close $p; rename("$dir/pid.tmp", "$dir/pid"); }
+sub started { my $st = do { open(my $h, '<', "/proc/$_[0]/stat") or return 0; local $/; <$h> }; (split / /, $st =~ s/^.*\) //sr)[19] }
+# Each pid with its start time: the agent signals a pid only while it still names the same process.
+{ open(my $p, '>', "$dir/pid.tmp") or die; print $p "$$ ", started($$), " $child ", started($child), "\n"; close $p; rename("$dir/pid.tmp", "$dir/pid"); }
 report("ok $child");
 my $done = 0; my $status;
 $SIG{CHLD} = sub { };

@@ -243,6 +243,38 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal(137, status.ExitCode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task NewRuntime_DeadContainersPidReused_StoppingThePodLeavesTheNewHolderAlone(bool pidFileHasStartTime)
+    {
+        // The machine's view after its agent, the shim and the container died while no agent ran, and the host (pid_max
+        // 32768) handed the container's pid to an unrelated process: the pid file now names a stranger.
+        var (sandbox, id, _) = await _harness.RunAsync("sleep 100");
+        _harness.Runtime.Dispose();
+        var pidFile = Path.Combine(_harness.Options.StateDirectory, "containers", id, "pid");
+        var fields = File.ReadAllText(pidFile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(4, fields.Length);
+        Libc.kill(int.Parse(fields[0]), Libc.SIGKILL);
+        Libc.kill(int.Parse(fields[2]), Libc.SIGKILL);
+        using var stranger = System.Diagnostics.Process.Start("sleep", "100");
+        try
+        {
+            var reused = pidFileHasStartTime ? $"{fields[0]} {fields[1]} {stranger.Id} {fields[3]}" : $"{fields[0]} {fields[1]} {stranger.Id}";
+            File.WriteAllText(pidFile, reused + "\n");
+
+            var second = _harness.Open();
+            await second.StopPodSandboxAsync(sandbox.Id, CancellationToken.None);
+            await second.RemovePodSandboxAsync(sandbox.Id, CancellationToken.None);
+
+            Assert.False(stranger.WaitForExit(TimeSpan.FromMilliseconds(300)), "stopping the dead container's pod killed the process that reused its pid");
+        }
+        finally
+        {
+            stranger.Kill();
+        }
+    }
+
     [Fact]
     public async Task NewRuntime_AfterRestart_KeepsIpsOfLiveSandboxes()
     {
