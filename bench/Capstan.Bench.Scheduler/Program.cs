@@ -90,8 +90,11 @@ root.SetAction(async (parse, ct) =>
             var idlePerSecond = (server.CpuSeconds() - idleStart) / 10;
             var cpuBefore = server.CpuSeconds();
             var benchBefore = BenchCpuSeconds();
+            var metricsBefore = await server.MetricsAsync(ct);
             var result = await PodWorkload.RunAsync(server.Client, workload, parallel, limit, ct, createOnly);
             var cpuTotal = server.CpuSeconds() - cpuBefore;
+            var metricsAfter = await server.MetricsAsync(ct);
+            double Delta(string sample) => metricsAfter.GetValueOrDefault(sample) - metricsBefore.GetValueOrDefault(sample);
             var benchPerPod = (BenchCpuSeconds() - benchBefore) * 1000 / Math.Max(1, result.Bound);
 
             // RSS right after the burst, and once the server has been quiet for a while (what a cluster at rest holds).
@@ -102,7 +105,7 @@ root.SetAction(async (parse, ct) =>
             var netPerPod = (cpuTotal - idlePerSecond * result.Elapsed.TotalSeconds) * 1000 / Math.Max(1, result.Bound);
             failed |= result.Bound < workload.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; server RSS {rssAfter:F0} MiB after the last binding, {rssSettled:F0} MiB 30 s later; {notes(result, server)}"));
+                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; server allocated {Delta("dotnet_gc_allocated_bytes_total") / 1024 / Math.Max(1, result.Bound):F0} KB/pod, paused for GC {Delta("dotnet_gc_pause_seconds_total") * 100 / result.Elapsed.TotalSeconds:F0}% of the run ({Delta("dotnet_gc_collections_total{generation=\"gen0\"}"):F0}/{Delta("dotnet_gc_collections_total{generation=\"gen1\"}"):F0}/{Delta("dotnet_gc_collections_total{generation=\"gen2\"}"):F0} gen0/1/2 collections); server RSS {rssAfter:F0} MiB after the last binding, {rssSettled:F0} MiB 30 s later; {notes(result, server)}"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

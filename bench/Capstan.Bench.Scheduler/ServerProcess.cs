@@ -121,6 +121,23 @@ public sealed class ServerProcess : IAsyncDisposable
         return ticks / 100.0;
     }
 
+    /// <summary>The server's own /metrics samples (name with labels → value): its allocation and garbage collection counters.</summary>
+    public async Task<Dictionary<string, double>> MetricsAsync(CancellationToken ct)
+    {
+        var text = await Client.HttpClient.GetStringAsync(new Uri(Client.BaseUri, "metrics"), ct).ConfigureAwait(false);
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!line.StartsWith('#'))
+            {
+                var space = line.LastIndexOf(' ');
+                samples[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return samples;
+    }
+
     /// <summary>The server's process id, for profilers.</summary>
     public int ProcessId => _process.Id;
 

@@ -218,6 +218,9 @@ public sealed class ApiRouter(
             case "/apis":
                 await WriteDiscoveryAsync(http, wantsAggregated ? discovery.AggregatedApis : discovery.Apis, wantsAggregated).ConfigureAwait(false);
                 return;
+            case "/metrics":
+                await ResponseWriter.WriteRawAsync(http, 200, ProcessMetrics.Render(), ProcessMetrics.ContentType).ConfigureAwait(false);
+                return;
         }
 
         foreach (var extra in Extras)
