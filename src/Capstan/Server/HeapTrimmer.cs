@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Capstan.Server;
 
 /// <summary>
-/// Returns the memory a burst leaves behind. The workstation GC collects gen2 only when gen2's budget (which grows with
+/// Returns the memory a burst leaves behind. The GC collects gen2 only when gen2's budget (which grows with
 /// the live heap) runs out, so after a burst of writes the heap holds tens to hundreds of MiB of objects that died after
 /// promotion (parse trees, old object versions, request buffers), all of it resident. Every <see cref="Interval"/> this
 /// checks how far the committed heap has grown past the last full collection's survivors; past <see cref="GrowthBytes"/>
