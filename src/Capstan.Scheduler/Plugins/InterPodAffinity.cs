@@ -17,6 +17,12 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
     public const string AntiAffinityReason = "node(s) didn't match pod anti-affinity rules";
     public const string ExistingAntiAffinityReason = "node(s) didn't satisfy existing pods anti-affinity rules";
 
+    // One immutable answer per kind rather than one per rejected node (a required affinity rejects most nodes).
+    private static readonly FilterStatus AffinityMissingKey = FilterStatus.Unresolvable("InterPodAffinity", AffinityReason);
+    private static readonly FilterStatus AffinityUnmatched = FilterStatus.Unschedulable("InterPodAffinity", AffinityReason);
+    private static readonly FilterStatus AntiAffinityMatched = FilterStatus.Unschedulable("InterPodAffinity", AntiAffinityReason);
+    private static readonly FilterStatus ExistingAntiAffinityMatched = FilterStatus.Unschedulable("InterPodAffinity", ExistingAntiAffinityReason);
+
     /// <summary>kube-scheduler's hardPodAffinityWeight: how much an existing pod's required affinity to this pod counts when scoring.</summary>
     private const int HardPodAffinityWeight = 1;
 
@@ -195,12 +201,12 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             var term = pod.RequiredAffinity[i];
             if (!node.Labels.TryGetValue(term.TopologyKey, out var value))
             {
-                return FilterStatus.Unresolvable(Name, AffinityReason);
+                return AffinityMissingKey;
             }
 
             if (!_affinityMatchesNothing && _affinityCounts[i].GetValueOrDefault(value) == 0)
             {
-                return FilterStatus.Unschedulable(Name, AffinityReason);
+                return AffinityUnmatched;
             }
         }
 
@@ -209,7 +215,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             var term = pod.RequiredAntiAffinity[i];
             if (node.Labels.TryGetValue(term.TopologyKey, out var value) && _antiCounts[i].GetValueOrDefault(value) > 0)
             {
-                return FilterStatus.Unschedulable(Name, AntiAffinityReason);
+                return AntiAffinityMatched;
             }
         }
 
@@ -218,7 +224,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
         {
             if (node.Labels.TryGetValue(key, out var nodeValue) && domains.ContainsKey(nodeValue))
             {
-                return FilterStatus.Unschedulable(Name, ExistingAntiAffinityReason);
+                return ExistingAntiAffinityMatched;
             }
         }
 

@@ -19,6 +19,11 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
     public const string SkewReason = "node(s) didn't match pod topology spread constraints";
     public const string MissingLabelReason = "node(s) didn't match pod topology spread constraints (missing required label)";
 
+    // One answer per kind, not one per rejected node: a zone-spread decision rejects thousands of nodes (the statuses are
+    // immutable), and allocating each was 7 % of the server's allocation in the spread benchmark.
+    private static readonly FilterStatus MissingLabel = FilterStatus.Unresolvable("PodTopologySpread", MissingLabelReason);
+    private static readonly FilterStatus Skewed = FilterStatus.Unschedulable("PodTopologySpread", SkewReason);
+
     private readonly TaintToleration _taints = new();
     private ConstraintState[] _states = [];
 
@@ -154,14 +159,14 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
 
             if (!node.Labels.TryGetValue(c.TopologyKey, out var value))
             {
-                return FilterStatus.Unresolvable(Name, MissingLabelReason);
+                return MissingLabel;
             }
 
             // Example: zones a=3, b=2, c=2, maxSkew 1, the pod matches itself: on a the skew is 3+1-2 = 2 > 1, rejected;
             // on b it is 2+1-2 = 1, allowed.
             if (state.Counts.GetValueOrDefault(value) + state.SelfMatch - state.Min > c.MaxSkew)
             {
-                return FilterStatus.Unschedulable(Name, SkewReason);
+                return Skewed;
             }
         }
 
