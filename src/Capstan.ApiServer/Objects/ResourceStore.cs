@@ -473,7 +473,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             throw ApiException.Invalid(r.QualifiedKind, name, errors);
         }
 
-        FieldManagement.RecordUpdate(r, old, updated, options, time.GetUtcNow(), subresource, out differs);
+        FieldManagement.RecordUpdate(r, old, updated, options, time.GetUtcNow(), subresource, oldIsStored: true, out differs);
         ObjectMeta.Metadata(updated)["resourceVersion"] = oldMeta["resourceVersion"]?.DeepClone();
         return updated;
     }
