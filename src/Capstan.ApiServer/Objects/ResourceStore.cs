@@ -176,7 +176,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 return obj;
             }
 
-            var result = await store.CreateAsync(r.StorageKey(ns, name), ObjectCodec.ToStored(obj), ct).ConfigureAwait(false);
+            var result = await store.CreateAsync(r.StorageKey(ns, name), HandedOverValue.Of(ObjectCodec.ToStored(obj)), ct).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 ObjectCodec.SetResourceVersion(obj, result.Revision);
@@ -256,7 +256,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             var finalize = ObjectMeta.IsDeleting(next) && ObjectMeta.Finalizers(next).Count == 0 && !HasSpecFinalizers(r, next);
             var result = finalize
                 ? await store.DeleteAsync(key, current.ModRevision, ct).ConfigureAwait(false)
-                : await store.UpdateAsync(key, ObjectCodec.ToStored(next), current.ModRevision, ct).ConfigureAwait(false);
+                : await store.UpdateAsync(key, HandedOverValue.Of(ObjectCodec.ToStored(next)), current.ModRevision, ct).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 ObjectCodec.SetResourceVersion(next, result.Revision);
@@ -335,7 +335,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
 
             if (pending && (finalizers.Count > 0 || HasSpecFinalizers(r, next) || grace > 0))
             {
-                var update = await store.UpdateAsync(key, ObjectCodec.ToStored(next), current.ModRevision, ct).ConfigureAwait(false);
+                var update = await store.UpdateAsync(key, HandedOverValue.Of(ObjectCodec.ToStored(next)), current.ModRevision, ct).ConfigureAwait(false);
                 if (update.Succeeded)
                 {
                     ObjectCodec.SetResourceVersion(next, update.Revision);
