@@ -24,10 +24,13 @@ public interface IStore : IAsyncDisposable
     /// </summary>
     Task<RangeResult> RangeAsync(string prefix, long revision = 0, string? startAfterKey = null, int limit = 0, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates <paramref name="key"/> if it is absent.</summary>
+    /// <summary>Creates <paramref name="key"/> if it is absent. The value is copied unless it is a <see cref="HandedOverValue"/>.</summary>
     Task<WriteResult> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces <paramref name="key"/> if its current mod revision is <paramref name="expectedRevision"/> (0 = any existing value).</summary>
+    /// <summary>
+    /// Replaces <paramref name="key"/> if its current mod revision is <paramref name="expectedRevision"/> (0 = any existing value).
+    /// The value is copied unless it is a <see cref="HandedOverValue"/>.
+    /// </summary>
     Task<WriteResult> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes <paramref name="key"/> if its current mod revision is <paramref name="expectedRevision"/> (0 = any).</summary>

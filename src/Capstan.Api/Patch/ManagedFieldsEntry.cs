@@ -112,7 +112,15 @@ public sealed class ManagedFieldsEntry
         Manager == manager && Operation == operation && (Subresource ?? string.Empty) == (subresource ?? string.Empty);
 
     /// <summary>Reads the entries of <c>metadata.managedFields</c>; malformed entries are skipped. Null when the object has none.</summary>
-    public static List<ManagedFieldsEntry>? Read(JsonObject? obj)
+    public static List<ManagedFieldsEntry>? Read(JsonObject? obj) => Read(obj, stored: false);
+
+    /// <summary>As <see cref="Read(JsonObject?)"/>.</summary>
+    /// <param name="stored">
+    /// True when the entries are as the server wrote them (<see cref="ToJson()"/>): an entry of the right shape is then
+    /// taken as read without walking its whole fieldsV1 to check its form, which would build the tree of every node of it.
+    /// Entries a client supplied must be read with false.
+    /// </param>
+    internal static List<ManagedFieldsEntry>? Read(JsonObject? obj, bool stored)
     {
         if (obj?["metadata"] is not JsonObject metadata || metadata["managedFields"] is not JsonArray list)
         {
@@ -124,7 +132,7 @@ public sealed class ManagedFieldsEntry
         {
             if (item is JsonObject e && Text(e, "manager") is { } manager && Text(e, "operation") is { } operation)
             {
-                if (IsCanonical(e))
+                if (IsCanonical(e, checkFields: !stored))
                 {
                     entries.Add(new ManagedFieldsEntry(manager, operation, Text(e, "apiVersion"), Text(e, "subresource"), Text(e, "time"), e));
                     continue;
@@ -213,8 +221,9 @@ public sealed class ManagedFieldsEntry
         obj[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     // True when ToJson of the entry as read would give back `e` itself: exactly the properties ToJson writes, in its order,
-    // with string values, and a non-empty fieldsV1 in the form FieldSet.ToFieldsV1 writes.
-    private static bool IsCanonical(JsonObject e)
+    // with string values, and a non-empty fieldsV1 in the form FieldSet.ToFieldsV1 writes (its form is taken on trust
+    // unless `checkFields`).
+    private static bool IsCanonical(JsonObject e, bool checkFields)
     {
         var expected = new List<string>(7) { "manager", "operation" };
         if (e.ContainsKey("apiVersion"))
@@ -249,7 +258,7 @@ public sealed class ManagedFieldsEntry
 
             var ok = name switch
             {
-                "fieldsV1" => value is JsonObject { Count: > 0 } fields && IsCanonicalFields(fields),
+                "fieldsV1" => value is JsonObject { Count: > 0 } fields && (!checkFields || IsCanonicalFields(fields)),
                 "fieldsType" => Text(e, name) == "FieldsV1",
                 "subresource" => !string.IsNullOrEmpty(Text(e, name)),
                 _ => Text(e, name) is not null,

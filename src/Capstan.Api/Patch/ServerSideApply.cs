@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Capstan.Api.Json;
 using Capstan.Api.Schema;
 
 namespace Capstan.Api.Patch;
@@ -126,7 +127,16 @@ public static class ServerSideApply
     /// <see cref="JsonNode.DeepEquals"/> sees it, which proves <paramref name="updated"/> differs from <paramref name="old"/>
     /// whatever managedFields and resourceVersion become; false says nothing either way.
     /// </param>
-    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged)
+    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged) =>
+        RecordUpdateManagedFields(old, updated, schema, manager, operation, now, subresource, oldIsStored: false, out fieldsChanged);
+
+    /// <summary>
+    /// As <see cref="RecordUpdateManagedFields(JsonObject?, JsonObject, ModelSchema?, string, string, DateTimeOffset, string?, out bool)"/>;
+    /// <paramref name="oldIsStored"/> says <paramref name="old"/> is as the server stored it, so its managedFields are in the
+    /// server's own form and are read (as are equal ones <paramref name="updated"/> carries, the usual patch) without
+    /// checking that form field by field. The result is the same either way.
+    /// </summary>
+    public static JsonArray? RecordUpdateManagedFields(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, bool oldIsStored, out bool fieldsChanged)
     {
         if (old is null && subresource is null && updated["metadata"] is JsonObject metadata && !metadata.ContainsKey("managedFields")
             && CreateFieldsV1.Build(updated, schema, IgnoredMetadata) is { } created)
@@ -136,7 +146,7 @@ public static class ServerSideApply
             return created.Count == 0 ? null : [ManagedFieldsEntry.Encode(manager, operation, Text(updated["apiVersion"]), null, ManagedFieldsEntry.FormatTime(now), created)];
         }
 
-        var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource, out fieldsChanged));
+        var list = ManagedFieldsEntry.ToJson(RecordEntries(old, updated, schema, manager, operation, now, subresource, out fieldsChanged, oldIsStored: oldIsStored));
         return list.Count == 0 ? null : list;
     }
 
@@ -151,7 +161,7 @@ public static class ServerSideApply
         return result;
     }
 
-    private static List<ManagedFieldsEntry> RecordEntries(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged, bool fullComparison = false)
+    private static List<ManagedFieldsEntry> RecordEntries(JsonObject? old, JsonObject updated, ModelSchema? schema, string manager, string operation, DateTimeOffset now, string? subresource, out bool fieldsChanged, bool fullComparison = false, bool oldIsStored = false)
     {
         fieldsChanged = false;
         if (updated["metadata"]?["managedFields"] is JsonArray { Count: 1 } reset && reset[0] is JsonObject { Count: 0 })
@@ -159,7 +169,11 @@ public static class ServerSideApply
             return [];
         }
 
-        var entries = ManagedFieldsEntry.Read(updated) is { Count: > 0 } supplied ? supplied : ManagedFieldsEntry.Read(old) ?? [];
+        // Supplied entries the same as the stored ones (a patch or status write keeps them) are the server's own, too.
+        var storedEntries = oldIsStored && old?["metadata"] is JsonObject oldMeta && oldMeta["managedFields"] is JsonArray storedList ? storedList : null;
+        var suppliedStored = storedEntries is not null && updated["metadata"] is JsonObject updatedMeta && updatedMeta["managedFields"] is JsonArray suppliedList
+            && JsonText.Same(suppliedList, storedEntries);
+        var entries = ManagedFieldsEntry.Read(updated, suppliedStored) is { Count: > 0 } supplied ? supplied : ManagedFieldsEntry.Read(old, oldIsStored) ?? [];
         if (fullComparison)
         {
             // The reference decodes and re-encodes every entry, as before entries were kept as read.

@@ -67,11 +67,30 @@ public static class UnknownFields
     /// (<see cref="JsonNode.Parse(ReadOnlySpan{byte}, JsonNodeOptions?, JsonDocumentOptions)"/> throws on a repeated property).
     /// </summary>
     /// <exception cref="JsonException">The body is not valid JSON.</exception>
-    public static JsonNode? ParseLastWins(ReadOnlyMemory<byte> json)
+    public static JsonNode? ParseLastWins(ReadOnlyMemory<byte> json) => ParseLastWins(json, out _);
+
+    /// <inheritdoc cref="ParseLastWins(ReadOnlyMemory{byte})"/>
+    /// <param name="unique">True when no object of the JSON repeats a property (then <see cref="FindDuplicates"/> finds none).</param>
+    public static JsonNode? ParseLastWins(ReadOnlyMemory<byte> json, out bool unique)
     {
+        // The usual body repeats nothing: parsed as one document whose nodes build their trees only when read (most are
+        // never read, but copied to the stored text as they are), instead of a node and a cloned document per value.
+        try
+        {
+            unique = true;
+            return JsonNode.Parse(json.Span, documentOptions: NoDuplicates);
+        }
+        catch (JsonException)
+        {
+            // A repeated property (or not JSON at all, which the parse below reports in the same words).
+        }
+
+        unique = false;
         using var document = JsonDocument.Parse(json);
         return ToNode(document.RootElement);
     }
+
+    private static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
 
     private static JsonNode? ToNode(JsonElement element)
     {

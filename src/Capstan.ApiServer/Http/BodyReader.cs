@@ -22,8 +22,8 @@ public static class BodyReader
     {
         var bytes = await ReadBytesAsync(request, ct).ConfigureAwait(false);
         var mediaType = MediaType(request.ContentType);
-        var node = Parse(bytes, mediaType) as JsonObject ?? throw ApiException.BadRequest("the body of the request must be a JSON object");
-        IReadOnlyList<string> duplicates = mediaType.Contains("json", StringComparison.Ordinal)
+        var node = Parse(bytes, mediaType, out var unique) as JsonObject ?? throw ApiException.BadRequest("the body of the request must be a JSON object");
+        IReadOnlyList<string> duplicates = mediaType.Contains("json", StringComparison.Ordinal) && !unique
             ? Capstan.Api.Schema.UnknownFields.FindDuplicates(bytes)
             : [];
         return (node, duplicates);
@@ -85,8 +85,12 @@ public static class BodyReader
         return (semi < 0 ? contentType : contentType[..semi]).Trim().ToLowerInvariant();
     }
 
-    public static JsonNode? Parse(byte[] bytes, string mediaType)
+    public static JsonNode? Parse(byte[] bytes, string mediaType) => Parse(bytes, mediaType, out _);
+
+    // `unique`: the body was parsed as JSON and repeats no property (false says nothing).
+    private static JsonNode? Parse(byte[] bytes, string mediaType, out bool unique)
     {
+        unique = false;
         if (bytes.Length == 0)
         {
             throw ApiException.BadRequest("the body of the request is empty");
@@ -130,7 +134,7 @@ public static class BodyReader
         try
         {
             // Repeated keys are legal JSON; the last one wins, as in Kubernetes' decoder (Strict reports them separately).
-            return Capstan.Api.Schema.UnknownFields.ParseLastWins(bytes);
+            return Capstan.Api.Schema.UnknownFields.ParseLastWins(bytes, out unique);
         }
         catch (JsonException ex)
         {

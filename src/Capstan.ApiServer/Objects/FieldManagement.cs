@@ -22,7 +22,12 @@ public static class FieldManagement
     /// whole object twice.
     /// </remarks>
     /// <param name="differs">True when the comparison found a field that differs, so <paramref name="updated"/> is not equal to <paramref name="old"/> (false proves nothing).</param>
-    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource, out bool differs)
+    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource, out bool differs) =>
+        RecordUpdate(r, old, updated, options, now, subresource, oldIsStored: false, out differs);
+
+    /// <inheritdoc cref="RecordUpdate(ResourceInfo, JsonObject?, JsonObject, WriteOptions, DateTimeOffset, string, out bool)"/>
+    /// <param name="oldIsStored">True when <paramref name="old"/> was read from storage as the server wrote it, so its managedFields need no form check.</param>
+    public static void RecordUpdate(ResourceInfo r, JsonObject? old, JsonObject updated, WriteOptions options, DateTimeOffset now, string subresource, bool oldIsStored, out bool differs)
     {
         differs = false;
         if (options.IsApply || r.ModelType is null)
@@ -31,7 +36,7 @@ public static class FieldManagement
         }
 
         var managed = ServerSideApply.RecordUpdateManagedFields(
-            old, updated, ModelSchema.For(r.ModelType), options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource, out differs);
+            old, updated, ModelSchema.For(r.ModelType), options.FieldManager, "Update", now, subresource.Length == 0 ? null : subresource, oldIsStored, out differs);
         if (managed is not null)
         {
             ObjectMeta.Metadata(updated)["managedFields"] = managed;

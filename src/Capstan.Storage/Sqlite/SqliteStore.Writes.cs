@@ -7,7 +7,7 @@ public sealed partial class SqliteStore
     public Task<WriteResult> CreateAsync(string key, ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        return EnqueueAsync(new WriteOperation { Kind = WriteKind.Create, Key = key, Value = value.ToArray(), CancellationToken = cancellationToken });
+        return EnqueueAsync(new WriteOperation { Kind = WriteKind.Create, Key = key, Value = HandedOverValue.Take(value), CancellationToken = cancellationToken });
     }
 
     public Task<WriteResult> UpdateAsync(string key, ReadOnlyMemory<byte> value, long expectedRevision, CancellationToken cancellationToken = default)
@@ -16,7 +16,7 @@ public sealed partial class SqliteStore
         ArgumentOutOfRangeException.ThrowIfNegative(expectedRevision);
         return EnqueueAsync(new WriteOperation
         {
-            Kind = WriteKind.Update, Key = key, Value = value.ToArray(), ExpectedRevision = expectedRevision, CancellationToken = cancellationToken,
+            Kind = WriteKind.Update, Key = key, Value = HandedOverValue.Take(value), ExpectedRevision = expectedRevision, CancellationToken = cancellationToken,
         });
     }
 

@@ -19,8 +19,8 @@ public sealed class RecordUpdateDiffTests
          "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"u0","controller":true}],"finalizers":["f1"],
          "managedFields":[{"manager":"kubectl","operation":"Update","apiVersion":"v1","time":"2026-11-26T07:00:00Z","fieldsType":"FieldsV1",
            "fieldsV1":{"f:metadata":{"f:labels":{".":{},"f:app":{},"f:tier":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{".":{},"f:image":{},"f:name":{}}}}}},
-          {"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-11-26T07:01:00Z","fieldsType":"FieldsV1","subresource":"status",
-           "fieldsV1":{"f:status":{"f:phase":{},"f:conditions":{".":{},"k:{\"type\":\"Ready\"}":{".":{},"f:status":{},"f:type":{}}}}}}]},
+          {"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-11-26T07:01:00Z","fieldsType":"FieldsV1",
+           "fieldsV1":{"f:status":{"f:conditions":{".":{},"k:{\"type\":\"Ready\"}":{".":{},"f:status":{},"f:type":{}}},"f:phase":{}}},"subresource":"status"}]},
          "spec":{"containers":[{"name":"c","image":"busybox","ports":[{"containerPort":80,"protocol":"TCP"}],"resources":{"requests":{"cpu":"10m"}},"env":[{"name":"A","value":"1"}]},
            {"name":"d","image":"nginx","args":["-x","-y"]}],
           "tolerations":[{"key":"k","operator":"Exists"}],"nodeSelector":{"zone":"z1"},"restartPolicy":"Always","schedulerName":"default-scheduler","priority":0,
@@ -58,6 +58,9 @@ public sealed class RecordUpdateDiffTests
              {"manager":"d","operation":"Update","fieldsType":"FieldsV1","fieldsV1":{}},
              {"manager":"e","operation":"Update","time":null,"fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:phase":true}}}]
             """)), Edit(Pod, o => { o["metadata"]!["managedFields"] = null; o["status"]!["phase"] = "Running"; }) },
+        // A write that supplies managedFields of its own not in the server's form over stored ones: checked and re-encoded.
+        { "editor", null, Pod, Edit(Pod, o => { o["metadata"]!["managedFields"]!.AsArray()[0]!["fieldsV1"] = JsonNode.Parse("""{"f:spec":{"f:containers":{"k:{\"name\":\"c\"}":{"f:name":{},".":{}}}}}"""); o["spec"]!["nodeName"] = "n"; }) },
+        { "editor", null, Pod, Edit(Pod, o => o["metadata"]!["managedFields"]!.AsArray().RemoveAt(0)) },
         // Equal numbers spelled differently make different k:/v: elements.
         { "editor", null, Pod, Edit(Pod, o => o["spec"]!["containers"]!.AsArray()[0]!["ports"] = JsonNode.Parse("""[{"containerPort":80.0,"protocol":"TCP"}]""")) },
         { "editor", null, Pod, Edit(Pod, o => o["metadata"]!["resourceVersion"] = "8") },
@@ -72,6 +75,13 @@ public sealed class RecordUpdateDiffTests
     {
         var type = oldJson.Contains("\"Deployment\"", StringComparison.Ordinal) ? typeof(V1Deployment) : typeof(V1Pod);
         AssertSame(JsonNode.Parse(oldJson)!.AsObject(), JsonNode.Parse(updatedJson)!.AsObject(), type, manager, subresource);
+    }
+
+    [Fact]
+    public void IsServerForm_SamplePod_True()
+    {
+        // The trusted comparison in AssertSame only runs on objects in the server's form; the sample pod is one.
+        Assert.True(IsServerForm(JsonNode.Parse(Pod)!.AsObject()));
     }
 
     [Theory]
@@ -216,6 +226,18 @@ public sealed class RecordUpdateDiffTests
         Assert.Equal(expected["metadata"]?["managedFields"]?.ToJsonString(), fields?.ToJsonString());
         Assert.Equal(oldText, old.ToJsonString());
         Assert.Equal(updatedText, updated.ToJsonString());
+
+        // With old as the server stores it (managedFields in its own form), trusting that form changes nothing. Parsed
+        // afresh, as the store does, so that the nodes are still backed by their text.
+        if (IsServerForm(old))
+        {
+            var storedOld = JsonNode.Parse(oldText)!.AsObject();
+            var fresh = JsonNode.Parse(updatedText)!.AsObject();
+            var trusted = ServerSideApply.RecordUpdateManagedFields(storedOld, fresh, schema, manager, "Update", Now, subresource, oldIsStored: true, out var trustedChanged);
+            Assert.Equal(expected["metadata"]?["managedFields"]?.ToJsonString(), trusted?.ToJsonString());
+            Assert.Equal(fieldsChanged, trustedChanged);
+        }
+
         if (fieldsChanged)
         {
             // As the store writes it: the new managedFields, the stored resourceVersion. It must differ from the old version.
@@ -227,6 +249,18 @@ public sealed class RecordUpdateDiffTests
 
             Assert.False(JsonNode.DeepEquals(next, old), "fieldsChanged, but the stored object would be equal");
         }
+    }
+
+    // True when the object's managedFields (if any) are exactly what the server would write for them.
+    private static bool IsServerForm(JsonObject obj)
+    {
+        if (obj["metadata"] is not JsonObject meta || !meta.ContainsKey("managedFields"))
+        {
+            return true;
+        }
+
+        var read = ManagedFieldsEntry.Read(obj);
+        return read is not null && meta["managedFields"]!.ToJsonString() == ManagedFieldsEntry.ToJson(read.Select(e => { _ = e.Fields; return e; })).ToJsonString();
     }
 
     private static string Edit(string json, Action<JsonObject> edit)

@@ -50,6 +50,7 @@ public sealed class SchemaWalkPathTests
                 var text = obj.ToJsonString();
                 var repeated = Repeat(text, random);
                 Assert.Equal(UnknownFieldsReference.FindDuplicates(Encoding.UTF8.GetBytes(repeated)), UnknownFields.FindDuplicates(Encoding.UTF8.GetBytes(repeated)));
+                AssertParsesAsBefore(repeated);
             }
         }
     }
@@ -60,6 +61,43 @@ public sealed class SchemaWalkPathTests
         var json = """{"a":1,"b":[{"x":1},{"y":[{"z":1,"z":2}],"y":0}],"a":2,"c":{"d":{"e":1,"e":1}}}"""u8.ToArray();
         Assert.Equal([".b[1].y[0].z", ".b[1].y", ".a", ".c.d.e"], UnknownFields.FindDuplicates(json));
         Assert.Equal(UnknownFieldsReference.FindDuplicates(json), UnknownFields.FindDuplicates(json));
+    }
+
+    [Theory]
+    [InlineData("""{"a\u0041":"\u00e9\"<>","b":[1.50,-0,1e3,null,true,{}],"c":{"d":"\ud83d\ude00"}}""")]
+    [InlineData("""{"a":1,"a":{"b":2,"b":3}}""")]
+    [InlineData("""[{"x":1},{"x":1,"x":2}]""")]
+    [InlineData("""  "s"  """)]
+    [InlineData("""null""")]
+    public void ParseLastWins_Bodies_SameAsTreeOfClones(string json)
+    {
+        AssertParsesAsBefore(json);
+    }
+
+    [Theory]
+    [InlineData("""{"a":1} x""")]
+    [InlineData("""{"a":1,}""")]
+    [InlineData("""{"a":1,"a":2""")]
+    [InlineData("""{/*c*/"a":1}""")]
+    [InlineData("")]
+    public void ParseLastWins_NotJson_FailsWithTheSameMessage(string json)
+    {
+        var expected = Assert.ThrowsAny<System.Text.Json.JsonException>(() => UnknownFieldsReference.ParseLastWins(Encoding.UTF8.GetBytes(json)));
+        var actual = Assert.ThrowsAny<System.Text.Json.JsonException>(() => UnknownFields.ParseLastWins(Encoding.UTF8.GetBytes(json), out _));
+        Assert.Equal(expected.Message, actual.Message);
+    }
+
+    // The parse that defers building the tree gives the same JSON, as ToStored writes it, and says whether keys repeat.
+    private static void AssertParsesAsBefore(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var options = new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var expected = UnknownFieldsReference.ParseLastWins(bytes);
+        var actual = UnknownFields.ParseLastWins(bytes, out var unique);
+        Assert.Equal(expected?.ToJsonString(options), actual?.ToJsonString(options));
+        Assert.Equal(expected?.ToJsonString(), actual?.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(expected, actual));
+        Assert.Equal(UnknownFields.FindDuplicates(bytes).Count == 0, unique);
     }
 
     // Repeats one property of the text's objects by inserting a copy of the first property after an opening brace.
