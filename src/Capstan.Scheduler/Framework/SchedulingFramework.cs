@@ -20,6 +20,10 @@ public sealed class SchedulingFramework
     private readonly int[] _weights;
     private int _nextStart;
 
+    // The feasible nodes of the decision running on this thread: a list of hundreds of nodes per pod otherwise.
+    [ThreadStatic]
+    private static List<NodeInfo>? t_feasible;
+
     /// <param name="percentageOfNodesToScore">kube-scheduler's setting: 0 adapts to the cluster's size, 100 searches every node.</param>
     /// <param name="weights">Score weights by plugin name, overriding the plugins' defaults.</param>
     public SchedulingFramework(
@@ -145,7 +149,6 @@ public sealed class SchedulingFramework
             return new ScheduleResult(null, new FitError(0, new Dictionary<string, FilterStatus>()));
         }
 
-        Dictionary<string, FilterStatus>? failures = null;
         if (_preFilters.Count > 0)
         {
             var context = new SchedulingContext(nodes, namespaceLabels) { Index = (nodes as Cache.NodeSnapshot)?.Index };
@@ -154,15 +157,27 @@ public sealed class SchedulingFramework
                 var status = preFilter.PreFilter(pod, context);
                 if (!status.IsSuccess)
                 {
-                    failures = nodes.ToDictionary(n => n.Name, _ => status, StringComparer.Ordinal);
+                    var failures = nodes.ToDictionary(n => n.Name, _ => status, StringComparer.Ordinal);
                     return new ScheduleResult(null, new FitError(nodes.Count, failures));
                 }
             }
         }
 
         var wanted = NumFeasibleNodesToFind(nodes.Count);
-        var feasible = new List<NodeInfo>(Math.Min(wanted, nodes.Count));
+        var feasible = t_feasible ??= [];
+        feasible.Clear();
+        try
+        {
+            return Decide(pod, nodes, nominated, wanted, feasible);
+        }
+        finally
+        {
+            feasible.Clear();
+        }
+    }
 
+    private ScheduleResult Decide(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Queue.NominatedPods? nominated, int wanted, List<NodeInfo> feasible)
+    {
         // The filters that can reject this pod anywhere: the per-node loop below runs hundreds of times per decision.
         var filters = _filters.Where(f => f.AppliesTo(pod)).ToArray();
 
@@ -184,7 +199,7 @@ public sealed class SchedulingFramework
         {
             // Rejections matter only when no node fits (every node was then filtered): asking the filters again is cheaper
             // than recording the thousands a tight spread constraint makes while a decision still succeeds.
-            failures = new Dictionary<string, FilterStatus>(nodes.Count, StringComparer.Ordinal);
+            var failures = new Dictionary<string, FilterStatus>(nodes.Count, StringComparer.Ordinal);
             for (var i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[(start + i) % nodes.Count];
