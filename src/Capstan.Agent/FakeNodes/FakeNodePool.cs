@@ -413,7 +413,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     private async Task StartPodAsync(PodWork work, CancellationToken ct)
     {
         var pod = work.Pod;
-        var patch = FakeNodeObjects.RunningPatch(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
+        var patch = FakeNodeObjects.RunningPatchUtf8(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
         try
         {
             // The same strategic merge patch the official client sends, without decoding the pod the server answers with.
