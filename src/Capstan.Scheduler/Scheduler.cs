@@ -242,7 +242,9 @@ internal sealed partial class Scheduler : IDisposable
 
     // A node's status writes for a pod already counted on it (Running, Ready, IPs) change nothing a decision reads:
     // spec, labels, deletion and whether it has finished are as before (so the counted PodInfo keeps the phase it was
-    // bound with; only IsTerminated is read of it). Parsing the pod again for them was ~2 % of the server's CPU.
+    // bound with; only IsTerminated is read of it). Parsing the pod again for them was ~2 % of the server's CPU. Labels
+    // and spec are compared as serialized bytes, which reads the parsed JSON without building a node of either tree
+    // (DeepEquals built both whole: 2.5 % of the server's allocation); unequal bytes take the full path.
     private bool ChangesNothingScheduled(JsonObject old, JsonObject obj)
     {
         var node = JsonAccess.AsString(obj["spec"]?["nodeName"]);
@@ -255,8 +257,8 @@ internal sealed partial class Scheduler : IDisposable
         return Cache.NodeOf(uid) == node && !Cache.IsAssumed(uid)
             && Terminal(old) == Terminal(obj)
             && old.IsBeingDeleted() == obj.IsBeingDeleted()
-            && JsonNode.DeepEquals(old["metadata"]?["labels"], obj["metadata"]?["labels"])
-            && JsonNode.DeepEquals(old["spec"], obj["spec"]);
+            && SerializedEquality.SameBytes(old["metadata"]?["labels"], obj["metadata"]?["labels"])
+            && SerializedEquality.SameBytes(old["spec"], obj["spec"]);
     }
 
     public void OnPodDelete(JsonObject obj)

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
 
@@ -11,6 +14,9 @@ public static class FakeNodeObjects
     public const string TypeLabel = "capstan.io/fake-node";
 
     public const string ZoneLabel = "topology.kubernetes.io/zone";
+
+    // The conditions a running pod's status lists, in the kubelet's order.
+    private static readonly string[] s_runningConditions = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
 
     public static V1Node Node(FakeNodeOptions options, int index)
     {
@@ -98,65 +104,106 @@ public static class FakeNodeObjects
     /// A strategic-merge patch of pods/status that says every container started and is ready, as the kubelet would once
     /// the containers run: phase Running, the four conditions True, hostIP and a pod IP.
     /// </summary>
-    public static string RunningPatch(JsonObject pod, string hostIp, string podIp, DateTimeOffset now)
+    public static string RunningPatch(JsonObject pod, string hostIp, string podIp, DateTimeOffset now) =>
+        Encoding.UTF8.GetString(RunningPatchUtf8(pod, hostIp, podIp, now));
+
+    /// <summary>
+    /// <see cref="RunningPatch"/> as UTF-8, written straight to JSON: a simulated node sends one per pod, and building it
+    /// as a JsonObject tree first cost about 1 % of the server's allocation on the scheduler bench.
+    /// </summary>
+    public static byte[] RunningPatchUtf8(JsonObject pod, string hostIp, string podIp, DateTimeOffset now)
     {
         var time = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var statuses = new JsonArray();
-        foreach (var (name, image) in Containers(pod, "containers"))
+        var uid = pod["metadata"]?["uid"]?.GetValue<string>();
+        var buffer = new ArrayBufferWriter<byte>(2048);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            statuses.Add(new JsonObject
+            writer.WriteStartObject();
+            writer.WriteStartObject("status");
+            writer.WriteString("phase", "Running");
+            writer.WriteString("hostIP", hostIp);
+            WriteIps(writer, "hostIPs", hostIp);
+            writer.WriteString("podIP", podIp);
+            WriteIps(writer, "podIPs", podIp);
+            writer.WriteString("startTime", time);
+            writer.WriteString("qosClass", QosClass(pod));
+            writer.WriteStartArray("conditions");
+            foreach (var type in s_runningConditions)
             {
-                ["name"] = name,
-                ["image"] = image,
-                ["imageID"] = "fake://" + image,
-                ["containerID"] = "fake://" + pod["metadata"]?["uid"]?.GetValue<string>() + "/" + name,
-                ["ready"] = true,
-                ["started"] = true,
-                ["restartCount"] = 0,
-                ["state"] = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = time } },
-            });
-        }
+                writer.WriteStartObject();
+                writer.WriteString("type", type);
+                writer.WriteString("status", "True");
+                writer.WriteNull("lastProbeTime");
+                writer.WriteString("lastTransitionTime", time);
+                writer.WriteEndObject();
+            }
 
-        var initStatuses = new JsonArray();
-        foreach (var (name, image) in Containers(pod, "initContainers"))
-        {
-            initStatuses.Add(new JsonObject
+            writer.WriteEndArray();
+            writer.WriteStartArray("containerStatuses");
+            foreach (var (name, image) in Containers(pod, "containers"))
             {
-                ["name"] = name,
-                ["image"] = image,
-                ["imageID"] = "fake://" + image,
-                ["ready"] = true,
-                ["restartCount"] = 0,
-                ["state"] = new JsonObject
+                writer.WriteStartObject();
+                writer.WriteString("name", name);
+                writer.WriteString("image", image);
+                writer.WriteString("imageID", "fake://" + image);
+                writer.WriteString("containerID", "fake://" + uid + "/" + name);
+                writer.WriteBoolean("ready", true);
+                writer.WriteBoolean("started", true);
+                writer.WriteNumber("restartCount", 0);
+                writer.WriteStartObject("state");
+                writer.WriteStartObject("running");
+                writer.WriteString("startedAt", time);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            var init = false;
+            foreach (var (name, image) in Containers(pod, "initContainers"))
+            {
+                if (!init)
                 {
-                    ["terminated"] = new JsonObject { ["exitCode"] = 0, ["reason"] = "Completed", ["startedAt"] = time, ["finishedAt"] = time },
-                },
-            });
+                    writer.WriteStartArray("initContainerStatuses");
+                    init = true;
+                }
+
+                writer.WriteStartObject();
+                writer.WriteString("name", name);
+                writer.WriteString("image", image);
+                writer.WriteString("imageID", "fake://" + image);
+                writer.WriteBoolean("ready", true);
+                writer.WriteNumber("restartCount", 0);
+                writer.WriteStartObject("state");
+                writer.WriteStartObject("terminated");
+                writer.WriteNumber("exitCode", 0);
+                writer.WriteString("reason", "Completed");
+                writer.WriteString("startedAt", time);
+                writer.WriteString("finishedAt", time);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            if (init)
+            {
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
         }
 
-        var status = new JsonObject
-        {
-            ["phase"] = "Running",
-            ["hostIP"] = hostIp,
-            ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = hostIp }),
-            ["podIP"] = podIp,
-            ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = podIp }),
-            ["startTime"] = time,
-            ["qosClass"] = QosClass(pod),
-            ["conditions"] = new JsonArray(
-                Condition("PodReadyToStartContainers", time),
-                Condition("Initialized", time),
-                Condition("Ready", time),
-                Condition("ContainersReady", time),
-                Condition("PodScheduled", time)),
-            ["containerStatuses"] = statuses,
-        };
-        if (initStatuses.Count > 0)
-        {
-            status["initContainerStatuses"] = initStatuses;
-        }
+        return buffer.WrittenSpan.ToArray();
+    }
 
-        return new JsonObject { ["status"] = status }.ToJsonString();
+    private static void WriteIps(Utf8JsonWriter writer, string name, string ip)
+    {
+        writer.WriteStartArray(name);
+        writer.WriteStartObject();
+        writer.WriteString("ip", ip);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
     }
 
     /// <summary>Whether a pod already shows what <see cref="RunningPatch"/> writes.</summary>
@@ -207,14 +254,6 @@ public static class FakeNodeObjects
     private static IEnumerable<(string Name, string Image)> Containers(JsonObject pod, string field) =>
         (pod["spec"]?[field] as JsonArray)?.OfType<JsonObject>()
             .Select(c => (c["name"]?.GetValue<string>() ?? "", c["image"]?.GetValue<string>() ?? "")) ?? [];
-
-    private static JsonObject Condition(string type, string time) => new()
-    {
-        ["type"] = type,
-        ["status"] = "True",
-        ["lastProbeTime"] = null,
-        ["lastTransitionTime"] = time,
-    };
 
     private static V1NodeCondition Condition(string type, string status, string reason, string message, DateTime now) => new()
     {

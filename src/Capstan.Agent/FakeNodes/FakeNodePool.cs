@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Capstan.Client.Dynamic;
+using Capstan.Client.Informers;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -15,7 +16,9 @@ namespace Capstan.Agent.FakeNodes;
 /// their Leases round-robin at a steady write rate, and makes every pod bound to one of them Running and Ready at once
 /// (force-deleting it when it is deleted, as a kubelet would once its containers stopped). One watch on all pods, filtered
 /// by the pool's node names, serves every node: a watch per node with a spec.nodeName field selector would not scale.
-/// The pod watch keeps no cache, so the pool's memory does not grow with the pods.
+/// The pod watch keeps no cache, so the pool's memory does not grow with the pods. In a process that already has a
+/// shared pod informer (the server's control plane), the pool can take its pod events from it instead of a watch of its
+/// own, which would decode every pod event a second time.
 /// </summary>
 public sealed partial class FakeNodePool : IAsyncDisposable
 {
@@ -38,6 +41,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task _loops = Task.CompletedTask;
     private long _podIps;
+    private DynamicInformer? _podSource;
     private long _podsStarted;
 
     private FakeNodePool(IKubernetes client, FakeNodeOptions options, ILogger logger)
@@ -62,10 +66,23 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     public long PodsStarted => Interlocked.Read(ref _podsStarted);
 
     /// <summary>Returns once every node is registered with a Ready status and a Lease, and the pod watch has started.</summary>
-    public static async Task<FakeNodePool> StartAsync(IKubernetes client, FakeNodeOptions options, ILoggerFactory loggerFactory, CancellationToken ct)
+    public static Task<FakeNodePool> StartAsync(IKubernetes client, FakeNodeOptions options, ILoggerFactory loggerFactory, CancellationToken ct) =>
+        StartAsync(client, options, null, loggerFactory, ct);
+
+    /// <summary>
+    /// As <see cref="StartAsync(IKubernetes, FakeNodeOptions, ILoggerFactory, CancellationToken)"/>, with the pods' events
+    /// taken from <paramref name="pods"/>, an informer of all pods in this process (its owner runs it), instead of a watch
+    /// of the pool's own; null watches. The pool only reads the informer's objects, which may be read concurrently.
+    /// </summary>
+    public static async Task<FakeNodePool> StartAsync(IKubernetes client, FakeNodeOptions options, DynamicInformer? pods, ILoggerFactory loggerFactory, CancellationToken ct)
     {
         options.Validate();
-        var pool = new FakeNodePool(client, options, loggerFactory.CreateLogger<FakeNodePool>());
+        if (pods is not null && (pods.Resource.Group, pods.Resource.Resource) != ("", "pods"))
+        {
+            throw new ArgumentException($"the pool needs an informer of pods, not {pods.Resource}", nameof(pods));
+        }
+
+        var pool = new FakeNodePool(client, options, loggerFactory.CreateLogger<FakeNodePool>()) { _podSource = pods };
         try
         {
             await pool.RegisterAllAsync(ct).ConfigureAwait(false);
@@ -86,9 +103,26 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     {
         var ct = _stop.Token;
         var workers = Enumerable.Range(0, _options.WriteConcurrency).Select(_ => Task.Run(() => WorkAsync(ct), CancellationToken.None));
+        Task podLoop;
+        if (_podSource is { } source)
+        {
+            // Only adds and updates matter (a deleted pod's last update already carried its deletionTimestamp); the
+            // informer replays the pods it already holds as adds.
+            source.AddEventHandler(new ResourceEventHandler
+            {
+                OnAdd = pod => OnPod(pod, deleted: false),
+                OnUpdate = (_, pod) => OnPod(pod, deleted: false),
+            });
+            podLoop = Task.CompletedTask;
+        }
+        else
+        {
+            podLoop = Task.Run(() => WatchAsync(Pods, pod => OnPod(pod, deleted: false), ct), CancellationToken.None);
+        }
+
         _loops = Task.WhenAll(
         [
-            Task.Run(() => WatchAsync(Pods, pod => OnPod(pod, deleted: false), ct), CancellationToken.None),
+            podLoop,
             Task.Run(() => WatchAsync(Nodes, OnNode, ct), CancellationToken.None),
             Task.Run(() => PostStatusesAsync(ct), CancellationToken.None),
             Task.Run(() => RenewLeasesAsync(ct), CancellationToken.None),
@@ -308,7 +342,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     private void OnPod(JsonObject pod, bool deleted)
     {
         var nodeName = pod["spec"]?["nodeName"]?.GetValue<string>();
-        if (deleted || nodeName is null || !_index.TryGetValue(nodeName, out var index))
+        if (deleted || _stop.IsCancellationRequested || nodeName is null || !_index.TryGetValue(nodeName, out var index))
         {
             return;
         }
@@ -379,7 +413,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     private async Task StartPodAsync(PodWork work, CancellationToken ct)
     {
         var pod = work.Pod;
-        var patch = FakeNodeObjects.RunningPatch(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
+        var patch = FakeNodeObjects.RunningPatchUtf8(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
         try
         {
             // The same strategic merge patch the official client sends, without decoding the pod the server answers with.

@@ -35,7 +35,7 @@ public sealed class IndexedCache
     {
         _serialized = serialized;
         AddIndexer(NamespaceIndex, o => o.GetNamespace() is { Length: > 0 } ns ? [ns] : []);
-        AddIndexer(OwnerUidIndex, o => o.GetOwnerReferences().Select(r => r.Uid));
+        AddIndexer(OwnerUidIndex, o => o.GetOwnerReferences() is { Count: > 0 } refs ? [.. refs.Select(r => r.Uid)] : []);
     }
 
     public int Count
@@ -239,7 +239,14 @@ public sealed class IndexedCache
         _items[key] = new Entry(_serialized ? JsonSerializer.SerializeToUtf8Bytes(obj) : obj, values);
     }
 
-    private static string[] Distinct(IEnumerable<string> values) => [.. values.Distinct(StringComparer.Ordinal)];
+    // Most indexers give no value or one for an object: those need no set to drop duplicates (a HashSet, its iterator
+    // and an array for every indexer of every event otherwise).
+    private static string[] Distinct(IEnumerable<string> values) => values switch
+    {
+        IReadOnlyList<string> { Count: 0 } => [],
+        IReadOnlyList<string> { Count: 1 } one => [one[0]],
+        _ => [.. values.Distinct(StringComparer.Ordinal)],
+    };
 
     private static JsonObject Materialize(object stored) =>
         stored as JsonObject ?? (JsonObject)JsonNode.Parse((byte[])stored)!;

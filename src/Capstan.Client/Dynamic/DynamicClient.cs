@@ -179,9 +179,13 @@ public sealed class DynamicClient
     /// <paramref name="patchType"/> (application/merge-patch+json, application/strategic-merge-patch+json...). The
     /// server's answer is not read: a writer that does not need the stored object saves its decoding.
     /// </summary>
-    public async Task PatchAsync(ApiResource resource, string? ns, string name, string? subresource, string patch, string patchType, CancellationToken ct)
+    public Task PatchAsync(ApiResource resource, string? ns, string name, string? subresource, string patch, string patchType, CancellationToken ct) =>
+        PatchAsync(resource, ns, name, subresource, Encoding.UTF8.GetBytes(patch), patchType, ct);
+
+    /// <summary>As <see cref="PatchAsync(ApiResource, string?, string, string?, string, string, CancellationToken)"/>, with a UTF-8 body.</summary>
+    public async Task PatchAsync(ApiResource resource, string? ns, string name, string? subresource, byte[] patch, string patchType, CancellationToken ct)
     {
-        var content = new StringContent(patch, Encoding.UTF8);
+        var content = new ByteArrayContent(patch);
         content.Headers.ContentType = new MediaTypeHeaderValue(patchType);
         var path = resource.ObjectPath(ns, name) + (subresource is null ? "" : "/" + subresource);
         using var response = await SendContentAsync(HttpMethod.Patch, path, content, streaming: false, ct).ConfigureAwait(false);

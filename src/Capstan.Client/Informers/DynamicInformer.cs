@@ -82,7 +82,7 @@ public sealed partial class DynamicInformer
             {
                 foreach (var obj in Cache.List())
                 {
-                    Invoke(() => onAdd(obj));
+                    Invoke(onAdd, obj);
                 }
             }
         }
@@ -256,30 +256,40 @@ public sealed partial class DynamicInformer
         return obj;
     }
 
+    // Calls each handler directly (a lambda per handler per event for a shared try/catch was ~1 % of the server's
+    // allocation: a closure and a delegate for every handler of every event).
     private void Dispatch(WatchEventKind kind, JsonObject? old, JsonObject obj)
     {
         foreach (var handler in _handlers)
         {
-            switch (kind)
+            try
             {
-                case WatchEventKind.Added when handler.OnAdd is { } onAdd:
-                    Invoke(() => onAdd(obj));
-                    break;
-                case WatchEventKind.Modified when handler.OnUpdate is { } onUpdate:
-                    Invoke(() => onUpdate(old!, obj));
-                    break;
-                case WatchEventKind.Deleted when handler.OnDelete is { } onDelete:
-                    Invoke(() => onDelete(obj));
-                    break;
+                switch (kind)
+                {
+                    case WatchEventKind.Added:
+                        handler.OnAdd?.Invoke(obj);
+                        break;
+                    case WatchEventKind.Modified:
+                        handler.OnUpdate?.Invoke(old!, obj);
+                        break;
+                    case WatchEventKind.Deleted:
+                        handler.OnDelete?.Invoke(obj);
+                        break;
+                }
+            }
+            catch (Exception ex)
+            {
+                // A failing handler must not stop the informer feeding every other handler.
+                LogHandlerFailed(ex, Resource.ToString());
             }
         }
     }
 
-    private void Invoke(Action action)
+    private void Invoke(Action<JsonObject> action, JsonObject obj)
     {
         try
         {
-            action();
+            action(obj);
         }
         catch (Exception ex)
         {

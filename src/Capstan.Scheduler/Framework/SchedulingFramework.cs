@@ -1,3 +1,4 @@
+using System.Buffers;
 using Capstan.Scheduler.Plugins;
 
 namespace Capstan.Scheduler.Framework;
@@ -18,6 +19,10 @@ public sealed class SchedulingFramework
     private readonly int _percentageOfNodesToScore;
     private readonly int[] _weights;
     private int _nextStart;
+
+    // The feasible nodes of the decision running on this thread: a list of hundreds of nodes per pod otherwise.
+    [ThreadStatic]
+    private static List<NodeInfo>? t_feasible;
 
     /// <param name="percentageOfNodesToScore">kube-scheduler's setting: 0 adapts to the cluster's size, 100 searches every node.</param>
     /// <param name="weights">Score weights by plugin name, overriding the plugins' defaults.</param>
@@ -144,7 +149,6 @@ public sealed class SchedulingFramework
             return new ScheduleResult(null, new FitError(0, new Dictionary<string, FilterStatus>()));
         }
 
-        Dictionary<string, FilterStatus>? failures = null;
         if (_preFilters.Count > 0)
         {
             var context = new SchedulingContext(nodes, namespaceLabels) { Index = (nodes as Cache.NodeSnapshot)?.Index };
@@ -153,15 +157,27 @@ public sealed class SchedulingFramework
                 var status = preFilter.PreFilter(pod, context);
                 if (!status.IsSuccess)
                 {
-                    failures = nodes.ToDictionary(n => n.Name, _ => status, StringComparer.Ordinal);
+                    var failures = nodes.ToDictionary(n => n.Name, _ => status, StringComparer.Ordinal);
                     return new ScheduleResult(null, new FitError(nodes.Count, failures));
                 }
             }
         }
 
         var wanted = NumFeasibleNodesToFind(nodes.Count);
-        var feasible = new List<NodeInfo>(Math.Min(wanted, nodes.Count));
+        var feasible = t_feasible ??= [];
+        feasible.Clear();
+        try
+        {
+            return Decide(pod, nodes, nominated, wanted, feasible);
+        }
+        finally
+        {
+            feasible.Clear();
+        }
+    }
 
+    private ScheduleResult Decide(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Queue.NominatedPods? nominated, int wanted, List<NodeInfo> feasible)
+    {
         // The filters that can reject this pod anywhere: the per-node loop below runs hundreds of times per decision.
         var filters = _filters.Where(f => f.AppliesTo(pod)).ToArray();
 
@@ -183,7 +199,7 @@ public sealed class SchedulingFramework
         {
             // Rejections matter only when no node fits (every node was then filtered): asking the filters again is cheaper
             // than recording the thousands a tight spread constraint makes while a decision still succeeds.
-            failures = new Dictionary<string, FilterStatus>(nodes.Count, StringComparer.Ordinal);
+            var failures = new Dictionary<string, FilterStatus>(nodes.Count, StringComparer.Ordinal);
             for (var i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[(start + i) % nodes.Count];
@@ -202,42 +218,69 @@ public sealed class SchedulingFramework
     public long[] Score(PodInfo pod, IReadOnlyList<NodeInfo> feasible)
     {
         var totals = new long[feasible.Count];
-        var scores = feasible.Count <= 256 ? stackalloc long[feasible.Count] : new long[feasible.Count];
-        for (var s = 0; s < _scorers.Count; s++)
+        ScoreInto(pod, feasible, totals);
+        return totals;
+    }
+
+    // Adds each scorer's weighted scores into totals (zeroed by the caller). A decision scores hundreds of nodes: the
+    // per-node arrays come from the stack or the pool, not the heap (they were 1.5 % of the server's allocation).
+    private void ScoreInto(PodInfo pod, IReadOnlyList<NodeInfo> feasible, Span<long> totals)
+    {
+        var rented = feasible.Count <= 256 ? null : ArrayPool<long>.Shared.Rent(feasible.Count);
+        var scores = rented is null ? stackalloc long[feasible.Count] : rented.AsSpan(0, feasible.Count);
+        try
         {
-            scores.Clear();
-            _scorers[s].Score(pod, feasible, scores);
-            var weight = _weights[s];
-            for (var i = 0; i < totals.Length; i++)
+            for (var s = 0; s < _scorers.Count; s++)
             {
-                totals[i] += scores[i] * weight;
+                scores.Clear();
+                _scorers[s].Score(pod, feasible, scores);
+                var weight = _weights[s];
+                for (var i = 0; i < totals.Length; i++)
+                {
+                    totals[i] += scores[i] * weight;
+                }
             }
         }
-
-        return totals;
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<long>.Shared.Return(rented);
+            }
+        }
     }
 
     private NodeInfo SelectHost(PodInfo pod, List<NodeInfo> feasible)
     {
-        var totals = Score(pod, feasible);
+        var rented = ArrayPool<long>.Shared.Rent(feasible.Count);
+        var totals = rented.AsSpan(0, feasible.Count);
+        totals.Clear();
         var best = 0;
-        var ties = 1;
-        for (var i = 1; i < totals.Length; i++)
+        try
         {
-            if (totals[i] > totals[best])
+            ScoreInto(pod, feasible, totals);
+            var ties = 1;
+            for (var i = 1; i < totals.Length; i++)
             {
-                best = i;
-                ties = 1;
-            }
-            else if (totals[i] == totals[best])
-            {
-                // Reservoir sampling: each of the tied nodes ends up chosen with equal chance.
-                ties++;
-                if (_random.Next(ties) == 0)
+                if (totals[i] > totals[best])
                 {
                     best = i;
+                    ties = 1;
+                }
+                else if (totals[i] == totals[best])
+                {
+                    // Reservoir sampling: each of the tied nodes ends up chosen with equal chance.
+                    ties++;
+                    if (_random.Next(ties) == 0)
+                    {
+                        best = i;
+                    }
                 }
             }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(rented);
         }
 
         return feasible[best];

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capstan.Client.Cache;
+using Capstan.Client.Dynamic;
 
 namespace Capstan.Controllers.Tests.Client;
 
@@ -171,5 +172,43 @@ public sealed class IndexedCacheTests
         cache.Delete("a/x");
         Assert.Equal(1, cache.CountByIndex(IndexedCache.NamespaceIndex, "a"));
         Assert.Throws<ArgumentException>(() => cache.CountByIndex("missing", "a"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddIndexer_NoneOneOrRepeatedValues_EachValueIndexedOnce(bool serialized)
+    {
+        var cache = new IndexedCache(serialized);
+        cache.AddIndexer("tags", o => o.GetName() switch
+        {
+            "none" => [],
+            "one" => ["t1"],
+            "repeated" => new List<string> { "t1", "t2", "t1" },
+            _ => ((IEnumerable<string>)["t2", "t2"]).Select(t => t),
+        });
+        cache.Upsert(Obj("a", "none"));
+        cache.Upsert(Obj("a", "one"));
+        cache.Upsert(Obj("a", "repeated"));
+        cache.Upsert(Obj("a", "lazy"));
+
+        Assert.Equal(["t1", "t2"], cache.IndexValues("tags").Order(StringComparer.Ordinal));
+        Assert.Equal(2, cache.CountByIndex("tags", "t1"));
+        Assert.Equal(2, cache.CountByIndex("tags", "t2"));
+
+        cache.Delete("a/repeated");
+        Assert.Equal(1, cache.CountByIndex("tags", "t1"));
+        Assert.Equal(1, cache.CountByIndex("tags", "t2"));
+    }
+
+    [Fact]
+    public void OwnerUidIndex_NoOwners_NoValues_TwoOwners_Both()
+    {
+        var cache = new IndexedCache(serialized: true);
+        cache.Upsert(Obj("a", "orphan"));
+        cache.Upsert(Obj("a", "owned", "1", "u1", "u2", "u1"));
+
+        Assert.Equal(["u1", "u2"], cache.IndexValues(IndexedCache.OwnerUidIndex).Order(StringComparer.Ordinal));
+        Assert.Single(cache.ByIndex(IndexedCache.OwnerUidIndex, "u1"));
     }
 }

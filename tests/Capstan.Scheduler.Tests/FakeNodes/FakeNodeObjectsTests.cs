@@ -76,4 +76,75 @@ public sealed class FakeNodeObjectsTests
         Assert.Equal("10.0.0.2", patch["status"]!["podIP"]!.GetValue<string>());
         Assert.Equal(2, patch["status"]!["containerStatuses"]!.AsArray().Count);
     }
+
+    [Fact]
+    public void RunningPatch_WithInitContainers_SameJsonAsTheTreeItWasBuiltAs()
+    {
+        var pod = JsonNode.Parse("""
+            {"metadata":{"uid":"u1"},"spec":{"initContainers":[{"name":"i","image":"busybox"}],
+             "containers":[{"name":"a","image":"x","resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}}},{"name":"b","image":"y<&>"}]}}
+            """)!.AsObject();
+        var now = new DateTimeOffset(2026, 11, 26, 14, 0, 0, TimeSpan.Zero);
+
+        var patch = FakeNodeObjects.RunningPatch(pod, "10.128.0.1", "10.0.0.2", now);
+
+        Assert.Equal(TreePatch(pod, "10.128.0.1", "10.0.0.2", "2026-11-26T14:00:00Z"), patch);
+        Assert.Equal(patch, System.Text.Encoding.UTF8.GetString(FakeNodeObjects.RunningPatchUtf8(pod, "10.128.0.1", "10.0.0.2", now)));
+    }
+
+    [Fact]
+    public void RunningPatch_NoInitContainers_NoInitStatuses()
+    {
+        var pod = JsonNode.Parse("""{"spec":{"containers":[{"name":"a","image":"x"}]}}""")!.AsObject();
+
+        var patch = FakeNodeObjects.RunningPatch(pod, "10.128.0.1", "10.0.0.2", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(TreePatch(pod, "10.128.0.1", "10.0.0.2", "1970-01-01T00:00:00Z"), patch);
+        Assert.DoesNotContain("initContainerStatuses", patch, StringComparison.Ordinal);
+    }
+
+    // The patch as it used to be built, a JsonObject tree serialized: the writer must produce the same text.
+    private static string TreePatch(JsonObject pod, string hostIp, string podIp, string time)
+    {
+        static JsonObject Condition(string type, string time) => new() { ["type"] = type, ["status"] = "True", ["lastProbeTime"] = null, ["lastTransitionTime"] = time };
+        static IEnumerable<(string Name, string Image)> Containers(JsonObject pod, string field) =>
+            (pod["spec"]?[field] as JsonArray)?.OfType<JsonObject>().Select(c => (c["name"]!.GetValue<string>(), c["image"]!.GetValue<string>())) ?? [];
+
+        var statuses = new JsonArray();
+        foreach (var (name, image) in Containers(pod, "containers"))
+        {
+            statuses.Add(new JsonObject
+            {
+                ["name"] = name, ["image"] = image, ["imageID"] = "fake://" + image,
+                ["containerID"] = "fake://" + pod["metadata"]?["uid"]?.GetValue<string>() + "/" + name,
+                ["ready"] = true, ["started"] = true, ["restartCount"] = 0,
+                ["state"] = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = time } },
+            });
+        }
+
+        var initStatuses = new JsonArray();
+        foreach (var (name, image) in Containers(pod, "initContainers"))
+        {
+            initStatuses.Add(new JsonObject
+            {
+                ["name"] = name, ["image"] = image, ["imageID"] = "fake://" + image, ["ready"] = true, ["restartCount"] = 0,
+                ["state"] = new JsonObject { ["terminated"] = new JsonObject { ["exitCode"] = 0, ["reason"] = "Completed", ["startedAt"] = time, ["finishedAt"] = time } },
+            });
+        }
+
+        var status = new JsonObject
+        {
+            ["phase"] = "Running", ["hostIP"] = hostIp, ["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = hostIp }),
+            ["podIP"] = podIp, ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = podIp }), ["startTime"] = time,
+            ["qosClass"] = FakeNodeObjects.QosClass(pod),
+            ["conditions"] = new JsonArray(Condition("PodReadyToStartContainers", time), Condition("Initialized", time), Condition("Ready", time), Condition("ContainersReady", time), Condition("PodScheduled", time)),
+            ["containerStatuses"] = statuses,
+        };
+        if (initStatuses.Count > 0)
+        {
+            status["initContainerStatuses"] = initStatuses;
+        }
+
+        return new JsonObject { ["status"] = status }.ToJsonString();
+    }
 }
