@@ -215,8 +215,8 @@ public sealed partial class FakeNodePool : IAsyncDisposable
         {
             try
             {
-                _leases[index] = await _client.CoordinationV1.CreateNamespacedLeaseAsync(
-                    FakeNodeObjects.Lease(name, _nodeUids[index] ?? "", duration, now), Node.NodeLeaseRenewer.LeaseNamespace, cancellationToken: ct).ConfigureAwait(false);
+                _leases[index] = Kept(await _client.CoordinationV1.CreateNamespacedLeaseAsync(
+                    FakeNodeObjects.Lease(name, _nodeUids[index] ?? "", duration, now), Node.NodeLeaseRenewer.LeaseNamespace, cancellationToken: ct).ConfigureAwait(false));
                 return;
             }
             catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
@@ -231,13 +231,21 @@ public sealed partial class FakeNodePool : IAsyncDisposable
         lease.Spec.RenewTime = now;
         try
         {
-            _leases[index] = await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, Node.NodeLeaseRenewer.LeaseNamespace, cancellationToken: ct).ConfigureAwait(false);
+            _leases[index] = Kept(await _client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, Node.NodeLeaseRenewer.LeaseNamespace, cancellationToken: ct).ConfigureAwait(false));
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
             _leases[index] = null;
             throw;
         }
+    }
+
+    // The lease as held between renewals: without managedFields, each of which kept the whole parsed response (a 4 KiB
+    // pooled buffer) alive, ~20 MiB for 5,000 nodes; an update that sends none keeps the stored ones, as in Kubernetes.
+    private static V1Lease Kept(V1Lease lease)
+    {
+        lease.Metadata.ManagedFields = null;
+        return lease;
     }
 
     // List, then watch from the list's version; a broken or expired watch lists again.
