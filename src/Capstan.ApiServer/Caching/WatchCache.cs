@@ -37,10 +37,6 @@ public sealed class WatchCache : IAsyncDisposable
 
     public ResourceCache For(ResourceInfo resource) => _byPrefix[resource.StoragePrefix];
 
-    /// <summary>As <see cref="For"/>; false when the cache holds no such resource.</summary>
-    public bool TryFor(ResourceInfo resource, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ResourceCache? objects) =>
-        _byPrefix.TryGetValue(resource.StoragePrefix, out objects);
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var all = await _store.RangeAsync("/registry/", 0, null, 0, cancellationToken).ConfigureAwait(false);

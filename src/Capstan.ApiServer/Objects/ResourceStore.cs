@@ -208,35 +208,21 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
         var key = r.StorageKey(ns, name);
         for (var attempt = 0; ; attempt++)
         {
-            // The first attempt reads the watch cache's copy when the cache is current (no store read, decryption or
-            // second copy of the value); a lost race reads the store.
-            JsonObject old;
-            long currentRevision;
-            if (attempt == 0 && CurrentFromCache(r, key) is { } cached)
+            var current = await store.GetAsync(key, ct).ConfigureAwait(false);
+            if (current is null)
             {
-                old = ObjectCodec.Decode(cached.Json, cached.Revision);
-                currentRevision = cached.Revision;
-            }
-            else
-            {
-                var current = await store.GetAsync(key, ct).ConfigureAwait(false);
-                if (current is null)
+                if (createIfMissing is not null)
                 {
-                    if (createIfMissing is not null)
-                    {
-                        return await createIfMissing().ConfigureAwait(false);
-                    }
-
-                    throw ApiException.NotFound(r.GroupResource, name);
+                    return await createIfMissing().ConfigureAwait(false);
                 }
 
-                old = ObjectCodec.Decode(current.Value, current.ModRevision);
-                currentRevision = current.ModRevision;
+                throw ApiException.NotFound(r.GroupResource, name);
             }
 
+            var old = ObjectCodec.Decode(current.Value, current.ModRevision);
             var updated = mutate(old.DeepClone().AsObject());
             var requested = ObjectMeta.ResourceVersion(updated);
-            if (requested.Length > 0 && requested != currentRevision.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            if (requested.Length > 0 && requested != current.ModRevision.ToString(System.Globalization.CultureInfo.InvariantCulture))
             {
                 throw ApiException.Conflict(r.GroupResource, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
@@ -269,8 +255,8 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
 
             var finalize = ObjectMeta.IsDeleting(next) && ObjectMeta.Finalizers(next).Count == 0 && !HasSpecFinalizers(r, next);
             var result = finalize
-                ? await store.DeleteAsync(key, currentRevision, ct).ConfigureAwait(false)
-                : await store.UpdateAsync(key, HandedOverValue.Of(ObjectCodec.ToStored(next)), currentRevision, ct).ConfigureAwait(false);
+                ? await store.DeleteAsync(key, current.ModRevision, ct).ConfigureAwait(false)
+                : await store.UpdateAsync(key, HandedOverValue.Of(ObjectCodec.ToStored(next)), current.ModRevision, ct).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 ObjectCodec.SetResourceVersion(next, result.Revision);
@@ -284,18 +270,6 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
                 throw ApiException.Conflict(r.GroupResource, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
         }
-    }
-
-    /// <summary>
-    /// The watch cache's copy of <paramref name="key"/> if the cache has applied every write the store had acknowledged
-    /// when asked: then it is what a store read at that moment would return, and the write's compare-and-swap on its
-    /// revision still catches any later change. Null when the cache lags, holds no such resource or not the key (the
-    /// store then says whether the key is absent, or undecodable).
-    /// </summary>
-    private CachedObject? CurrentFromCache(ResourceInfo r, string key)
-    {
-        var acknowledged = store.CurrentRevision;
-        return cache.Revision >= acknowledged && cache.TryFor(r, out var objects) ? objects.Get(key) : null;
     }
 
     public async Task<(JsonObject Object, bool Deleted)> DeleteAsync(ResourceInfo r, string ns, string name, DeleteOptions options, CancellationToken ct)
