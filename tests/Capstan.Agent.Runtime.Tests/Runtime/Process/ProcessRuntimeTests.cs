@@ -257,6 +257,14 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal(4, fields.Length);
         Libc.kill(int.Parse(fields[0]), Libc.SIGKILL);
         Libc.kill(int.Parse(fields[2]), Libc.SIGKILL);
+
+        // SIGKILL takes effect when the process next leaves the kernel (a loaded machine can hold it in a disk wait): only a
+        // gone shim lets the pid be handed on, which is what this simulates.
+        for (var i = 0; i < 500 && (ProcStat.StartTime(int.Parse(fields[0])) is not null || ProcStat.StartTime(int.Parse(fields[2])) is not null); i++)
+        {
+            await Task.Delay(20);
+        }
+
         using var stranger = System.Diagnostics.Process.Start("sleep", "100");
         try
         {
