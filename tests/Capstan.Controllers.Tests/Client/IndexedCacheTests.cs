@@ -211,4 +211,24 @@ public sealed class IndexedCacheTests
         Assert.Equal(["u1", "u2"], cache.IndexValues(IndexedCache.OwnerUidIndex).Order(StringComparer.Ordinal));
         Assert.Single(cache.ByIndex(IndexedCache.OwnerUidIndex, "u1"));
     }
+
+    [Fact]
+    public void Serialized_ReadObjects_ChangedMovedAndClonedFreely_CacheUnchanged()
+    {
+        var cache = new IndexedCache(serialized: true);
+        var obj = Obj("a", "x");
+        obj["data"] = new JsonObject { ["k"] = "v" };
+        cache.Upsert(obj);
+
+        var first = cache.Get("a/x")!;
+        var second = cache.Get("a/x")!;
+        var data = first["data"]!;
+        first.Remove("data");
+        var other = new JsonObject { ["moved"] = data };
+        second["data"]!["k"] = "w";
+
+        Assert.Equal("""{"moved":{"k":"v"}}""", other.ToJsonString());
+        Assert.Equal(obj.ToJsonString(), cache.Get("a/x")!.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(obj, cache.Get("a/x")!.DeepClone()));
+    }
 }
