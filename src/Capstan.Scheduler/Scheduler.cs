@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Capstan.Api.Json;
 using Capstan.Api.Validation;
 using Capstan.Client.Dynamic;
 using Capstan.Scheduler.Binding;
@@ -257,8 +258,8 @@ internal sealed partial class Scheduler : IDisposable
         return Cache.NodeOf(uid) == node && !Cache.IsAssumed(uid)
             && Terminal(old) == Terminal(obj)
             && old.IsBeingDeleted() == obj.IsBeingDeleted()
-            && SerializedEquality.SameBytes(old["metadata"]?["labels"], obj["metadata"]?["labels"])
-            && SerializedEquality.SameBytes(old["spec"], obj["spec"]);
+            && JsonText.Same(old["metadata"]?["labels"], obj["metadata"]?["labels"])
+            && JsonText.Same(old["spec"], obj["spec"]);
     }
 
     public void OnPodDelete(JsonObject obj)

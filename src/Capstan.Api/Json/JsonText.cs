@@ -7,6 +7,9 @@ namespace Capstan.Api.Json;
 /// <summary>Compares JSON nodes by the text they serialise to.</summary>
 public static class JsonText
 {
+    // Large enough for a pod's spec; a buffer that grew past it is dropped after the call, so one huge object is not kept.
+    private const int KeptSize = 64 * 1024;
+
     // Reused per thread: the comparison runs synchronously, so no other call can hold them meanwhile.
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _left;
@@ -19,8 +22,10 @@ public static class JsonText
 
     /// <summary>
     /// True when <paramref name="a"/> and <paramref name="b"/> serialise to the same bytes (same properties in the same order,
-    /// values spelled alike). A node still backed by the document it was parsed from writes that text as it is, without
-    /// building its tree, which makes this much cheaper than <see cref="JsonNode.DeepEquals"/> on such nodes.
+    /// values spelled alike; both null counts as the same). A node still backed by the document it was parsed from writes
+    /// that text as it is, without building its tree, which makes this much cheaper than <see cref="JsonNode.DeepEquals"/>
+    /// on such nodes. False may also mean the same content with members in another order: callers treat it as "maybe
+    /// changed" and do the full work.
     /// </summary>
     public static bool Same(JsonNode? a, JsonNode? b)
     {
@@ -34,9 +39,19 @@ public static class JsonText
             return false;
         }
 
-        var left = Write(a, _left ??= new ArrayBufferWriter<byte>());
-        var right = Write(b, _right ??= new ArrayBufferWriter<byte>());
-        return left.SequenceEqual(right);
+        try
+        {
+            var left = Write(a, _left ??= new ArrayBufferWriter<byte>(4096));
+            var right = Write(b, _right ??= new ArrayBufferWriter<byte>(4096));
+            return left.SequenceEqual(right);
+        }
+        finally
+        {
+            if (_left!.Capacity > KeptSize || _right?.Capacity > KeptSize)
+            {
+                _left = _right = null;
+            }
+        }
     }
 
     private static ReadOnlySpan<byte> Write(JsonNode node, ArrayBufferWriter<byte> buffer)

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Nodes;
 using Capstan.Api.Json;
 
@@ -27,4 +28,28 @@ public sealed class JsonTextTests
         Assert.False(JsonText.Same(parsed, null));
         Assert.True(JsonText.Same(null, null));
     }
+
+    [Fact]
+    public void Same_LargeTrees_ComparedAndBuffersReusedAfter()
+    {
+        var big = new string('x', 200_000);
+        Assert.True(JsonText.Same(new JsonObject { ["a"] = big }, new JsonObject { ["a"] = big }));
+        Assert.False(JsonText.Same(new JsonObject { ["a"] = big }, new JsonObject { ["a"] = big + "y" }));
+        Assert.True(JsonText.Same(JsonNode.Parse("""{"a":1}"""), JsonNode.Parse("""{"a":1}""")));
+    }
+
+    [Fact]
+    public void Same_LazyTrees_NotMaterialised()
+    {
+        var a = JsonNode.Parse("""{"spec":{"containers":[{"name":"c"}]}}""")!.AsObject();
+        var b = JsonNode.Parse("""{"spec":{"containers":[{"name":"c"}]}}""")!.AsObject();
+
+        Assert.True(JsonText.Same(a["spec"], b["spec"]));
+        Assert.False(IsMaterialised(a["spec"]!.AsObject()));
+        Assert.False(IsMaterialised(b["spec"]!.AsObject()));
+    }
+
+    // JsonObject keeps its JsonElement until a member is first read, then builds its dictionary.
+    private static bool IsMaterialised(JsonObject obj) =>
+        typeof(JsonObject).GetField("_dictionary", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(obj) is not null;
 }
