@@ -71,18 +71,13 @@ public sealed partial class FakeNodePool : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="StartAsync(IKubernetes, FakeNodeOptions, ILoggerFactory, CancellationToken)"/>, with the pods' events
-    /// taken from <paramref name="pods"/>, an informer of all pods in this process (its owner runs it), instead of a watch
-    /// of the pool's own; null watches. The pool only reads the informer's objects, which may be read concurrently.
+    /// taken from the pod informer of <paramref name="informers"/>, a factory of this process that its owner runs, instead
+    /// of a watch of the pool's own; null watches. The pool only reads the informer's objects, which may be read concurrently.
     /// </summary>
-    public static async Task<FakeNodePool> StartAsync(IKubernetes client, FakeNodeOptions options, DynamicInformer? pods, ILoggerFactory loggerFactory, CancellationToken ct)
+    public static async Task<FakeNodePool> StartAsync(IKubernetes client, FakeNodeOptions options, SharedInformerFactory? informers, ILoggerFactory loggerFactory, CancellationToken ct)
     {
         options.Validate();
-        if (pods is not null && (pods.Resource.Group, pods.Resource.Resource) != ("", "pods"))
-        {
-            throw new ArgumentException($"the pool needs an informer of pods, not {pods.Resource}", nameof(pods));
-        }
-
-        var pool = new FakeNodePool(client, options, loggerFactory.CreateLogger<FakeNodePool>()) { _podSource = pods };
+        var pool = new FakeNodePool(client, options, loggerFactory.CreateLogger<FakeNodePool>()) { _podSource = informers?.For(Pods) };
         try
         {
             await pool.RegisterAllAsync(ct).ConfigureAwait(false);
@@ -421,7 +416,7 @@ public sealed partial class FakeNodePool : IAsyncDisposable
     private async Task StartPodAsync(PodWork work, CancellationToken ct)
     {
         var pod = work.Pod;
-        var patch = FakeNodeObjects.RunningPatchUtf8(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
+        var patch = FakeNodeObjects.RunningPatch(pod, FakeNodeObjects.NodeIp(work.NodeIndex), FakeNodeObjects.PodIp(Interlocked.Increment(ref _podIps)), _options.TimeProvider.GetUtcNow());
         try
         {
             // The same strategic merge patch the official client sends, without decoding the pod the server answers with.

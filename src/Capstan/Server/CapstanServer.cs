@@ -247,8 +247,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
         _fakeNodeClient = CreateInProcessClient("system:capstan:fake-nodes", SystemGroups.Nodes, SystemGroups.Authenticated);
         // Their pod events come from the control plane's pod informer when it runs: a watch of their own decoded every pod
         // event a second time (~10 % of the server's allocation per pod at 5,000 nodes). Their writes stay their own.
-        var pods = _controlPlaneInformers?.For(new Capstan.Client.Dynamic.ApiResource("", "v1", "pods", "Pod", true, ["get", "list", "watch"]));
-        _fakeNodes = await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(_fakeNodeClient, options, pods, _loggerFactory, ct).ConfigureAwait(false);
+        _fakeNodes = await Capstan.Agent.FakeNodes.FakeNodePool.StartAsync(_fakeNodeClient, options, _controlPlaneInformers, _loggerFactory, ct).ConfigureAwait(false);
     }
 
     /// <summary>
