@@ -53,7 +53,11 @@ public sealed class WritePathManagedFieldsTests(InProcessServerFixture fixture) 
     public async Task Replace_SameObject_IsNoOpWithSameResourceVersion()
     {
         using var client = Admin();
-        var created = await client.CoreV1.CreateNamespacedPodAsync(Pod("write-path-2"), "default");
+        // A scheduler no one runs: the fixture's scheduler would otherwise write PodScheduled=False (there are no nodes)
+        // between the create and the replace, and the replace would rightly conflict.
+        var pod = Pod("write-path-2");
+        pod.Spec.SchedulerName = "no-scheduler";
+        var created = await client.CoreV1.CreateNamespacedPodAsync(pod, "default");
 
         var replaced = await client.CoreV1.ReplaceNamespacedPodAsync(created, "write-path-2", "default");
 
