@@ -117,9 +117,16 @@ public class CapstanServerFixture : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        string? death = null;
         if (_server is { } server)
         {
-            if (!server.HasExited)
+            if (server.HasExited)
+            {
+                // Nothing else stops it: tests that failed because the server was gone should say how it ended.
+                server.WaitForExit();
+                death = "exit code " + server.ExitCode;
+            }
+            else
             {
                 _ = SendSignal(server.Id, Sigterm);
                 using var cts = new CancellationTokenSource(StopTimeout);
@@ -150,6 +157,11 @@ public class CapstanServerFixture : IAsyncLifetime
         }
         catch (IOException)
         {
+        }
+
+        if (death is not null)
+        {
+            throw new Xunit.Sdk.XunitException($"the server ended on its own ({death}); log kept at {LogPath}, its end:\n{string.Join('\n', log.Split('\n').TakeLast(40))}");
         }
 
         var errors = log.Split('\n').Where(l => l.Contains("internal error", StringComparison.OrdinalIgnoreCase)).ToArray();

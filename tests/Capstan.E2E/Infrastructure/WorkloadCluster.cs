@@ -13,6 +13,7 @@ public class WorkloadCluster : IAsyncLifetime
     private static int s_next = Random.Shared.Next(0, 40);
     private readonly List<(string DataDir, CapstanProcess? Process)> _agents = [];
     private CapstanProcess? _server;
+    private string? _serverDeath;
 
     public WorkloadCluster()
     {
@@ -110,6 +111,12 @@ public class WorkloadCluster : IAsyncLifetime
     {
         if (_server is not null)
         {
+            if (_server.HasExited)
+            {
+                // Nothing stops a server but this method: a test that fails because the server is gone says how it ended.
+                _serverDeath ??= _server.ExitDescription();
+            }
+
             await _server.StopAsync(kill);
             await _server.DisposeAsync();
             _server = null;
@@ -209,8 +216,15 @@ public class WorkloadCluster : IAsyncLifetime
 
         await StopServerAsync();
         await CapstanProcess.RunAsync("killall", "--data-dir", DataDir);
-        var errors = ReadLog().Split('\n').Where(l => l.Contains("internal error", StringComparison.OrdinalIgnoreCase)).ToArray();
+        var log = ReadLog();
+        var errors = log.Split('\n').Where(l => l.Contains("internal error", StringComparison.OrdinalIgnoreCase)).ToArray();
         TryDelete(DataDir);
+        if (_serverDeath is not null)
+        {
+            var tail = string.Join('\n', log.Split('\n').TakeLast(40));
+            throw new Xunit.Sdk.XunitException($"the server ended on its own ({_serverDeath}); log kept at {LogPath}, its end:\n{tail}");
+        }
+
         if (errors.Length > 0)
         {
             throw new Xunit.Sdk.XunitException($"the server answered {errors.Length} request(s) with an internal error; log kept at {LogPath}:\n{string.Join('\n', errors.Take(20))}");
