@@ -15,6 +15,14 @@ public sealed class HeapTrimmerTests
     public void ShouldTrim_HeapAndLive_Decides(long heapMiB, long liveMiB, bool expected) =>
         Assert.Equal(expected, HeapTrimmer.ShouldTrim(heapMiB * MiB, liveMiB * MiB));
 
+    [Theory]
+    [InlineData(45, 16, true)] // a burst's promoted garbage, now quiet
+    [InlineData(45, 200, false)] // still in the burst: the growth is in-flight work
+    [InlineData(10, 16, false)] // quiet, but the old generations barely grew
+    [InlineData(-5, 0, false)] // a background collection shrank them
+    public void ShouldTrimWhenQuiet_GrowthAndAllocationRate_Decides(long growthMiB, long allocatedMiBPerSecond, bool expected) =>
+        Assert.Equal(expected, HeapTrimmer.ShouldTrimWhenQuiet(growthMiB * MiB, allocatedMiBPerSecond * MiB));
+
     [Fact]
     public async Task Acquire_Twice_SharesOneTrimmerUntilBothLeave()
     {
