@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
+using Capstan.Api.Text;
 
 namespace Capstan.ApiServer.Caching;
 
@@ -23,7 +24,7 @@ public sealed class CompactLabels : IReadOnlyDictionary<string, string>
     }
 
     /// <summary>Compact form of <paramref name="labels"/>, with keys and values from <paramref name="strings"/>.</summary>
-    public static IReadOnlyDictionary<string, string> From(IReadOnlyDictionary<string, string> labels, CacheStrings strings)
+    public static IReadOnlyDictionary<string, string> From(IReadOnlyDictionary<string, string> labels, StringTable strings)
     {
         if (labels is CompactLabels)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Capstan.Api.Text;
 
 namespace Capstan.Client.Dynamic;
 
@@ -34,10 +35,11 @@ public static class ObjectMetadata
         var result = new List<OwnerReference>(refs.Count);
         foreach (var r in refs.OfType<JsonObject>())
         {
+            // Kinds, versions and owner names repeat across dependents (5,000 Leases all name a Node of v1).
             result.Add(new OwnerReference(
-                r["apiVersion"]?.GetValue<string>() ?? "",
-                r["kind"]?.GetValue<string>() ?? "",
-                r["name"]?.GetValue<string>() ?? "",
+                StringTable.Shared.Intern(r["apiVersion"]?.GetValue<string>() ?? ""),
+                StringTable.Shared.Intern(r["kind"]?.GetValue<string>() ?? ""),
+                StringTable.Shared.Intern(r["name"]?.GetValue<string>() ?? ""),
                 r["uid"]?.GetValue<string>() ?? "",
                 r["controller"]?.GetValue<bool>() ?? false,
                 r["blockOwnerDeletion"]?.GetValue<bool>() ?? false));

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capstan.Client.Dynamic;
+using Capstan.Api.Text;
 
 namespace Capstan.Controllers.GarbageCollector;
 
@@ -20,7 +21,7 @@ internal sealed record GraphNode(
         return new GraphNode(
             obj.GetUid(),
             resource,
-            obj.GetNamespace(),
+            StringTable.Shared.Intern(obj.GetNamespace()),
             obj.GetName(),
             obj.GetOwnerReferences(),
             deleting,

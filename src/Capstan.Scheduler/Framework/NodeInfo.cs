@@ -56,9 +56,7 @@ public sealed class NodeInfo
     public void SetNode(JsonObject node)
     {
         HasNode = true;
-        Labels = node.Obj("metadata")?.Obj("labels") is { } labels
-            ? labels.Where(kv => kv.Value is JsonValue).ToDictionary(kv => kv.Key, kv => JsonAccess.AsString(kv.Value) ?? "", StringComparer.Ordinal)
-            : NoLabels;
+        Labels = node.Obj("metadata")?.Obj("labels") is { } labels ? PodInfo.InternedLabels(labels) : NoLabels;
         var spec = node.Obj("spec");
         Taints = Taint.ParseAll(spec);
         Unschedulable = spec?.Bool("unschedulable") == true;

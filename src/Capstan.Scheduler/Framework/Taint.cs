@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Validation;
+using Capstan.Api.Text;
 
 namespace Capstan.Scheduler.Framework;
 
@@ -11,5 +12,5 @@ public sealed record Taint(string Key, string Value, string Effect)
     public const string NoExecute = "NoExecute";
 
     public static IReadOnlyList<Taint> ParseAll(JsonObject? nodeSpec) =>
-        nodeSpec is null ? [] : [.. nodeSpec.Items("taints").Select(t => new Taint(t.Item.StrOrEmpty("key"), t.Item.StrOrEmpty("value"), t.Item.StrOrEmpty("effect")))];
+        nodeSpec is null ? [] : [.. nodeSpec.Items("taints").Select(t => new Taint(StringTable.Shared.Intern(t.Item.StrOrEmpty("key")), StringTable.Shared.Intern(t.Item.StrOrEmpty("value")), StringTable.Shared.Intern(t.Item.StrOrEmpty("effect"))))];
 }

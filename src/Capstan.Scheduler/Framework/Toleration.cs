@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Capstan.Api.Validation;
+using Capstan.Api.Text;
 
 namespace Capstan.Scheduler.Framework;
 
@@ -10,7 +11,8 @@ public sealed record Toleration(string Key, string Operator, string Value, strin
         podSpec is null
             ? []
             : [.. podSpec.Items("tolerations").Select(t => new Toleration(
-                t.Item.StrOrEmpty("key"), t.Item.Str("operator") is { Length: > 0 } op ? op : "Equal", t.Item.StrOrEmpty("value"), t.Item.StrOrEmpty("effect")))];
+                StringTable.Shared.Intern(t.Item.StrOrEmpty("key")), t.Item.Str("operator") is { Length: > 0 } op ? StringTable.Shared.Intern(op) : "Equal",
+                StringTable.Shared.Intern(t.Item.StrOrEmpty("value")), StringTable.Shared.Intern(t.Item.StrOrEmpty("effect"))))];
 
     /// <summary>Kubernetes' ToleratesTaint: effect, key and (for Equal) value must match; an empty key with Exists matches every key.</summary>
     public bool Tolerates(Taint taint)

@@ -1,3 +1,4 @@
+using Capstan.Api.Text;
 using Capstan.ApiServer.Caching;
 
 namespace Capstan.ApiServer.Tests.Caching;
@@ -8,7 +9,7 @@ public sealed class CompactLabelsTests
     public void From_Labels_ReadsAsTheDictionary()
     {
         var source = new Dictionary<string, string> { ["app"] = "web", ["tier"] = "front", ["empty"] = "" };
-        var labels = CompactLabels.From(source, new CacheStrings());
+        var labels = CompactLabels.From(source, new StringTable());
 
         Assert.Equal(3, labels.Count);
         Assert.Equal("web", labels["app"]);
@@ -24,7 +25,7 @@ public sealed class CompactLabelsTests
     [Fact]
     public void From_EqualStrings_ShareOneInstance()
     {
-        var strings = new CacheStrings();
+        var strings = new StringTable();
         var a = CompactLabels.From(new Dictionary<string, string> { [new string("app".AsSpan())] = new string("web".AsSpan()) }, strings);
         var b = CompactLabels.From(new Dictionary<string, string> { [new string("app".AsSpan())] = new string("web".AsSpan()) }, strings);
 
@@ -36,7 +37,7 @@ public sealed class CompactLabelsTests
     public void From_ManyLabels_KeepsADictionary()
     {
         var source = Enumerable.Range(0, 40).ToDictionary(i => "k" + i, i => "v" + i);
-        var labels = CompactLabels.From(source, new CacheStrings());
+        var labels = CompactLabels.From(source, new StringTable());
 
         Assert.Equal(40, labels.Count);
         Assert.Equal("v17", labels["k17"]);
@@ -45,7 +46,7 @@ public sealed class CompactLabelsTests
     [Fact]
     public void Intern_PastCapacityOrLength_ReturnsTheStringItself()
     {
-        var strings = new CacheStrings(capacity: 2, maxLength: 8);
+        var strings = new StringTable(capacity: 2, maxLength: 8);
         var first = strings.Intern(new string("one".AsSpan()));
         Assert.Same(first, strings.Intern(new string("one".AsSpan())));
         strings.Intern("two");

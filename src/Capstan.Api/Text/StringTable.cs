@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 
-namespace Capstan.ApiServer.Caching;
+namespace Capstan.Api.Text;
 
 /// <summary>
-/// A bounded intern table for the strings the watch cache repeats across objects: namespaces, label keys and label values
-/// ("app", "kubernetes.io/os", "linux"). At 10,000 pods and 5,000 nodes each such string was held once per object and per
-/// cached version (tens of thousands of copies). Long strings and strings past <see cref="Capacity"/> distinct entries are
-/// returned as they are: the table never grows without bound, and unique values (uids, names) are not worth a slot.
+/// A bounded intern table for the strings that repeat across objects: namespaces, label keys and values ("app",
+/// "kubernetes.io/os", "linux"), toleration keys, scheduler names, owner kinds. At 10,000 pods and 5,000 nodes each such
+/// string was held once per object by the watch cache, and again by the scheduler's and the garbage collector's views
+/// (tens of thousands of copies each). Long strings and strings past <see cref="Capacity"/> distinct entries are
+/// returned as they are: the table never grows without bound, and unique values (uids) are not worth a slot.
 /// </summary>
-public sealed class CacheStrings(int capacity = CacheStrings.DefaultCapacity, int maxLength = CacheStrings.DefaultMaxLength)
+public sealed class StringTable(int capacity = StringTable.DefaultCapacity, int maxLength = StringTable.DefaultMaxLength)
 {
     public const int DefaultCapacity = 16_384;
 
@@ -16,8 +17,8 @@ public sealed class CacheStrings(int capacity = CacheStrings.DefaultCapacity, in
 
     private readonly ConcurrentDictionary<string, string> _table = new(StringComparer.Ordinal);
 
-    /// <summary>The process-wide table the watch cache uses.</summary>
-    public static CacheStrings Shared { get; } = new();
+    /// <summary>The process-wide table.</summary>
+    public static StringTable Shared { get; } = new();
 
     public int Capacity { get; } = capacity;
 
