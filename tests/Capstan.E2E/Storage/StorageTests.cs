@@ -64,11 +64,22 @@ public sealed class StorageTests(WorkloadCluster cluster) : IClassFixture<Worklo
         await ApplyAsync(ns, manifest);
         await RolloutAsync(ns, "statefulset/web");
         (await cluster.Kubectl.RunAsync("scale", "-n", ns, "statefulset/web", "--replicas=1")).EnsureSuccess();
-        await WorkloadCluster.WaitAsync(async () =>
+        try
         {
-            var claims = JsonNode.Parse((await cluster.Kubectl.RunAsync("get", "pvc", "-n", ns, "-o", "json")).EnsureSuccess().Stdout)!["items"]!.AsArray();
-            return claims.Select(c => Str(c!["metadata"]!["name"])).SequenceEqual(["data-web-0"]);
-        }, Bound, "the claims of ordinals 1 and 2 to be removed with their pods");
+            await WorkloadCluster.WaitAsync(async () =>
+            {
+                var claims = JsonNode.Parse((await cluster.Kubectl.RunAsync("get", "pvc", "-n", ns, "-o", "json")).EnsureSuccess().Stdout)!["items"]!.AsArray();
+                return claims.Select(c => Str(c!["metadata"]!["name"])).SequenceEqual(["data-web-0"]);
+            }, Bound, "the claims of ordinals 1 and 2 to be removed with their pods");
+        }
+        catch (TimeoutException e)
+        {
+            // This has timed out now and then under the full suite's load, never alone: say where it stood.
+            var state = await cluster.Kubectl.RunAsync("get", "pods,pvc", "-n", ns, "-o",
+                "custom-columns=KIND:.kind,NAME:.metadata.name,UID:.metadata.uid,PHASE:.status.phase,DELETING:.metadata.deletionTimestamp,FINALIZERS:.metadata.finalizers,OWNERS:.metadata.ownerReferences[*].uid");
+            var events = await cluster.Kubectl.RunAsync("get", "events", "-n", ns, "--sort-by=.lastTimestamp");
+            throw new TimeoutException($"{e.Message}; pods and claims:\n{state.Stdout}{state.Stderr}\nevents:\n{events.Stdout}", e);
+        }
     }
 
     [Theory]
