@@ -51,6 +51,25 @@ public sealed class SharedInformerFactory : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// An informer for a consumer that reads only each event's metadata and never the cache (the garbage collector): the
+    /// full informer of <paramref name="resource"/> when this process already has one, whose events carry the metadata
+    /// anyway, otherwise the metadata-only one. A metadata informer derived from the full one would keep a second cache
+    /// of every object (at 10,000 pods and 5,000 nodes and Leases, ~12 MB) and project every event once more.
+    /// </summary>
+    public DynamicInformer ForMetadataEvents(ApiResource resource)
+    {
+        lock (_lock)
+        {
+            if (_informers.TryGetValue(resource.ToString(), out var full))
+            {
+                return full;
+            }
+        }
+
+        return For(resource, metadataOnly: true);
+    }
+
     /// <summary>Starts every informer created so far and, from now on, each new one as it is created.</summary>
     public void Start(CancellationToken ct)
     {

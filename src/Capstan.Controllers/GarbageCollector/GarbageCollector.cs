@@ -96,7 +96,8 @@ public sealed partial class GarbageCollector : Controller
                 continue;
             }
 
-            var informer = _factory.For(resource, metadataOnly: true);
+            // Handlers only: the graph is the collector's own view, so the informer's cache is never read.
+            var informer = _factory.ForMetadataEvents(resource);
             informer.AddEventHandler(new ResourceEventHandler
             {
                 OnAdd = obj => OnUpsert(resource, obj),

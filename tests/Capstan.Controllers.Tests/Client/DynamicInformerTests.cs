@@ -121,6 +121,19 @@ public sealed class DynamicInformerTests
     }
 
     [Fact]
+    public async Task Factory_MetadataEvents_TheFullInformerWhenThereIsOne_ElseMetadataOnly()
+    {
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://fake.invalid" });
+        await using var factory = new SharedInformerFactory(new DynamicClient(client), NullLoggerFactory.Instance);
+        var secrets = new ApiResource("", "v1", "secrets", "Secret", true, ["list", "watch"]);
+        var full = factory.For(ConfigMaps);
+
+        Assert.Same(full, factory.ForMetadataEvents(ConfigMaps));
+        Assert.Same(factory.For(secrets, metadataOnly: true), factory.ForMetadataEvents(secrets));
+        Assert.Same(factory.For(secrets), factory.ForMetadataEvents(secrets)); // once there is a full one, later callers get it
+    }
+
+    [Fact]
     public async Task Factory_MetadataOnlyAfterFull_FedByTheFullWatch_SameProjection()
     {
         const string full = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","uid":"uid-a","resourceVersion":"5","labels":{"app":"x"},"annotations":{"note":"big"},"ownerReferences":[{"apiVersion":"v1","kind":"Pod","name":"o","uid":"owner"}],"finalizers":["f"]},"data":{"k":"v"}}""";
