@@ -1,4 +1,5 @@
 using System.Net;
+using Capstan.Api.Hosting;
 using Capstan.Api.Registry;
 using Capstan.ApiServer.Authorization;
 using Capstan.ApiServer.Caching;
@@ -78,7 +79,7 @@ public sealed class ApiServerHost : IAsyncDisposable
             return decision.Allowed ? null : decision.Reason;
         });
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = HostArguments.NoConfigReload, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>

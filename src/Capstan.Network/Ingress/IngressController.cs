@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Capstan.Api.Hosting;
 using Capstan.Client.Dynamic;
 using Capstan.Client.Informers;
 using Capstan.Network.Catalog;
@@ -180,7 +181,7 @@ public sealed partial class IngressController : IAsyncDisposable
 
     private WebApplication BuildHost(InMemoryConfigProvider proxyConfig)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "capstan-ingress", ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "capstan-ingress", Args = HostArguments.NoConfigReload, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ForwardingLoggerProvider(_loggerFactory));
 

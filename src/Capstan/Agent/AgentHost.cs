@@ -133,7 +133,7 @@ public sealed class AgentHost : IAsyncDisposable
         switch (config.Runtime)
         {
             case "process":
-                return new ProcessRuntime(new ProcessRuntimeOptions(RuntimeStateDirectory(config.DataDir)) { PodCidr = config.PodCidr });
+                return new ProcessRuntime(new ProcessRuntimeOptions(RuntimeStateDirectory(config.DataDir)) { PodCidr = config.PodCidr }, loggerFactory.CreateLogger<ProcessRuntime>());
             case "fake":
                 return new FakeRuntime(config.PodCidr);
             case "cri":

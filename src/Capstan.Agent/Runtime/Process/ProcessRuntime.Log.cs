@@ -23,5 +23,8 @@ public sealed partial class ProcessRuntime
 
         [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "The mount propagation directory could not be made a shared mount ({Why}): HostToContainer and Bidirectional volumes behave as None")]
         public static partial void NoMountPropagation(ILogger logger, string why);
+
+        [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Container exits are not watched ({Why}): they are noticed by the poll, within {Interval}")]
+        public static partial void NoExitWatcher(ILogger logger, string why, TimeSpan interval);
     }
 }

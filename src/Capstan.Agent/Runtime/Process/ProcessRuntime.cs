@@ -35,7 +35,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SandboxRecord> _sandboxes = [];
     private readonly Dictionary<string, ContainerEntry> _containers = [];
-    private readonly FileSystemWatcher _exitWatcher;
+    private readonly FileSystemWatcher? _exitWatcher;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Task _poller;
     private int _isDisposed;
@@ -87,10 +87,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         }
 
         Load();
-        _exitWatcher = new FileSystemWatcher(_exitDir) { NotifyFilter = NotifyFilters.FileName, IncludeSubdirectories = false };
-        _exitWatcher.Created += (_, e) => OnExitFileEvent(e.Name);
-        _exitWatcher.Renamed += (_, e) => OnExitFileEvent(e.Name);
-        _exitWatcher.EnableRaisingEvents = true;
+        _exitWatcher = WatchExits();
         _poller = Task.Run(PollAsync);
         Log.Started(_logger, options.StateDirectory, options.PodCidr, NamespacesEnabled, CgroupsEnabled, _containers.Count,
             _containers.Values.Count(c => c.State == ContainerState.Running));
@@ -404,7 +401,7 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
         }
 
         _disposed.Cancel();
-        _exitWatcher.Dispose();
+        _exitWatcher?.Dispose();
         try
         {
             _poller.Wait(TimeSpan.FromSeconds(5));
@@ -415,6 +412,28 @@ public sealed partial class ProcessRuntime : IContainerRuntime, IDisposable
 
         _disposed.Dispose();
         ReleasePropagationRootIfUnused();
+    }
+
+    /// <summary>
+    /// Watches the exit directory (an exit is seen at once), or returns null when inotify is out of instances (a per-user
+    /// limit, 128 on Debian, that every process of the user shares): the poll then notices exits, a little later.
+    /// </summary>
+    private FileSystemWatcher? WatchExits()
+    {
+        var watcher = new FileSystemWatcher(_exitDir) { NotifyFilter = NotifyFilters.FileName, IncludeSubdirectories = false };
+        watcher.Created += (_, e) => OnExitFileEvent(e.Name);
+        watcher.Renamed += (_, e) => OnExitFileEvent(e.Name);
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (IOException e)
+        {
+            watcher.Dispose();
+            Log.NoExitWatcher(_logger, e.Message, _options.PollInterval);
+            return null;
+        }
     }
 
     private async Task<string> LaunchShimAsync(ContainerRecord record, SandboxRecord sandbox, CancellationToken ct)
