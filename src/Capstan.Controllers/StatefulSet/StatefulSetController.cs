@@ -258,8 +258,11 @@ public sealed class StatefulSetController : Controller
         return true;
     }
 
-    /// <summary>Brings the ownerReferences of the set's claims in line with persistentVolumeClaimRetentionPolicy.</summary>
-    /// <summary>Gives each claim the owners its retention policy asks for; false when one of them could not be updated yet.</summary>
+    /// <summary>
+    /// Gives each claim the owners its retention policy asks for; false when one of them could not be updated yet. A
+    /// condemned pod's claim that the claims cache has not delivered yet (created a moment before the scale-down) is read
+    /// live: once the pod is gone, nothing would give the claim an owner any more, and it would outlive its ordinal.
+    /// </summary>
     private async Task<bool> SyncClaimOwnersAsync(JsonObject set, List<JsonObject> pods, CancellationToken ct)
     {
         var templates = StatefulSetClaims.Templates(set).Select(StatefulSetClaims.TemplateName).ToList();
@@ -269,39 +272,76 @@ public sealed class StatefulSetController : Controller
         }
 
         var complete = true;
-
         var replicas = (int)((set["spec"] as JsonObject)?.Long("replicas") ?? 1);
         var prefixes = templates.Select(t => $"{t}-{set.GetName()}-").ToList();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var claim in _claims.Cache.ByIndex(IndexedCache.NamespaceIndex, set.GetNamespace()))
         {
             var prefix = prefixes.FirstOrDefault(p => claim.GetName().StartsWith(p, StringComparison.Ordinal));
-            if (prefix is null || claim.IsBeingDeleted()
+            if (prefix is null
                 || !int.TryParse(claim.GetName().AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ordinal))
             {
                 continue;
             }
 
-            var pod = pods.FirstOrDefault(p => p.GetName() == StatefulSetOrdinals.PodName(set.GetName(), ordinal));
-            if (StatefulSetClaims.DesiredOwners(claim, set, pod, ordinal, replicas) is not { } owners)
+            seen.Add(claim.GetName());
+            if (!claim.IsBeingDeleted())
+            {
+                var pod = pods.FirstOrDefault(p => p.GetName() == StatefulSetOrdinals.PodName(set.GetName(), ordinal));
+                complete &= await SetClaimOwnersAsync(claim, set, pod, ordinal, replicas, ct).ConfigureAwait(false);
+            }
+        }
+
+        if (!StatefulSetClaims.DeleteWhenScaled(set))
+        {
+            return complete;
+        }
+
+        foreach (var pod in pods)
+        {
+            var ordinal = StatefulSetOrdinals.Parse(set.GetName(), pod.GetName());
+            if (ordinal < replicas)
             {
                 continue;
             }
 
-            var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = owners, ["resourceVersion"] = claim.GetResourceVersion() } };
-            try
+            foreach (var template in templates)
             {
-                await _kube.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), claim.GetName(), claim.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
-            }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
-            {
-                complete = false;
-            }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
+                var name = StatefulSetClaims.ClaimName(template, set.GetName(), ordinal);
+                if (!seen.Contains(name)
+                    && await _client.GetAsync(Volumes.VolumeResources.PersistentVolumeClaims, set.GetNamespace(), name, ct).ConfigureAwait(false) is { } live
+                    && !live.IsBeingDeleted())
+                {
+                    complete &= await SetClaimOwnersAsync(live, set, pod, ordinal, replicas, ct).ConfigureAwait(false);
+                }
             }
         }
 
         return complete;
+    }
+
+    /// <summary>Patches the claim's ownerReferences when the policy wants others; false on a conflict (a newer version exists).</summary>
+    private async Task<bool> SetClaimOwnersAsync(JsonObject claim, JsonObject set, JsonObject? pod, int ordinal, int replicas, CancellationToken ct)
+    {
+        if (StatefulSetClaims.DesiredOwners(claim, set, pod, ordinal, replicas) is not { } owners)
+        {
+            return true;
+        }
+
+        var patch = new JsonObject { ["metadata"] = new JsonObject { ["ownerReferences"] = owners, ["resourceVersion"] = claim.GetResourceVersion() } };
+        try
+        {
+            await _kube.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), claim.GetName(), claim.GetNamespace(), cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+        }
+
+        return true;
     }
 
     private async Task DeletePodAsync(JsonObject set, JsonObject pod, CancellationToken ct)
