@@ -79,8 +79,14 @@ internal static class StatefulSetClaims
     public static JsonArray? DesiredOwners(JsonObject claim, JsonObject set, JsonObject? pod, int ordinal, int replicas)
     {
         var current = claim["metadata"]?["ownerReferences"] as JsonArray ?? new JsonArray();
+
+        // A condemned ordinal whose pod is gone keeps the reference to it: the garbage collector deletes the claim once
+        // it sees the pod go, and a sync that dropped the reference first left the claim with no owner, for good (CI).
+        var condemned = DeleteWhenScaled(set) && ordinal >= replicas;
+        var podName = StatefulSetOrdinals.PodName(set.GetName(), ordinal);
         var kept = current.OfType<JsonObject>()
-            .Where(r => r.StrOrEmpty("uid") != set.GetUid() && !(r.StrOrEmpty("kind") == "Pod" && r.StrOrEmpty("name") == StatefulSetOrdinals.PodName(set.GetName(), ordinal)))
+            .Where(r => r.StrOrEmpty("uid") != set.GetUid()
+                && !(r.StrOrEmpty("kind") == "Pod" && r.StrOrEmpty("name") == podName && !(condemned && pod is null)))
             .Select(r => (JsonNode)r.DeepClone())
             .ToList();
         if (DeleteWhenDeleted(set))
@@ -96,7 +102,7 @@ internal static class StatefulSetClaims
             });
         }
 
-        if (DeleteWhenScaled(set) && ordinal >= replicas && pod is not null)
+        if (condemned && pod is not null)
         {
             kept.Add(new JsonObject
             {

@@ -46,6 +46,30 @@ public sealed class StatefulSetClaimsTests
         Assert.Null(StatefulSetClaims.DesiredOwners(claim, set, pod, ordinal, replicas));
     }
 
+    [Theory]
+    [InlineData(4, 3, true)] // condemned, its pod gone: the collector has yet to act on the reference
+    [InlineData(2, 3, false)] // back in range (a scale-up): the claim must not go with the old pod
+    public void DesiredOwners_PodGone_KeepsTheReferenceOnlyWhileCondemned(int ordinal, int replicas, bool kept)
+    {
+        var set = Set(new JsonObject { ["whenScaled"] = "Delete" });
+        var claim = StatefulSetClaims.Build(set, Template(), ordinal);
+        claim["metadata"]!["ownerReferences"] = new JsonArray(new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Pod", ["name"] = $"db-{ordinal}", ["uid"] = "gone-pod-uid", ["controller"] = false, ["blockOwnerDeletion"] = true,
+        });
+
+        var owners = StatefulSetClaims.DesiredOwners(claim, set, null, ordinal, replicas);
+
+        if (kept)
+        {
+            Assert.Null(owners);
+        }
+        else
+        {
+            Assert.Empty(owners!);
+        }
+    }
+
     private static JsonObject Template() => new()
     {
         ["metadata"] = new JsonObject { ["name"] = "data", ["labels"] = new JsonObject { ["tier"] = "fast" } },
