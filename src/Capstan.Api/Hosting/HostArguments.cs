@@ -4,9 +4,9 @@ namespace Capstan.Api.Hosting;
 public static class HostArguments
 {
     /// <summary>
-    /// No reload of appsettings.json on change: reloading watches the content root recursively with a process-wide inotify
-    /// instance per host, and hosts share the machine's limit (128 instances per user on Debian). With three hosts per
-    /// server, the end-to-end suite's concurrent servers used them up and a server died starting its agent.
+    /// No reload of appsettings.json on change: reloading watches the content root recursively with an inotify instance
+    /// per host, and every process of the user shares the limit on those (128 on Debian). With three hosts, a server held
+    /// three for a file it does not ship; with the limit lowered, a server that found none left died starting its agent.
     /// </summary>
     public static readonly string[] NoConfigReload = ["--hostBuilder:reloadConfigOnChange=false"];
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Capstan.Client.Dynamic;
 using Capstan.Api.Text;
+using Capstan.Client.Dynamic;
 
 namespace Capstan.Controllers.GarbageCollector;
 

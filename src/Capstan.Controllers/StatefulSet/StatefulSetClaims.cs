@@ -83,10 +83,11 @@ internal static class StatefulSetClaims
         // A condemned ordinal whose pod is gone keeps the reference to it: the garbage collector deletes the claim once
         // it sees the pod go, and a sync that dropped the reference first left the claim with no owner, for good (CI).
         var condemned = DeleteWhenScaled(set) && ordinal >= replicas;
+        var keepPodReference = condemned && pod is null;
         var podName = StatefulSetOrdinals.PodName(set.GetName(), ordinal);
         var kept = current.OfType<JsonObject>()
             .Where(r => r.StrOrEmpty("uid") != set.GetUid()
-                && !(r.StrOrEmpty("kind") == "Pod" && r.StrOrEmpty("name") == podName && !(condemned && pod is null)))
+                && (keepPodReference || !(r.StrOrEmpty("kind") == "Pod" && r.StrOrEmpty("name") == podName)))
             .Select(r => (JsonNode)r.DeepClone())
             .ToList();
         if (DeleteWhenDeleted(set))

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Capstan.Api.Validation;
 using Capstan.Api.Text;
+using Capstan.Api.Validation;
 
 namespace Capstan.Scheduler.Framework;
 

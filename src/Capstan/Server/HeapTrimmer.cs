@@ -33,6 +33,9 @@ public sealed class HeapTrimmer : IAsyncDisposable
     /// <summary>Growth of gen2 and the large and pinned object heaps since the last full collection that a quiet process trims.</summary>
     public const long QuietGrowthBytes = 24L << 20;
 
+    // Gen2; the generations after it are the large and the pinned object heaps.
+    private const int OldGeneration = 2;
+
     private static readonly Lock Gate = new();
     private static HeapTrimmer? _current;
     private static int _users;
@@ -89,7 +92,7 @@ public sealed class HeapTrimmer : IAsyncDisposable
                 _lastAllocated = allocated;
 
                 // At most one trim per MinSpacing, so a heap that will not shrink cannot turn this into a collection loop.
-                var due = ShouldTrim(heap, live) || (full.Index > 0 && ShouldTrimWhenQuiet(OldGenerations(now) - OldGenerations(full), perSecond));
+                var due = ShouldTrim(heap, live) || (full.Index > 0 && ShouldTrimWhenQuiet(SizeAfter(now, OldGeneration) - SizeAfter(full, OldGeneration), perSecond));
                 if (due && System.Diagnostics.Stopwatch.GetElapsedTime(_lastTrim) >= MinSpacing)
                 {
                     _lastTrim = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -109,25 +112,14 @@ public sealed class HeapTrimmer : IAsyncDisposable
         }
     }
 
-    /// <summary>Gen2, the large object heap and the pinned object heap after the collection <paramref name="info"/> describes.</summary>
-    private static long OldGenerations(GCMemoryInfo info)
+    /// <summary>The generations from <paramref name="fromGeneration"/> on, after the collection <paramref name="info"/> describes.</summary>
+    private static long SizeAfter(GCMemoryInfo info, int fromGeneration = 0)
     {
         long total = 0;
         var generations = info.GenerationInfo;
-        for (var i = 2; i < generations.Length; i++)
+        for (var i = fromGeneration; i < generations.Length; i++)
         {
             total += generations[i].SizeAfterBytes;
-        }
-
-        return total;
-    }
-
-    private static long SizeAfter(GCMemoryInfo info)
-    {
-        long total = 0;
-        foreach (var generation in info.GenerationInfo)
-        {
-            total += generation.SizeAfterBytes;
         }
 
         return total;
