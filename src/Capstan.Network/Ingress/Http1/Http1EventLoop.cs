@@ -43,9 +43,16 @@ internal sealed unsafe class Http1EventLoop
     /// <summary>Takes a freshly accepted connection (called on the accept thread).</summary>
     public void Add(Http1Session session)
     {
+        // Marked as in the set before epoll_ctl returns: the loop thread may already be handling the first request and
+        // changing the interest, which must then modify the entry (a second add fails, and that reset the client).
+        const uint interest = EpollIn | EpollRdHup;
+        session.InEpoll = true;
+        session.Registered = interest;
         _incoming.Enqueue(session);
-        if (!SetInterest(session, EpollIn | EpollRdHup))
+        var e = new EpollEvent { Events = interest, Data = GCHandle.ToIntPtr(session.Handle) };
+        if (EpollCtl(_epoll, EpollCtlAdd, session.Fd, &e) != 0)
         {
+            session.InEpoll = false;
             session.Abort();
         }
     }

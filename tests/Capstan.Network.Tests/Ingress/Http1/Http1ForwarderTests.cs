@@ -270,6 +270,24 @@ public sealed class Http1ForwarderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NewConnections_RequestSentAtOnce_AreAllAnswered()
+    {
+        // The loop may handle a new connection's first request before the accepting thread has returned from
+        // registering it; each must still get its answer, never a reset. Bounded: 4 workers, 250 connections each.
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                using var client = await RawHttpClient.ConnectAsync(Port);
+                await client.SendAsync("GET /new HTTP/1.1\r\nHost: one.test\r\n\r\n");
+                Assert.Equal("one /new one.test", (await client.ReadResponseAsync()).Body);
+            }
+        }));
+
+        await Task.WhenAll(workers);
+    }
+
+    [Fact]
     public async Task ClientHalfClose_StillGetsItsAnswer()
     {
         using var client = await RawHttpClient.ConnectAsync(Port);
