@@ -16,7 +16,7 @@ var constrainedNodes = new Option<int>("--constrained-nodes") { Description = "s
 var packPods = new Option<int>("--pack-pods") { Description = "pods of the packing run", DefaultValueFactory = _ => 5000 };
 var concurrency = new Option<int>("--concurrency") { Description = "concurrent pod creations", DefaultValueFactory = _ => 64 };
 var timeout = new Option<double>("--timeout") { Description = "seconds each run may take", DefaultValueFactory = _ => 300 };
-var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, create (no scheduler: the API floor), transport (creates against an HTTPS echo server: the floor of the creates alone), anti, spread, pack (default all but create)", AllowMultipleArgumentsPerToken = true };
+var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, split (plain with the simulated nodes in their own agent process), create (no scheduler: the API floor), transport (creates against an HTTPS echo server: the floor of the creates alone), anti, spread, pack (default: decide, plain, split, anti, spread, pack)", AllowMultipleArgumentsPerToken = true };
 var workDir = new Option<string?>("--work-dir") { Description = "data dirs and server logs (default: a new folder under /tmp)" };
 
 var root = new RootCommand("Scheduler benchmark: pods/s from creation to stored binding on simulated nodes, latency, packing, server RSS.")
@@ -36,7 +36,7 @@ root.SetAction(async (parse, ct) =>
     var runs = (parse.GetValue(only) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     if (runs.Count == 0)
     {
-        runs = ["decide", "plain", "anti", "spread", "pack"];
+        runs = ["decide", "plain", "split", "anti", "spread", "pack"];
     }
 
     var work = parse.GetValue(workDir) ?? Path.Combine(Path.GetTempPath(), "capstan-bench-scheduler-" + Guid.NewGuid().ToString("N")[..8]);
@@ -78,11 +78,11 @@ root.SetAction(async (parse, ct) =>
     }
 
     var failed = false;
-    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes, bool createOnly = false)
+    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes, bool createOnly = false, bool nodesInAgent = false)
     {
         try
         {
-            await using var server = await ServerProcess.StartAsync(capstanPath, work, name.Replace(' ', '-') + "-" + nodes, serverArgs, nodes, ct);
+            await using var server = await ServerProcess.StartAsync(capstanPath, work, name.Replace(' ', '-') + "-" + nodes, serverArgs, nodes, ct, nodesInAgent);
             Console.Error.WriteLine($"server pid {server.ProcessId} ready: {name} on {nodes} nodes");
             // What the idle cluster costs (lease renewals and what they trigger), so the per-pod figure can leave it out.
             var idleStart = server.CpuSeconds();
@@ -120,6 +120,16 @@ root.SetAction(async (parse, ct) =>
         {
             await RunAsync("plain (10m cpu, 16Mi)", nodes, [], Workloads.Plain(pods), (_, _) => "target 5,000 pods/s at 5,000 nodes; RSS <= 300 MiB");
         }
+    }
+
+    if (runs.Contains("split"))
+    {
+        // The KWOK arrangement: the simulated nodes in a `capstan agent --fake-nodes` process of their own, so that the
+        // server's RSS is the control plane's alone; the agent's is reported beside it.
+        var nodes = parse.GetValue(nodeCounts)!.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).Max();
+        await RunAsync("plain, nodes in an agent process", nodes, [], Workloads.Plain(pods),
+            (_, server) => string.Create(CultureInfo.InvariantCulture, $"simulated-node agent RSS {ServerProcess.RssMiBOf(server.Agent!.Id):F0} MiB, CPU {ServerProcess.CpuSecondsOf(server.Agent.Id):F0} s in all; RSS target <= 300 MiB"),
+            nodesInAgent: true);
     }
 
     if (runs.Contains("create"))

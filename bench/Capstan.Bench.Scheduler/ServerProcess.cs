@@ -8,7 +8,9 @@ namespace Capstan.Bench.Scheduler;
 
 /// <summary>
 /// A published `capstan server --disable-agent --fake-nodes N` in its own process and data dir: the scheduler under test
-/// runs inside it, as in production, and its RSS is the server's. Disposing stops it.
+/// runs inside it, as in production, and its RSS is the server's. With <c>nodesInAgent</c> the simulated nodes run in a
+/// `capstan agent --fake-nodes N` process of their own instead (as KWOK runs beside kube-apiserver), so that the server's
+/// RSS leaves them out. Disposing stops both.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -24,33 +26,19 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public Kubernetes Client { get; }
 
-    public static async Task<ServerProcess> StartAsync(string capstanPath, string workDir, string name, IReadOnlyList<string> extraArgs, int nodes, CancellationToken ct)
+    /// <summary>The `capstan agent --fake-nodes` process when the simulated nodes run outside the server, else null.</summary>
+    public Process? Agent { get; private set; }
+
+    public static async Task<ServerProcess> StartAsync(string capstanPath, string workDir, string name, IReadOnlyList<string> extraArgs, int nodes, CancellationToken ct, bool nodesInAgent = false)
     {
         var dataDir = Path.Combine(workDir, name);
         Directory.CreateDirectory(dataDir);
         var port = FreePort();
-        var start = new ProcessStartInfo(capstanPath.EndsWith(".dll", StringComparison.Ordinal) ? "dotnet" : capstanPath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (capstanPath.EndsWith(".dll", StringComparison.Ordinal))
-        {
-            start.ArgumentList.Add(capstanPath);
-        }
-
-        foreach (var arg in new[] { "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--log-level", "Warning", "--fake-nodes", nodes.ToString(CultureInfo.InvariantCulture) }.Concat(extraArgs))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start " + capstanPath);
-        var log = new StreamWriter(dataDir + ".log") { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        string[] fakeNodes = ["--fake-nodes", nodes.ToString(CultureInfo.InvariantCulture)];
+        // In the agent, the simulated nodes renew their leases every max(2 s, N/200 s); the server in that case must wait
+        // three renewals before it calls a node unreachable (it works that out itself when the nodes run inside it).
+        string[] nodesElsewhere = ["--node-monitor-grace-period", string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(3 * Math.Max(2, nodes / 200.0))}s")];
+        var process = Launch(capstanPath, ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--log-level", "Warning", .. nodesInAgent ? nodesElsewhere : fakeNodes, .. extraArgs], dataDir + ".log");
         var kubeconfig = Path.Combine(dataDir, "kubeconfig.yaml");
         var deadline = Stopwatch.StartNew();
         while (!File.Exists(kubeconfig))
@@ -67,11 +55,16 @@ public sealed class ServerProcess : IAsyncDisposable
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
         var client = new Kubernetes(config);
         var server = new ServerProcess(process, dataDir, client);
+        if (nodesInAgent)
+        {
+            var agentDir = dataDir + "-agent";
+            server.Agent = Launch(capstanPath, ["agent", "--data-dir", agentDir, "--server", $"https://127.0.0.1:{port}", "--token-file", Path.Combine(dataDir, "token"), "--node-name", "simulator", "--log-level", "Warning", .. fakeNodes], agentDir + ".log");
+        }
 
         // The server answers before its simulated nodes are all registered: wait for every one to be Ready.
         while (true)
         {
-            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(600))
+            if (process.HasExited || server.Agent?.HasExited == true || deadline.Elapsed > TimeSpan.FromSeconds(600))
             {
                 await server.DisposeAsync().ConfigureAwait(false);
                 throw new InvalidOperationException($"the {nodes} simulated nodes were not all Ready in time; see {dataDir}.log");
@@ -94,9 +87,12 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>The server's resident set size in MiB, from /proc.</summary>
-    public double RssMiB()
+    public double RssMiB() => RssMiBOf(_process.Id);
+
+    /// <summary>Process <paramref name="pid"/>'s resident set size in MiB.</summary>
+    public static double RssMiBOf(int pid)
     {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
@@ -151,26 +147,59 @@ public sealed class ServerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
-        if (!_process.HasExited)
+        if (Agent is not null)
+        {
+            await StopAsync(Agent).ConfigureAwait(false);
+        }
+
+        await StopAsync(_process).ConfigureAwait(false);
+        _ = _dataDir;
+    }
+
+    private static Process Launch(string capstanPath, IEnumerable<string> args, string logPath)
+    {
+        var dll = capstanPath.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(dll ? "dotnet" : capstanPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in dll ? args.Prepend(capstanPath) : args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start " + capstanPath);
+        var log = new StreamWriter(logPath) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.WriteLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited)
         {
             // SIGTERM, as a user would stop it; then make sure.
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
             {
-                await kill.WaitForExitAsync().ConfigureAwait(false);
+                await kill!.WaitForExitAsync().ConfigureAwait(false);
             }
 
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try
             {
-                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                _process.Kill(entireProcessTree: true);
+                process.Kill(entireProcessTree: true);
             }
         }
 
-        _process.Dispose();
-        _ = _dataDir;
+        process.Dispose();
     }
 }

@@ -47,6 +47,12 @@ public sealed record FakeNodeOptions
     public TimeSpan EffectiveLeaseRenewInterval =>
         LeaseRenewInterval ?? TimeSpan.FromSeconds(Math.Max(2, Count / 200.0));
 
+    /// <summary>
+    /// The shortest node-monitor grace period under which these nodes do not flap: three renewals. Below it the node
+    /// lifecycle controller marks them Unknown between renewals, the pool posts Ready again, and so on for every node.
+    /// </summary>
+    public TimeSpan MinimumNodeMonitorGracePeriod => EffectiveLeaseRenewInterval * 3;
+
     public string NodeName(int index) => NamePrefix + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Validate()

@@ -117,9 +117,9 @@ public static class ServerCommand
             }
 
             // Simulated nodes renew their leases slowly when there are many; the grace period must outlast a few renewals.
-            if (fakeNodes is not null && fakeNodes.EffectiveLeaseRenewInterval * 3 > grace)
+            if (fakeNodes is not null && fakeNodes.MinimumNodeMonitorGracePeriod > grace)
             {
-                grace = fakeNodes.EffectiveLeaseRenewInterval * 3;
+                grace = fakeNodes.MinimumNodeMonitorGracePeriod;
             }
 
             IReadOnlyList<Capstan.Scheduler.Configuration.SchedulerProfile> profiles = [];
