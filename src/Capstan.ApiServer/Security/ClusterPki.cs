@@ -78,9 +78,9 @@ public sealed class ClusterPki : IDisposable
         ServiceAccountSigningKey = serviceAccountSigningKey;
         DataDirectory = dataDirectory;
         _authority = authority;
-        _serving = WithUsagesDecoded(servingCertificate);
-        _admin = WithUsagesDecoded(adminCertificate);
-        _kubeletClient = WithUsagesDecoded(kubeletClientCertificate);
+        _serving = CertificateUsages.Decoded(servingCertificate);
+        _admin = CertificateUsages.Decoded(adminCertificate);
+        _kubeletClient = CertificateUsages.Decoded(kubeletClientCertificate);
         JoinToken = joinToken;
         ServerUrl = serverUrl;
         _options = options;
@@ -218,9 +218,9 @@ public sealed class ClusterPki : IDisposable
                 () => _authority.IssueClient(SystemUsers.Admin, [SystemGroups.Masters], now, _options.LeafValidity), changed);
             var kubeletClient = RefreshLeaf(KubeletClientCertificateFile, KubeletClientKeyFile, _kubeletClient, now, force, _ => true,
                 () => _authority.IssueClient(KubeletClientUser, [SystemGroups.Masters], now, _options.LeafValidity), changed);
-            Volatile.Write(ref _serving, WithUsagesDecoded(serving));
-            Volatile.Write(ref _admin, WithUsagesDecoded(admin));
-            Volatile.Write(ref _kubeletClient, WithUsagesDecoded(kubeletClient));
+            Volatile.Write(ref _serving, CertificateUsages.Decoded(serving));
+            Volatile.Write(ref _admin, CertificateUsages.Decoded(admin));
+            Volatile.Write(ref _kubeletClient, CertificateUsages.Decoded(kubeletClient));
 
             var kubeconfig = Kubeconfig.Render(ServerUrl, _authority.Certificate, admin);
             var kubeconfigPath = KubeconfigPath;
@@ -418,22 +418,6 @@ public sealed class ClusterPki : IDisposable
         }
 
         return candidate;
-    }
-
-    // .NET decodes an extended key usage extension on first read, unsynchronised: two TLS handshakes reading a new
-    // certificate's usages at once (Kestrel checks the selected serving certificate on every handshake) could see none,
-    // and Kestrel then refused to serve it ("cannot be used as an SSL server certificate"). Decoded here, before publishing.
-    private static X509Certificate2 WithUsagesDecoded(X509Certificate2 certificate)
-    {
-        foreach (var extension in certificate.Extensions)
-        {
-            if (extension is X509EnhancedKeyUsageExtension usages)
-            {
-                _ = usages.EnhancedKeyUsages;
-            }
-        }
-
-        return certificate;
     }
 
     private static int? PortOfKubeconfig(string path)
