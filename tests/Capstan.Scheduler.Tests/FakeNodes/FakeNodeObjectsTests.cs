@@ -55,6 +55,17 @@ public sealed class FakeNodeObjectsTests
     }
 
     [Theory]
+    [InlineData(100, null, 6)]
+    [InlineData(5000, null, 75)]
+    [InlineData(5000, 4.0, 12)]
+    public void MinimumNodeMonitorGracePeriod_IsThreeRenewals(int nodes, double? renewSeconds, double graceSeconds)
+    {
+        var options = new FakeNodeOptions { Count = nodes, LeaseRenewInterval = renewSeconds is { } s ? TimeSpan.FromSeconds(s) : null };
+
+        Assert.Equal(TimeSpan.FromSeconds(graceSeconds), options.MinimumNodeMonitorGracePeriod);
+    }
+
+    [Theory]
     [InlineData("""{"spec":{"containers":[{"name":"c"}]}}""", "BestEffort")]
     [InlineData("""{"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"1"}}}]}}""", "Burstable")]
     [InlineData("""{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}""", "Guaranteed")]
