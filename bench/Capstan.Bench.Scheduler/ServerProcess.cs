@@ -35,9 +35,10 @@ public sealed class ServerProcess : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var port = FreePort();
         string[] fakeNodes = ["--fake-nodes", nodes.ToString(CultureInfo.InvariantCulture)];
-        // In the agent, the simulated nodes renew their leases every max(2 s, N/200 s); the server in that case must wait
-        // three renewals before it calls a node unreachable (it works that out itself when the nodes run inside it).
-        string[] nodesElsewhere = ["--node-monitor-grace-period", string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(3 * Math.Max(2, nodes / 200.0))}s")];
+        // With the nodes in an agent, the server must be told the grace period they need (it works that out itself when
+        // they run inside it): the one the agent logs.
+        var grace = new Capstan.Agent.FakeNodes.FakeNodeOptions { Count = nodes }.MinimumNodeMonitorGracePeriod;
+        string[] nodesElsewhere = ["--node-monitor-grace-period", string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(grace.TotalSeconds)}s")];
         var process = Launch(capstanPath, ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--log-level", "Warning", .. nodesInAgent ? nodesElsewhere : fakeNodes, .. extraArgs], dataDir + ".log");
         var kubeconfig = Path.Combine(dataDir, "kubeconfig.yaml");
         var deadline = Stopwatch.StartNew();
