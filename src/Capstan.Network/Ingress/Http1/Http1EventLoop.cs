@@ -49,8 +49,7 @@ internal sealed unsafe class Http1EventLoop
         session.InEpoll = true;
         session.Registered = interest;
         _incoming.Enqueue(session);
-        var e = new EpollEvent { Events = interest, Data = GCHandle.ToIntPtr(session.Handle) };
-        if (EpollCtl(_epoll, EpollCtlAdd, session.Fd, &e) != 0)
+        if (!Control(session, EpollCtlAdd, interest))
         {
             session.InEpoll = false;
             session.Abort();
@@ -65,8 +64,7 @@ internal sealed unsafe class Http1EventLoop
             return true;
         }
 
-        var e = new EpollEvent { Events = interest, Data = GCHandle.ToIntPtr(socket.Handle) };
-        if (EpollCtl(_epoll, socket.InEpoll ? EpollCtlMod : EpollCtlAdd, socket.Fd, &e) != 0)
+        if (!Control(socket, socket.InEpoll ? EpollCtlMod : EpollCtlAdd, interest))
         {
             return false;
         }
@@ -74,6 +72,12 @@ internal sealed unsafe class Http1EventLoop
         socket.InEpoll = true;
         socket.Registered = interest;
         return true;
+    }
+
+    private bool Control(Http1Socket socket, int operation, uint interest)
+    {
+        var e = new EpollEvent { Events = interest, Data = GCHandle.ToIntPtr(socket.Handle) };
+        return EpollCtl(_epoll, operation, socket.Fd, &e) == 0;
     }
 
     public void Remove(Http1Socket socket)
