@@ -43,6 +43,21 @@ public sealed class IngressHarness : IAsyncDisposable
 
     public static async Task<IngressHarness> StartAsync(ServerFixture fixture, int? httpPort = null)
     {
+        // A port FreePort handed out can be taken by another test's socket before the ingress binds it: choose again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(fixture, httpPort);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static async Task<IngressHarness> StartOnFreePortsAsync(ServerFixture fixture, int? httpPort)
+    {
         var informers = fixture.CreateInformers();
         var catalog = new ServiceCatalog(informers);
         var options = new IngressOptions
