@@ -61,7 +61,7 @@ public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingWri
         }
 
         var relevant = new List<(string Quota, List<string> Covered)>();
-        foreach (var quota in cached.Select(c => ObjectCodec.Parse(c.Json)))
+        foreach (var quota in cached.Select(c => ObjectCodec.Parse(c)))
         {
             var spec = quota.Obj("spec");
             var covered = QuotaEvaluator.Covered(groupResource, (spec?.Obj("hard") ?? []).Select(p => p.Key));
@@ -194,7 +194,7 @@ public sealed class ResourceQuotaAdmission(ResourceStore store) : IValidatingWri
 
         foreach (var cached in store.Cache.For(resource).List(resource.NamespacePrefix(ns)))
         {
-            var obj = ObjectCodec.Parse(cached.Json);
+            var obj = ObjectCodec.Parse(cached);
             if (QuotaEvaluator.Counts(groupResource, obj) && QuotaEvaluator.MatchesScopes(quotaSpec, groupResource, obj))
             {
                 total.AddAll(QuotaEvaluator.Usage(groupResource, obj));

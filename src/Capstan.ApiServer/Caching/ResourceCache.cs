@@ -101,11 +101,11 @@ public sealed class ResourceCache
             Interlocked.Increment(ref _version);
 
             // The newest event always stays, whatever its size: a watch from the revision before it must still resume.
-            while (_historyCount > 0 && (_historyCount == HistoryCapacity || _historyBytes + ev.Object.Json.Length > _historyMaxBytes))
+            while (_historyCount > 0 && (_historyCount == HistoryCapacity || _historyBytes + ev.Object.Length > _historyMaxBytes))
             {
                 var oldest = _history[_historyStart];
                 _history[_historyStart] = null!;
-                _historyBytes -= oldest.Object.Json.Length;
+                _historyBytes -= oldest.Object.Length;
                 _historyFloor = oldest.Revision;
                 _historyStart = (_historyStart + 1) % HistoryCapacity;
                 _historyCount--;
@@ -113,7 +113,7 @@ public sealed class ResourceCache
 
             _history[(_historyStart + _historyCount) % HistoryCapacity] = ev;
             _historyCount++;
-            _historyBytes += ev.Object.Json.Length;
+            _historyBytes += ev.Object.Length;
 
             for (var i = _watchers.Count - 1; i >= 0; i--)
             {

@@ -18,6 +18,7 @@ public sealed class WatchCache : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _waitLock = new();
     private readonly SortedList<long, List<TaskCompletionSource>> _waiters = [];
+    private readonly SharedJsonPieces _pieces = new();
     private Task? _loop;
     private long _revision;
 
@@ -45,7 +46,7 @@ public sealed class WatchCache : IAsyncDisposable
             var cache = Route(kv.Key);
             if (cache is not null)
             {
-                cache.Load(ObjectCodec.ToCached(kv.Key, kv.Value, kv.ModRevision));
+                cache.Load(ObjectCodec.ToCached(kv.Key, kv.Value, kv.ModRevision, _pieces));
             }
         }
 
@@ -159,13 +160,13 @@ public sealed class WatchCache : IAsyncDisposable
                 {
                     if (ev.Previous is not null)
                     {
-                        cache.Apply(new CacheEvent(CacheEventType.Deleted, ObjectCodec.ToCached(ev.Current.Key, ev.Previous.Value, ev.Revision), ev.Revision));
+                        cache.Apply(new CacheEvent(CacheEventType.Deleted, ObjectCodec.ToCached(ev.Current.Key, ev.Previous.Value, ev.Revision, _pieces), ev.Revision));
                     }
                 }
                 else
                 {
                     var type = ev.IsCreate ? CacheEventType.Added : CacheEventType.Modified;
-                    cache.Apply(new CacheEvent(type, ObjectCodec.ToCached(ev.Current.Key, ev.Current.Value, ev.Revision), ev.Revision));
+                    cache.Apply(new CacheEvent(type, ObjectCodec.ToCached(ev.Current.Key, ev.Current.Value, ev.Revision, _pieces), ev.Revision));
                 }
             }
             catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException)

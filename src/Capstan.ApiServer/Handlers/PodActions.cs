@@ -144,7 +144,7 @@ public static class PodActions
         await store.Cache.SyncAsync(ct).ConfigureAwait(false);
         var labels = LabelSelector.ToDictionary(pod["metadata"]?["labels"] as JsonObject);
         var matching = store.Cache.For(budgets).List(budgets.NamespacePrefix(ns))
-            .Select(c => ObjectCodec.Parse(c.Json))
+            .Select(c => ObjectCodec.Parse(c))
             .Where(b => LabelSelector.TryFromObject(b["spec"]?["selector"], out var selector, out _) && selector.Matches(labels))
             .ToList();
         if (matching.Count == 0)

@@ -24,7 +24,7 @@ public sealed partial class ResourceEndpoint
         var prefix = ns.Length > 0 ? r.NamespacePrefix(ns) : r.StoragePrefix;
 
         long listRevision;
-        List<byte[]> items;
+        List<CachedObject> items;
         string? nextToken = null;
         if (continueToken.Length > 0 || (limit > 0 && rvParam != "0") || match == "Exact")
         {
@@ -65,26 +65,25 @@ public sealed partial class ResourceEndpoint
             }
 
             listRevision = store.Cache.Revision;
-            items = store.Cache.For(r).List(prefix).Where(filter.Matches).Select(o => o.Json).ToList();
+            items = [.. store.Cache.For(r).List(prefix).Where(filter.Matches)];
         }
 
         var rv = listRevision.ToString(CultureInfo.InvariantCulture);
         if (WantsTable(http))
         {
-            var objects = items.Select(b => ObjectCodec.Parse(b)).ToList();
+            var objects = items.Select(ObjectCodec.Parse).ToList();
             await ResponseWriter.WriteAsync(http, 200, KindConversions.ToTable(r, objects, IncludeObject(http), rv, nextToken, store.Time.GetUtcNow())).ConfigureAwait(false);
             return;
         }
 
         var asMetadata = WantsPartialMetadata(http);
-        if (asMetadata)
-        {
-            items = items.Select(b => JsonSerializer.SerializeToUtf8Bytes(PartialObjectMetadata(ObjectCodec.Parse(b)), ObjectCodec.Compact)).ToList();
-        }
+        var metadataItems = asMetadata
+            ? items.Select(c => JsonSerializer.SerializeToUtf8Bytes(PartialObjectMetadata(ObjectCodec.Parse(c)), ObjectCodec.Compact)).ToList()
+            : null;
 
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
-        using var buffer = new MemoryStream(items.Sum(i => i.Length + 1) + 256);
+        using var buffer = new MemoryStream((metadataItems?.Sum(i => i.Length + 1) ?? items.Sum(i => i.Length + 1)) + 256);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -99,9 +98,15 @@ public sealed partial class ResourceEndpoint
 
             w.WriteEndObject();
             w.WriteStartArray("items");
-            foreach (var item in items)
+            foreach (var item in metadataItems ?? [])
             {
                 w.WriteRawValue(item, skipInputValidation: true);
+            }
+
+            foreach (var item in metadataItems is null ? items : [])
+            {
+                using var json = item.Rent();
+                w.WriteRawValue(json.Span, skipInputValidation: true);
             }
 
             w.WriteEndArray();
@@ -113,10 +118,10 @@ public sealed partial class ResourceEndpoint
         await buffer.CopyToAsync(http.Response.Body, ct).ConfigureAwait(false);
     }
 
-    private async Task<(List<byte[]> Items, string? Next)> ReadPagesAsync(
+    private async Task<(List<CachedObject> Items, string? Next)> ReadPagesAsync(
         ResourceInfo r, string prefix, long revision, string? startAfter, int limit, ObjectFilter filter, CancellationToken ct)
     {
-        var items = new List<byte[]>();
+        var items = new List<CachedObject>();
         var after = startAfter;
         while (true)
         {
@@ -138,7 +143,7 @@ public sealed partial class ResourceEndpoint
                 var cached = ObjectCodec.ToCached(kv.Key, obj, kv.ModRevision);
                 if (filter.Matches(obj, cached.Labels))
                 {
-                    items.Add(cached.Json);
+                    items.Add(cached);
                 }
             }
 

@@ -75,7 +75,7 @@ public sealed partial class ResourceEndpoint
                 if (Wanted(obj) && filter.Matches(obj))
                 {
                     visible.Add(obj.Key);
-                    WriteEvent(body, "ADDED", Payload(obj));
+                    WriteObjectEvent("ADDED", obj);
                 }
                 else
                 {
@@ -129,7 +129,7 @@ public sealed partial class ResourceEndpoint
 
                     if (filter.IsEverything)
                     {
-                        WriteEvent(body, ev.Type switch { CacheEventType.Added => "ADDED", CacheEventType.Modified => "MODIFIED", _ => "DELETED" }, Payload(ev.Object));
+                        WriteObjectEvent(ev.Type switch { CacheEventType.Added => "ADDED", CacheEventType.Modified => "MODIFIED", _ => "DELETED" }, ev.Object);
                     }
                     else
                     {
@@ -153,7 +153,7 @@ public sealed partial class ResourceEndpoint
                         };
                         if (type is not null)
                         {
-                            WriteEvent(body, type, Payload(ev.Object));
+                            WriteObjectEvent(type, ev.Object);
                         }
                     }
                 }
@@ -207,25 +207,27 @@ public sealed partial class ResourceEndpoint
         }
 
         // `kubectl get -w` asks for Tables: each event then carries a one-row Table with the kind's columns, as in the list.
-        byte[] Payload(CachedObject obj)
+        void WriteObjectEvent(string type, CachedObject obj)
         {
             if (asMetadata)
             {
-                return JsonSerializer.SerializeToUtf8Bytes(PartialObjectMetadata(ObjectCodec.Parse(obj.Json)), ObjectCodec.Compact);
+                WriteEvent(body, type, JsonSerializer.SerializeToUtf8Bytes(PartialObjectMetadata(ObjectCodec.Parse(obj)), ObjectCodec.Compact));
             }
-
-            if (!asTable)
+            else if (asTable)
             {
-                return obj.Json;
+                var parsed = ObjectCodec.Parse(obj);
+                var table = KindConversions.ToTable(r, [parsed], includeObject, ObjectMeta.ResourceVersion(parsed), null, store.Time.GetUtcNow());
+                WriteEvent(body, type, JsonSerializer.SerializeToUtf8Bytes(table, ObjectCodec.Compact));
             }
-
-            var parsed = ObjectCodec.Parse(obj.Json);
-            var table = KindConversions.ToTable(r, [parsed], includeObject, ObjectMeta.ResourceVersion(parsed), null, store.Time.GetUtcNow());
-            return JsonSerializer.SerializeToUtf8Bytes(table, ObjectCodec.Compact);
+            else
+            {
+                using var json = obj.Rent();
+                WriteEvent(body, type, json.Span);
+            }
         }
     }
 
-    private static void WriteEvent(System.IO.Pipelines.PipeWriter body, string type, byte[] objectJson)
+    private static void WriteEvent(System.IO.Pipelines.PipeWriter body, string type, ReadOnlySpan<byte> objectJson)
     {
         using var w = new Utf8JsonWriter(body);
         w.WriteStartObject();

@@ -73,7 +73,7 @@ public sealed class ObjectFilter(Func<IReadOnlyDictionary<string, string>, bool>
     public bool HasFieldSelector => fields is not null;
 
     public bool Matches(Caching.CachedObject obj) =>
-        (labels is null || labels(obj.Labels)) && (fields is null || fields(ObjectCodec.Parse(obj.Json)));
+        (labels is null || labels(obj.Labels)) && (fields is null || fields(ObjectCodec.Parse(obj)));
 
     public bool Matches(JsonObject obj, IReadOnlyDictionary<string, string> objLabels) =>
         (labels is null || labels(objLabels)) && (fields is null || fields(obj));

@@ -52,30 +52,59 @@ public static class ObjectCodec
     /// The cached form of a stored value: as <see cref="ToCached(string, JsonObject, long)"/> of <see cref="Decode"/>, but
     /// without building the object. The stored JSON is what <see cref="ToStored"/> wrote, so its resourceVersion goes in as
     /// the last property of metadata (where <see cref="SetResourceVersion"/> would append it); anything unusual (no
-    /// metadata object, a resourceVersion already there, a label that is not a string) takes the general path.
+    /// metadata object, a resourceVersion already there, a label that is not a string) takes the general path. With
+    /// <paramref name="shared"/>, managedFields' field sets become pieces shared with other objects (the watch cache's
+    /// long-lived copies; a one-off read has nothing to share with).
     /// </summary>
-    public static CachedObject ToCached(string key, ReadOnlyMemory<byte> stored, long revision)
+    public static CachedObject ToCached(string key, ReadOnlyMemory<byte> stored, long revision, SharedJsonPieces? shared = null)
     {
-        if (TryScanMetadata(stored.Span, out var metadataEnd, out var hasFields, out var name, out var ns, out var labels))
+        List<Range>? fieldSets = shared is null ? null : [];
+        if (TryScanMetadata(stored.Span, fieldSets, out var metadataEnd, out var hasFields, out var name, out var ns, out var labels))
         {
             var version = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var prefix = hasFields ? ",\"resourceVersion\":\"" : "\"resourceVersion\":\"";
-            var json = new byte[stored.Length + prefix.Length + version.Length + 1];
             var span = stored.Span;
-            span[..metadataEnd].CopyTo(json);
-            var at = metadataEnd;
+            var cut = 0;
+            foreach (var range in fieldSets ?? [])
+            {
+                cut += range.GetOffsetAndLength(span.Length).Length;
+            }
+
+            var json = new byte[stored.Length - cut + prefix.Length + version.Length + 1];
+            var pieces = fieldSets is { Count: > 0 } ? new JsonPiece[fieldSets.Count] : null;
+            var from = 0;
+            var at = 0;
+            for (var i = 0; i < pieces?.Length; i++)
+            {
+                var (start, length) = fieldSets![i].GetOffsetAndLength(span.Length);
+                span[from..start].CopyTo(json.AsSpan(at));
+                at += start - from;
+                pieces[i] = new JsonPiece(at, shared!.Intern(span.Slice(start, length)));
+                from = start + length;
+            }
+
+            span[from..metadataEnd].CopyTo(json.AsSpan(at));
+            at += metadataEnd - from;
             at += System.Text.Encoding.ASCII.GetBytes(prefix, json.AsSpan(at));
             at += System.Text.Encoding.ASCII.GetBytes(version, json.AsSpan(at));
             json[at++] = (byte)'"';
             span[metadataEnd..].CopyTo(json.AsSpan(at));
-            return new CachedObject(key, revision, json, ns, name, labels);
+            return new CachedObject(key, revision, json, pieces, ns, name, labels);
         }
 
         return ToCached(key, Decode(stored, revision), revision);
     }
 
-    // Finds the top-level metadata object's closing brace and reads name, namespace and labels on the way.
-    private static bool TryScanMetadata(ReadOnlySpan<byte> json, out int metadataEnd, out bool hasFields, out string name, out string ns, out IReadOnlyDictionary<string, string> labels)
+    /// <summary>Parses a cached object's JSON without keeping a copy of it.</summary>
+    public static JsonObject Parse(CachedObject cached)
+    {
+        using var json = cached.Rent();
+        return Parse(json.Span);
+    }
+
+    // Finds the top-level metadata object's closing brace and reads name, namespace and labels on the way; with
+    // fieldSets, also where each managedFields entry's fieldsV1 worth sharing is.
+    private static bool TryScanMetadata(ReadOnlySpan<byte> json, List<Range>? fieldSets, out int metadataEnd, out bool hasFields, out string name, out string ns, out IReadOnlyDictionary<string, string> labels)
     {
         metadataEnd = 0;
         hasFields = false;
@@ -112,7 +141,11 @@ public static class ObjectCodec
                         return false;
                     }
 
-                    var field = reader.ValueTextEquals("name"u8) ? 1 : reader.ValueTextEquals("namespace"u8) ? 2 : reader.ValueTextEquals("labels"u8) ? 3 : 0;
+                    var field = reader.ValueTextEquals("name"u8) ? 1
+                        : reader.ValueTextEquals("namespace"u8) ? 2
+                        : reader.ValueTextEquals("labels"u8) ? 3
+                        : fieldSets is not null && reader.ValueTextEquals("managedFields"u8) ? 4
+                        : 0;
                     reader.Read();
                     switch (field)
                     {
@@ -142,6 +175,9 @@ public static class ObjectCodec
                             break;
                         case 3:
                             return false;
+                        case 4 when reader.TokenType == JsonTokenType.StartArray:
+                            FindFieldSets(ref reader, fieldSets!);
+                            break;
                         default:
                             reader.Skip();
                             break;
@@ -162,6 +198,26 @@ public static class ObjectCodec
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    // Reads a managedFields array up to its end, noting each entry's fieldsV1 object that is worth sharing.
+    private static void FindFieldSets(ref Utf8JsonReader reader, List<Range> fieldSets)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isFieldSet = reader.ValueTextEquals("fieldsV1"u8);
+                reader.Read();
+                var start = checked((int)reader.TokenStartIndex);
+                reader.Skip();
+                var end = checked((int)reader.BytesConsumed);
+                if (isFieldSet && SharedJsonPieces.Worth(end - start))
+                {
+                    fieldSets.Add(start..end);
+                }
+            }
         }
     }
 

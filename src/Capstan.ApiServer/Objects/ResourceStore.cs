@@ -51,7 +51,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
     {
         await cache.SyncAsync(ct).ConfigureAwait(false);
         var obj = cache.For(r).Get(r.StorageKey(ns, name)) ?? throw ApiException.NotFound(r.GroupResource, name);
-        return ObjectCodec.Parse(obj.Json);
+        return ObjectCodec.Parse(obj);
     }
 
     public async Task<CachedObject?> TryGetCachedAsync(ResourceInfo r, string ns, string name, CancellationToken ct)
@@ -134,7 +134,7 @@ public sealed class ResourceStore(IStore store, WatchCache cache, TimeProvider t
             if (services is not null && r.Group.Length == 0 && r.Kind == "Service")
             {
                 await cache.SyncAsync(ct).ConfigureAwait(false);
-                var existing = cache.For(r).List("").Select(c => ObjectCodec.Parse(c.Json));
+                var existing = cache.For(r).List("").Select(c => ObjectCodec.Parse(c));
                 var allocationErrors = services.Allocate(obj, existing);
                 if (allocationErrors.Count > 0)
                 {

@@ -57,5 +57,5 @@ public sealed class ServiceAccountObjects(WatchCache cache)
     }
 
     private JsonObject? Get(ResourceInfo r, string? ns, string name) =>
-        cache.For(r).Get(r.StorageKey(ns, name)) is { } cached ? ObjectCodec.Parse(cached.Json) : null;
+        cache.For(r).Get(r.StorageKey(ns, name)) is { } cached ? ObjectCodec.Parse(cached) : null;
 }
