@@ -27,6 +27,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly CancellationTokenSource _inProcessStop = new();
     private IdleMemoryTrimmer? _trimmer;
+    private Expiry.EventExpiry? _eventExpiry;
     private volatile bool _ready;
 
     private ApiServerHost(WebApplication app, WatchCache cache, ResourceStore store, ApiRouter router, ILoggerFactory loggerFactory)
@@ -122,7 +123,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         }
 
         app.Run(router.HandleAsync);
-        host = new ApiServerHost(app, cache, resourceStore, router, loggerFactory);
+        host = new ApiServerHost(app, cache, resourceStore, router, loggerFactory)
+        {
+            _eventExpiry = new Expiry.EventExpiry(store, cache, options.EventTtl, TimeProvider.System, loggerFactory.CreateLogger<Expiry.EventExpiry>()),
+        };
         return host;
     }
 
@@ -139,6 +143,7 @@ public sealed class ApiServerHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         await _app.StartAsync(ct).ConfigureAwait(false);
+        _eventExpiry?.Start();
         if (Environment.GetEnvironmentVariable(IdleMemoryTrimmer.DisableVariable) != "1")
         {
             _trimmer ??= new IdleMemoryTrimmer(_loggerFactory.CreateLogger<IdleMemoryTrimmer>());
@@ -162,6 +167,11 @@ public sealed class ApiServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_eventExpiry is not null)
+        {
+            await _eventExpiry.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_trimmer is not null)
         {
             await _trimmer.DisposeAsync().ConfigureAwait(false);

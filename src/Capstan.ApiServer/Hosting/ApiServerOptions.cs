@@ -41,4 +41,7 @@ public sealed class ApiServerOptions
 
     /// <summary>An audit.k8s.io/v1 Policy deciding which requests are logged at which level (--audit-policy-file); null logs all at Metadata.</summary>
     public Audit.AuditPolicy? AuditPolicy { get; set; }
+
+    /// <summary>How long an Event is kept after its last write (kube-apiserver's --event-ttl).</summary>
+    public TimeSpan EventTtl { get; set; } = Expiry.EventExpiry.DefaultTtl;
 }

@@ -32,6 +32,7 @@ public static class ServerCommand
         var auditMaxSize = new Option<int>("--audit-log-maxsize") { Description = "Rotate the audit log when it reaches this many megabytes (0: never)", DefaultValueFactory = _ => 0 };
         var auditPolicy = new Option<string?>("--audit-policy-file") { Description = "An audit.k8s.io/v1 Policy: which requests the audit log records, at which level (first matching rule; none matching: not logged)" };
         var certificateValidity = new Option<string>("--certificate-validity") { Description = "Validity of the serving and client certificates the server issues; renewed while running once a third is left", DefaultValueFactory = _ => "8760h" };
+        var eventTtl = new Option<string>("--event-ttl") { Description = "How long Events are kept after their last write", DefaultValueFactory = _ => "1h" };
         var agentFlags = new AgentFlags();
         var ingressFlags = new IngressFlags();
         var fakeNodeFlags = new FakeNodeFlags();
@@ -42,6 +43,7 @@ public static class ServerCommand
         command.Options.Add(schedulerConfig);
         command.Options.Add(certificateValidity);
         command.Options.Add(auditPolicy);
+        command.Options.Add(eventTtl);
         foreach (var option in agentFlags.All.Concat(ingressFlags.All).Concat(fakeNodeFlags.All))
         {
             command.Options.Add(option);
@@ -71,6 +73,12 @@ public static class ServerCommand
             if (Durations.Parse(parse.GetValue(certificateValidity)!) is not { } validity || validity < TimeSpan.FromSeconds(3))
             {
                 Console.Error.WriteLine($"capstan: --certificate-validity {parse.GetValue(certificateValidity)} is not a duration of at least 3s such as 8760h");
+                return 2;
+            }
+
+            if (Durations.Parse(parse.GetValue(eventTtl)!) is not { } ttl || ttl <= TimeSpan.Zero)
+            {
+                Console.Error.WriteLine($"capstan: --event-ttl {parse.GetValue(eventTtl)} is not a positive duration such as 1h");
                 return 2;
             }
 
@@ -154,6 +162,7 @@ public static class ServerCommand
                 AuditLogPath = parse.GetValue(auditPath),
                 AuditLogMaxSizeMegabytes = parse.GetValue(auditMaxSize),
                 CertificateValidity = validity,
+                EventTtl = ttl,
                 AuditPolicy = policy,
                 LogLevel = parse.GetValue(logLevel),
                 EncryptResources = parse.GetValue(encryptResources) ?? "",

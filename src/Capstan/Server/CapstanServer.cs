@@ -107,6 +107,7 @@ public sealed partial class CapstanServer : IAsyncDisposable
                     DefaultNotReadyTolerationSeconds = config.DefaultNotReadyTolerationSeconds,
                     DefaultUnreachableTolerationSeconds = config.DefaultUnreachableTolerationSeconds,
                     AdvertiseAddress = $"{(config.BindAddress.Equals(IPAddress.Any) ? "127.0.0.1" : config.BindAddress.ToString())}:{config.HttpsPort}",
+                    EventTtl = config.EventTtl,
                 },
                 store,
                 authenticator,

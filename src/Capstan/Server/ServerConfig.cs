@@ -34,6 +34,9 @@ public sealed record ServerConfig
     /// <summary>Validity of issued leaf certificates (`--certificate-validity`), renewed with a third left; how often that is checked.</summary>
     public TimeSpan CertificateValidity { get; init; } = ClusterPki.DefaultLeafValidity;
 
+    /// <summary>How long Events are kept after their last write (--event-ttl).</summary>
+    public TimeSpan EventTtl { get; init; } = Capstan.ApiServer.Expiry.EventExpiry.DefaultTtl;
+
     public TimeSpan CertificateCheckInterval { get; init; } = CertificateRotator.DefaultCheckInterval;
 
     /// <summary>Run without the controller manager (namespace controller, garbage collector), as k3s's --disable-controller-manager.</summary>
