@@ -68,7 +68,7 @@ public sealed class ServerProcess : IAsyncDisposable
             if (process.HasExited || server.Agent?.HasExited == true || deadline.Elapsed > TimeSpan.FromSeconds(600))
             {
                 await server.DisposeAsync().ConfigureAwait(false);
-                throw new InvalidOperationException($"the {nodes} simulated nodes were not all Ready in time; see {dataDir}.log");
+                throw new InvalidOperationException($"the {nodes} simulated nodes were not all Ready in time; see {dataDir}.log" + (nodesInAgent ? $" and {dataDir}-agent.log" : ""));
             }
 
             try

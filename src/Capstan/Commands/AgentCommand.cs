@@ -131,8 +131,10 @@ public static class AgentCommand
         {
             logger.LogInformation("capstan agent {Node} joined {Server} with {Count} simulated nodes", config.NodeName, server, fakeNodes!.Count);
 
-            // The server's grace period is not known here; below this one (the default 8s is, from 534 nodes) every node flaps.
-            logger.LogWarning(
+            // The server's grace period is not known here; below this one every node flaps. The default suffices up to 533
+            // nodes, so only past that is it a warning.
+            logger.Log(
+                fakeNodes.MinimumNodeMonitorGracePeriod > Capstan.Server.ServerConfig.DefaultNodeMonitorGracePeriod ? LogLevel.Warning : LogLevel.Information,
                 "the simulated nodes renew their leases every {Interval:0.#} s: the server needs --node-monitor-grace-period {Grace:0}s or more, or it marks them unreachable between renewals",
                 fakeNodes.EffectiveLeaseRenewInterval.TotalSeconds, Math.Ceiling(fakeNodes.MinimumNodeMonitorGracePeriod.TotalSeconds));
         }

@@ -23,7 +23,7 @@ public static class ServerCommand
         var unreachable = new Option<long>("--default-unreachable-toleration-seconds") { Description = "Seconds new pods tolerate an unreachable node before eviction", DefaultValueFactory = _ => 3 };
         var disableAgent = new Option<bool>("--disable-agent") { Description = "Do not run a node agent in this server (pods run only on joined agents)" };
         var disableScheduler = new Option<bool>("--disable-scheduler") { Description = "Do not run the scheduler in this server" };
-        var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => "8s" };
+        var graceFlag = new Option<string>("--node-monitor-grace-period") { Description = "A node whose lease is this old is unreachable and its pods are evicted", DefaultValueFactory = _ => $"{ServerConfig.DefaultNodeMonitorGracePeriod.TotalSeconds:0}s" };
         var autoRollback = new Option<bool>("--rollback-on-failure") { Description = "Roll every Deployment back by itself when a rollout fails (opt out per Deployment with the annotation capstan.io/rollback-on-failure: \"false\")" };
         var encryptResources = new Option<string>("--encrypt-resources") { Description = "Resources encrypted at rest with AES-GCM, comma-separated <plural>[.<group>] (\"\" for none)", DefaultValueFactory = _ => Capstan.ApiServer.Encryption.EncryptedResources.Default };
         var disableDns = new Option<bool>("--disable-dns") { Description = "Do not run the cluster DNS (nor publish the kube-dns Service)" };

@@ -61,7 +61,10 @@ public sealed record ServerConfig
     public bool AutoRollbackByDefault { get; init; }
 
     /// <summary>A node whose Lease is this old is unreachable (Kubernetes' --node-monitor-grace-period, 40 s there).</summary>
-    public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(8);
+    public TimeSpan NodeMonitorGracePeriod { get; init; } = DefaultNodeMonitorGracePeriod;
+
+    /// <summary>`--node-monitor-grace-period`'s default.</summary>
+    public static readonly TimeSpan DefaultNodeMonitorGracePeriod = TimeSpan.FromSeconds(8);
 
     /// <summary>
     /// How long new pods tolerate a NotReady or unreachable node before they are evicted and replaced. Kubernetes defaults
