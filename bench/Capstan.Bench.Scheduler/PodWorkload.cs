@@ -30,12 +30,15 @@ public static class PodWorkload
 {
     public const string Namespace = "bench";
 
+    /// <summary>Where the warm-up pods go, so that the measured run's watch never sees them.</summary>
+    public const string WarmUpNamespace = "bench-warm-up";
+
     /// <param name="createOnly">Count a pod once its create is acknowledged (for a server without a scheduler: the API's own floor).</param>
-    public static async Task<WorkloadResult> RunAsync(Kubernetes client, IReadOnlyList<V1Pod> pods, int concurrency, TimeSpan timeout, CancellationToken ct, bool createOnly = false)
+    public static async Task<WorkloadResult> RunAsync(Kubernetes client, IReadOnlyList<V1Pod> pods, int concurrency, TimeSpan timeout, CancellationToken ct, bool createOnly = false, string ns = Namespace)
     {
         try
         {
-            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Namespace } }, cancellationToken: ct).ConfigureAwait(false);
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: ct).ConfigureAwait(false);
         }
         catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
@@ -61,7 +64,7 @@ public static class PodWorkload
                     {
                         // A watch that fell behind the server's event window cannot resume from its last version (410 Gone):
                         // list again, as an informer does, or every binding after that point would go unseen.
-                        var list = await client.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
+                        var list = await client.CoreV1.ListNamespacedPodAsync(ns, cancellationToken: stop.Token).ConfigureAwait(false);
                         foreach (var pod in list.Items)
                         {
                             Observe(pod.Metadata.Name, pod.Spec?.NodeName);
@@ -74,7 +77,7 @@ public static class PodWorkload
                         }
                     }
 
-                    if (!await WatchAsync(client, version, v => version = v, (name, node) => Observe(name, node), stop.Token).ConfigureAwait(false))
+                    if (!await WatchAsync(client, ns, version, v => version = v, (name, node) => Observe(name, node), stop.Token).ConfigureAwait(false))
                     {
                         version = "";
                     }
@@ -112,7 +115,7 @@ public static class PodWorkload
                 {
                     try
                     {
-                        await client.CoreV1.CreateNamespacedPodAsync(pod, Namespace, cancellationToken: stop.Token).ConfigureAwait(false);
+                        await client.CoreV1.CreateNamespacedPodAsync(pod, ns, cancellationToken: stop.Token).ConfigureAwait(false);
                         if (createOnly && bound.TryAdd(pod.Metadata.Name, Stopwatch.GetTimestamp()) && bound.Count >= pods.Count)
                         {
                             allBound.TrySetResult();
@@ -158,9 +161,9 @@ public static class PodWorkload
     /// typed client's full deserialisation of every event cost this process enough CPU (on the cores the server shares)
     /// to fall behind the server's event window. False when the watch expired (410 Gone, or an ERROR event).
     /// </summary>
-    private static async Task<bool> WatchAsync(Kubernetes client, string version, Action<string> advance, Action<string, string?> observe, CancellationToken ct)
+    private static async Task<bool> WatchAsync(Kubernetes client, string ns, string version, Action<string> advance, Action<string, string?> observe, CancellationToken ct)
     {
-        var url = new Uri(client.BaseUri, $"api/v1/namespaces/{Namespace}/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={version}");
+        var url = new Uri(client.BaseUri, $"api/v1/namespaces/{ns}/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={version}");
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         using var response = await client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         if (response.StatusCode == System.Net.HttpStatusCode.Gone)
@@ -198,5 +201,21 @@ public static class PodWorkload
         }
 
         return true;
+    }
+
+    /// <summary>Deletes every pod of <paramref name="ns"/> at once (grace period 0) and waits until none is left.</summary>
+    public static async Task DeleteAllAsync(Kubernetes client, string ns, TimeSpan timeout, CancellationToken ct)
+    {
+        await client.CoreV1.DeleteCollectionNamespacedPodAsync(ns, gracePeriodSeconds: 0, cancellationToken: ct).ConfigureAwait(false);
+        var deadline = Stopwatch.StartNew();
+        while ((await client.CoreV1.ListNamespacedPodAsync(ns, limit: 1, cancellationToken: ct).ConfigureAwait(false)).Items.Count > 0)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the pods of {ns} were not all deleted within {timeout.TotalSeconds:F0} s");
+            }
+
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
     }
 }

@@ -17,11 +17,12 @@ var packPods = new Option<int>("--pack-pods") { Description = "pods of the packi
 var concurrency = new Option<int>("--concurrency") { Description = "concurrent pod creations", DefaultValueFactory = _ => 64 };
 var timeout = new Option<double>("--timeout") { Description = "seconds each run may take", DefaultValueFactory = _ => 300 };
 var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, split (plain with the simulated nodes in their own agent process), create (no scheduler: the API floor), transport (creates against an HTTPS echo server: the floor of the creates alone), anti, spread, pack (default: decide, plain, split, anti, spread, pack)", AllowMultipleArgumentsPerToken = true };
+var warmUpPods = new Option<int>("--warm-up-pods") { Description = "pods created, bound and deleted before each timed run (not the packing run), as kube-scheduler's scheduler_perf creates init pods first: the server's code is then JIT-compiled and tiered up as in a server that has been running", DefaultValueFactory = _ => 2000 };
 var workDir = new Option<string?>("--work-dir") { Description = "data dirs and server logs (default: a new folder under /tmp)" };
 
 var root = new RootCommand("Scheduler benchmark: pods/s from creation to stored binding on simulated nodes, latency, packing, server RSS.")
 {
-    capstan, podCount, nodeCounts, constrainedNodes, packPods, concurrency, timeout, only, workDir,
+    capstan, podCount, nodeCounts, constrainedNodes, packPods, concurrency, timeout, only, workDir, warmUpPods,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -44,7 +45,8 @@ root.SetAction(async (parse, ct) =>
     var pods = parse.GetValue(podCount);
     var limit = TimeSpan.FromSeconds(parse.GetValue(timeout));
     var parallel = parse.GetValue(concurrency);
-    Console.WriteLine($"capstan: {capstanPath}; {Environment.ProcessorCount} CPUs; work dir {work}");
+    var warmUpPodCount = parse.GetValue(warmUpPods);
+    Console.WriteLine($"capstan: {capstanPath}; {Environment.ProcessorCount} CPUs; work dir {work}; {warmUpPodCount} warm-up pods before each timed run but packing");
     Console.WriteLine($"{"run",-34} {"nodes",6} {"pods",6} {"bound",6} {"pods/s",8} {"p50 ms",8} {"p99 ms",8}  notes");
 
     if (runs.Contains("decide"))
@@ -78,12 +80,19 @@ root.SetAction(async (parse, ct) =>
     }
 
     var failed = false;
-    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes, bool createOnly = false, bool nodesInAgent = false)
+    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes, bool createOnly = false, bool nodesInAgent = false, bool warmUp = true)
     {
         try
         {
             await using var server = await ServerProcess.StartAsync(capstanPath, work, name.Replace(' ', '-') + "-" + nodes, serverArgs, nodes, ct, nodesInAgent);
             Console.Error.WriteLine($"server pid {server.ProcessId} ready: {name} on {nodes} nodes");
+            var warmUpCount = warmUp ? Math.Min(warmUpPodCount, workload.Count) : 0;
+            if (warmUpCount > 0)
+            {
+                var warm = await PodWorkload.RunAsync(server.Client, Workloads.WarmUp(workload, warmUpCount), parallel, limit, ct, createOnly, PodWorkload.WarmUpNamespace);
+                await PodWorkload.DeleteAllAsync(server.Client, PodWorkload.WarmUpNamespace, limit, ct);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warmed up: {warm.Bound} pods at {warm.PodsPerSecond:F0} pods/s, then deleted"));
+            }
             // What the idle cluster costs (lease renewals and what they trigger), so the per-pod figure can leave it out.
             var idleStart = server.CpuSeconds();
             await Task.Delay(TimeSpan.FromSeconds(10), ct);
@@ -189,7 +198,8 @@ root.SetAction(async (parse, ct) =>
             {
                 var used = r.NodeOf.Values.Distinct().Count();
                 return string.Create(CultureInfo.InvariantCulture, $"nodes used {used}, lower bound {bound}, ratio {(double)used / bound:F3} (target <= 1.05)");
-            });
+            },
+            warmUp: false); // warm-up pods would take node space and change the packing being measured
     }
 
     Console.WriteLine($"server logs under {work}");

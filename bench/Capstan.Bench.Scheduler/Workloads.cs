@@ -23,6 +23,15 @@ public static class Workloads
                   weight: 1
         """;
 
+    /// <summary>Copies of the first <paramref name="count"/> pods of a workload, named warm-0, warm-1...</summary>
+    public static IReadOnlyList<V1Pod> WarmUp(IReadOnlyList<V1Pod> workload, int count) =>
+        [.. workload.Take(count).Select((pod, i) =>
+        {
+            var copy = k8s.KubernetesJson.Deserialize<V1Pod>(k8s.KubernetesJson.Serialize(pod));
+            copy.Metadata.Name = string.Create(CultureInfo.InvariantCulture, $"warm-{i}");
+            return copy;
+        })];
+
     public static IReadOnlyList<V1Pod> Plain(int count) =>
         [.. Enumerable.Range(0, count).Select(i => Pod($"plain-{i}", "10m", "16Mi", new Dictionary<string, string> { ["app"] = "plain" }))];
 
