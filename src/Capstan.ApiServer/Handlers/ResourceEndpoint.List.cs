@@ -98,15 +98,20 @@ public sealed partial class ResourceEndpoint
 
             w.WriteEndObject();
             w.WriteStartArray("items");
-            foreach (var item in metadataItems ?? [])
+            if (metadataItems is not null)
             {
-                w.WriteRawValue(item, skipInputValidation: true);
+                foreach (var item in metadataItems)
+                {
+                    w.WriteRawValue(item, skipInputValidation: true);
+                }
             }
-
-            foreach (var item in metadataItems is null ? items : [])
+            else
             {
-                using var json = item.Rent();
-                w.WriteRawValue(json.Span, skipInputValidation: true);
+                foreach (var item in items)
+                {
+                    using var json = item.Rent();
+                    w.WriteRawValue(json.Span, skipInputValidation: true);
+                }
             }
 
             w.WriteEndArray();

@@ -100,7 +100,13 @@ public sealed class NodeGraph
                 Remove(obj.Key, existing);
             }
 
-            var pod = KubernetesJson.Deserialize<V1Pod>(System.Text.Encoding.UTF8.GetString(obj.Json));
+            // Rent, not Json: a pod whose field sets are shared would otherwise be assembled into a new array on every change.
+            V1Pod pod;
+            using (var json = obj.Rent())
+            {
+                pod = KubernetesJson.Deserialize<V1Pod>(System.Text.Encoding.UTF8.GetString(json.Span));
+            }
+
             var edges = new PodEdges(obj.Revision, pod.Spec?.NodeName ?? "", PodReferences.Of(pod));
             _byPodKey[obj.Key] = edges;
             Add(edges);
