@@ -1,4 +1,4 @@
-using System.Buffers;
+using Capstan.Api.Json;
 using Capstan.Api.Text;
 
 namespace Capstan.ApiServer.Caching;
@@ -9,39 +9,38 @@ namespace Capstan.ApiServer.Caching;
 /// <list type="bullet">
 /// <item>the namespace and label strings come from <see cref="StringTable"/> (one copy per distinct string instead of one
 /// per object), and the labels are a <see cref="CompactLabels"/> instead of a dictionary;</item>
-/// <item>fragments that many objects repeat byte for byte (managedFields' field sets) can be <see cref="JsonPiece"/>s
-/// shared through a <see cref="SharedJsonPieces"/> table: the JSON is then the object's own bytes with the pieces put
-/// back at their offsets. <see cref="Json"/> assembles a new array in that case; paths that serve many objects use
-/// <see cref="Rent"/> or <see cref="CopyTo"/> instead.</item>
+/// <item>the JSON is a <see cref="PackedJson"/>: compressed with a dictionary trained on the resource's own objects once
+/// the watch cache has one (<see cref="JsonCompression"/>). <see cref="Json"/> then decompresses into a new array on
+/// each read; paths that serve many objects use <see cref="Rent"/> or <see cref="CopyTo"/> instead.</item>
 /// </list>
 /// </summary>
 public sealed class CachedObject
 {
-    private readonly byte[] _own;
-    private readonly JsonPiece[]? _pieces;
+    private readonly PackedJson _json;
 
     public CachedObject(string key, long revision, byte[] json, string @namespace, string name, IReadOnlyDictionary<string, string> labels)
-        : this(key, revision, json, null, @namespace, name, labels)
+        : this(key, revision, new PackedJson(json), @namespace, name, labels)
     {
     }
 
-    /// <param name="own">The JSON without the pieces.</param>
-    /// <param name="pieces">Shared fragments in ascending <see cref="JsonPiece.At"/> order, each an offset into <paramref name="own"/>.</param>
-    internal CachedObject(string key, long revision, byte[] own, JsonPiece[]? pieces, string @namespace, string name, IReadOnlyDictionary<string, string> labels)
+    public CachedObject(string key, long revision, PackedJson json, string @namespace, string name, IReadOnlyDictionary<string, string> labels)
     {
         Key = key;
         Revision = revision;
-        _own = own;
-        _pieces = pieces is { Length: > 0 } ? pieces : null;
-        Length = own.Length;
-        foreach (var piece in _pieces ?? [])
-        {
-            Length += piece.Bytes.Length;
-        }
-
+        _json = json;
         Namespace = StringTable.Shared.Intern(@namespace);
         Name = name;
         Labels = CompactLabels.From(labels, StringTable.Shared);
+    }
+
+    private CachedObject(CachedObject source, PackedJson json)
+    {
+        Key = source.Key;
+        Revision = source.Revision;
+        _json = json;
+        Namespace = source.Namespace;
+        Name = source.Name;
+        Labels = source.Labels;
     }
 
     public string Key { get; }
@@ -49,26 +48,16 @@ public sealed class CachedObject
     public long Revision { get; }
 
     /// <summary>The JSON's length in bytes.</summary>
-    public int Length { get; }
+    public int Length => _json.Length;
 
-    /// <summary>Bytes this object holds alone: its own JSON and its references to the pieces it shares.</summary>
-    public int OwnBytes => _own.Length + ((_pieces?.Length ?? 0) * 16);
+    /// <summary>Bytes of JSON this object holds in memory (compressed, when it is).</summary>
+    public int OwnBytes => _json.PackedLength;
 
-    /// <summary>The JSON; with shared pieces this is a new array on each read (callers may keep it, never change it).</summary>
-    public byte[] Json
-    {
-        get
-        {
-            if (_pieces is null)
-            {
-                return _own;
-            }
+    /// <summary>The dictionary its JSON is compressed with, or null.</summary>
+    public JsonDictionary? Dictionary => _json.Dictionary;
 
-            var json = new byte[Length];
-            CopyTo(json);
-            return json;
-        }
-    }
+    /// <summary>The JSON; when compressed, a new array on each read (callers may keep it, never change it).</summary>
+    public byte[] Json => _json.ToArray();
 
     public string Namespace { get; }
 
@@ -77,68 +66,16 @@ public sealed class CachedObject
     public IReadOnlyDictionary<string, string> Labels { get; }
 
     /// <summary>Writes the JSON to <paramref name="destination"/>, which holds at least <see cref="Length"/> bytes.</summary>
-    public void CopyTo(Span<byte> destination)
+    public void CopyTo(Span<byte> destination) => _json.CopyTo(destination);
+
+    /// <summary>The JSON in a pooled buffer (the object's own array when uncompressed); dispose it when done.</summary>
+    public RentedJson Rent() => _json.Rent();
+
+    /// <summary>The same object with its JSON packed by <paramref name="compression"/>'s current dictionary (itself when it already is).</summary>
+    public CachedObject Repack(JsonCompression compression)
     {
-        if (_pieces is null)
-        {
-            _own.CopyTo(destination);
-            return;
-        }
-
-        var from = 0;
-        var to = 0;
-        foreach (var piece in _pieces)
-        {
-            var run = _own.AsSpan(from, piece.At - from);
-            run.CopyTo(destination[to..]);
-            to += run.Length;
-            piece.Bytes.CopyTo(destination[to..]);
-            to += piece.Bytes.Length;
-            from = piece.At;
-        }
-
-        _own.AsSpan(from).CopyTo(destination[to..]);
-    }
-
-    /// <summary>The JSON in a pooled buffer (the object's own array when it shares nothing); dispose it when done.</summary>
-    public RentedJson Rent()
-    {
-        if (_pieces is null)
-        {
-            return new RentedJson(_own, _own.Length, pooled: false);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(Length);
-        CopyTo(buffer);
-        return new RentedJson(buffer, Length, pooled: true);
-    }
-}
-
-/// <summary>A fragment of a <see cref="CachedObject"/>'s JSON kept in a shared array, inserted at offset <see cref="At"/> of its own bytes.</summary>
-public readonly record struct JsonPiece(int At, byte[] Bytes);
-
-/// <summary>A <see cref="CachedObject"/>'s JSON, possibly in a pooled array that <see cref="Dispose"/> returns.</summary>
-public readonly struct RentedJson : IDisposable
-{
-    private readonly byte[] _buffer;
-    private readonly int _length;
-    private readonly bool _pooled;
-
-    internal RentedJson(byte[] buffer, int length, bool pooled)
-    {
-        _buffer = buffer;
-        _length = length;
-        _pooled = pooled;
-    }
-
-    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
-
-    public void Dispose()
-    {
-        if (_pooled)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
+        var json = compression.Repack(_json);
+        return ReferenceEquals(json.Dictionary, _json.Dictionary) ? this : new CachedObject(this, json);
     }
 }
 

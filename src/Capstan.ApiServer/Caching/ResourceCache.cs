@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Capstan.Api.Json;
 using Capstan.Api.Registry;
 
 namespace Capstan.ApiServer.Caching;
@@ -21,6 +22,9 @@ public sealed class ResourceCache
     private long _historyBytes;
     private const int WatcherBuffer = 8192;
 
+    // Smaller objects are not worth a second compression attempt when they come in unpacked.
+    private const int MinRepackLength = 256;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, CachedObject> _items = new(StringComparer.Ordinal);
     private readonly CacheEvent[] _history = new CacheEvent[HistoryCapacity];
@@ -31,12 +35,16 @@ public sealed class ResourceCache
     // Events with a revision above this are all in _history; watches from an older revision get 410 Gone.
     private long _historyFloor;
 
-    public ResourceCache(ResourceInfo resource, long startRevision, long historyMaxBytes = DefaultHistoryMaxBytes)
+    public ResourceCache(ResourceInfo resource, long startRevision, long historyMaxBytes = DefaultHistoryMaxBytes, bool trainInBackground = true)
     {
         Resource = resource;
         _historyFloor = startRevision;
         _historyMaxBytes = historyMaxBytes;
+        Compression = new JsonCompression(_ => RepackAll(), trainInBackground);
     }
+
+    /// <summary>Packs the objects of this resource; the watch cache makes every object it applies with it.</summary>
+    public JsonCompression Compression { get; }
 
     /// <summary>Events in the window (diagnostics and tests).</summary>
     public int HistoryCount
@@ -89,6 +97,12 @@ public sealed class ResourceCache
     {
         lock (_lock)
         {
+            // Packed while a new dictionary was being installed: RepackAll has already run, so this one moves on its own.
+            if (Compression.Dictionary is { } current && ev.Object.Dictionary != current && ev.Object.Length >= MinRepackLength)
+            {
+                ev = ev with { Object = ev.Object.Repack(Compression) };
+            }
+
             if (ev.Type == CacheEventType.Deleted)
             {
                 _items.Remove(ev.Object.Key);
@@ -101,11 +115,11 @@ public sealed class ResourceCache
             Interlocked.Increment(ref _version);
 
             // The newest event always stays, whatever its size: a watch from the revision before it must still resume.
-            while (_historyCount > 0 && (_historyCount == HistoryCapacity || _historyBytes + ev.Object.Length > _historyMaxBytes))
+            while (_historyCount > 0 && (_historyCount == HistoryCapacity || _historyBytes + ev.Object.OwnBytes > _historyMaxBytes))
             {
                 var oldest = _history[_historyStart];
                 _history[_historyStart] = null!;
-                _historyBytes -= oldest.Object.Length;
+                _historyBytes -= oldest.Object.OwnBytes;
                 _historyFloor = oldest.Revision;
                 _historyStart = (_historyStart + 1) % HistoryCapacity;
                 _historyCount--;
@@ -113,7 +127,7 @@ public sealed class ResourceCache
 
             _history[(_historyStart + _historyCount) % HistoryCapacity] = ev;
             _historyCount++;
-            _historyBytes += ev.Object.Length;
+            _historyBytes += ev.Object.OwnBytes;
 
             for (var i = _watchers.Count - 1; i >= 0; i--)
             {
@@ -122,6 +136,37 @@ public sealed class ResourceCache
                     // A watcher that cannot keep up is closed; its client re-lists, as with a Kubernetes watch cache.
                     _watchers[i].Writer.TryComplete(new WatchExpiredException("watcher fell behind"));
                     _watchers.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    // Packs every current object and every event in the window with the compression's new dictionary. Each version is
+    // packed once: the window's events mostly hold the same objects as the current set.
+    private void RepackAll()
+    {
+        lock (_lock)
+        {
+            var moved = new Dictionary<CachedObject, CachedObject>(ReferenceEqualityComparer.Instance);
+            foreach (var (key, obj) in _items.ToList())
+            {
+                var packed = obj.Repack(Compression);
+                if (!ReferenceEquals(packed, obj))
+                {
+                    _items[key] = packed;
+                    moved[obj] = packed;
+                }
+            }
+
+            for (var i = 0; i < _historyCount; i++)
+            {
+                var at = (_historyStart + i) % HistoryCapacity;
+                var ev = _history[at];
+                var packed = moved.GetValueOrDefault(ev.Object) ?? ev.Object.Repack(Compression);
+                if (!ReferenceEquals(packed, ev.Object))
+                {
+                    _historyBytes += packed.OwnBytes - ev.Object.OwnBytes;
+                    _history[at] = ev with { Object = packed };
                 }
             }
         }

@@ -18,7 +18,6 @@ public sealed class WatchCache : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _waitLock = new();
     private readonly SortedList<long, List<TaskCompletionSource>> _waiters = [];
-    private readonly SharedJsonPieces _pieces = new();
     private Task? _loop;
     private long _revision;
 
@@ -46,7 +45,7 @@ public sealed class WatchCache : IAsyncDisposable
             var cache = Route(kv.Key);
             if (cache is not null)
             {
-                cache.Load(ObjectCodec.ToCached(kv.Key, kv.Value, kv.ModRevision, _pieces));
+                cache.Load(ObjectCodec.ToCached(kv.Key, kv.Value, kv.ModRevision, cache.Compression));
             }
         }
 
@@ -160,13 +159,13 @@ public sealed class WatchCache : IAsyncDisposable
                 {
                     if (ev.Previous is not null)
                     {
-                        cache.Apply(new CacheEvent(CacheEventType.Deleted, ObjectCodec.ToCached(ev.Current.Key, ev.Previous.Value, ev.Revision, _pieces), ev.Revision));
+                        cache.Apply(new CacheEvent(CacheEventType.Deleted, ObjectCodec.ToCached(ev.Current.Key, ev.Previous.Value, ev.Revision, cache.Compression), ev.Revision));
                     }
                 }
                 else
                 {
                     var type = ev.IsCreate ? CacheEventType.Added : CacheEventType.Modified;
-                    cache.Apply(new CacheEvent(type, ObjectCodec.ToCached(ev.Current.Key, ev.Current.Value, ev.Revision, _pieces), ev.Revision));
+                    cache.Apply(new CacheEvent(type, ObjectCodec.ToCached(ev.Current.Key, ev.Current.Value, ev.Revision, cache.Compression), ev.Revision));
                 }
             }
             catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Capstan.Api.Json;
 using Capstan.ApiServer.Caching;
 
 namespace Capstan.ApiServer.Objects;
@@ -53,46 +54,27 @@ public static class ObjectCodec
     /// without building the object. The stored JSON is what <see cref="ToStored"/> wrote, so its resourceVersion goes in as
     /// the last property of metadata (where <see cref="SetResourceVersion"/> would append it); anything unusual (no
     /// metadata object, a resourceVersion already there, a label that is not a string) takes the general path. With
-    /// <paramref name="shared"/>, managedFields' field sets become pieces shared with other objects (the watch cache's
-    /// long-lived copies; a one-off read has nothing to share with).
+    /// <paramref name="compression"/>, the JSON is packed by it (the watch cache's long-lived copies; a one-off read keeps
+    /// its JSON as it is).
     /// </summary>
-    public static CachedObject ToCached(string key, ReadOnlyMemory<byte> stored, long revision, SharedJsonPieces? shared = null)
+    public static CachedObject ToCached(string key, ReadOnlyMemory<byte> stored, long revision, JsonCompression? compression = null)
     {
-        List<Range>? fieldSets = shared is null ? null : [];
-        if (TryScanMetadata(stored.Span, fieldSets, out var metadataEnd, out var hasFields, out var name, out var ns, out var labels))
+        if (TryScanMetadata(stored.Span, out var metadataEnd, out var hasFields, out var name, out var ns, out var labels))
         {
             var version = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var prefix = hasFields ? ",\"resourceVersion\":\"" : "\"resourceVersion\":\"";
             var span = stored.Span;
-            var cut = 0;
-            foreach (var range in fieldSets ?? [])
-            {
-                cut += range.GetOffsetAndLength(span.Length).Length;
-            }
-
-            var json = new byte[stored.Length - cut + prefix.Length + version.Length + 1];
-            var pieces = fieldSets is { Count: > 0 } ? new JsonPiece[fieldSets.Count] : null;
-            var from = 0;
-            var at = 0;
-            for (var i = 0; i < pieces?.Length; i++)
-            {
-                var (start, length) = fieldSets![i].GetOffsetAndLength(span.Length);
-                span[from..start].CopyTo(json.AsSpan(at));
-                at += start - from;
-                pieces[i] = new JsonPiece(at, shared!.Intern(span.Slice(start, length)));
-                from = start + length;
-            }
-
-            span[from..metadataEnd].CopyTo(json.AsSpan(at));
-            at += metadataEnd - from;
+            var json = new byte[stored.Length + prefix.Length + version.Length + 1];
+            span[..metadataEnd].CopyTo(json);
+            var at = metadataEnd;
             at += System.Text.Encoding.ASCII.GetBytes(prefix, json.AsSpan(at));
             at += System.Text.Encoding.ASCII.GetBytes(version, json.AsSpan(at));
             json[at++] = (byte)'"';
             span[metadataEnd..].CopyTo(json.AsSpan(at));
-            return new CachedObject(key, revision, json, pieces, ns, name, labels);
+            return new CachedObject(key, revision, compression?.Pack(json) ?? new PackedJson(json), ns, name, labels);
         }
 
-        return ToCached(key, Decode(stored, revision), revision);
+        return ToCached(key, Decode(stored, revision), revision, compression);
     }
 
     /// <summary>Parses a cached object's JSON without keeping a copy of it.</summary>
@@ -102,9 +84,8 @@ public static class ObjectCodec
         return Parse(json.Span);
     }
 
-    // Finds the top-level metadata object's closing brace and reads name, namespace and labels on the way; with
-    // fieldSets, also where each managedFields entry's fieldsV1 worth sharing is.
-    private static bool TryScanMetadata(ReadOnlySpan<byte> json, List<Range>? fieldSets, out int metadataEnd, out bool hasFields, out string name, out string ns, out IReadOnlyDictionary<string, string> labels)
+    // Finds the top-level metadata object's closing brace and reads name, namespace and labels on the way.
+    private static bool TryScanMetadata(ReadOnlySpan<byte> json, out int metadataEnd, out bool hasFields, out string name, out string ns, out IReadOnlyDictionary<string, string> labels)
     {
         metadataEnd = 0;
         hasFields = false;
@@ -144,7 +125,6 @@ public static class ObjectCodec
                     var field = reader.ValueTextEquals("name"u8) ? 1
                         : reader.ValueTextEquals("namespace"u8) ? 2
                         : reader.ValueTextEquals("labels"u8) ? 3
-                        : fieldSets is not null && reader.ValueTextEquals("managedFields"u8) ? 4
                         : 0;
                     reader.Read();
                     switch (field)
@@ -175,9 +155,6 @@ public static class ObjectCodec
                             break;
                         case 3:
                             return false;
-                        case 4 when reader.TokenType == JsonTokenType.StartArray:
-                            FindFieldSets(ref reader, fieldSets!);
-                            break;
                         default:
                             reader.Skip();
                             break;
@@ -201,27 +178,7 @@ public static class ObjectCodec
         }
     }
 
-    // Reads a managedFields array up to its end, noting each entry's fieldsV1 object that is worth sharing.
-    private static void FindFieldSets(ref Utf8JsonReader reader, List<Range> fieldSets)
-    {
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isFieldSet = reader.ValueTextEquals("fieldsV1"u8);
-                reader.Read();
-                var start = checked((int)reader.TokenStartIndex);
-                reader.Skip();
-                var end = checked((int)reader.BytesConsumed);
-                if (isFieldSet && SharedJsonPieces.Worth(end - start))
-                {
-                    fieldSets.Add(start..end);
-                }
-            }
-        }
-    }
-
-    public static CachedObject ToCached(string key, JsonObject obj, long revision)
+    public static CachedObject ToCached(string key, JsonObject obj, long revision, JsonCompression? compression = null)
     {
         var meta = obj["metadata"] as JsonObject;
 
@@ -237,10 +194,11 @@ public static class ObjectCodec
             }
         }
 
+        var json = JsonSerializer.SerializeToUtf8Bytes(obj, Compact);
         return new CachedObject(
             key,
             revision,
-            JsonSerializer.SerializeToUtf8Bytes(obj, Compact),
+            compression?.Pack(json) ?? new PackedJson(json),
             (string?)meta?["namespace"] ?? "",
             (string?)meta?["name"] ?? "",
             labels);

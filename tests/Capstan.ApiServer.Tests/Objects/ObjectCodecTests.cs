@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Capstan.Api.Json;
 using Capstan.ApiServer.Caching;
 using Capstan.ApiServer.Objects;
 using Xunit;
@@ -26,7 +27,7 @@ public sealed class ObjectCodecTests
         var bytes = ObjectCodec.ToStored(JsonNode.Parse(stored)!.AsObject());
         var expected = ObjectCodec.ToCached("/registry/k", ObjectCodec.Decode(bytes, 42), 42);
 
-        foreach (var actual in new[] { ObjectCodec.ToCached("/registry/k", bytes, 42), ObjectCodec.ToCached("/registry/k", bytes, 42, new SharedJsonPieces()) })
+        foreach (var actual in new[] { ObjectCodec.ToCached("/registry/k", bytes, 42), ObjectCodec.ToCached("/registry/k", bytes, 42, TrainedOnPods.Value) })
         {
             Assert.Equal(Encoding.UTF8.GetString(expected.Json), Encoding.UTF8.GetString(actual.Json));
             Assert.Equal(expected.Length, actual.Length);
@@ -46,24 +47,36 @@ public sealed class ObjectCodecTests
 
     private const string PodWithManagedFields = """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"ns","labels":{"app":"a"},"managedFields":[{"manager":"kubectl-create","operation":"Update","apiVersion":"v1","time":"2026-11-26T21:43:05Z","fieldsType":"FieldsV1","fieldsV1":""" + FieldSet + """},{"manager":"kubelet","operation":"Update","apiVersion":"v1","time":"2026-11-26T21:43:06Z","fieldsType":"FieldsV1","fieldsV1":{"f:status":{"f:phase":{}}},"subresource":"status"},{"manager":"other","operation":"Apply","fieldsV1":""" + FieldSet + """}],"uid":"u"},"spec":{"containers":[{"name":"c","image":"i"}]},"status":{"phase":"Running"}}""";
 
-    [Fact]
-    public void ToCached_WithSharedPieces_ObjectsWithTheSameFieldSetsShareThem()
+    // A compression whose dictionary was trained on variations of PodWithManagedFields.
+    private static readonly Lazy<JsonCompression> TrainedOnPods = new(() =>
     {
-        var pieces = new SharedJsonPieces();
-        var first = ObjectCodec.ToStored(JsonNode.Parse(PodWithManagedFields)!.AsObject());
-        var second = ObjectCodec.ToStored(JsonNode.Parse(PodWithManagedFields.Replace("\"name\":\"p\"", "\"name\":\"q\"").Replace("21:43:06Z", "22:00:00Z"))!.AsObject());
+        var compression = new JsonCompression(background: false);
+        for (var i = 0; compression.Dictionary is null; i++)
+        {
+            Assert.True(i < JsonCompression.MaxSampleCount, "no dictionary after the most samples it takes");
+            var pod = PodWithManagedFields.Replace("\"name\":\"p\"", $"\"name\":\"pod-{i}\"").Replace("\"uid\":\"u\"", $"\"uid\":\"{Guid.NewGuid()}\"");
+            compression.Pack(ObjectCodec.ToStored(JsonNode.Parse(pod)!.AsObject()));
+        }
 
-        var a = ObjectCodec.ToCached("/registry/core/pods/ns/p", first, 7, pieces);
-        var b = ObjectCodec.ToCached("/registry/core/pods/ns/q", second, 8, pieces);
+        return compression;
+    });
 
-        // The large field set is shared (once in the table, for both objects and both of its entries); the small one is not.
-        Assert.Equal(1, pieces.Count);
-        var shared = Encoding.UTF8.GetByteCount(FieldSet);
-        Assert.Equal(a.Length - (2 * shared) + 32, a.OwnBytes);
-        Assert.Equal(b.Length - (2 * shared) + 32, b.OwnBytes);
-        Assert.Contains("\"name\":\"q\"", Encoding.UTF8.GetString(b.Json));
-        Assert.Contains("22:00:00Z", Encoding.UTF8.GetString(b.Json));
-        Assert.Equal(Encoding.UTF8.GetString(ObjectCodec.ToCached("/registry/core/pods/ns/q", second, 8).Json), Encoding.UTF8.GetString(b.Json));
+    [Fact]
+    public void ToCached_WithTrainedCompression_KeepsPodsCompressedAndReadsThemBackExactly()
+    {
+        var stored = ObjectCodec.ToStored(JsonNode.Parse(PodWithManagedFields.Replace("\"name\":\"p\"", "\"name\":\"q\"").Replace("21:43:06Z", "22:00:00Z"))!.AsObject());
+
+        var packed = ObjectCodec.ToCached("/registry/core/pods/ns/q", stored, 8, TrainedOnPods.Value);
+        var plain = ObjectCodec.ToCached("/registry/core/pods/ns/q", stored, 8);
+
+        Assert.Same(TrainedOnPods.Value.Dictionary, packed.Dictionary);
+        Assert.True(packed.OwnBytes * 4 < packed.Length, $"{packed.OwnBytes} of {packed.Length} bytes held");
+        Assert.Equal(plain.Length, packed.Length);
+        Assert.Equal(Encoding.UTF8.GetString(plain.Json), Encoding.UTF8.GetString(packed.Json));
+        var copy = new byte[packed.Length];
+        packed.CopyTo(copy);
+        Assert.Equal(plain.Json, copy);
+        Assert.Equal("q", packed.Name);
     }
 
     [Fact]
