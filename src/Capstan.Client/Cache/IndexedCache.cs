@@ -24,7 +24,6 @@ public sealed class IndexedCache
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _items = new(StringComparer.Ordinal);
-    private readonly JsonCompression? _compression;
     private readonly List<(string Name, Func<JsonObject, IEnumerable<string>> Indexer, Dictionary<string, HashSet<string>> Index)> _indexers = [];
 
     public IndexedCache()
@@ -35,13 +34,13 @@ public sealed class IndexedCache
     /// <param name="serialized">Keep objects as JSON bytes and parse them on each read (see the class remarks).</param>
     public IndexedCache(bool serialized)
     {
-        _compression = serialized ? new JsonCompression(_ => RepackAll()) : null;
+        Compression = serialized ? new JsonCompression(_ => RepackAll()) : null;
         AddIndexer(NamespaceIndex, o => o.GetNamespace() is { Length: > 0 } ns ? [ns] : []);
         AddIndexer(OwnerUidIndex, o => o.GetOwnerReferences() is { Count: > 0 } refs ? [.. refs.Select(r => r.Uid)] : []);
     }
 
     /// <summary>What packs a serialized cache's objects (null otherwise); tests wait on its training.</summary>
-    internal JsonCompression? Compression => _compression;
+    internal JsonCompression? Compression { get; }
 
     public int Count
     {
@@ -241,7 +240,7 @@ public sealed class IndexedCache
             }
         }
 
-        _items[key] = _compression is null ? new Entry(obj, default, values) : new Entry(null, _compression.Pack(JsonSerializer.SerializeToUtf8Bytes(obj)), values);
+        _items[key] = Compression is null ? new Entry(obj, default, values) : new Entry(null, Compression.Pack(JsonSerializer.SerializeToUtf8Bytes(obj)), values);
     }
 
     // Most indexers give no value or one for an object: those need no set to drop duplicates (a HashSet, its iterator
@@ -267,7 +266,7 @@ public sealed class IndexedCache
         {
             foreach (var entry in _items.Values)
             {
-                entry.Packed = _compression!.Repack(entry.Packed);
+                entry.Packed = Compression!.Repack(entry.Packed);
             }
         }
     }

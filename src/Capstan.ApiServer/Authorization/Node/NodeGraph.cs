@@ -100,7 +100,7 @@ public sealed class NodeGraph
                 Remove(obj.Key, existing);
             }
 
-            // Rent, not Json: a pod whose field sets are shared would otherwise be assembled into a new array on every change.
+            // Rent, not Json: a compressed pod would otherwise be decompressed into a new array on every change.
             V1Pod pod;
             using (var json = obj.Rent())
             {
