@@ -29,6 +29,10 @@ public sealed class ManagedFieldsEntry
     }
 
     private JsonObject? _source;
+
+    // The source's manager, operation and subresource still hold, its apiVersion or time no longer: ToJson encodes the
+    // entry around a copy of the source's fieldsV1.
+    private bool _headerChanged;
     private FieldSet? _fields;
     private string? _apiVersion;
     private string? _time;
@@ -45,8 +49,8 @@ public sealed class ManagedFieldsEntry
         {
             if (value != _apiVersion)
             {
-                Decode();
                 _apiVersion = value;
+                _headerChanged = true;
             }
         }
     }
@@ -61,8 +65,8 @@ public sealed class ManagedFieldsEntry
         {
             if (value != _time)
             {
-                Decode();
                 _time = value;
+                _headerChanged = true;
             }
         }
     }
@@ -105,6 +109,17 @@ public sealed class ManagedFieldsEntry
         }
 
         Fields.ExceptWith(paths);
+    }
+
+    /// <summary>Adds <paramref name="paths"/> to the entry's set; an entry that holds all of them already stays as read.</summary>
+    public void UnionWith(FieldSet paths)
+    {
+        if (_source is not null && HoldsAll((JsonObject)_source["fieldsV1"]!, paths))
+        {
+            return;
+        }
+
+        Fields.UnionWith(paths);
     }
 
     /// <summary>Managers are told apart by name, operation and subresource, as Kubernetes does.</summary>
@@ -182,8 +197,10 @@ public sealed class ManagedFieldsEntry
     {
         if (_source is not null)
         {
-            // Read in exactly the form written below and unchanged since: the same JSON.
-            return (JsonObject)_source.DeepClone();
+            // Read in exactly the form written below and its set unchanged since: the same JSON, or the same fieldsV1.
+            return _headerChanged
+                ? Encode(Manager, Operation, ApiVersion, Subresource, Time, (JsonObject)_source["fieldsV1"]!.DeepClone())
+                : (JsonObject)_source.DeepClone();
         }
 
         return Encode(Manager, Operation, ApiVersion, Subresource, Time, _fields!.ToFieldsV1());
@@ -312,6 +329,26 @@ public sealed class ManagedFieldsEntry
 
         // "." alone would be written as {}.
         return !hasSelf || node.Count > 1;
+    }
+
+    // Whether the set this fieldsV1 (canonical) encodes holds every path of `paths`.
+    private static bool HoldsAll(JsonObject fieldsV1, FieldSet paths)
+    {
+        foreach (var (element, child) in paths.Children)
+        {
+            if (!fieldsV1.TryGetPropertyValue(element, out var node) || node is not JsonObject raw)
+            {
+                return false;
+            }
+
+            // A member here: a leaf ({}) or a node that marks itself with "."; a leaf holds nothing below it.
+            if ((child.IsMember && raw.Count > 0 && !raw.ContainsKey(".")) || !HoldsAll(raw, child))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // Whether the set this fieldsV1 (canonical) encodes holds any path of `paths`.

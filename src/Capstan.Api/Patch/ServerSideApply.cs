@@ -235,8 +235,9 @@ public static class ServerSideApply
             }
             else
             {
-                mine.Fields.UnionWith(changed);
-                mine.Fields.ExceptWith(removed);
+                // A manager rewriting fields it owns (a lease renewal, a status refresh) keeps its set as read.
+                mine.UnionWith(changed);
+                mine.ExceptWith(removed);
                 mine.ApiVersion = apiVersion ?? mine.ApiVersion;
                 mine.Time = time;
             }

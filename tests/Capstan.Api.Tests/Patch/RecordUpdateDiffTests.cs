@@ -47,6 +47,9 @@ public sealed class RecordUpdateDiffTests
         { "editor", null, Pod, Edit(Pod, o => o["metadata"]!["managedFields"] = new JsonArray(new JsonObject())) },
         { "editor", null, Pod, Edit(Pod, o => o["spec"]!["nodeSelector"] = null) },
         { "editor", "status", Pod, Edit(Pod, o => o.Remove("status")) },
+        { "kubelet", "status", Pod, Edit(Pod, o => o["status"]!["phase"] = "Running") }, // fields it owns already
+        { "kubelet", "status", Pod, Edit(Pod, o => o["status"]!["conditions"]!.AsArray()[0]!["status"] = "True") },
+        { "kubectl", null, Pod, Edit(Pod, o => o["metadata"]!["labels"]!["app"] = "b") },
         { "kubelet", "status", Pod, Pod },
         { "kubelet", null, Pod, Pod },
         // managedFields not in the form the server writes: decoded and written afresh, as before.
