@@ -80,7 +80,7 @@ root.SetAction(async (parse, ct) =>
     }
 
     var failed = false;
-    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes, bool createOnly = false, bool nodesInAgent = false, bool warmUp = true)
+    async Task RunAsync(string name, int nodes, IReadOnlyList<string> serverArgs, IReadOnlyList<V1Pod> workload, Func<WorkloadResult, ServerProcess, string> notes, bool createOnly = false, bool nodesInAgent = false, bool warmUp = true, bool atRest = false)
     {
         try
         {
@@ -110,11 +110,27 @@ root.SetAction(async (parse, ct) =>
             var rssAfter = server.RssMiB();
             await Task.Delay(TimeSpan.FromSeconds(30), ct);
             var rssSettled = server.RssMiB();
+            var rest = "";
+            if (atRest)
+            {
+                // The 30-s reading falls anywhere on the saw-tooth that lease churn and the heap trimmer draw at rest
+                // (±25 MiB); samples every 2 s up to 120 s after the burst show the level and the swing.
+                var samples = new List<double> { rssSettled };
+                const int RestSamples = 45;
+                for (var i = 0; i < RestSamples; i++)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                    samples.Add(server.RssMiB());
+                }
+
+                rest = string.Create(CultureInfo.InvariantCulture, $"; at rest 30-120 s later: mean {samples.Average():F0}, min {samples.Min():F0}, max {samples.Max():F0} MiB");
+            }
+
             var cpuPerPod = cpuTotal * 1000 / Math.Max(1, result.Bound);
             var netPerPod = (cpuTotal - idlePerSecond * result.Elapsed.TotalSeconds) * 1000 / Math.Max(1, result.Bound);
             failed |= result.Bound < workload.Count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; server allocated {Delta("dotnet_gc_allocated_bytes_total") / 1024 / Math.Max(1, result.Bound):F0} KB/pod, paused for GC {Delta("dotnet_gc_pause_seconds_total") * 100 / result.Elapsed.TotalSeconds:F0}% of the run ({Delta("dotnet_gc_collections_total{generation=\"gen0\"}"):F0}/{Delta("dotnet_gc_collections_total{generation=\"gen1\"}"):F0}/{Delta("dotnet_gc_collections_total{generation=\"gen2\"}"):F0} gen0/1/2 collections); server RSS {rssAfter:F0} MiB after the last binding, {rssSettled:F0} MiB 30 s later; {notes(result, server)}"));
+                $"{name,-34} {nodes,6} {workload.Count,6} {result.Bound,6} {result.PodsPerSecond,8:F0} {result.Percentile(0.5),8:F1} {result.Percentile(0.99),8:F1}  server CPU {cpuPerPod:F2} ms/pod ({netPerPod:F2} above idle {idlePerSecond * 100:F0}% of a core), bench client {benchPerPod:F2} ms/pod; server allocated {Delta("dotnet_gc_allocated_bytes_total") / 1024 / Math.Max(1, result.Bound):F0} KB/pod, paused for GC {Delta("dotnet_gc_pause_seconds_total") * 100 / result.Elapsed.TotalSeconds:F0}% of the run ({Delta("dotnet_gc_collections_total{generation=\"gen0\"}"):F0}/{Delta("dotnet_gc_collections_total{generation=\"gen1\"}"):F0}/{Delta("dotnet_gc_collections_total{generation=\"gen2\"}"):F0} gen0/1/2 collections); server RSS {rssAfter:F0} MiB after the last binding, {rssSettled:F0} MiB 30 s later{rest}; {notes(result, server)}"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -138,7 +154,7 @@ root.SetAction(async (parse, ct) =>
         var nodes = parse.GetValue(nodeCounts)!.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).Max();
         await RunAsync("plain, nodes in an agent process", nodes, [], Workloads.Plain(pods),
             (_, server) => string.Create(CultureInfo.InvariantCulture, $"simulated-node agent RSS {ServerProcess.RssMiBOf(server.Agent!.Id):F0} MiB, CPU {ServerProcess.CpuSecondsOf(server.Agent.Id):F0} s in all; RSS target <= 300 MiB"),
-            nodesInAgent: true);
+            nodesInAgent: true, atRest: true);
     }
 
     if (runs.Contains("create"))
