@@ -331,6 +331,9 @@ public sealed class ManagedFieldsEntry
         return !hasSelf || node.Count > 1;
     }
 
+    // Whether a node of a canonical fieldsV1 is itself in the set: a leaf ({}) or a node that marks itself with ".".
+    private static bool IsMember(JsonObject node) => node.Count == 0 || node.ContainsKey(".");
+
     // Whether the set this fieldsV1 (canonical) encodes holds every path of `paths`.
     private static bool HoldsAll(JsonObject fieldsV1, FieldSet paths)
     {
@@ -341,8 +344,8 @@ public sealed class ManagedFieldsEntry
                 return false;
             }
 
-            // A member here: a leaf ({}) or a node that marks itself with "."; a leaf holds nothing below it.
-            if ((child.IsMember && raw.Count > 0 && !raw.ContainsKey(".")) || !HoldsAll(raw, child))
+            // A leaf holds nothing below it, so the recursion fails there if the paths go deeper.
+            if ((child.IsMember && !IsMember(raw)) || !HoldsAll(raw, child))
             {
                 return false;
             }
@@ -361,8 +364,7 @@ public sealed class ManagedFieldsEntry
                 continue;
             }
 
-            // A member here: a leaf ({}) or a node that marks itself with ".".
-            if (child.IsMember && (raw.Count == 0 || raw.ContainsKey(".")))
+            if (child.IsMember && IsMember(raw))
             {
                 return true;
             }
