@@ -16,20 +16,13 @@ public sealed class WatchCacheCompressionTests : IAsyncLifetime
 
     private static readonly ResourceInfo ConfigMaps = ResourceRegistry.BuiltIn.Find("", "v1", "configmaps")!;
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "capstan-packed-" + Guid.NewGuid().ToString("N")[..12]);
-    private SqliteStore _store = null!;
+    private TempSqliteStore _temp = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_dir);
-        _store = await SqliteStore.OpenAsync(Path.Combine(_dir, "state.db"));
-    }
+    private SqliteStore Store => _temp.Store;
 
-    public async Task DisposeAsync()
-    {
-        await _store.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public async Task InitializeAsync() => _temp = await TempSqliteStore.OpenAsync("capstan-packed-");
+
+    public async Task DisposeAsync() => await _temp.DisposeAsync();
 
     // ~700 bytes: 256 of them are more than the 128 KB of samples a dictionary needs.
     private static string ConfigMap(int i, string version) =>
@@ -41,10 +34,10 @@ public sealed class WatchCacheCompressionTests : IAsyncLifetime
         // Written before the cache starts: these come in through the initial load, then get repacked.
         for (var i = 0; i < 300; i++)
         {
-            Assert.True((await _store.CreateAsync($"{Prefix}apps/cm-{i}", Encoding.UTF8.GetBytes(ConfigMap(i, "v1")))).Succeeded);
+            Assert.True((await Store.CreateAsync($"{Prefix}apps/cm-{i}", Encoding.UTF8.GetBytes(ConfigMap(i, "v1")))).Succeeded);
         }
 
-        await using var cache = new WatchCache(_store, ResourceRegistry.BuiltIn, NullLogger.Instance);
+        await using var cache = new WatchCache(Store, ResourceRegistry.BuiltIn, NullLogger.Instance);
         await cache.StartAsync(CancellationToken.None);
         var configMaps = cache.For(ConfigMaps);
         await configMaps.Compression.Training;
@@ -56,8 +49,8 @@ public sealed class WatchCacheCompressionTests : IAsyncLifetime
         for (var i = 0; i < 20; i++)
         {
             var key = $"{Prefix}apps/cm-{i}";
-            var current = await _store.GetAsync(key);
-            Assert.True((await _store.UpdateAsync(key, Encoding.UTF8.GetBytes(ConfigMap(i, "v2")), current!.ModRevision)).Succeeded);
+            var current = await Store.GetAsync(key);
+            Assert.True((await Store.UpdateAsync(key, Encoding.UTF8.GetBytes(ConfigMap(i, "v2")), current!.ModRevision)).Succeeded);
         }
 
         await cache.SyncAsync(CancellationToken.None);
@@ -66,7 +59,7 @@ public sealed class WatchCacheCompressionTests : IAsyncLifetime
         foreach (var obj in all)
         {
             Assert.Same(dictionary, obj.Dictionary);
-            var stored = await _store.GetAsync(obj.Key);
+            var stored = await Store.GetAsync(obj.Key);
             Assert.Equal(Encoding.UTF8.GetString(ObjectCodec.ToCached(obj.Key, stored!.Value, stored.ModRevision).Json), Encoding.UTF8.GetString(obj.Json));
         }
 

@@ -14,24 +14,23 @@ public sealed class EventExpiryTests : IAsyncLifetime
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
 
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "capstan-expiry-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly ManualTime _time = new(Now);
-    private SqliteStore _store = null!;
+    private TempSqliteStore _temp = null!;
     private WatchCache _cache = null!;
+
+    private SqliteStore Store => _temp.Store;
 
     public async Task InitializeAsync()
     {
-        Directory.CreateDirectory(_dir);
-        _store = await SqliteStore.OpenAsync(Path.Combine(_dir, "state.db"));
-        _cache = new WatchCache(_store, ResourceRegistry.BuiltIn, NullLogger.Instance);
+        _temp = await TempSqliteStore.OpenAsync("capstan-expiry-");
+        _cache = new WatchCache(Store, ResourceRegistry.BuiltIn, NullLogger.Instance);
         await _cache.StartAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
         await _cache.DisposeAsync();
-        await _store.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
+        await _temp.DisposeAsync();
     }
 
     [Theory]
@@ -42,7 +41,7 @@ public sealed class EventExpiryTests : IAsyncLifetime
     [InlineData("""{"metadata":{}}""", "2026-11-26T12:00:00Z")]
     public void LastWrite_NewestTimeTheEventCarries(string json, string expected)
     {
-        var expiry = new EventExpiry(_store, _cache, Ttl, _time, NullLogger.Instance);
+        var expiry = new EventExpiry(Store, _cache, Ttl, _time, NullLogger.Instance);
 
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), expiry.LastWrite(JsonNode.Parse(json)!.AsObject()));
     }
@@ -55,15 +54,15 @@ public sealed class EventExpiryTests : IAsyncLifetime
         await PutAsync("/registry/events.k8s.io/events/default/new-api-old", """{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"new-api-old","namespace":"default","creationTimestamp":"2026-11-26T09:00:00Z"},"eventTime":"2026-11-26T09:00:00.000000Z"}""");
         await PutAsync("/registry/core/configmaps/default/old", """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"old","namespace":"default","creationTimestamp":"2020-01-01T00:00:00Z"}}""");
         await _cache.SyncAsync(CancellationToken.None);
-        var expiry = new EventExpiry(_store, _cache, Ttl, _time, NullLogger.Instance);
+        var expiry = new EventExpiry(Store, _cache, Ttl, _time, NullLogger.Instance);
 
         var deleted = await expiry.SweepAsync(CancellationToken.None);
 
         Assert.Equal(2, deleted);
-        Assert.Null(await _store.GetAsync("/registry/core/events/default/old"));
-        Assert.Null(await _store.GetAsync("/registry/events.k8s.io/events/default/new-api-old"));
-        Assert.NotNull(await _store.GetAsync("/registry/core/events/default/fresh"));
-        Assert.NotNull(await _store.GetAsync("/registry/core/configmaps/default/old"));
+        Assert.Null(await Store.GetAsync("/registry/core/events/default/old"));
+        Assert.Null(await Store.GetAsync("/registry/events.k8s.io/events/default/new-api-old"));
+        Assert.NotNull(await Store.GetAsync("/registry/core/events/default/fresh"));
+        Assert.NotNull(await Store.GetAsync("/registry/core/configmaps/default/old"));
     }
 
     [Fact]
@@ -71,13 +70,13 @@ public sealed class EventExpiryTests : IAsyncLifetime
     {
         await PutAsync("/registry/core/events/default/repeated", Event("repeated", Now - TimeSpan.FromMinutes(50)));
         await _cache.SyncAsync(CancellationToken.None);
-        var expiry = new EventExpiry(_store, _cache, Ttl, _time, NullLogger.Instance);
+        var expiry = new EventExpiry(Store, _cache, Ttl, _time, NullLogger.Instance);
         Assert.Equal(0, await expiry.SweepAsync(CancellationToken.None));
 
         // Seen again 30 minutes later (count 2, a new lastTimestamp), then 40 more minutes pass: 70 since the first write.
         _time.Now = Now + TimeSpan.FromMinutes(30);
-        var current = await _store.GetAsync("/registry/core/events/default/repeated");
-        await _store.UpdateAsync("/registry/core/events/default/repeated", Encoding.UTF8.GetBytes(Event("repeated", Now - TimeSpan.FromMinutes(50), _time.Now)), current!.ModRevision);
+        var current = await Store.GetAsync("/registry/core/events/default/repeated");
+        await Store.UpdateAsync("/registry/core/events/default/repeated", Encoding.UTF8.GetBytes(Event("repeated", Now - TimeSpan.FromMinutes(50), _time.Now)), current!.ModRevision);
         await _cache.SyncAsync(CancellationToken.None);
         _time.Now = Now + TimeSpan.FromMinutes(40);
 
@@ -90,13 +89,13 @@ public sealed class EventExpiryTests : IAsyncLifetime
     [Fact]
     public void SweepInterval_ATenthOfTheTtlWithinASecondAndAMinute()
     {
-        Assert.Equal(TimeSpan.FromMinutes(1), new EventExpiry(_store, _cache, TimeSpan.FromHours(1), _time, NullLogger.Instance).SweepInterval);
-        Assert.Equal(TimeSpan.FromSeconds(3), new EventExpiry(_store, _cache, TimeSpan.FromSeconds(30), _time, NullLogger.Instance).SweepInterval);
-        Assert.Equal(TimeSpan.FromSeconds(1), new EventExpiry(_store, _cache, TimeSpan.FromSeconds(2), _time, NullLogger.Instance).SweepInterval);
+        Assert.Equal(TimeSpan.FromMinutes(1), new EventExpiry(Store, _cache, TimeSpan.FromHours(1), _time, NullLogger.Instance).SweepInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), new EventExpiry(Store, _cache, TimeSpan.FromSeconds(30), _time, NullLogger.Instance).SweepInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), new EventExpiry(Store, _cache, TimeSpan.FromSeconds(2), _time, NullLogger.Instance).SweepInterval);
     }
 
     private async Task PutAsync(string key, string json) =>
-        Assert.True((await _store.CreateAsync(key, Encoding.UTF8.GetBytes(json))).Succeeded);
+        Assert.True((await Store.CreateAsync(key, Encoding.UTF8.GetBytes(json))).Succeeded);
 
     private static string Event(string name, DateTimeOffset first, DateTimeOffset? last = null) =>
         $$"""{"apiVersion":"v1","kind":"Event","metadata":{"name":"{{name}}","namespace":"default","creationTimestamp":"{{first:yyyy-MM-ddTHH:mm:ssZ}}"},"firstTimestamp":"{{first:yyyy-MM-ddTHH:mm:ssZ}}","lastTimestamp":"{{(last ?? first):yyyy-MM-ddTHH:mm:ssZ}}","count":{{(last is null ? 1 : 2)}},"reason":"Scheduled"}""";
