@@ -13,5 +13,5 @@ public interface IScorePlugin
     /// <summary>kube-scheduler's default weight for the plugin.</summary>
     int Weight { get; }
 
-    void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores);
+    void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores);
 }

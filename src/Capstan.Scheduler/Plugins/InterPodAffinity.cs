@@ -232,7 +232,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
     }
 
     /// <summary>Sums the weights of matching preferred terms per node's domains, then scales to 0..100 across the nodes.</summary>
-    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    public void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores)
     {
         if (_preferred.Count == 0)
         {
@@ -242,7 +242,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
 
         long min = long.MaxValue;
         long max = long.MinValue;
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             long total = 0;
             foreach (var (key, values) in _preferred)
@@ -258,7 +258,7 @@ internal sealed class InterPodAffinity : IPreFilterPlugin, IFilterPlugin, IScore
             max = Math.Max(max, total);
         }
 
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             scores[i] = max == min ? 0 : (scores[i] - min) * IScorePlugin.MaxNodeScore / (max - min);
         }

@@ -48,10 +48,10 @@ internal sealed class NodeAffinity : IFilterPlugin, IScorePlugin
         return true;
     }
 
-    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    public void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores)
     {
         long max = 0;
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             long sum = 0;
             foreach (var preferred in pod.PreferredNodeAffinity)
@@ -66,7 +66,7 @@ internal sealed class NodeAffinity : IFilterPlugin, IScorePlugin
             max = Math.Max(max, sum);
         }
 
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             scores[i] = max == 0 ? 0 : scores[i] * IScorePlugin.MaxNodeScore / max;
         }

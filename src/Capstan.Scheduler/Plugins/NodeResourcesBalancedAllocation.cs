@@ -12,9 +12,9 @@ internal sealed class NodeResourcesBalancedAllocation : IScorePlugin
 
     public int Weight => 1;
 
-    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    public void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores)
     {
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             scores[i] = Balanced(pod, nodes[i]);
         }

@@ -74,9 +74,9 @@ internal sealed class NodeResourcesFit : IFilterPlugin, IScorePlugin
     /// Example: 4000m allocatable, 1000m requested by others, the pod asks 1000m: (4000 - 2000) * 100 / 4000 = 50 for CPU;
     /// with memory scoring 70 the node scores (50 + 70) / 2 = 60.
     /// </summary>
-    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    public void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores)
     {
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             scores[i] = ReferenceEquals(_strategy, ScoringStrategy.Default) ? LeastAllocated(pod, nodes[i]) : StrategyScore(_strategy, pod, nodes[i]);
         }

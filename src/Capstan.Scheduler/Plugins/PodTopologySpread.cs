@@ -173,7 +173,7 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
         return FilterStatus.Success;
     }
 
-    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    public void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores)
     {
         if (!_states.Any(s => !s.Constraint.DoNotSchedule))
         {
@@ -183,7 +183,7 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
 
         long min = long.MaxValue;
         long max = long.MinValue;
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             long total = 0;
             foreach (var state in _states)
@@ -199,7 +199,7 @@ internal sealed class PodTopologySpread : IPreFilterPlugin, IFilterPlugin, IScor
             max = Math.Max(max, total);
         }
 
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             scores[i] = max == min ? IScorePlugin.MaxNodeScore : (max - scores[i]) * IScorePlugin.MaxNodeScore / (max - min);
         }

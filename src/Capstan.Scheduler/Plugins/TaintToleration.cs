@@ -28,10 +28,10 @@ internal sealed class TaintToleration : IFilterPlugin, IScorePlugin
     }
 
     /// <summary>Fewest intolerable PreferNoSchedule taints scores 100; the node with the most scores 0.</summary>
-    public void Score(PodInfo pod, IReadOnlyList<NodeInfo> nodes, Span<long> scores)
+    public void Score(PodInfo pod, ReadOnlySpan<NodeInfo> nodes, Span<long> scores)
     {
         long max = 0;
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             long count = 0;
             foreach (var taint in nodes[i].Taints)
@@ -46,7 +46,7 @@ internal sealed class TaintToleration : IFilterPlugin, IScorePlugin
             max = Math.Max(max, count);
         }
 
-        for (var i = 0; i < nodes.Count; i++)
+        for (var i = 0; i < nodes.Length; i++)
         {
             scores[i] = max == 0 ? IScorePlugin.MaxNodeScore : IScorePlugin.MaxNodeScore - (scores[i] * IScorePlugin.MaxNodeScore / max);
         }

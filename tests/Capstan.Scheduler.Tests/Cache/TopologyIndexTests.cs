@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Capstan.Scheduler.Cache;
 using Capstan.Scheduler.Framework;
 using Capstan.Scheduler.Plugins;
@@ -114,8 +115,8 @@ public sealed class TopologyIndexTests
 
                     var scoredA = new long[copy.Count];
                     var scoredB = new long[copy.Count];
-                    ((IScorePlugin)withIndex).Score(pod, copy, scoredA);
-                    ((IScorePlugin)withoutIndex).Score(pod, copy, scoredB);
+                    ((IScorePlugin)withIndex).Score(pod, CollectionsMarshal.AsSpan(copy), scoredA);
+                    ((IScorePlugin)withoutIndex).Score(pod, CollectionsMarshal.AsSpan(copy), scoredB);
                     Assert.Equal(scoredB, scoredA);
                 }
 
