@@ -16,7 +16,7 @@ var constrainedNodes = new Option<int>("--constrained-nodes") { Description = "s
 var packPods = new Option<int>("--pack-pods") { Description = "pods of the packing run", DefaultValueFactory = _ => 5000 };
 var concurrency = new Option<int>("--concurrency") { Description = "concurrent pod creations", DefaultValueFactory = _ => 64 };
 var timeout = new Option<double>("--timeout") { Description = "seconds each run may take", DefaultValueFactory = _ => 300 };
-var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, split (plain with the simulated nodes in their own agent process), create (no scheduler: the API floor), transport (creates against an HTTPS echo server: the floor of the creates alone), anti, spread, pack (default: decide, plain, split, anti, spread, pack)", AllowMultipleArgumentsPerToken = true };
+var only = new Option<string[]>("--only") { Description = "runs: decide (in-process decisions only), plain, split (plain with the simulated nodes in their own agent process), create (no scheduler: the API floor), transport (creates against an HTTPS echo server: the floor of the creates alone), anti, spread, split-anti and split-spread (those two with the simulated nodes in an agent process), pack (default: all but create and transport)", AllowMultipleArgumentsPerToken = true };
 var warmUpPods = new Option<int>("--warm-up-pods") { Description = "pods created, bound and deleted before each timed run (not the packing run), as kube-scheduler's scheduler_perf creates init pods first: the server's code is then JIT-compiled and tiered up as in a server that has been running", DefaultValueFactory = _ => 2000 };
 var workDir = new Option<string?>("--work-dir") { Description = "data dirs and server logs (default: a new folder under /tmp)" };
 
@@ -37,7 +37,7 @@ root.SetAction(async (parse, ct) =>
     var runs = (parse.GetValue(only) ?? []).SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     if (runs.Count == 0)
     {
-        runs = ["decide", "plain", "split", "anti", "spread", "pack"];
+        runs = ["decide", "plain", "split", "anti", "spread", "split-anti", "split-spread", "pack"];
     }
 
     var work = parse.GetValue(workDir) ?? Path.Combine(Path.GetTempPath(), "capstan-bench-scheduler-" + Guid.NewGuid().ToString("N")[..8]);
@@ -190,18 +190,24 @@ root.SetAction(async (parse, ct) =>
         }
     }
 
+    // The constrained runs, each also with the simulated nodes in an agent process (as the split run): then the server
+    // does the control plane's work alone, as it would beside real nodes.
     var constrained = parse.GetValue(constrainedNodes);
-    if (runs.Contains("anti"))
+    foreach (var inAgent in new[] { false, true })
     {
-        var groups = Math.Max(1, (pods + constrained - 1) / constrained) * 10;
-        await RunAsync($"required anti-affinity ({groups} groups)", constrained, [], Workloads.AntiAffinity(pods, groups),
-            (r, _) => $"violations {Workloads.AntiAffinityViolations(r, groups)} (target 1,000 pods/s)");
-    }
+        var suffix = inAgent ? ", nodes in an agent" : "";
+        if (runs.Contains(inAgent ? "split-anti" : "anti"))
+        {
+            var groups = Math.Max(1, (pods + constrained - 1) / constrained) * 10;
+            await RunAsync($"required anti-affinity ({groups} groups){suffix}", constrained, [], Workloads.AntiAffinity(pods, groups),
+                (r, _) => $"violations {Workloads.AntiAffinityViolations(r, groups)} (target 1,000 pods/s)", nodesInAgent: inAgent);
+        }
 
-    if (runs.Contains("spread"))
-    {
-        await RunAsync("zone spread (maxSkew 1, 10 zones)", constrained, ["--fake-node-zones", "10"], Workloads.Spread(pods),
-            (r, _) => $"max skew {Workloads.ZoneSkew(r, 10)} (target 1,000 pods/s)");
+        if (runs.Contains(inAgent ? "split-spread" : "spread"))
+        {
+            await RunAsync($"zone spread (maxSkew 1, 10 zones){suffix}", constrained, ["--fake-node-zones", "10"], Workloads.Spread(pods),
+                (r, _) => $"max skew {Workloads.ZoneSkew(r, 10)} (target 1,000 pods/s)", nodesInAgent: inAgent);
+        }
     }
 
     if (runs.Contains("pack"))

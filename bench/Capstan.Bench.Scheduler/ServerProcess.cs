@@ -39,7 +39,20 @@ public sealed class ServerProcess : IAsyncDisposable
         // they run inside it): the one the agent logs.
         var grace = new Capstan.Agent.FakeNodes.FakeNodeOptions { Count = nodes }.MinimumNodeMonitorGracePeriod;
         string[] nodesElsewhere = ["--node-monitor-grace-period", string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(grace.TotalSeconds)}s")];
-        var process = Launch(capstanPath, ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--log-level", "Warning", .. nodesInAgent ? nodesElsewhere : fakeNodes, .. extraArgs], dataDir + ".log");
+        // The simulated nodes' own flags (--fake-node-zones, --fake-node-capacity, ...) go to the process that runs them.
+        var nodeArgs = new List<string>();
+        var serverArgs = new List<string>();
+        for (var i = 0; i < extraArgs.Count; i++)
+        {
+            var isNodeFlag = nodesInAgent && extraArgs[i].StartsWith("--fake-node-", StringComparison.Ordinal);
+            (isNodeFlag ? nodeArgs : serverArgs).Add(extraArgs[i]);
+            if (i + 1 < extraArgs.Count && !extraArgs[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                (isNodeFlag ? nodeArgs : serverArgs).Add(extraArgs[++i]);
+            }
+        }
+
+        var process = Launch(capstanPath, ["server", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--disable-agent", "--log-level", "Warning", .. nodesInAgent ? nodesElsewhere : fakeNodes, .. serverArgs], dataDir + ".log");
         var kubeconfig = Path.Combine(dataDir, "kubeconfig.yaml");
         var deadline = Stopwatch.StartNew();
         while (!File.Exists(kubeconfig))
@@ -59,7 +72,7 @@ public sealed class ServerProcess : IAsyncDisposable
         if (nodesInAgent)
         {
             var agentDir = dataDir + "-agent";
-            server.Agent = Launch(capstanPath, ["agent", "--data-dir", agentDir, "--server", $"https://127.0.0.1:{port}", "--token-file", Path.Combine(dataDir, "token"), "--node-name", "simulator", "--log-level", "Warning", .. fakeNodes], agentDir + ".log");
+            server.Agent = Launch(capstanPath, ["agent", "--data-dir", agentDir, "--server", $"https://127.0.0.1:{port}", "--token-file", Path.Combine(dataDir, "token"), "--node-name", "simulator", "--log-level", "Warning", .. fakeNodes, .. nodeArgs], agentDir + ".log");
         }
 
         // The server answers before its simulated nodes are all registered: wait for every one to be Ready.
