@@ -153,15 +153,22 @@ internal sealed partial class Scheduler : IDisposable
             LogPreempting(pod.Key, node, string.Join(", ", victims.Select(v => v.Key)));
             var nominated = new V1Patch("{\"status\":{\"nominatedNodeName\":\"" + node + "\"}}", V1Patch.PatchType.MergePatch);
             await _client.CoreV1.PatchNamespacedPodStatusAsync(nominated, pod.Name, pod.Namespace, cancellationToken: ct).ConfigureAwait(false);
+            // As kube-scheduler: each victim first gets DisruptionTarget=True (what a Job's podFailurePolicy and a
+            // controller read to tell preemption from a crash), then is deleted, then an Event on it names the preemptor.
+            var disruption = DisruptionTargetPatch(pod.SchedulerName.Length > 0 ? pod.SchedulerName : _options.SchedulerName);
             foreach (var victim in victims)
             {
                 try
                 {
+                    await _client.CoreV1.PatchNamespacedPodStatusAsync(disruption, victim.Name, victim.Namespace, cancellationToken: ct).ConfigureAwait(false);
                     await _client.CoreV1.DeleteNamespacedPodAsync(victim.Name, victim.Namespace, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = victim.Uid } }, cancellationToken: ct).ConfigureAwait(false);
                 }
                 catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict)
                 {
+                    continue; // already gone, or a new pod under the name
                 }
+
+                _recorder.RecordPreempted(victim, pod, node);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -175,6 +182,20 @@ internal sealed partial class Scheduler : IDisposable
         {
             _ = ForgetPreemptionAsync(pod.Uid, ct);
         }
+    }
+
+    private V1Patch DisruptionTargetPatch(string schedulerName)
+    {
+        var condition = new JsonObject
+        {
+            ["type"] = "DisruptionTarget",
+            ["status"] = "True",
+            ["reason"] = "PreemptionByScheduler",
+            ["message"] = $"{schedulerName}: preempting to accommodate a higher priority pod",
+            ["lastTransitionTime"] = (_options.TimeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var patch = new JsonObject { ["status"] = new JsonObject { ["conditions"] = new JsonArray(condition) } };
+        return new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch);
     }
 
     // Another preemption for the same pod is allowed once its victims have had time to go.

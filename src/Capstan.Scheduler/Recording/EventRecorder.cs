@@ -30,6 +30,7 @@ internal sealed partial class EventRecorder
     // Placements queue only what their event names: a pending pod's PodInfo holds its whole parsed object, and in a burst
     // thousands of placements wait here (they held ~40 MiB at 10,000 pods, past the burst's end).
     private readonly Channel<(EventSubject Pod, string Node)> _placements = Channel.CreateUnbounded<(EventSubject, string)>();
+    private readonly Channel<(EventSubject Victim, EventSubject Preemptor, string Node)> _preemptions = Channel.CreateUnbounded<(EventSubject, EventSubject, string)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
     private long _nameCounter;
@@ -58,6 +59,11 @@ internal sealed partial class EventRecorder
 
     public void RecordScheduled(PodInfo pod, string node) => _placements.Writer.TryWrite((EventSubject.From(pod), node));
 
+    /// <summary>kube-scheduler's event on a pod it deleted to make room: Normal Preempted, related to the preemptor.</summary>
+    public void RecordPreempted(PodInfo victim, PodInfo preemptor, string node) =>
+        // A bound pod's PodInfo keeps no object, so the victim is named without a resourceVersion.
+        _preemptions.Writer.TryWrite((new EventSubject(victim.Namespace, victim.Name, victim.Uid, ""), EventSubject.From(preemptor), node));
+
     /// <summary>The pod is gone or placed: its failure series ends.</summary>
     public void Forget(string uid)
     {
@@ -68,7 +74,7 @@ internal sealed partial class EventRecorder
     }
 
     public Task RunAsync(CancellationToken ct) =>
-        Task.WhenAll(DrainFailuresAsync(ct), DrainPlacementsAsync(ct), DrainPlacementsAsync(ct));
+        Task.WhenAll(DrainFailuresAsync(ct), DrainPlacementsAsync(ct), DrainPlacementsAsync(ct), DrainPreemptionsAsync(ct));
 
     private async Task DrainFailuresAsync(CancellationToken ct)
     {
@@ -109,6 +115,27 @@ internal sealed partial class EventRecorder
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogWriteFailed(ex, $"{pod.Namespace}/{pod.Name}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task DrainPreemptionsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var (victim, preemptor, node) in _preemptions.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await CreateEventAsync(victim, "Normal", "Preempted", "Preempting", $"Preempted by pod {preemptor.Uid} on node {node}", ct, related: preemptor).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogWriteFailed(ex, $"{victim.Namespace}/{victim.Name}");
                 }
             }
         }
@@ -183,7 +210,7 @@ internal sealed partial class EventRecorder
         }
     }
 
-    private async Task<string> CreateEventAsync(EventSubject pod, string type, string reason, string action, string message, CancellationToken ct)
+    private async Task<string> CreateEventAsync(EventSubject pod, string type, string reason, string action, string message, CancellationToken ct, EventSubject? related = null)
     {
         var now = _time.GetUtcNow();
         // client-go's naming: the object's name and the time in hex nanoseconds (plus a counter so two in one tick differ).
@@ -192,15 +219,8 @@ internal sealed partial class EventRecorder
         var ev = new Corev1Event
         {
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = pod.Namespace },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = "v1",
-                Kind = "Pod",
-                Name = pod.Name,
-                NamespaceProperty = pod.Namespace,
-                Uid = pod.Uid,
-                ResourceVersion = pod.ResourceVersion,
-            },
+            InvolvedObject = Reference(pod),
+            Related = related is { } other ? Reference(other) : null,
             Type = type,
             Reason = reason,
             Message = message,
@@ -223,6 +243,16 @@ internal sealed partial class EventRecorder
 
         return name;
     }
+
+    private static V1ObjectReference Reference(EventSubject pod) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Pod",
+        Name = pod.Name,
+        NamespaceProperty = pod.Namespace,
+        Uid = pod.Uid,
+        ResourceVersion = pod.ResourceVersion.Length > 0 ? pod.ResourceVersion : null,
+    };
 
     private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

@@ -235,6 +235,25 @@ public sealed class SchedulingTests(FakeNodeCluster cluster) : ServerTest(cluste
 
             Assert.NotEqual("", placement["urgent-0"]);
             Assert.Equal(FakeNodeCluster.Nodes - 1, placement.Keys.Count(k => k.StartsWith("filler-", StringComparison.Ordinal)));
+
+            // kube-scheduler's event on the victim names the preemptor's uid and the node.
+            var uid = (await Kubectl.RunAsync("get", "pod", "urgent-0", "-n", ns, "-o", "jsonpath={.metadata.uid}")).EnsureSuccess().Stdout.Trim();
+            var victim = Enumerable.Range(0, FakeNodeCluster.Nodes).Select(i => $"filler-{i}").Single(n => !placement.ContainsKey(n));
+            var expected = $"{victim}=Preempted by pod {uid} on node {placement["urgent-0"]}";
+            var deadline = DateTime.UtcNow + Within;
+            string events;
+            while (true)
+            {
+                events = (await Kubectl.RunAsync("get", "events", "-n", ns, "--field-selector", "reason=Preempted", "-o", "jsonpath={range .items[*]}{.involvedObject.name}={.message}{\"\\n\"}{end}")).EnsureSuccess().Stdout;
+                if (events.Contains(expected, StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+                {
+                    break;
+                }
+
+                await Task.Delay(300);
+            }
+
+            Assert.Contains(expected, events, StringComparison.Ordinal);
         }
         finally
         {

@@ -155,6 +155,45 @@ public sealed class SchedulerTests : IDisposable
         await recorder;
     }
 
+    [Fact]
+    public async Task Preemption_MarksTheVictimDisrupted_DeletesIt_AndRecordsPreemptedOnIt()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
+        var victim = Pod("low", Container(cpu: "1500m"));
+        victim.Spec.NodeName = "n";
+        victim.Spec.Priority = 0;
+        _scheduler.OnPodAdd(Json(victim));
+        var urgent = Pod("urgent", Container(cpu: "1"));
+        urgent.Spec.Priority = 1000;
+        urgent.Spec.SchedulerName = "default-scheduler";
+        _scheduler.OnPodAdd(Json(urgent));
+
+        var loop = _scheduler.RunAsync(_stop.Token);
+        var recorder = _scheduler.RunRecorderAsync(_stop.Token);
+
+        var seen = await EventuallyAsync(() => _api.Requests.Any(r => r.Path.EndsWith("/events", StringComparison.Ordinal) && r.Body.Contains("\"Preempted\"", StringComparison.Ordinal)));
+        Assert.True(seen, string.Join("\n", _api.Requests.Select(r => $"{r.Method} {r.Path} {r.Body}")));
+        var requests = _api.Requests.ToList();
+        var marked = requests.FindIndex(r => r.Method == "PATCH" && r.Path.EndsWith("/pods/low/status", StringComparison.Ordinal));
+        var deleted = requests.FindIndex(r => r.Method == "DELETE" && r.Path.EndsWith("/pods/low", StringComparison.Ordinal));
+        Assert.InRange(marked, 0, deleted - 1);
+        var condition = System.Text.Json.Nodes.JsonNode.Parse(requests[marked].Body)!["status"]!["conditions"]![0]!;
+        Assert.Equal("DisruptionTarget", (string?)condition["type"]);
+        Assert.Equal("True", (string?)condition["status"]);
+        Assert.Equal("PreemptionByScheduler", (string?)condition["reason"]);
+        Assert.Equal("default-scheduler: preempting to accommodate a higher priority pod", (string?)condition["message"]);
+
+        var ev = System.Text.Json.Nodes.JsonNode.Parse(requests.Single(r => r.Path.EndsWith("/events", StringComparison.Ordinal) && r.Body.Contains("\"Preempted\"", StringComparison.Ordinal)).Body)!;
+        Assert.Equal("Normal", (string?)ev["type"]);
+        Assert.Equal("Preempting", (string?)ev["action"]);
+        Assert.Equal($"Preempted by pod {urgent.Metadata.Uid} on node n", (string?)ev["message"]);
+        Assert.Equal("low", (string?)ev["involvedObject"]!["name"]);
+        Assert.Equal(urgent.Metadata.Uid, (string?)ev["related"]!["uid"]);
+        _stop.Cancel();
+        await loop;
+        await recorder;
+    }
+
     private static async Task<bool> EventuallyAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500; i++)
