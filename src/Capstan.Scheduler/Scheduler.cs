@@ -170,6 +170,20 @@ internal sealed partial class Scheduler : IDisposable
 
                 _recorder.RecordPreempted(victim, pod, node);
             }
+
+            // Lower-priority pods nominated to this node may no longer fit there: their nomination is cleared (as
+            // kube-scheduler does), which also sends them back to be decided afresh.
+            var clear = new V1Patch("{\"status\":{\"nominatedNodeName\":null}}", V1Patch.PatchType.MergePatch);
+            foreach (var lower in Nominated.RemoveBelow(pod, node))
+            {
+                try
+                {
+                    await _client.CoreV1.PatchNamespacedPodStatusAsync(clear, lower.Name, lower.Namespace, cancellationToken: ct).ConfigureAwait(false);
+                }
+                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                }
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

@@ -94,6 +94,35 @@ public sealed class NominatedPods
         }
     }
 
+    /// <summary>
+    /// Takes back the nominations to <paramref name="node"/> of pods of lower priority than <paramref name="pod"/> and
+    /// returns those pods: once <paramref name="pod"/> preempts there, the room they were promised may be gone.
+    /// </summary>
+    public IReadOnlyList<PodInfo> RemoveBelow(PodInfo pod, string node)
+    {
+        if (IsEmpty)
+        {
+            return [];
+        }
+
+        lock (_lock)
+        {
+            if (!_byNode.TryGetValue(node, out var pods))
+            {
+                return [];
+            }
+
+            List<PodInfo> below = [.. pods.Where(p => p.Uid != pod.Uid && p.Priority < pod.Priority)];
+            foreach (var lower in below)
+            {
+                RemoveLocked(lower.Uid);
+            }
+
+            _count = _byUid.Count;
+            return below;
+        }
+    }
+
     private void AddLocked(PodInfo pod, string node)
     {
         RemoveLocked(pod.Uid);

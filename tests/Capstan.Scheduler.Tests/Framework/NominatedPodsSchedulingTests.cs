@@ -34,6 +34,29 @@ public sealed class NominatedPodsSchedulingTests
     }
 
     [Fact]
+    public void RemoveBelow_TakesBackOnlyLowerPriorityNominationsToThatNode()
+    {
+        var nominated = new NominatedPods();
+        var urgent = Prioritised("urgent", "1", 1000);
+        var lower = Prioritised("lower", "1", 10);
+        var equal = Prioritised("equal", "1", 1000);
+        var elsewhere = Prioritised("elsewhere", "1", 10);
+        nominated.Add(urgent, "n");
+        nominated.Add(lower, "n");
+        nominated.Add(equal, "n");
+        nominated.Add(elsewhere, "m");
+
+        var removed = nominated.RemoveBelow(urgent, "n");
+
+        Assert.Equal(["lower"], removed.Select(p => p.Name));
+        Assert.Null(nominated.NodeOf(lower.Uid));
+        Assert.Equal("n", nominated.NodeOf(urgent.Uid));
+        Assert.Equal("n", nominated.NodeOf(equal.Uid));
+        Assert.Equal("m", nominated.NodeOf(elsewhere.Uid));
+        Assert.Empty(nominated.RemoveBelow(urgent, "n"));
+    }
+
+    [Fact]
     public void Schedule_HigherPriorityPod_IgnoresALowerNominatedPod()
     {
         var nominated = new NominatedPods();

@@ -194,6 +194,32 @@ public sealed class SchedulerTests : IDisposable
         await recorder;
     }
 
+    [Fact]
+    public async Task Preemption_ClearsTheNominationOfALowerPriorityPodToThatNode()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
+        var victim = Pod("low", Container(cpu: "1500m"));
+        victim.Spec.NodeName = "n";
+        victim.Spec.Priority = 0;
+        _scheduler.OnPodAdd(Json(victim));
+        var waiting = Pod("waiting", Container(cpu: "1500m"));
+        waiting.Spec.Priority = 10;
+        _scheduler.Nominated.Add(Info(waiting), "n");
+        var urgent = Pod("urgent", Container(cpu: "1"));
+        urgent.Spec.Priority = 1000;
+        _scheduler.OnPodAdd(Json(urgent));
+
+        var loop = _scheduler.RunAsync(_stop.Token);
+
+        var seen = await EventuallyAsync(() => _api.Requests.Any(r => r.Method == "PATCH" && r.Path.EndsWith("/pods/waiting/status", StringComparison.Ordinal)));
+        Assert.True(seen, string.Join("\n", _api.Requests.Select(r => $"{r.Method} {r.Path} {r.Body}")));
+        Assert.Equal("{\"status\":{\"nominatedNodeName\":null}}", _api.Requests.First(r => r.Path.EndsWith("/pods/waiting/status", StringComparison.Ordinal)).Body);
+        Assert.Null(_scheduler.Nominated.NodeOf(waiting.Metadata.Uid));
+        Assert.Equal("n", _scheduler.Nominated.NodeOf(urgent.Metadata.Uid));
+        _stop.Cancel();
+        await loop;
+    }
+
     private static async Task<bool> EventuallyAsync(Func<bool> condition)
     {
         for (var i = 0; i < 500; i++)
