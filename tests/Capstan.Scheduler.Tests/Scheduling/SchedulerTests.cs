@@ -158,15 +158,7 @@ public sealed class SchedulerTests : IDisposable
     [Fact]
     public async Task Preemption_MarksTheVictimDisrupted_DeletesIt_AndRecordsPreemptedOnIt()
     {
-        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
-        var victim = Pod("low", Container(cpu: "1500m"));
-        victim.Spec.NodeName = "n";
-        victim.Spec.Priority = 0;
-        _scheduler.OnPodAdd(Json(victim));
-        var urgent = Pod("urgent", Container(cpu: "1"));
-        urgent.Spec.Priority = 1000;
-        urgent.Spec.SchedulerName = "default-scheduler";
-        _scheduler.OnPodAdd(Json(urgent));
+        var urgent = AddPreemption();
 
         var loop = _scheduler.RunAsync(_stop.Token);
         var recorder = _scheduler.RunRecorderAsync(_stop.Token);
@@ -197,17 +189,10 @@ public sealed class SchedulerTests : IDisposable
     [Fact]
     public async Task Preemption_ClearsTheNominationOfALowerPriorityPodToThatNode()
     {
-        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
-        var victim = Pod("low", Container(cpu: "1500m"));
-        victim.Spec.NodeName = "n";
-        victim.Spec.Priority = 0;
-        _scheduler.OnPodAdd(Json(victim));
+        var urgent = AddPreemption();
         var waiting = Pod("waiting", Container(cpu: "1500m"));
         waiting.Spec.Priority = 10;
         _scheduler.Nominated.Add(Info(waiting), "n");
-        var urgent = Pod("urgent", Container(cpu: "1"));
-        urgent.Spec.Priority = 1000;
-        _scheduler.OnPodAdd(Json(urgent));
 
         var loop = _scheduler.RunAsync(_stop.Token);
 
@@ -218,6 +203,21 @@ public sealed class SchedulerTests : IDisposable
         Assert.Equal("n", _scheduler.Nominated.NodeOf(urgent.Metadata.Uid));
         _stop.Cancel();
         await loop;
+    }
+
+    // Node n (2 CPUs) holds "low" (1500m, priority 0); "urgent" (1 CPU, priority 1000) fits only by preempting it.
+    private V1Pod AddPreemption()
+    {
+        _scheduler.OnNodeAdd(Json(Node("n", cpu: "2")));
+        var victim = Pod("low", Container(cpu: "1500m"));
+        victim.Spec.NodeName = "n";
+        victim.Spec.Priority = 0;
+        _scheduler.OnPodAdd(Json(victim));
+        var urgent = Pod("urgent", Container(cpu: "1"));
+        urgent.Spec.Priority = 1000;
+        urgent.Spec.SchedulerName = "default-scheduler";
+        _scheduler.OnPodAdd(Json(urgent));
+        return urgent;
     }
 
     private static async Task<bool> EventuallyAsync(Func<bool> condition)
