@@ -28,22 +28,23 @@ internal sealed partial class Scheduler : IDisposable
     private readonly k8s.IKubernetes _client;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _preempting = new(StringComparer.Ordinal);
     private readonly EventRecorder _recorder;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private int _binding;
 
     public Scheduler(k8s.IKubernetes client, SchedulerOptions options, ILoggerFactory loggerFactory, IReadOnlyList<IFilterPlugin>? extraFilters = null)
     {
         _options = options;
-        var time = options.TimeProvider ?? TimeProvider.System;
+        _time = options.TimeProvider ?? TimeProvider.System;
         _logger = loggerFactory.CreateLogger<Scheduler>();
         Cache = new SchedulerCache();
-        Queue = new SchedulingQueue(time, options.InitialBackoff, options.MaxBackoff, options.UnschedulableTimeout);
+        Queue = new SchedulingQueue(_time, options.InitialBackoff, options.MaxBackoff, options.UnschedulableTimeout);
         _frameworks = options.EffectiveProfiles.ToDictionary(p => p.SchedulerName, p => SchedulingFramework.Create(p, options.Random ?? Random.Shared, extraFilters), StringComparer.Ordinal);
         _namespaceLookup = ns => _namespaceLabels.GetValueOrDefault(ns);
         _binder = new PodBinder(client, options.BindConcurrency);
         _client = client;
         var instance = options.InstanceName ?? $"{options.SchedulerName}-{Environment.MachineName.ToLowerInvariant()}";
-        _recorder = new EventRecorder(client, options.SchedulerName, instance, time, loggerFactory.CreateLogger<EventRecorder>());
+        _recorder = new EventRecorder(client, options.SchedulerName, instance, _time, loggerFactory.CreateLogger<EventRecorder>());
     }
 
     public SchedulerCache Cache { get; }
@@ -206,7 +207,7 @@ internal sealed partial class Scheduler : IDisposable
             ["status"] = "True",
             ["reason"] = "PreemptionByScheduler",
             ["message"] = $"{schedulerName}: preempting to accommodate a higher priority pod",
-            ["lastTransitionTime"] = (_options.TimeProvider ?? TimeProvider.System).GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["lastTransitionTime"] = EventRecorder.Timestamp(_time.GetUtcNow()),
         };
         var patch = new JsonObject { ["status"] = new JsonObject { ["conditions"] = new JsonArray(condition) } };
         return new V1Patch(patch.ToJsonString(), V1Patch.PatchType.StrategicMergePatch);

@@ -254,7 +254,7 @@ internal sealed partial class EventRecorder
         ResourceVersion = pod.ResourceVersion.Length > 0 ? pod.ResourceVersion : null,
     };
 
-    private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    internal static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The pod an event is about: its involvedObject.</summary>
     private readonly record struct EventSubject(string Namespace, string Name, string Uid, string ResourceVersion)
